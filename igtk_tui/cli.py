@@ -1,0 +1,67 @@
+"""Argument parsing and sub-command dispatch for `igtk`.
+
+Each sub-command lives in `igtk_tui/commands/<name>.py` and exposes
+`add_parser(subparsers)`; the parser it adds sets `func(args) -> int`.
+Nothing heavy is imported here: `igtk run` must start fast and never import
+textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from igtk_tui import __version__
+from igtk_tui.errors import EXIT_INVALID, IgtkError
+
+# Order is the order shown in `igtk --help`.
+COMMAND_MODULES = (
+    "run",
+    "validate",
+    "playbooks",
+    "schema",
+    "info",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with the exact offending parameter named (its default)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="igtk",
+        description="Run YAML playbooks against Ignition gateways, in a terminal UI or headless.",
+    )
+    parser.add_argument("--version", action="version", version=f"igtk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"igtk_tui.commands.{name}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INVALID
+    try:
+        return int(args.func(args) or 0)
+    except IgtkError as exc:
+        from igtk_tui.redact import scrub
+
+        print(f"igtk: {scrub(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def usage_error(message: str) -> int:
+    print(f"igtk: {message}", file=sys.stderr)
+    return EXIT_INVALID

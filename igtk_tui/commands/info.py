@@ -1,0 +1,89 @@
+"""`igtk info`: versions, every path, terminal colour system and vault backend."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any
+
+PACKAGES = ("textual", "rich", "httpx", "playwright", "PyYAML", "aiosqlite", "keyring", "cryptography", "platformdirs")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("info", help="versions, paths, terminal and vault facts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def colour_system(env: dict[str, str]) -> str:
+    """What a Textual app will use here, decided the way Rich decides it, without importing it."""
+    if env.get("NO_COLOR"):
+        return "none (NO_COLOR)"
+    if env.get("TEXTUAL_COLOR_SYSTEM"):
+        return env["TEXTUAL_COLOR_SYSTEM"]
+    if env.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return "truecolor"
+    term = env.get("TERM", "")
+    if "256" in term:
+        return "256"
+    if term in ("dumb", ""):
+        return "none"
+    return "standard (16)"
+
+
+def collect() -> dict[str, Any]:
+    from igtk_tui import __version__
+    from igtk_tui.runtime import Runtime
+
+    runtime = Runtime()
+    env = dict(os.environ)
+    try:
+        vault = runtime.vault().describe()
+    except Exception as exc:  # noqa: BLE001 - info must print whatever the vault's state
+        vault = str(exc).splitlines()[0]
+    return {
+        "igtk": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "paths": runtime.paths.as_dict(),
+        "playbook_roots": [f"{origin}: {path}" for origin, path in runtime.library.roots],
+        "settings_sources": list(runtime.settings.sources),
+        "terminal": {"TERM": env.get("TERM", ""), "COLORTERM": env.get("COLORTERM", ""),
+                     "NO_COLOR": env.get("NO_COLOR", ""), "colour_system": colour_system(env)},
+        "vault": vault,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    data = collect()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"igtk {data['igtk']} on Python {data['python']} ({data['platform']})")
+    print("packages:")
+    for k, v in data["packages"].items():
+        print(f"  {k:<14} {v}")
+    print("paths:")
+    for k, v in data["paths"].items():
+        print(f"  {k:<18} {v}")
+    print("playbook roots:")
+    for r in data["playbook_roots"]:
+        print(f"  {r}")
+    print("settings from: " + ", ".join(data["settings_sources"]))
+    t = data["terminal"]
+    print(f"terminal: TERM={t['TERM']!r} COLORTERM={t['COLORTERM']!r} NO_COLOR={t['NO_COLOR']!r} "
+          f"colour system: {t['colour_system']}")
+    print(f"vault: {data['vault']}")
+    return 0

@@ -1,0 +1,93 @@
+"""`igtk run PLAYBOOK`: the headless runner for cron, CI and scripts.
+
+Exit codes (DESIGN §4): 0 completed, 1 failed, 2 invalid input, 3 a needed
+service is unavailable, 130 cancelled by SIGINT. Never imports textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("run", help="run a playbook headless", description=__doc__.splitlines()[0])
+    p.add_argument("playbook", metavar="PLAYBOOK", help="a playbook file or a library path (gateway/backup)")
+    add_run_options(p)
+    p.set_defaults(func=run)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-p", "--param", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter value (repeatable); coerced to the declared type")
+    p.add_argument("--params-file", metavar="F", help="YAML or JSON mapping of parameter values")
+    p.add_argument("-c", "--credential", metavar="CREDENTIAL",
+                   help="fill username/password/gateway_url parameters from this vault credential")
+    p.add_argument("--gateway", metavar="URL", help="gateway URL for gateway_url/url parameters")
+    p.add_argument("--json", action="store_true", help="print one JSON event per line")
+    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--debug", action="store_true", help="debug mode: pause after each step and on failure")
+    p.add_argument("--breakpoint", action="append", default=[], metavar="STEP_ID",
+                   help="pause before this step (repeatable)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from igtk_tui.engine.launch import build_request, read_params_file
+    from igtk_tui.playbook.loader import load_file
+    from igtk_tui.playbook.params import parse_assignments
+    from igtk_tui.runtime import Runtime
+
+    runtime = Runtime()
+    playbook = load_file(runtime.library.find(args.playbook))
+    given: dict[str, Any] = {}
+    if args.params_file:
+        given.update(read_params_file(args.params_file))
+    given.update(parse_assignments(args.params))
+    credential = runtime.vault().get(args.credential) if args.credential else None
+    request = build_request(playbook, given, credential=credential, gateway_url=args.gateway)
+    return execute(runtime, request, args, trigger="cli")
+
+
+def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: str,
+            resume: Any = None) -> int:
+    """Run a prepared request with the CLI's sinks; shared by run, rerun and resume."""
+    from igtk_tui.engine.events import EventBus, ExecutionStatus
+    from igtk_tui.engine.launch import needs_vault
+    from igtk_tui.sinks.human import HumanProgress
+    from igtk_tui.sinks.jsonl import JsonLines
+    from igtk_tui.sinks.junit import JUnitWriter
+
+    runtime.resolver().check_tree(request.playbook)
+    credentials = runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names) else None
+    for warning in request.warnings:
+        print(f"igtk: {warning}", file=sys.stderr)
+    bus = EventBus()
+    bus.subscribe(JsonLines() if args.json else HumanProgress())
+    if getattr(args, "junit", None):
+        bus.subscribe(JUnitWriter(Path(args.junit)))
+    execution = runtime.new_execution(
+        request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
+        breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
+        credential_names=request.credential_names, resume=resume, credentials=credentials,
+    )
+    received: list[int] = []
+
+    async def main() -> Any:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
+        return await execution.run()
+
+    result = asyncio.run(main())
+    if result.status == ExecutionStatus.COMPLETED:
+        return EXIT_OK
+    if result.status == ExecutionStatus.CANCELLED:
+        sig = received[0] if received else signal.SIGINT
+        return EXIT_CANCELLED if sig == signal.SIGINT else 128 + int(sig)
+    return EXIT_FAILED

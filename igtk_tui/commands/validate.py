@@ -1,0 +1,55 @@
+"""`igtk validate PATH...`: print `file:line:col: message` for each problem; exit 2 if any."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from igtk_tui.errors import EXIT_INVALID, EXIT_OK
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check playbooks without running them")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="playbook files or folders")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from igtk_tui.engine.nesting import NestingError
+    from igtk_tui.playbook.errors import PlaybookError
+    from igtk_tui.playbook.library import SUFFIXES
+    from igtk_tui.playbook.loader import load_file
+    from igtk_tui.runtime import Runtime
+
+    resolver = Runtime().resolver()
+    files: list[Path] = []
+    for raw in args.paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and ".backup." not in p.name))
+        else:
+            files.append(path)
+    bad = 0
+    for path in files:
+        try:
+            playbook = load_file(path)
+            resolver.check_tree(playbook)
+        except PlaybookError as exc:
+            bad += 1
+            for problem in exc.problems:
+                print(problem)
+            continue
+        except NestingError as exc:
+            bad += 1
+            print(f"{path}:1:1: {exc}")
+            continue
+        for warning in playbook.warnings:
+            print(warning)
+        if args.strict and playbook.warnings:
+            bad += 1
+    if len(files) > 1 or not bad:
+        print(f"{len(files) - bad} of {len(files)} playbook(s) valid", file=sys.stderr)
+    return EXIT_INVALID if bad else EXIT_OK

@@ -1,0 +1,128 @@
+"""Settings: defaults < /etc/igtk/config.toml < user config.toml < IGTK_* env < CLI flags.
+
+TOML is read with the standard library's tomllib. Unknown keys are reported,
+not silently ignored, so a typo in a plant server's config is noticed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from igtk_tui.errors import InvalidInput
+from igtk_tui.paths import Paths, resolve_paths, system_config_file
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Engine
+    execution_timeout: float | None = 4 * 3600.0  # seconds; 0 or none = no limit
+    debug_tracebacks: bool = False
+    # Store
+    retention_days: int | None = 90
+    retention_count: int | None = 10000
+    # Gateway
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    # Browser
+    browser_path: str | None = None
+    browser_headless: bool = True
+    # Vault
+    vault_backend: str = "auto"  # auto | keyring | file
+    # Library
+    playbook_dirs: tuple[str, ...] = ()
+    # TUI
+    theme: str = "igtk-dark"
+    mouse: bool = False
+    ui_refresh_hz: float = 4.0
+    log_max_lines: int = 20000
+    keymap: dict[str, str] = field(default_factory=dict)
+    # Where values came from, for `igtk info`.
+    sources: tuple[str, ...] = ()
+
+    def with_overrides(self, **values: Any) -> Settings:
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+_SETTABLE = [f.name for f in fields(Settings) if f.name != "sources"]
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    kind = str(_FIELD_TYPES[name])
+    try:
+        if name == "keymap":
+            if not isinstance(value, dict):
+                raise ValueError("expected a table of binding id = key")
+            return {str(k): str(v) for k, v in value.items()}
+        if name == "playbook_dirs":
+            if isinstance(value, str):
+                value = [v for v in value.split(os.pathsep) if v]
+            return tuple(str(v) for v in value)
+        if kind.startswith("bool"):
+            from igtk_tui.steps.registry import to_bool
+
+            return to_bool(value)
+        if "float" in kind:
+            if value in ("", "none", "0", 0) and "None" in kind:
+                return None
+            return float(value)
+        if "int" in kind:
+            if value in ("", "none", "0", 0) and "None" in kind:
+                return None
+            return int(value)
+        return None if value in ("", None) and "None" in kind else str(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{origin}: setting {name!r}: {exc}") from None
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path}: {exc}") from None
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        # Sections are for readability only: [engine] execution_timeout = ...
+        if isinstance(value, dict) and key != "keymap":
+            flat.update(value)
+        else:
+            flat[key] = value
+    for key in flat:
+        if key not in _SETTABLE:
+            import difflib
+
+            close = difflib.get_close_matches(key, _SETTABLE, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidInput(f"{path}: unknown setting {key!r}{hint}")
+    return {k: _coerce(k, v, str(path)) for k, v in flat.items()}
+
+
+def load_settings(paths: Paths | None = None, env: dict[str, str] | None = None, **cli: Any) -> Settings:
+    env = dict(os.environ if env is None else env)
+    paths = paths or resolve_paths(env)
+    values: dict[str, Any] = {}
+    sources = ["defaults"]
+    for path in (system_config_file(), paths.config_file):
+        layer = _from_toml(path)
+        if layer:
+            values.update(layer)
+            sources.append(str(path))
+    for name in _SETTABLE:
+        key = f"IGTK_{name.upper()}"
+        if key in env:
+            values[name] = _coerce(name, env[key], key)
+            sources.append(key)
+    cli_values = {k: v for k, v in cli.items() if v is not None}
+    if cli_values:
+        values.update(cli_values)
+        sources.append("command line")
+    return Settings(**values, sources=tuple(sources))

@@ -1,0 +1,215 @@
+"""Typed engine events and the bus that delivers them to subscribers.
+
+Payloads are already scrubbed of secrets when they are emitted, so every
+subscriber (store, TUI, JSON lines, JUnit) receives safe data.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from typing import Any, ClassVar
+
+log = logging.getLogger(__name__)
+
+
+class ExecutionStatus(str, Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        return self in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED)
+
+
+class StepStatus(str, Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """A step as listed up front: path is `id` or `parent/child` for nested steps."""
+
+    path: str
+    id: str
+    name: str
+    type: str
+    parent: str | None = None
+    role: str = "step"  # or "rollback"
+    breakpoint: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.path, "step_id": self.id, "name": self.name, "type": self.type,
+                "parent": self.parent, "role": self.role, "breakpoint": self.breakpoint}
+
+
+@dataclass(frozen=True)
+class Event:
+    execution_id: str
+    ts: float = field(default_factory=time.time, kw_only=True)
+    kind: ClassVar[str] = "event"
+    # Fields left out of JSON lines (large or internal).
+    internal: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.kind}
+        for f in fields(self):
+            if f.name in self.internal:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, tuple) and value and isinstance(value[0], StepInfo):
+                value = [s.to_dict() for s in value]
+            elif isinstance(value, Enum):
+                value = value.value
+            out[f.name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class ExecutionStarted(Event):
+    playbook: str
+    playbook_path: str | None
+    playbook_hash: str
+    parameters: dict[str, Any]
+    steps: tuple[StepInfo, ...]
+    debug: bool = False
+    trigger: str = "cli"
+    gateway_url: str | None = None
+    credentials: tuple[str, ...] = ()
+    resumed_from: str | None = None
+    playbook_source: str = ""
+    kind: ClassVar[str] = "execution_started"
+    internal: ClassVar[tuple[str, ...]] = ("playbook_source",)
+
+
+@dataclass(frozen=True)
+class StepsAdded(Event):
+    """Steps that appear during a run: a nested playbook's steps or rollback steps."""
+
+    parent: str | None
+    steps: tuple[StepInfo, ...]
+    kind: ClassVar[str] = "steps_added"
+
+
+@dataclass(frozen=True)
+class StepStarted(Event):
+    step_id: str
+    attempt: int
+    max_attempts: int
+    kind: ClassVar[str] = "step_started"
+
+
+@dataclass(frozen=True)
+class AttemptFinished(Event):
+    step_id: str
+    attempt: int
+    ok: bool
+    error: str | None
+    duration: float
+    kind: ClassVar[str] = "attempt_finished"
+
+
+@dataclass(frozen=True)
+class StepFinished(Event):
+    step_id: str
+    status: StepStatus
+    output: dict[str, Any]
+    error: str | None
+    attempts: int
+    duration: float
+    artifacts: tuple[str, ...] = ()
+    variables: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None  # why skipped: "operator", "condition", ...
+    kind: ClassVar[str] = "step_finished"
+
+
+@dataclass(frozen=True)
+class StepReset(Event):
+    """Step back: this step is pending again and will re-run."""
+
+    step_id: str
+    kind: ClassVar[str] = "step_reset"
+
+
+@dataclass(frozen=True)
+class LogRecord(Event):
+    step_id: str | None
+    level: str
+    message: str
+    kind: ClassVar[str] = "log"
+
+
+@dataclass(frozen=True)
+class ArtifactAdded(Event):
+    step_id: str | None
+    path: str
+    artifact_kind: str = "file"
+    kind: ClassVar[str] = "artifact"
+
+
+@dataclass(frozen=True)
+class ExecutionPaused(Event):
+    step_id: str | None
+    reason: str  # "operator", "breakpoint", "debug", "failure"
+    context: dict[str, Any] = field(default_factory=dict)
+    kind: ClassVar[str] = "paused"
+
+
+@dataclass(frozen=True)
+class ExecutionResumed(Event):
+    kind: ClassVar[str] = "resumed"
+
+
+@dataclass(frozen=True)
+class ControlsChanged(Event):
+    debug: bool
+    breakpoints: tuple[str, ...]
+    pause_requested: bool
+    kind: ClassVar[str] = "controls"
+
+
+@dataclass(frozen=True)
+class ExecutionFinished(Event):
+    status: ExecutionStatus
+    error: str | None
+    failed_steps: int
+    duration: float
+    kind: ClassVar[str] = "execution_finished"
+
+
+Subscriber = Callable[[Event], None]
+
+
+class EventBus:
+    """Delivers events synchronously, in order, to every subscriber.
+
+    Subscribers must not block: the store queues writes, the TUI coalesces.
+    A failing subscriber is logged and never stops the engine.
+    """
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+
+    def emit(self, event: Event) -> None:
+        for subscriber in tuple(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # noqa: BLE001 - one bad sink must not stop a gateway upgrade
+                log.exception("event subscriber %r failed on %s", subscriber, event.kind)

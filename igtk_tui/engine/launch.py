@@ -1,0 +1,87 @@
+"""Turning what an operator gave (a playbook reference, NAME=VALUE pairs, a
+params file, a credential, a gateway URL) into a validated run request.
+
+Shared by `igtk run`, `igtk rerun`/`resume` and the TUI's parameter form, so
+every entry point coerces and validates the same way before any step runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from igtk_tui.errors import InvalidInput
+from igtk_tui.playbook.model import ParamType, Playbook
+from igtk_tui.playbook.params import bind_parameters
+from igtk_tui.playbook.refs import iter_refs
+
+GATEWAY_PARAM_NAMES = ("gateway_url", "url")
+
+
+@dataclass
+class RunRequest:
+    playbook: Playbook
+    params: dict[str, Any]
+    credential_names: tuple[str, ...] = ()
+    gateway_url: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_params_file(path: str) -> dict[str, Any]:
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"--params-file {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"--params-file {path}: not valid YAML/JSON: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput(f"--params-file {path}: expected a mapping of parameter names to values")
+    return data
+
+
+def needs_vault(playbook: Playbook, params: dict[str, Any]) -> bool:
+    """True when the run will read credentials (references or credential-typed parameters)."""
+    for p in playbook.parameters:
+        if p.type == ParamType.CREDENTIAL and params.get(p.name):
+            return True
+    for step in (*playbook.steps, *playbook.on_rollback):
+        for ref in iter_refs(step.parameters):
+            if ref.root == "credential":
+                return True
+    return False
+
+
+def build_request(
+    playbook: Playbook,
+    given: dict[str, Any],
+    *,
+    credential: Any = None,
+    gateway_url: str | None = None,
+    check_files: bool = True,
+) -> RunRequest:
+    """Merge credential autofill and --gateway under explicit values, then validate."""
+    values = dict(given)
+    names: list[str] = []
+    if credential is not None:
+        from igtk_tui.vault.autofill import autofill
+
+        values = autofill([(p.name, p.type.value) for p in playbook.parameters], values, credential)
+        names.append(credential.name)
+    if gateway_url:
+        for name in GATEWAY_PARAM_NAMES:
+            if playbook.parameter(name) and name not in values:
+                values[name] = gateway_url
+    bound = bind_parameters(playbook, values, check_files=check_files)
+    for p in playbook.parameters:
+        if p.type == ParamType.CREDENTIAL and bound.get(p.name) and bound[p.name] not in names:
+            names.append(str(bound[p.name]))
+    gw = gateway_url or next((str(bound[n]) for n in GATEWAY_PARAM_NAMES if bound.get(n)), None)
+    return RunRequest(playbook, bound, tuple(names), gw, list(playbook.warnings))

@@ -1,0 +1,90 @@
+"""Resolving `playbook.run` children: where they live, whether they may run,
+and cycles/depth checked before the parent starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from igtk_tui.errors import InvalidInput
+from igtk_tui.playbook.model import Playbook
+from igtk_tui.playbook.refs import has_refs
+
+MAX_DEPTH = 3
+
+
+class NestingError(InvalidInput):
+    pass
+
+
+class PlaybookResolver:
+    """Finds child playbooks: relative to the parent's folder first, then the library roots.
+
+    `is_verified(playbook)` and `is_enabled(playbook)` come from the library's
+    metadata; by default the YAML's own `verified:` decides and all are enabled.
+    """
+
+    def __init__(
+        self,
+        roots: Iterable[Path] = (),
+        *,
+        is_verified: Callable[[Playbook], bool] | None = None,
+        is_enabled: Callable[[Playbook], bool] | None = None,
+    ) -> None:
+        self.roots = [Path(r) for r in roots]
+        self.is_verified = is_verified or (lambda pb: pb.verified)
+        self.is_enabled = is_enabled or (lambda pb: True)
+
+    def find(self, parent: Playbook, ref: str) -> Path:
+        candidates: list[Path] = []
+        rel = Path(ref).expanduser()
+        if rel.is_absolute():
+            candidates.append(rel)
+        else:
+            if parent.folder:
+                candidates.append(parent.folder / rel)
+            candidates.extend(root / rel for root in self.roots)
+        for c in candidates:
+            for variant in (c, c.with_suffix(".yaml"), c.with_suffix(".yml")):
+                if variant.is_file():
+                    return variant.resolve()
+        searched = ", ".join(str(c.parent) for c in candidates) or "nowhere"
+        raise NestingError(f"playbook.run: {ref!r} not found (looked in {searched})")
+
+    def load_child(self, parent: Playbook, ref: str, stack: tuple[str, ...]) -> Playbook:
+        from igtk_tui.playbook.loader import load_file
+
+        path = self.find(parent, ref)
+        if str(path) in stack:
+            chain = " -> ".join(Path(p).name for p in (*stack, str(path)))
+            raise NestingError(f"playbook.run: cycle {chain}")
+        child = load_file(path)
+        if not self.is_enabled(child):
+            raise NestingError(f"playbook.run: {ref!r} is disabled in the library")
+        if not self.is_verified(child):
+            raise NestingError(
+                f"playbook.run: {ref!r} is not verified; only verified playbooks may be nested "
+                "(set `verified: true` after reviewing it, or mark it verified in the library)"
+            )
+        return child
+
+    def check_tree(self, root: Playbook) -> None:
+        """Reject cycles (A->A included), depth over 3 and unknown/unverified children before running."""
+        root_key = str(root.path) if root.path else "<root>"
+        self._walk(root, (root_key,), 0)
+
+    def _walk(self, playbook: Playbook, stack: tuple[str, ...], depth: int) -> None:
+        for step in (*playbook.steps, *playbook.on_rollback):
+            if step.type != "playbook.run":
+                continue
+            ref = step.parameters.get("playbook")
+            if not isinstance(ref, str) or has_refs(ref):
+                continue  # decided at run time
+            where = f"{step.location}: " if step.location else ""
+            if depth + 1 > MAX_DEPTH:
+                raise NestingError(f"{where}playbook.run nests deeper than {MAX_DEPTH} levels")
+            try:
+                child = self.load_child(playbook, ref, stack)
+            except InvalidInput as exc:
+                raise NestingError(f"{where}{exc}") from None
+            self._walk(child, (*stack, str(child.path)), depth + 1)

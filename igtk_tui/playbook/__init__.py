@@ -1,0 +1,1 @@
+"""Playbook format: typed model, YAML loader with file:line:col errors, references, library."""

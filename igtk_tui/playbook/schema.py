@@ -1,0 +1,115 @@
+"""A JSON Schema of the playbook format, generated from the step registry,
+for yaml-language-server and other editors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from igtk_tui.playbook.model import OnFailure, ParamType
+
+_KIND = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "list": {"type": "array"},
+    "dict": {"type": "object"},
+    "any": {},
+}
+_REF = {"type": "string", "pattern": r"\{\{.*\}\}"}
+
+
+def _param_schema(p: Any) -> dict[str, Any]:
+    base = dict(_KIND[p.kind])
+    if p.choices:
+        base["enum"] = list(p.choices)
+    if p.min is not None:
+        base["minimum"] = p.min
+    if p.max is not None:
+        base["maximum"] = p.max
+    desc = p.description + (f" (unit: {p.unit})" if p.unit else "")
+    schema: dict[str, Any] = {"anyOf": [base, _REF]} if base else {}
+    if desc:
+        schema["description"] = desc
+    if p.default is not None:
+        schema["default"] = p.default
+    return schema
+
+
+def build_schema(registry: Any = None) -> dict[str, Any]:
+    from igtk_tui.steps.registry import REGISTRY
+
+    registry = registry or REGISTRY
+    variants = []
+    for name in registry.names():
+        st = registry.get(name)
+        params = {
+            "type": "object",
+            "properties": {p.name: _param_schema(p) for p in st.params},
+            "required": [p.name for p in st.params if p.required],
+            "additionalProperties": st.extra_params,
+        }
+        variants.append({
+            "if": {"properties": {"type": {"const": name}}},
+            "then": {"properties": {"parameters": params}},
+        })
+    step_props = {
+        "id": {"type": "string", "pattern": r"^\w+$"},
+        "name": {"type": "string"},
+        "type": {"enum": registry.names(), "description": "step type"},
+        "parameters": {"type": "object"},
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds", "default": 300},
+        "retry_count": {"type": "integer", "minimum": 0, "default": 0},
+        "retry_delay": {"type": "number", "minimum": 0, "description": "seconds", "default": 5},
+        "backoff": {"type": "number", "minimum": 1, "default": 1},
+        "on_failure": {"enum": [o.value for o in OnFailure], "default": "abort"},
+        "when": {"type": ["string", "boolean"], "description": "condition: comparisons, and/or/not"},
+        "on_rollback": {"type": "array", "items": {"$ref": "#/$defs/step"}},
+        "breakpoint": {"type": "boolean"},
+        "description": {"type": "string"},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "igtk playbook",
+        "type": "object",
+        "required": ["name", "version", "steps"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "version": {"type": ["string", "number"]},
+            "description": {"type": "string"},
+            "domain": {"type": "string"},
+            "group": {"type": "string"},
+            "verified": {"type": "boolean"},
+            "metadata": {"type": "object"},
+            "parameters": {"type": "array", "items": {"$ref": "#/$defs/parameter"}},
+            "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
+            "on_rollback": {"type": "array", "items": {"$ref": "#/$defs/step"}},
+        },
+        "$defs": {
+            "parameter": {
+                "type": "object",
+                "required": ["name", "type"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string"},
+                    "type": {"enum": [t.value for t in ParamType]},
+                    "required": {"type": "boolean", "default": True},
+                    "default": {},
+                    "description": {"type": "string"},
+                    "choices": {"type": "array"},
+                    "min": {"type": "number"},
+                    "max": {"type": "number"},
+                    "secret": {"type": "boolean"},
+                    "label": {"type": "string"},
+                },
+            },
+            "step": {
+                "type": "object",
+                "required": ["id", "type"],
+                "additionalProperties": False,
+                "properties": step_props,
+                "allOf": variants,
+            },
+        },
+    }

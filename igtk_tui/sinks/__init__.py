@@ -1,0 +1,1 @@
+"""Headless event sinks for `igtk run`: human progress, JSON lines, JUnit XML."""

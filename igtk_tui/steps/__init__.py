@@ -1,0 +1,1 @@
+"""Step types. `registry` is the single source of truth for every step's schema."""

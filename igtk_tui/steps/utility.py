@@ -1,0 +1,157 @@
+"""utility.* steps: sleep, log, set_variable and python (a cancellable subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from igtk_tui.engine.context import StepContext, StepFailure
+from igtk_tui.steps.registry import Param, step
+
+LEVELS = ("debug", "info", "warning", "error")
+
+
+@step(
+    "utility.sleep",
+    description="Wait a number of seconds; honours pause and stops at once on cancel or skip.",
+    params=[Param("seconds", "number", required=True, unit="s", min=0, description="How long to wait")],
+    outputs=["slept"],
+)
+async def sleep(ctx: StepContext, seconds: float) -> dict[str, Any]:
+    await ctx.sleep(seconds)
+    return {"slept": seconds}
+
+
+@step(
+    "utility.log",
+    description="Write a message to the execution's log.",
+    params=[
+        Param("message", "any", required=True, description="Text to log (references allowed)"),
+        Param("level", "string", default="info", choices=LEVELS, description="Log level"),
+    ],
+    outputs=["logged", "level"],
+)
+async def log(ctx: StepContext, message: Any, level: str = "info") -> dict[str, Any]:
+    text = message if isinstance(message, str) else json.dumps(message, default=str)
+    ctx.log(text, level)
+    return {"logged": text, "level": level}
+
+
+@step(
+    "utility.set_variable",
+    description="Set a runtime variable, readable later as {{ variable.NAME }}.",
+    params=[
+        Param("name", "string", required=True, description="Variable name"),
+        Param("value", "any", description="Value (keeps its type)"),
+    ],
+    outputs=["variable", "value"],
+)
+async def set_variable(ctx: StepContext, name: str, value: Any = None) -> dict[str, Any]:
+    ctx.set_variable(name, value)
+    return {"variable": name, "value": value}
+
+
+# The script runs in a fresh interpreter. References reach it as data in
+# `params`, never pasted into the source; the earlier toolkit's helpers
+# (set_variable, get_variable) and pre-imported names keep working.
+_BOOTSTRAP = r"""
+import json, sys
+_payload = json.loads(sys.stdin.readline())
+_MARK = _payload["marker"]
+variables = dict(_payload["variables"])
+params = _payload["params"]
+
+def set_variable(name, value):
+    variables[name] = value
+    sys.stdout.write(_MARK + json.dumps({"name": name, "value": value}, default=str) + "\n")
+    sys.stdout.flush()
+
+def get_variable(name, default=None):
+    return variables.get(name, default)
+
+import os, re, time, zipfile
+from pathlib import Path
+import xml.etree.ElementTree as ET
+_globals = {"__name__": "__main__", "params": params, "variables": variables,
+            "set_variable": set_variable, "get_variable": get_variable,
+            "json": json, "os": os, "re": re, "time": time, "zipfile": zipfile, "Path": Path, "ET": ET}
+exec(compile(_payload["script"], "<utility.python>", "exec"), _globals)
+"""
+_MARKER = "\x1eIGTK-SET-VARIABLE\x1e"
+
+
+@step(
+    "utility.python",
+    description="Run a Python script in a subprocess (killed on cancel, skip or timeout); "
+    "KEY=value lines on stdout become outputs.",
+    params=[
+        Param("script", "string", required=True, description="Python source; read inputs from `params`"),
+        Param("params", "dict", default={}, description="Data handed to the script as `params` (references allowed)"),
+    ],
+    outputs=["_output", "<KEY from KEY=value lines>"],
+)
+async def python(ctx: StepContext, script: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    payload = json.dumps({"script": script, "params": params or {}, "variables": ctx.variables,
+                          "marker": _MARKER}, default=str)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-u", "-c", _BOOTSTRAP,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=str(ctx.playbook_dir), start_new_session=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    outputs: dict[str, Any] = {}
+    stdout_lines: list[str] = []
+    stderr_lines: list[str] = []
+
+    async def read_stdout() -> None:
+        assert proc.stdout
+        async for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if line.startswith(_MARKER):
+                item = json.loads(line[len(_MARKER):])
+                ctx.set_variable(item["name"], item["value"])
+                continue
+            stdout_lines.append(line)
+            key, sep, value = line.partition("=")
+            if sep and key.strip().isidentifier():
+                outputs[key.strip()] = value.strip()
+            ctx.log(line, "info")
+
+    async def read_stderr() -> None:
+        assert proc.stderr
+        async for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            stderr_lines.append(line)
+            ctx.log(line, "warning")
+
+    try:
+        assert proc.stdin
+        proc.stdin.write(payload.encode("utf-8") + b"\n")
+        await proc.stdin.drain()
+        proc.stdin.close()
+        await asyncio.gather(read_stdout(), read_stderr())
+        code = await proc.wait()
+    finally:
+        if proc.returncode is None:
+            _kill(proc)
+            await proc.wait()
+    if code != 0:
+        tail = "\n".join(stderr_lines[-8:]) or f"exit status {code}"
+        raise StepFailure(f"script failed (exit {code}): {tail}")
+    outputs["_output"] = "\n".join(stdout_lines)
+    return outputs
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    """Kill the script and anything it started (its own process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
