@@ -48,10 +48,10 @@ def collect() -> dict[str, Any]:
 
     runtime = Runtime()
     env = dict(os.environ)
-    try:
-        vault = runtime.vault().describe()
-    except Exception as exc:  # noqa: BLE001 - info must print whatever the vault's state
-        vault = str(exc).splitlines()[0]
+    from igtk_tui.vault import vault_status
+
+    # Unlocks nothing and runs no KDF: info must be instant and print whatever the vault's state.
+    vault = vault_status(runtime.paths, env=env)
     return {
         "igtk": __version__,
         "python": sys.version.split()[0],
@@ -85,5 +85,7 @@ def run(args: argparse.Namespace) -> int:
     t = data["terminal"]
     print(f"terminal: TERM={t['TERM']!r} COLORTERM={t['COLORTERM']!r} NO_COLOR={t['NO_COLOR']!r} "
           f"colour system: {t['colour_system']}")
-    print(f"vault: {data['vault']}")
+    print("vault:")
+    for k, v in data["vault"].items():
+        print(f"  {k:<14} {v}")
     return 0
