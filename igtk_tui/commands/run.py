@@ -67,7 +67,11 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     credentials = runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names) else None
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
+    from igtk_tui import logfile
+
+    logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
+    bus.subscribe(logfile.execution_log_sink)
     bus.subscribe(JsonLines() if args.json else HumanProgress())
     if getattr(args, "junit", None):
         bus.subscribe(JUnitWriter(Path(args.junit)))
