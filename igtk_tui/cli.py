@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "playbooks",
     "schema",
     "cred",
+    "simulator",
     "info",
 )
 
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None and sys.stdin.isatty() and sys.stdout.isatty():
+        # `igtk` alone opens the TUI (DESIGN §4); in a pipe or a script it prints the help instead.
+        args = parser.parse_args(["tui"])
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INVALID

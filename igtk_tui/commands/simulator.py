@@ -1,0 +1,123 @@
+"""`igtk simulator`: run the simulated Ignition gateway in the foreground.
+
+Prints the URL and the API token (`API token: name:secret`) on start, then
+serves until SIGINT/SIGTERM and exits 0. Acceptance checks drive it with
+`--api-token NAME:SECRET` (repeatable; full permission); with none a token is
+generated and printed (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from igtk_tui.errors import EXIT_INVALID, EXIT_OK
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "simulator",
+        help="run a simulated Ignition gateway (for demos, tests and dry runs)",
+        description="Serve a simulated Ignition gateway over HTTP until interrupted.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8088, help="port to bind (default 8088; 0 = any free port)"
+    )
+    parser.add_argument(
+        "--version",
+        dest="gateway_version",
+        choices=("8.3", "8.1"),
+        default="8.3",
+        help="which gateway line to simulate (default 8.3)",
+    )
+    parser.add_argument(
+        "--api-token",
+        action="append",
+        default=[],
+        metavar="NAME:SECRET",
+        help="seed an API token with full permission (repeatable; default: generate one)",
+    )
+    parser.add_argument(
+        "--restart-seconds",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="how long a restart stays STARTING (default 5)",
+    )
+    parser.add_argument("--commissioning", action="store_true", help="start waiting for commissioning")
+    parser.add_argument(
+        "--fault",
+        default="",
+        metavar="SPEC",
+        help="fault injection, e.g. 'latency=0.2,error_rate=0.1,drop_rate=0,"
+        "refuse_during_restart,restart_never_completes,failing_modules=a|b'",
+    )
+    parser.add_argument(
+        "--require-https",
+        action="store_true",
+        help="answer 403 to API tokens over plain HTTP (secure channel required)",
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _tokens(values: list[str]) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    for value in values:
+        name, sep, secret = value.partition(":")
+        if not sep or not name or not secret:
+            raise ValueError(f"--api-token must be NAME:SECRET, got {value!r}")
+        tokens[name] = secret
+    return tokens
+
+
+def run(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from igtk_tui.simulator import Faults, SimulatedGateway
+
+    try:
+        tokens = _tokens(args.api_token)
+        faults = Faults.parse(args.fault) if args.fault else Faults()
+        if args.restart_seconds < 0:
+            raise ValueError("--restart-seconds must be >= 0")
+    except ValueError as exc:
+        print(f"igtk: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    gateway = SimulatedGateway(
+        version=args.gateway_version,
+        api_tokens=tokens,
+        restart_seconds=args.restart_seconds,
+        commissioning=args.commissioning,
+        require_https_for_tokens=args.require_https,
+        host=args.host,
+        port=args.port,
+        faults=faults,
+    )
+    try:
+        gateway.start()
+    except OSError as exc:
+        print(
+            f"igtk: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; pick another --port",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"Simulated Ignition {gateway.config.plain_version} gateway at {gateway.url}", flush=True)
+        for name, secret in gateway.config.api_tokens.items():
+            print(f"API token: {name}:{secret}", flush=True)
+        if args.commissioning:
+            print("Waiting for commissioning (see /bootstrap, /post-step)", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+        while not stop.wait(1.0):
+            pass
+    finally:
+        gateway.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK

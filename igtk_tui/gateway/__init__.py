@@ -1,0 +1,1 @@
+"""Talking to Ignition gateways: the HTTP client and `.modl` module-file helpers."""

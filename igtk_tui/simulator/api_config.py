@@ -1,0 +1,150 @@
+"""8.3 REST config management: scans, scan locks, deployment modes (§2.13; IA-83API
+"config-management"). Response shapes past the §2.13 scan status are [UNVERIFIED]."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from igtk_tui.simulator.errors import HttpError, Unprocessable
+from igtk_tui.simulator.listing import envelope, result
+from igtk_tui.simulator.routes import ONLY_83, Request, Response, Router
+from igtk_tui.simulator.state import now_ms
+
+DEFAULT_HOLD_MS = 60_000
+
+
+def _kind(req: Request) -> str:
+    kind = req.params["kind"]
+    if kind not in ("config", "projects"):
+        raise HttpError(404, f"No route match for path: /v1/scan/{kind}")
+    return kind
+
+
+def _scan_status(req: Request) -> Response:
+    return Response.json(req.state.scans[_kind(req)])
+
+
+def _scan(req: Request) -> Response:
+    """A scan finishes at once in the simulator; the status records it."""
+    kind = _kind(req)
+    started = time.monotonic()
+    req.state.scans[kind] = {
+        "scanActive": False,
+        "lastScanTimestamp": now_ms(),
+        "lastScanDuration": max(1, int((time.monotonic() - started) * 1000)),
+    }
+    return Response.json(req.state.scans[kind])
+
+
+def _lock_info(req: Request) -> dict[str, Any]:
+    lock = req.state.scan_locks[_kind(req)]
+    if lock["locked"] and lock["expiresAt"] is not None and lock["expiresAt"] <= now_ms():
+        lock.update(locked=False, holder=None, acquiredAt=None, expiresAt=None, lockId=None)
+    return lock
+
+
+def _lock_status(req: Request) -> Response:
+    return Response.json(_lock_info(req))
+
+
+def _number(data: dict[str, Any], key: str, default: int) -> int:
+    value = data.get(key, "")
+    if value in ("", None):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Unprocessable(
+            f"Property '{key}' must be a number of milliseconds",
+            field_messages=[{"field": key, "messages": ["must be a number"]}],
+        ) from None
+
+
+def _acquire(req: Request) -> Response:
+    data = req.json_object()
+    _number(data, "acquireTimeout", 0)
+    hold = _number(data, "holdTimeout", DEFAULT_HOLD_MS)
+    lock = _lock_info(req)
+    if lock["locked"]:
+        raise HttpError(409, "Scan lock is already held")
+    stamp = now_ms()
+    holder = req.principal.name if req.principal else None
+    lock.update(
+        locked=True, holder=holder, acquiredAt=stamp, expiresAt=stamp + hold, lockId=str(uuid.uuid4())
+    )
+    return Response.json(lock)
+
+
+def _release(req: Request) -> Response:
+    lock = _lock_info(req)
+    lock.update(locked=False, holder=None, acquiredAt=None, expiresAt=None, lockId=None)
+    return Response.json(lock)
+
+
+def _modes(req: Request) -> Response:
+    return envelope(req, list(req.state.modes.values()))
+
+
+def _mode(req: Request) -> dict[str, Any]:
+    mode = req.state.modes.get(req.params["name"])
+    if mode is None:
+        raise HttpError(404, f"Deployment mode '{req.params['name']}' not found")
+    return mode
+
+
+def _get_mode(req: Request) -> Response:
+    return Response.json(_mode(req))
+
+
+def _create_mode(req: Request) -> Response:
+    data = req.json_object()
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise Unprocessable("Unable to read required property 'name'")
+    if name in req.state.modes:
+        return result([], 409, f"Deployment mode '{name}' already exists")
+    req.state.modes[name] = {
+        "name": name,
+        "title": str(data.get("title") or name),
+        "description": str(data.get("description") or ""),
+        "resourceCount": 0,
+    }
+    return result([{"name": name}])
+
+
+def _update_mode(req: Request) -> Response:
+    mode = _mode(req)
+    data = req.json_object()
+    for key in ("title", "description"):
+        if isinstance(data.get(key), str) and data[key]:
+            mode[key] = data[key]
+    new_name = data.get("name")
+    if isinstance(new_name, str) and new_name and new_name != mode["name"]:
+        if new_name in req.state.modes:
+            return result([], 409, f"Deployment mode '{new_name}' already exists")
+        req.state.modes[new_name] = req.state.modes.pop(mode["name"])
+        mode["name"] = new_name
+    return result([{"name": mode["name"]}])
+
+
+def _delete_mode(req: Request) -> Response:
+    name = _mode(req)["name"]
+    del req.state.modes[name]
+    return result([{"name": name}])
+
+
+def register(router: Router) -> None:
+    api = router.group("/data/api/v1", auth="token", versions=ONLY_83)
+    api.get("/scan/{kind}", _scan_status)
+    api.post("/scan/{kind}", _scan)
+    api.get("/scan-lock/{kind}", _lock_status)
+    api.post("/scan-lock/{kind}", _acquire)
+    api.delete("/scan-lock/{kind}", _release)
+    for base in ("/mode", "/modes"):  # Bruno uses /mode; DOC-APIKEYS names /modes
+        api.get(base, _modes)
+        api.post(base, _create_mode)
+        api.get(base + "/{name}", _get_mode)
+        api.put(base + "/{name}", _update_mode)
+        api.delete(base + "/{name}", _delete_mode)

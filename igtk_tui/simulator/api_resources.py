@@ -1,0 +1,164 @@
+"""8.3 REST config resources: list/names/find/create/modify/delete, copy and move
+(ignition-gateway.md §2.12). A stale `signature` answers 409 [UNVERIFIED §2.12]."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from igtk_tui.simulator.errors import HttpError, Unprocessable
+from igtk_tui.simulator.listing import envelope, filter_items, result
+from igtk_tui.simulator.routes import ONLY_83, Request, Response, Router
+from igtk_tui.simulator.seed import resource_record, signature
+from igtk_tui.simulator.state import GatewayState
+
+Key = tuple[str, str, str]
+
+
+def _type(req: Request) -> str:
+    return f"{req.params['module']}/{req.params['type']}"
+
+
+def _collection(req: Request, name: str = "collection") -> str:
+    return req.arg(name) or "core"
+
+
+def _records(state: GatewayState, rtype: str, collection: str) -> list[dict[str, Any]]:
+    return [r for (c, t, _), r in state.resources.items() if t == rtype and c == collection]
+
+
+def _find_record(state: GatewayState, key: Key) -> dict[str, Any]:
+    record = state.resources.get(key)
+    if record is None:
+        raise HttpError(404, f"Resource '{key[2]}' of type '{key[1]}' not found in collection '{key[0]}'")
+    return record
+
+
+def _change(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": record["name"],
+        "type": record["type"],
+        "collection": record["collection"],
+        "newSignature": record["signature"],
+    }
+
+
+def _resign(record: dict[str, Any]) -> None:
+    record["signature"] = signature(
+        {"name": record["name"], "config": record["config"], "v": record["version"]}
+    )
+    record["attributes"]["lastModificationSignature"] = record["signature"]
+
+
+def _list(req: Request) -> Response:
+    return envelope(req, _records(req.state, _type(req), _collection(req)))
+
+
+def _names(req: Request) -> Response:
+    return Response.json(
+        filter_items(req, [r["name"] for r in _records(req.state, _type(req), _collection(req))])
+    )
+
+
+def _find(req: Request) -> Response:
+    return Response.json(_find_record(req.state, (_collection(req), _type(req), req.params["name"])))
+
+
+def _body_records(req: Request) -> list[dict[str, Any]]:
+    data = req.json()
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise Unprocessable("Request body must be a JSON array of resource records")
+    for record in data:
+        if not isinstance(record.get("name"), str) or not record["name"]:
+            raise Unprocessable("Unable to read required property 'name'")
+    return data
+
+
+def _create(req: Request) -> Response:
+    rtype, collection = _type(req), _collection(req)
+    changes = []
+    for body in _body_records(req):
+        key = (collection, rtype, body["name"])
+        if key in req.state.resources:
+            return result([], 409, f"Resource '{body['name']}' already exists")
+        record = resource_record(
+            collection, rtype, body["name"], body.get("config") or {}, body.get("description", "")
+        )
+        req.state.resources[key] = record
+        changes.append(_change(record))
+    return result(changes)
+
+
+def _modify(req: Request) -> Response:
+    rtype, collection = _type(req), _collection(req)
+    changes = []
+    for body in _body_records(req):
+        record = _find_record(req.state, (collection, rtype, body["name"]))
+        if body.get("signature") != record["signature"]:
+            return result(
+                [], 409, f"Resource '{body['name']}' was modified by someone else (stale signature)"
+            )
+        record["config"] = body.get("config", record["config"])
+        record["enabled"] = bool(body.get("enabled", record["enabled"]))
+        record["description"] = str(body.get("description", record["description"]))
+        record["version"] += 1
+        _resign(record)
+        changes.append(_change(record))
+    return result(changes)
+
+
+def _delete(req: Request) -> Response:
+    key = (_collection(req), _type(req), req.params["name"])
+    record = _find_record(req.state, key)
+    if req.params["signature"] != record["signature"]:
+        return result([], 409, f"Resource '{key[2]}' was modified by someone else (stale signature)")
+    del req.state.resources[key]
+    return result([_change(record)])
+
+
+def _source(req: Request) -> tuple[Key, dict[str, Any]]:
+    rtype = req.require_arg("resourceType")
+    sig = req.require_arg("signature")
+    name = req.require_arg("fromName")
+    key = (req.arg("fromCollection") or "core", rtype, name)
+    record = _find_record(req.state, key)
+    if sig != record["signature"]:
+        raise HttpError(409, f"Resource '{name}' signature does not match (stale signature)")
+    return key, record
+
+
+def _copy(req: Request) -> Response:
+    key, record = _source(req)
+    target = (req.arg("toCollection") or key[0], key[1], req.arg("toName") or key[2])
+    if target in req.state.resources:
+        return result([], 409, f"Resource '{target[2]}' already exists in collection '{target[0]}'")
+    new = copy.deepcopy(record)
+    new.update(name=target[2], collection=target[0], collections=[target[0]], version=1)
+    _resign(new)
+    req.state.resources[target] = new
+    return result([_change(new)])
+
+
+def _move(req: Request) -> Response:
+    to_collection = req.require_arg("toCollection")
+    key, record = _source(req)
+    target = (to_collection, key[1], key[2])
+    if target in req.state.resources and target != key:
+        return result([], 409, f"Resource '{key[2]}' already exists in collection '{to_collection}'")
+    del req.state.resources[key]
+    record.update(collection=to_collection, collections=[to_collection])
+    _resign(record)
+    req.state.resources[target] = record
+    return result([_change(record)])
+
+
+def register(router: Router) -> None:
+    api = router.group("/data/api/v1/resources", auth="token", versions=ONLY_83)
+    api.post("/copy", _copy)
+    api.post("/move", _move)
+    api.get("/list/{module}/{type}", _list)
+    api.get("/names/{module}/{type}", _names)
+    api.get("/find/{module}/{type}/{name}", _find)
+    api.post("/{module}/{type}", _create)
+    api.put("/{module}/{type}", _modify)
+    api.delete("/{module}/{type}/{name}/{signature}", _delete)

@@ -1,0 +1,54 @@
+"""Unauthenticated health routes: `/StatusPing` and `/system/gwinfo` (ignition-gateway.md §1)."""
+
+from __future__ import annotations
+
+import platform
+
+from igtk_tui.simulator.routes import Request, Response, Router
+from igtk_tui.simulator.state import STARTING
+
+JVM_VERSION = "17.0.13+11"
+
+
+def context_status(req: Request) -> str:
+    if req.state.commissioning:
+        return "NEEDS_COMMISSIONING"  # §1.2
+    return req.state.phase
+
+
+def status_ping(req: Request) -> Response:
+    """§1.1: RUNNING / STARTING; commissioning adds details (omitted otherwise)."""
+    if req.state.commissioning and req.state.phase != STARTING:
+        return Response.json({"state": "RUNNING", "details": "COMMISSIONING"})
+    return Response.json({"state": req.state.phase})
+
+
+def gwinfo(req: Request) -> Response:
+    """§1.2: one text/plain line of `Key=Value;` pairs (parse by key, order not guaranteed)."""
+    cfg = req.config
+    pairs = [
+        ("ContextStatus", context_status(req)),
+        ("PlatformName", req.state.gateway_name),
+        ("Version", cfg.plain_version),
+        ("PlatformEdition", "" if cfg.edition == "standard" else cfg.edition),
+        ("OS", platform.system() or "Linux"),
+        ("RuntimeVersion", JVM_VERSION),
+        ("RedundancyStatus", "Independent"),
+        ("RedundantState", "Good"),
+        ("RedundantNodeActiveStatus", "Active"),
+        ("RequireSsl", "false"),
+        ("RedundantBackupAddresses", ""),
+    ]
+    return Response.text("".join(f"{k}={v};" for k, v in pairs))
+
+
+def root(req: Request) -> Response:
+    return Response.redirect("/web/home" if req.config.line == "8.1" else "/app")
+
+
+def register(router: Router) -> None:
+    router.get("/StatusPing", status_ping, always=True, commissioning=True, ping=True)
+    # [UNVERIFIED §1.1] some early 8.1 builds answered here; harmless alias.
+    router.get("/system/StatusPing", status_ping, always=True, commissioning=True, ping=True)
+    router.get("/system/gwinfo", gwinfo, always=True, commissioning=True)
+    router.get("/", root)

@@ -1,0 +1,129 @@
+"""Backup download (a valid .gwbk) and restore (validation, restart, state replaced)."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from igtk_tui.simulator import SimulatedGateway
+from igtk_tui.simulator.gwbk import BackupProject, build_gwbk, read_gwbk, validate_gwbk
+from igtk_tui.simulator.testing import client as sim_client
+from igtk_tui.simulator.testing import wait_for, wait_running
+
+API = "/data/api/v1"
+OCTET = {"Content-Type": "application/octet-stream"}
+
+
+def test_backup_download_is_a_valid_gwbk(client: httpx.Client) -> None:
+    response = client.get(f"{API}/backup", params={"includePeerLocal": "false"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert re.fullmatch(
+        r'attachment; filename="Ignition-igtk-sim_Ignition-backup-\d{8}-\d{4}\.gwbk"',
+        response.headers["content-disposition"],
+    )
+    assert validate_gwbk(response.content) == "8.3.6"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = archive.namelist()
+    assert "backupinfo.xml" in names and "projects/Demo/project.json" in names
+    assert any(n.startswith("config/resources/core/") for n in names)
+
+
+def test_81_backup_has_sqlite_config_db(gw81: SimulatedGateway, tmp_path: Path) -> None:
+    data = build_gwbk("8.1.44", gw81.state.gateway_name)
+    assert validate_gwbk(data) == "8.1.44"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (tmp_path / "db.idb").write_bytes(archive.read("db_backup_sqlite.idb"))
+    with sqlite3.connect(tmp_path / "db.idb") as db:
+        assert db.execute("SELECT SYSTEMNAME FROM SYSPROPS").fetchone() == ("Ignition-igtk-sim",)
+
+
+def test_restore_restarts_and_replaces_projects(client: httpx.Client, gw: SimulatedGateway) -> None:
+    backup = client.get(f"{API}/backup").content
+    assert client.post(f"{API}/projects", json={"name": "AfterBackup"}).status_code == 200
+    restored = client.post(f"{API}/backup", content=backup, headers=OCTET)
+    assert restored.status_code == 200 and restored.text == "Restore operation successfully initiated"
+    wait_for(lambda: client.get(f"{API}/projects/names").status_code == 503, 5, "503 while STARTING")
+    wait_running(gw)
+    assert set(client.get(f"{API}/projects/names").json()) == {"Demo", "Global"}
+    assert gw.state.restores == 1
+
+
+def test_restore_rejects_bad_backups(client: httpx.Client, gw: SimulatedGateway) -> None:
+    assert client.post(f"{API}/backup", content=b"nope", headers=OCTET).status_code == 400
+    assert client.post(f"{API}/backup", headers=OCTET).status_code == 400
+    newer = build_gwbk("8.9.0", "Future", [BackupProject("P", {"title": "P"})])
+    response = client.post(f"{API}/backup", content=newer, headers=OCTET)
+    assert response.status_code == 400 and "newer" in response.json()["message"]
+    assert gw.phase == "RUNNING"
+
+
+def test_81_backup_restores_onto_83(client: httpx.Client, gw: SimulatedGateway) -> None:
+    old = build_gwbk("8.1.44", "Old-GW", [BackupProject("Legacy", {"title": "Legacy", "enabled": True})])
+    assert client.post(f"{API}/backup", content=old, headers=OCTET).status_code == 200
+    wait_running(gw)
+    assert client.get(f"{API}/projects/names").json() == ["Legacy"]
+    assert client.get(f"{API}/overview/name").json()["gatewayName"] == "Old-GW"
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"plain text", "not a zip"),
+        (_zip({"projects/a/project.json": b"{}"}), "backupinfo.xml is missing"),
+        (_zip({"backupinfo.xml": b"<backupinfo></backupinfo>"}), "no <version>"),
+        (
+            _zip({"backupinfo.xml": b"<backupinfo><version>8.1.40</version></backupinfo>"}),
+            "db_backup_sqlite.idb",
+        ),
+        (
+            _zip(
+                {
+                    "backupinfo.xml": b"<backupinfo><version>8.1.40</version></backupinfo>",
+                    "db_backup_sqlite.idb": b"junk",
+                }
+            ),
+            "not a SQLite",
+        ),
+        (_zip({"backupinfo.xml": b"<backupinfo><version>8.3.1</version></backupinfo>"}), "config/resources"),
+    ],
+)
+def test_validate_gwbk_errors(data: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        validate_gwbk(data)
+
+
+def test_read_gwbk_round_trip() -> None:
+    data = build_gwbk("8.3.6 (b2026042713)", "GW", [BackupProject("P", {"title": "T"}, {"a/b.json": b"{}"})])
+    contents = read_gwbk(data)
+    assert contents.version == "8.3.6" and contents.gateway_name == "GW"
+    assert contents.projects["P"].config == {"title": "T"}
+    assert contents.projects["P"].resources == {"a/b.json": b"{}"}
+
+
+def test_81_web_backup_needs_session(gw81: SimulatedGateway, login81: Callable[[httpx.Client], None]) -> None:
+    with sim_client(gw81.url) as browser:
+        anonymous = browser.get("/web/config/system.backup/download")
+        assert anonymous.status_code == 302 and anonymous.headers["location"].startswith("/web/login")
+        login81(browser)
+        download = browser.get("/web/config/system.backup/download")
+        assert download.status_code == 200 and validate_gwbk(download.content) == "8.1.44"
+        files = {"file": ("gw.gwbk", download.content, "application/octet-stream")}
+        restored = browser.post("/web/config/system.backup/restore", files=files)
+        assert restored.status_code == 200 and "Restore operation successfully initiated" in restored.text
+    wait_running(gw81)
