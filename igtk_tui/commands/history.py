@@ -1,0 +1,80 @@
+"""`igtk history`: recorded executions, newest first, filtered and paged.
+
+Paging is by keyset: `--before ID` continues after that execution, as fast on
+an old page as on the first (see store/executions.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+STATUSES = ("running", "paused", "completed", "failed", "cancelled", "interrupted")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("history", help="list recorded executions, newest first", description=__doc__.splitlines()[0])
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N executions (default 50)")
+    p.add_argument("--status", choices=STATUSES, help="only executions with this status")
+    p.add_argument("--playbook", metavar="NAME", help="only this playbook (its name, library path or file)")
+    p.add_argument("--gateway", metavar="URL", help="only runs against this gateway URL")
+    p.add_argument("--since", metavar="WHEN", help="only runs started since an ISO date/time or an age (2h, 3d)")
+    p.add_argument("--before", metavar="ID", help="the page after this execution (keyset paging)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from igtk_tui.runtime import Runtime
+    from igtk_tui.store.codec import parse_since
+    from igtk_tui.store.session import with_store
+
+    since = parse_since(args.since) if args.since else None
+
+    async def query(store: Any) -> tuple[list[Any], bool]:
+        before = None
+        if args.before:
+            anchor = await store.executions.summary(await store.executions.resolve_id(args.before))
+            before = anchor.keyset if anchor else None
+        rows = await store.executions.list_executions(
+            args.limit + 1, before=before, status=args.status, playbook=args.playbook,
+            gateway=args.gateway, since=since)
+        return rows[:args.limit], len(rows) > args.limit
+
+    rows, more = with_store(Runtime(), query)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
+        return 0
+    print_table(rows, more)
+    return 0
+
+
+def print_table(rows: list[Any], more: bool) -> None:
+    from igtk_tui.sinks.human import glyph
+    from igtk_tui.store.codec import human_duration, local_time
+
+    if not rows:
+        print("no executions recorded" + (" match" if more else ""))
+        return
+    # Fits 80 columns: local start to the minute, playbook names cut at 20.
+    width = min(20, max(8, *(len(r.playbook) for r in rows)))
+    print(f"{'ID':<8}  {'STARTED':<16}  {'PLAYBOOK':<{width}}  {'STATUS':<13}  {'TIME':>7}  TRIGGER")
+    for r in rows:
+        name = r.playbook if len(r.playbook) <= width else r.playbook[:width - 1] + "…"
+        status = f"{glyph(r.status)} {r.status}"
+        failed = f" ({r.failed_steps} failed)" if r.failed_steps else ""
+        print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {name:<{width}}  {status:<13}  "
+              f"{human_duration(r.duration):>7}  {r.trigger}{failed}")
+    if more:
+        print(f"… older: igtk history --before {rows[-1].id[:8]}")

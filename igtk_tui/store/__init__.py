@@ -1,0 +1,118 @@
+"""Execution history in SQLite: the process's store, opened once and closed on exit.
+
+`Store.open()` opens the one connection (WAL, migrations), marks executions
+of dead processes `interrupted` (recovery.py), and offers the repositories
+and a Recorder (the EventBus subscriber). Retention runs as a background task
+started with `start_retention()` and is cancelled by `close()`: it never
+delays start-up or exit.
+
+Nothing here imports aiosqlite at module scope; `Database.open` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from igtk_tui.paths import Paths
+from igtk_tui.store.db import Database, StoreBusy, StoreError
+from igtk_tui.store.owner import ProcessIdentity
+from igtk_tui.store.recorder import Recorder
+from igtk_tui.store.recovery import Recovered, recover
+
+if TYPE_CHECKING:
+    from igtk_tui.store.executions import ExecutionRepository
+    from igtk_tui.store.presets import PresetRepository
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Store", "StoreError", "StoreBusy", "Recorder"]
+
+
+class Store:
+    def __init__(self, db: Database, paths: Paths, settings: Any = None) -> None:
+        self.db = db
+        self.paths = paths
+        self.settings = settings
+        self._executions: ExecutionRepository | None = None
+        self._presets: PresetRepository | None = None
+        self.recovered: list[Recovered] = []
+        self._retention: asyncio.Task[int] | None = None
+
+    @classmethod
+    async def open(cls, paths: Paths, settings: Any = None, *, recover_dead: bool = True,
+                   busy_timeout_ms: int | None = None) -> Store:
+        kwargs = {"busy_timeout_ms": busy_timeout_ms} if busy_timeout_ms is not None else {}
+        db = await Database.open(paths.db_file, **kwargs)
+        store = cls(db, paths, settings)
+        if recover_dead:
+            try:
+                store.recovered = await recover(db)
+            except BaseException:
+                await db.close()
+                raise
+        return store
+
+    @property
+    def executions(self) -> ExecutionRepository:
+        """History queries (imported on first use: `igtk run` only records)."""
+        if self._executions is None:
+            from igtk_tui.store.executions import ExecutionRepository
+
+            self._executions = ExecutionRepository(self.db, self.paths)
+        return self._executions
+
+    @property
+    def presets(self) -> PresetRepository:
+        if self._presets is None:
+            from igtk_tui.store.presets import PresetRepository
+
+            self._presets = PresetRepository(self.db)
+        return self._presets
+
+    def recorder(self, *, playbook_rel: Callable[[str], str | None] | None = None,
+                 on_warning: Callable[[str], None] | None = None, **kwargs: Any) -> Recorder:
+        return Recorder(self.db, artifacts_root=self.paths.artifacts_dir, owner=ProcessIdentity.current(),
+                        playbook_rel=playbook_rel, on_warning=on_warning, **kwargs)
+
+    def start_retention(self) -> asyncio.Task[int] | None:
+        """Apply Settings.retention_days / retention_count in the background."""
+        days = getattr(self.settings, "retention_days", None)
+        count = getattr(self.settings, "retention_count", None)
+        if not days and count is None:
+            return None
+        if self._retention is None:
+            from igtk_tui.store.retention import apply_retention
+
+            self._retention = asyncio.get_running_loop().create_task(
+                apply_retention(self.db, self.paths, days=days, count=count), name="igtk-retention")
+            self._retention.add_done_callback(_log_retention)
+        return self._retention
+
+    async def close(self, *, retention_grace: float = 2.0) -> None:
+        """Let a running retention pass finish for up to `retention_grace` seconds, then
+        stop it (the next start continues where it left off) and close the connection."""
+        task, self._retention = self._retention, None
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=retention_grace)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def _log_retention(task: asyncio.Task[int]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.warning("retention failed: %s", exc)
+    elif task.result():
+        log.info("retention removed %d executions", task.result())

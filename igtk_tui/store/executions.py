@@ -1,0 +1,383 @@
+"""Reading and removing recorded executions: the history repository.
+
+Why keyset paging: history is ordered by (started_at, id) and each page
+continues strictly before the last row seen, which is as fast on page 1,000
+as on page 1 (an index range scan), where OFFSET would walk every skipped row.
+Every read of one execution is a single hop to the database thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from igtk_tui.errors import InvalidInput
+from igtk_tui.paths import Paths
+from igtk_tui.store.codec import iso, loads
+from igtk_tui.store.db import Database
+from igtk_tui.store.deletion import delete_executions
+
+MIN_PREFIX = 6
+_SUMMARY_COLUMNS = ("id, playbook, playbook_path, playbook_rel, status, started_at, finished_at, duration, "
+                    "failed_steps, trigger, gateway_url, resumed_from, resumed_by, rerun_of, host, user, error")
+
+
+@dataclass(frozen=True)
+class ExecutionSummary:
+    id: str
+    playbook: str
+    playbook_path: str | None
+    playbook_rel: str | None
+    status: str
+    started_at: float
+    finished_at: float | None
+    duration: float | None
+    failed_steps: int
+    trigger: str
+    gateway_url: str | None
+    resumed_from: str | None
+    resumed_by: str | None
+    rerun_of: str | None
+    host: str | None
+    user: str | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> ExecutionSummary:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+    @property
+    def keyset(self) -> tuple[float, str]:
+        """Pass as `before=` to get the next page."""
+        return (self.started_at, self.id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "playbook": self.playbook, "status": self.status,
+            "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
+            "duration": self.duration, "failed_steps": self.failed_steps, "trigger": self.trigger,
+            "gateway_url": self.gateway_url, "playbook_path": self.playbook_path,
+            "playbook_rel": self.playbook_rel, "resumed_from": self.resumed_from,
+            "resumed_by": self.resumed_by, "rerun_of": self.rerun_of, "host": self.host, "user": self.user,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    n: int
+    ok: bool
+    error: str | None
+    duration: float | None
+    finished_at: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "ok": self.ok, "error": self.error, "duration": self.duration,
+                "finished_at": iso(self.finished_at)}
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    path: str
+    step_id: str
+    parent: str | None
+    position: int
+    name: str
+    type: str
+    role: str
+    status: str
+    attempts: int
+    started_at: float | None
+    finished_at: float | None
+    duration: float | None
+    output: Any
+    error: str | None
+    reason: str | None
+    variables: dict[str, Any] | None
+    attempt_list: tuple[AttemptRecord, ...] = ()
+
+    @property
+    def top_level(self) -> bool:
+        return "/" not in self.path and self.role == "step"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.path, "step_id": self.step_id, "name": self.name, "type": self.type,
+            "parent": self.parent, "role": self.role, "position": self.position, "status": self.status,
+            "attempts": self.attempts, "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
+            "duration": self.duration, "output": self.output, "error": self.error, "reason": self.reason,
+            "attempt_list": [a.to_json() for a in self.attempt_list],
+        }
+
+
+@dataclass(frozen=True)
+class LogLine:
+    seq: int
+    ts: float
+    step: str | None
+    level: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "ts": iso(self.ts), "step": self.step, "level": self.level,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    path: str
+    kind: str
+    step: str | None
+    created_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "step": self.step, "created_at": iso(self.created_at)}
+
+
+@dataclass(frozen=True)
+class ExecutionDetail:
+    summary: ExecutionSummary
+    playbook_hash: str
+    source: str | None
+    parameters: dict[str, Any]
+    credentials: list[str]
+    debug: bool
+    owner_pid: int | None
+    browser_version: str | None
+    steps: tuple[StepRecord, ...]
+    logs: tuple[LogLine, ...]
+    log_count: int
+    artifacts: tuple[ArtifactRecord, ...]
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+    @property
+    def status(self) -> str:
+        return self.summary.status
+
+    def step(self, path: str) -> StepRecord | None:
+        return next((s for s in self.steps if s.path == path), None)
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.summary.to_json()
+        out.update({
+            "playbook_hash": self.playbook_hash, "parameters": self.parameters,
+            "credentials": self.credentials, "debug": self.debug, "owner_pid": self.owner_pid,
+            "browser_version": self.browser_version,
+            "steps": [s.to_json() for s in self.steps],
+            "logs": [line.to_json() for line in self.logs], "log_count": self.log_count,
+            "artifacts": [a.to_json() for a in self.artifacts],
+        })
+        return out
+
+
+@dataclass(frozen=True)
+class LastResult:
+    playbook: str
+    playbook_rel: str | None
+    playbook_path: str | None
+    id: str
+    status: str
+    started_at: float
+    duration: float | None
+
+
+@dataclass
+class Filters:
+    status: str | None = None
+    playbook: str | None = None
+    gateway: str | None = None
+    since: float | None = None
+    params: list[Any] = field(default_factory=list)
+
+    def where(self) -> list[str]:
+        clauses: list[str] = []
+        if self.status:
+            clauses.append("status = ?")
+            self.params.append(self.status)
+        if self.playbook:
+            pb = self.playbook
+            if Path(pb).expanduser().is_file():  # a playbook file: its recorded path (no index; rare)
+                clauses.append("playbook_path = ?")
+                self.params.append(str(Path(pb).expanduser().resolve()))
+            elif "/" in pb or pb.endswith((".yaml", ".yml")):  # a library path, suffix optional
+                stem = pb.removesuffix(".yaml").removesuffix(".yml")
+                clauses.append("playbook_rel IN (?, ?, ?)")
+                self.params += [pb, stem + ".yaml", stem + ".yml"]
+            else:  # the playbook's name
+                clauses.append("playbook = ?")
+                self.params.append(pb)
+        if self.gateway:
+            bare = self.gateway.rstrip("/")
+            clauses.append("gateway_url IN (?, ?)")
+            self.params += [bare, bare + "/"]
+        if self.since is not None:
+            clauses.append("started_at >= ?")
+            self.params.append(self.since)
+        return clauses
+
+
+def _tree_order(steps: list[StepRecord]) -> list[StepRecord]:
+    """Parents before children, each level in the order the steps were listed."""
+    children: dict[str | None, list[StepRecord]] = defaultdict(list)
+    known = {s.path for s in steps}
+    for s in sorted(steps, key=lambda s: s.position):
+        parent = s.parent
+        if parent is None and "/" in s.path:
+            parent = s.path.rpartition("/")[0]
+        children[parent if parent in known else None].append(s)
+    out: list[StepRecord] = []
+    seen: set[str] = set()
+
+    def walk(parent: str | None) -> None:
+        for s in children.get(parent, ()):
+            if s.path not in seen:
+                seen.add(s.path)
+                out.append(s)
+                walk(s.path)
+
+    walk(None)
+    out += [s for s in steps if s.path not in seen]
+    return out
+
+
+def _read_detail(c: sqlite3.Connection, execution_id: str, log_tail: int) -> ExecutionDetail | None:
+    row = c.execute("SELECT e.*, s.text AS source FROM executions e "
+                    "LEFT JOIN playbook_sources s ON s.hash = e.playbook_hash WHERE e.id = ?",
+                    (execution_id,)).fetchone()
+    if row is None:
+        return None
+    attempts: dict[str, list[AttemptRecord]] = defaultdict(list)
+    for a in c.execute("SELECT path, n, ok, error, duration, finished_at FROM attempts "
+                       "WHERE execution_id = ? ORDER BY seq", (execution_id,)):
+        attempts[a["path"]].append(AttemptRecord(a["n"], bool(a["ok"]), a["error"], a["duration"],
+                                                 a["finished_at"]))
+    steps = [
+        StepRecord(
+            path=s["path"], step_id=s["step_id"], parent=s["parent"], position=s["position"], name=s["name"],
+            type=s["type"], role=s["role"], status=s["status"], attempts=s["attempts"],
+            started_at=s["started_at"], finished_at=s["finished_at"], duration=s["duration"],
+            output=loads(s["output"]), error=s["error"], reason=s["reason"], variables=loads(s["variables"]),
+            attempt_list=tuple(attempts.get(s["path"], ())),
+        )
+        for s in c.execute("SELECT * FROM steps WHERE execution_id = ?", (execution_id,))
+    ]
+    logs: list[LogLine] = []
+    if log_tail > 0:
+        logs = [LogLine(r["seq"], r["ts"], r["step"], r["level"], r["message"]) for r in c.execute(
+            "SELECT * FROM (SELECT seq, ts, step, level, message FROM logs WHERE execution_id = ? "
+            "ORDER BY seq DESC LIMIT ?) ORDER BY seq", (execution_id, log_tail))]
+    log_count = c.execute("SELECT COALESCE(MAX(seq), 0) FROM logs WHERE execution_id = ?",
+                          (execution_id,)).fetchone()[0]
+    artifacts = [ArtifactRecord(r["path"], r["kind"], r["step"], r["created_at"]) for r in c.execute(
+        "SELECT path, kind, step, created_at FROM artifacts WHERE execution_id = ? ORDER BY seq",
+        (execution_id,))]
+    return ExecutionDetail(
+        summary=ExecutionSummary.from_row(row), playbook_hash=row["playbook_hash"], source=row["source"],
+        parameters=loads(row["parameters"], {}), credentials=loads(row["credentials"], []),
+        debug=bool(row["debug"]), owner_pid=row["owner_pid"], browser_version=row["browser_version"],
+        steps=tuple(_tree_order(steps)), logs=tuple(logs), log_count=int(log_count),
+        artifacts=tuple(artifacts),
+    )
+
+
+class ExecutionRepository:
+    def __init__(self, db: Database, paths: Paths) -> None:
+        self.db = db
+        self.paths = paths
+
+    async def list_executions(
+        self,
+        limit: int = 50,
+        *,
+        before: tuple[float, str] | None = None,
+        status: str | None = None,
+        playbook: str | None = None,
+        gateway: str | None = None,
+        since: float | None = None,
+    ) -> list[ExecutionSummary]:
+        """Newest first; pass the last row's `keyset` as `before` for the next page."""
+        filters = Filters(status, playbook, gateway, since)
+        clauses = filters.where()
+        params = filters.params
+        if before is not None:
+            clauses.append("(started_at, id) < (?, ?)")
+            params += [before[0], before[1]]
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self.db.fetchall(
+            f"SELECT {_SUMMARY_COLUMNS} FROM executions {where} ORDER BY started_at DESC, id DESC LIMIT ?",
+            [*params, max(0, int(limit))])
+        return [ExecutionSummary.from_row(r) for r in rows]
+
+    async def count(self, *, status: str | None = None, playbook: str | None = None,
+                    gateway: str | None = None, since: float | None = None) -> int:
+        filters = Filters(status, playbook, gateway, since)
+        clauses = filters.where()
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        row = await self.db.fetchone(f"SELECT COUNT(*) FROM executions {where}", filters.params)
+        return int(row[0]) if row else 0
+
+    async def get(self, execution_id: str, *, logs: int = 50) -> ExecutionDetail | None:
+        """Everything about one execution: steps (tree order) with attempts, log tail, artifacts."""
+        return await self.db.call(lambda c: _read_detail(c, execution_id, logs))
+
+    async def summary(self, execution_id: str) -> ExecutionSummary | None:
+        row = await self.db.fetchone(f"SELECT {_SUMMARY_COLUMNS} FROM executions WHERE id = ?", (execution_id,))
+        return ExecutionSummary.from_row(row) if row else None
+
+    async def resolve_id(self, given: str) -> str:
+        """A full id or a unique prefix of at least 6 characters; InvalidInput (exit 2) otherwise."""
+        text = given.strip().lower()
+        if not text:
+            raise InvalidInput("an execution id is required")
+        exact = await self.db.fetchone("SELECT id FROM executions WHERE id = ?", (text,))
+        if exact:
+            return str(exact[0])
+        if len(text) < MIN_PREFIX:
+            raise InvalidInput(f"execution id {given!r} is too short: give at least {MIN_PREFIX} characters "
+                               "(see `igtk history`)")
+        rows = await self.db.fetchall("SELECT id FROM executions WHERE id >= ? AND id < ? ORDER BY id LIMIT 6",
+                                      (text, text + "\uffff"))
+        if not rows:
+            raise InvalidInput(f"no execution {given!r} in the history (see `igtk history`)")
+        if len(rows) > 1:
+            listed = ", ".join(r[0] for r in rows[:5])
+            raise InvalidInput(f"execution id {given!r} is ambiguous: it starts {listed}"
+                               + ("…" if len(rows) > 5 else "") + "; give more characters")
+        return str(rows[0][0])
+
+    async def last_results(self) -> dict[str, LastResult]:
+        """The newest execution of each playbook (by name), for the library pane.
+
+        A skip-scan over the playbook index: one seek per distinct playbook, not
+        a pass over the whole history.
+        """
+        rows = await self.db.fetchall("""
+            WITH RECURSIVE names(p) AS (
+                SELECT MIN(playbook) FROM executions
+                UNION ALL
+                SELECT (SELECT MIN(playbook) FROM executions WHERE playbook > names.p)
+                FROM names WHERE names.p IS NOT NULL
+            )
+            SELECT e.playbook, e.playbook_rel, e.playbook_path, e.id, e.status, e.started_at, e.duration
+            FROM names JOIN executions e ON e.id = (
+                SELECT id FROM executions WHERE playbook = names.p ORDER BY started_at DESC, id DESC LIMIT 1)
+            WHERE names.p IS NOT NULL""")
+        return {r["playbook"]: LastResult(r["playbook"], r["playbook_rel"], r["playbook_path"], r["id"],
+                                          r["status"], r["started_at"], r["duration"]) for r in rows}
+
+    async def set_browser_version(self, execution_id: str, version: str | None) -> None:
+        await self.db.write(lambda c: c.execute("UPDATE executions SET browser_version = ? WHERE id = ?",
+                                                (version, execution_id)))
+
+    async def delete(self, ids: list[str]) -> tuple[int, list[str]]:
+        """Remove the rows (steps, attempts, logs, artifacts cascade), then each artifact folder.
+
+        Returns (rows deleted, problems removing folders).
+        """
+        return await delete_executions(self.db, self.paths, ids)

@@ -1,0 +1,59 @@
+"""Crash recovery at start: executions whose process died become `interrupted`.
+
+Why at every start: a SIGKILL, an OOM kill or a power cut leaves the row
+`running` forever (the engine had no chance to write its end). The next igtk
+process on the same host checks each running/paused row's owner (pid + start
+time, see owner.py) and marks the dead ones, so history tells the truth and
+`igtk resume` can continue them. Live owners and other hosts' rows are left
+alone. The step that was in flight is marked `interrupted` too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from igtk_tui.store.db import Database
+from igtk_tui.store.owner import ProcessIdentity, owner_alive
+
+LIVE_STATUSES = ("running", "paused")
+
+
+@dataclass(frozen=True)
+class Recovered:
+    id: str
+    pid: int | None
+    host: str | None
+
+
+def _mark(c: sqlite3.Connection, rows: list[Recovered]) -> list[Recovered]:
+    done = []
+    for row in rows:
+        who = f"pid {row.pid}" if row.pid else "its process"
+        error = f"interrupted: {who} on {row.host or 'this host'} ended without finishing the run"
+        cur = c.execute(
+            """UPDATE executions SET status = 'interrupted', error = ?,
+                   finished_at = COALESCE(
+                       (SELECT MAX(COALESCE(s.finished_at, s.started_at)) FROM steps s
+                        WHERE s.execution_id = executions.id), started_at)
+               WHERE id = ? AND status IN ('running', 'paused')""",
+            (error, row.id))
+        if cur.rowcount:
+            c.execute("UPDATE executions SET duration = finished_at - started_at WHERE id = ?", (row.id,))
+            c.execute("""UPDATE steps SET status = 'interrupted',
+                             error = COALESCE(error, 'the process ended during this step')
+                         WHERE execution_id = ? AND status = 'running'""", (row.id,))
+            done.append(row)
+    return done
+
+
+async def recover(db: Database, me: ProcessIdentity | None = None) -> list[Recovered]:
+    """Mark dead owners' executions interrupted; returns those marked."""
+    me = me or ProcessIdentity.current()
+    rows = await db.fetchall(
+        "SELECT id, host, owner_pid, owner_start FROM executions WHERE status IN ('running', 'paused')")
+    dead = [Recovered(r["id"], r["owner_pid"], r["host"]) for r in rows
+            if not owner_alive(r["host"], r["owner_pid"], r["owner_start"], me)]
+    if not dead:
+        return []
+    return await db.write(lambda c: _mark(c, dead))

@@ -1,0 +1,59 @@
+"""Retention: keep the last N days and/or the newest N executions.
+
+Why in the background and in small chunks: it runs at every start of a run or
+of the TUI and must never delay either; each chunk is its own short
+transaction, so a concurrent `igtk run` in another process waits at most
+milliseconds for the write lock, and a process that exits mid-way simply
+leaves the rest to the next start. Live (running/paused) executions are never
+removed; artifact folders go with their rows.
+"""
+
+from __future__ import annotations
+
+import time
+
+from igtk_tui.paths import Paths
+from igtk_tui.store.codec import age_cutoff
+from igtk_tui.store.db import Database
+from igtk_tui.store.deletion import delete_executions
+
+CHUNK = 50
+
+
+async def _beyond_count(db: Database, keep: int) -> tuple[float, str] | None:
+    """(started_at, id) of the newest execution not among the `keep` newest."""
+    row = await db.fetchone("SELECT started_at, id FROM executions ORDER BY started_at DESC, id DESC "
+                                 "LIMIT 1 OFFSET ?", (keep,))
+    return (row[0], row[1]) if row else None
+
+
+async def _delete_upto(db: Database, paths: Paths, bound: tuple[float, str], inclusive: bool) -> int:
+    op = "<=" if inclusive else "<"
+    cursor: tuple[float, str] = (float("-inf"), "")
+    total = 0
+    while True:
+        rows = await db.fetchall(
+            f"SELECT started_at, id, status FROM executions WHERE (started_at, id) {op} (?, ?) "
+            "AND (started_at, id) > (?, ?) ORDER BY started_at, id LIMIT ?",
+            (bound[0], bound[1], cursor[0], cursor[1], CHUNK))
+        if not rows:
+            return total
+        cursor = (rows[-1][0], rows[-1][1])
+        ids = [r[1] for r in rows if r[2] not in ("running", "paused")]
+        if ids:
+            deleted, _problems = await delete_executions(db, paths, ids)
+            total += deleted
+
+
+async def apply_retention(db: Database, paths: Paths, *, days: float | None, count: int | None,
+                          now: float | None = None) -> int:
+    """Delete what falls outside either limit; returns how many executions went."""
+    now = time.time() if now is None else now
+    removed = 0
+    if count is not None and count >= 0:
+        bound = await _beyond_count(db, count)
+        if bound is not None:
+            removed += await _delete_upto(db, paths, bound, inclusive=True)
+    if days is not None and days > 0:
+        removed += await _delete_upto(db, paths, (age_cutoff(days, now=now), ""), inclusive=False)
+    return removed

@@ -1,0 +1,182 @@
+"""The history schema as numbered migrations, applied by `PRAGMA user_version`.
+
+Why numbered migrations and not `CREATE TABLE IF NOT EXISTS`: a plant server
+keeps its database across upgrades (the earlier toolkit had no migrations and
+drifted, prior-art §4.9). Each migration is a function run inside one
+IMMEDIATE transaction together with the `user_version` bump, so a crash or a
+second process starting at the same moment never sees half a schema.
+
+To add a table or column: append a function to MIGRATIONS; never edit a
+released one. Timestamps are Unix seconds (REAL, UTC) so keyset paging on
+(started_at, id) compares numbers; JSON columns hold redacted text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _run(conn: sqlite3.Connection, statements: str) -> None:
+    """Execute `;`-separated DDL one statement at a time.
+
+    `executescript` would COMMIT the migration's transaction first.
+    """
+    for statement in statements.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1_history(conn: sqlite3.Connection) -> None:
+    """Executions, steps (one row per path, updated in place), attempts, logs, artifacts."""
+    _run(conn, """
+    CREATE TABLE executions (
+        id              TEXT PRIMARY KEY,
+        playbook        TEXT NOT NULL,
+        playbook_path   TEXT,
+        playbook_rel    TEXT,
+        playbook_hash   TEXT NOT NULL DEFAULT '',
+        playbook_source TEXT,
+        parameters      TEXT NOT NULL DEFAULT '{}',
+        credentials     TEXT NOT NULL DEFAULT '[]',
+        gateway_url     TEXT,
+        trigger         TEXT NOT NULL DEFAULT 'cli',
+        host            TEXT,
+        user            TEXT,
+        owner_pid       INTEGER,
+        status          TEXT NOT NULL,
+        failed_steps    INTEGER NOT NULL DEFAULT 0,
+        started_at      REAL NOT NULL,
+        finished_at     REAL,
+        duration        REAL,
+        error           TEXT,
+        debug           INTEGER NOT NULL DEFAULT 0,
+        resumed_from    TEXT,
+        rerun_of        TEXT
+    );
+    CREATE INDEX executions_started ON executions(started_at, id);
+    CREATE INDEX executions_status ON executions(status, started_at, id);
+    CREATE INDEX executions_playbook ON executions(playbook, started_at, id);
+
+    CREATE TABLE steps (
+        execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+        path         TEXT NOT NULL,
+        step_id      TEXT NOT NULL,
+        parent       TEXT,
+        position     INTEGER NOT NULL,
+        name         TEXT NOT NULL DEFAULT '',
+        type         TEXT NOT NULL DEFAULT '',
+        role         TEXT NOT NULL DEFAULT 'step',
+        status       TEXT NOT NULL DEFAULT 'pending',
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        started_at   REAL,
+        finished_at  REAL,
+        duration     REAL,
+        output       TEXT,
+        error        TEXT,
+        reason       TEXT,
+        variables    TEXT,
+        PRIMARY KEY (execution_id, path)
+    );
+
+    CREATE TABLE attempts (
+        execution_id TEXT NOT NULL,
+        path         TEXT NOT NULL,
+        seq          INTEGER NOT NULL,
+        n            INTEGER NOT NULL,
+        ok           INTEGER NOT NULL,
+        error        TEXT,
+        duration     REAL,
+        finished_at  REAL,
+        PRIMARY KEY (execution_id, path, seq),
+        FOREIGN KEY (execution_id, path) REFERENCES steps(execution_id, path) ON DELETE CASCADE
+    );
+
+    CREATE TABLE logs (
+        execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        ts           REAL NOT NULL,
+        step         TEXT,
+        level        TEXT NOT NULL,
+        message      TEXT NOT NULL,
+        PRIMARY KEY (execution_id, seq)
+    );
+
+    CREATE TABLE artifacts (
+        execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        step         TEXT,
+        path         TEXT NOT NULL,
+        kind         TEXT NOT NULL DEFAULT 'file',
+        created_at   REAL NOT NULL,
+        PRIMARY KEY (execution_id, seq)
+    )
+    """)
+
+
+def _v2_sources_presets_links(conn: sqlite3.Connection) -> None:
+    """Playbook text stored once per content hash; presets; owner start time,
+    resumed_by and browser version; gateway and library-path indexes."""
+    _run(conn, """
+    ALTER TABLE executions ADD COLUMN owner_start TEXT;
+    ALTER TABLE executions ADD COLUMN resumed_by TEXT;
+    ALTER TABLE executions ADD COLUMN browser_version TEXT;
+    CREATE TABLE playbook_sources (
+        hash TEXT PRIMARY KEY,
+        text TEXT NOT NULL
+    );
+    CREATE TABLE presets (
+        playbook   TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        params     TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (playbook, name)
+    );
+    CREATE INDEX executions_gateway ON executions(gateway_url, started_at, id);
+    CREATE INDEX executions_rel ON executions(playbook_rel, started_at, id);
+    CREATE INDEX executions_hash ON executions(playbook_hash)
+    """)
+    # Move the inline playbook text (one copy per run) into the shared table.
+    rows = conn.execute("SELECT id, playbook_hash, playbook_source FROM executions "
+                        "WHERE playbook_source IS NOT NULL").fetchall()
+    for execution_id, digest, text in rows:
+        digest = digest or hashlib.sha256(text.encode("utf-8")).hexdigest()
+        conn.execute("INSERT OR IGNORE INTO playbook_sources(hash, text) VALUES (?, ?)", (digest, text))
+        conn.execute("UPDATE executions SET playbook_hash = ? WHERE id = ?", (digest, execution_id))
+    if sqlite3.sqlite_version_info >= (3, 35, 0):
+        conn.execute("ALTER TABLE executions DROP COLUMN playbook_source")
+    else:  # pragma: no cover - Debian 12 ships 3.40
+        conn.execute("UPDATE executions SET playbook_source = NULL")
+
+
+def _v3_playbook_meta(conn: sqlite3.Connection) -> None:
+    """Library metadata per playbook, keyed by library-relative path
+    (repository: igtk_tui.store.playbook_meta). Timestamps are ISO-8601 UTC
+    text: they are shown and exported, never paged on."""
+    _run(conn, """
+    CREATE TABLE IF NOT EXISTS playbook_meta (
+        path            TEXT PRIMARY KEY,
+        verified        INTEGER NOT NULL DEFAULT 0,
+        verified_at     TEXT,
+        verified_by     TEXT,
+        verified_hash   TEXT,
+        enabled         INTEGER NOT NULL DEFAULT 1,
+        origin          TEXT NOT NULL DEFAULT 'user-created',
+        duplicated_from TEXT,
+        revision        INTEGER NOT NULL DEFAULT 1,
+        notes           TEXT NOT NULL DEFAULT '',
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    )
+    """)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_history,
+    _v2_sources_presets_links,
+    _v3_playbook_meta,
+)
+LATEST_VERSION = len(MIGRATIONS)
