@@ -1,0 +1,306 @@
+"""browser.* steps: Playwright actions on the execution's headless Chromium.
+
+Names, parameters and output keys are those of the earlier toolkit
+(prior-art-features §2.2), with its defects fixed: `timeout` is honoured
+everywhere and is milliseconds (declared, and a seconds-sized value is
+rejected when the playbook loads), `fill` never logs the value, `keyboard`
+exists, screenshots never overwrite another run's, and `verify` with
+`exists: false` handles Playwright's own TimeoutError.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from igtk_tui.browser.actions import (
+    act,
+    browser_step,
+    is_timeout,
+    plain_error,
+    read_text,
+    require,
+    selector_param,
+    timeout_param,
+    wait_for_text,
+    why_not,
+)
+from igtk_tui.engine.context import StepContext, StepFailure
+from igtk_tui.steps.registry import Param, step
+
+WAIT_UNTIL = ("load", "domcontentloaded", "networkidle", "commit")
+WAIT_STATES = ("attached", "detached", "visible", "hidden")
+CHECK_STATES = ("visible", "hidden", "enabled", "disabled")
+MATCHES = ("exact", "contains", "regex")
+VERIFY_MS = 5_000
+
+
+@step(
+    "browser.navigate",
+    description="Open a URL in the execution's browser and wait for it to load.",
+    params=[
+        Param("url", "string", required=True, description="Absolute URL"),
+        Param("wait_until", "string", default="load", choices=WAIT_UNTIL, description="When navigation counts as done"),
+        timeout_param(30_000, "wait for the page"),
+        Param("wait_for", "string", description="Also wait for this selector to be visible"),
+    ],
+    outputs=["url", "status", "http_status", "title"],
+)
+@browser_step
+async def navigate(ctx: StepContext, page: Any, url: str, wait_until: str = "load", timeout: int = 30_000,
+                   wait_for: str | None = None) -> dict[str, Any]:
+    ctx.log(f"open {url} (waits for {wait_until}, up to {timeout} ms)", "debug")
+    try:
+        response = await page.goto(url, wait_until=wait_until, timeout=timeout)
+    except Exception as exc:
+        if is_timeout(exc):
+            raise StepFailure(f"{url} did not finish loading ({wait_until}) within {timeout} ms") from None
+        reason = plain_error(exc).removesuffix(f" at {url}")
+        raise StepFailure(f"could not open {url}: {reason}") from None
+    if wait_for:
+        await act(page, wait_for, timeout, "find", lambda loc: loc.wait_for(state="visible", timeout=timeout))
+    status = response.status if response is not None else None
+    if status is not None and status >= 400:
+        ctx.log(f"{url} answered HTTP {status}", "warning")
+    return {"url": page.url, "status": "navigated", "http_status": status, "title": await page.title()}
+
+
+@step(
+    "browser.click",
+    description="Click the first element matching a selector (waits until it is visible and enabled).",
+    params=[selector_param(), timeout_param(30_000, "wait for the element"),
+            Param("force", "boolean", default=False, description="Skip the actionability checks")],
+    outputs=["selector", "status", "force"],
+)
+@browser_step
+async def click(ctx: StepContext, page: Any, selector: str, timeout: int = 30_000,
+                force: bool = False) -> dict[str, Any]:
+    ctx.log(f"click {selector!r} (waits up to {timeout} ms)", "debug")
+    await act(page, selector, timeout, "click", lambda loc: loc.click(timeout=timeout, force=force))
+    return {"selector": selector, "status": "clicked", "force": force}
+
+
+@step(
+    "browser.fill",
+    description="Type a value into an input (replacing its content); the value is never logged.",
+    params=[selector_param(), Param("value", "string", required=True, secret=True, description="Text to enter"),
+            timeout_param(30_000, "wait for the element")],
+    outputs=["selector", "status"],
+)
+@browser_step
+async def fill(ctx: StepContext, page: Any, selector: str, value: str, timeout: int = 30_000) -> dict[str, Any]:
+    await act(page, selector, timeout, "fill", lambda loc: loc.fill(value, timeout=timeout))
+    return {"selector": selector, "status": "filled"}
+
+
+@step(
+    "browser.keyboard",
+    description="Press keys (Enter, Control+A, ...) and/or type text, optionally focusing an element first.",
+    params=[
+        Param("key", "string", description="One key or chord, e.g. Enter or Control+A"),
+        Param("keys", "list", description="Several keys pressed in order"),
+        Param("text", "string", secret=True, description="Text typed character by character (never logged)"),
+        Param("selector", "string", description="Focus this element first"),
+        timeout_param(30_000, "wait for the element"),
+    ],
+    outputs=["status", "keys", "typed_characters"],
+)
+@browser_step
+async def keyboard(ctx: StepContext, page: Any, key: str | None = None, keys: list[Any] | None = None,
+                   text: str | None = None, selector: str | None = None, timeout: int = 30_000) -> dict[str, Any]:
+    sequence = [key] if key else []
+    sequence += [str(k) for k in keys or []]
+    if not sequence and text is None:
+        raise StepFailure("browser.keyboard needs key, keys or text")
+    if selector:
+        await act(page, selector, timeout, "focus", lambda loc: loc.focus(timeout=timeout))
+    if text:
+        await page.keyboard.type(text)
+    for item in sequence:
+        try:
+            await page.keyboard.press(item)
+        except Exception as exc:
+            if "Unknown key" in str(exc):
+                raise StepFailure(f"unknown key {item!r} (e.g. Enter, Tab, Escape, ArrowDown, Control+A)") from None
+            raise
+    return {"status": "pressed", "keys": sequence, "typed_characters": len(text or "")}
+
+
+@step(
+    "browser.file_upload",
+    description="Set the file of a file input (relative paths are relative to the playbook).",
+    params=[selector_param(), Param("file_path", "string", required=True, description="File to upload"),
+            timeout_param(30_000, "wait for the element")],
+    outputs=["selector", "file_path", "status"],
+)
+@browser_step
+async def file_upload(ctx: StepContext, page: Any, selector: str, file_path: str,
+                      timeout: int = 30_000) -> dict[str, Any]:
+    path = ctx.resolve_path(file_path)
+    if not path.is_file():
+        raise StepFailure(f"file to upload not found: {path}")
+    await act(page, selector, timeout, "upload to", lambda loc: loc.set_input_files(str(path), timeout=timeout))
+    return {"selector": selector, "file_path": str(path), "status": "uploaded"}
+
+
+@step(
+    "browser.screenshot",
+    description="Save a PNG of the page (or one element) in this execution's artifacts; never overwrites.",
+    params=[
+        Param("name", "string", default="screenshot", description="File name stem"),
+        Param("full_page", "boolean", default=False, description="The whole scrollable page, not just the viewport"),
+        Param("selector", "string", description="Only this element"),
+        Param("path", "string", description="Earlier toolkit: only its file name is used, as the name"),
+        timeout_param(30_000, "wait for the element"),
+    ],
+    outputs=["screenshot", "status", "name"],
+)
+@browser_step
+async def screenshot(ctx: StepContext, page: Any, name: str = "screenshot", full_page: bool = False,
+                     selector: str | None = None, path: str | None = None, timeout: int = 30_000) -> dict[str, Any]:
+    if path:
+        from pathlib import PurePath
+
+        name = PurePath(path).stem or name
+        ctx.log(f"screenshot path {path!r}: saved in this execution's artifacts as {name!r}")
+    target = ctx.artifact_path(name, ".png")
+    if selector:
+        await act(page, selector, timeout, "capture",
+                  lambda loc: loc.screenshot(path=str(target), timeout=timeout))
+    else:
+        await page.screenshot(path=str(target), full_page=full_page, timeout=timeout)
+    ctx.add_artifact(target, "screenshot")
+    return {"screenshot": str(target), "status": "captured", "name": name}
+
+
+@step(
+    "browser.wait",
+    description="Wait until an element is attached, detached, visible or hidden.",
+    params=[selector_param(), Param("state", "string", default="visible", choices=WAIT_STATES),
+            timeout_param(30_000, "wait")],
+    outputs=["selector", "status", "state"],
+)
+@browser_step
+async def wait(ctx: StepContext, page: Any, selector: str, state: str = "visible",
+               timeout: int = 30_000) -> dict[str, Any]:
+    ctx.log(f"wait for {selector!r} to be {state} (up to {timeout} ms)", "debug")
+    try:
+        await page.locator(selector).first.wait_for(state=state, timeout=timeout)
+    except Exception as exc:
+        if not is_timeout(exc):
+            raise
+        if state in ("attached", "visible"):
+            raise StepFailure(await why_not(page, selector, timeout, "see")) from None
+        raise StepFailure(f"{selector!r} was still {'present' if state == 'detached' else 'visible'} "
+                          f"after {timeout} ms (waited for {state})") from None
+    return {"selector": selector, "status": "found", "state": state}
+
+
+@step(
+    "browser.verify",
+    description="Check that an element exists (or, with exists: false, that it does not).",
+    params=[selector_param(), Param("exists", "boolean", default=True), timeout_param(VERIFY_MS, "wait")],
+    outputs=["selector", "exists", "expected", "status", "message"],
+)
+@browser_step
+async def verify(ctx: StepContext, page: Any, selector: str, exists: bool = True,
+                 timeout: int = VERIFY_MS) -> dict[str, Any]:
+    if exists:
+        await require(page, selector, timeout)
+        message = f"{selector!r} exists"
+    else:
+        try:
+            await page.locator(selector).first.wait_for(state="detached", timeout=timeout)
+        except Exception as exc:
+            if not is_timeout(exc):  # Playwright's TimeoutError, not the builtin one
+                raise
+            raise StepFailure(f"{selector!r} exists, expected it not to (still present after {timeout} ms)") from None
+        message = f"{selector!r} does not exist"
+    return {"selector": selector, "exists": exists, "expected": exists, "status": "verified", "message": message}
+
+
+@step(
+    "browser.verify_text",
+    description="Check an element's text (an input's value): exact, contains or regex; waits for it.",
+    params=[selector_param(), Param("text", "string", required=True, description="Expected text or pattern"),
+            Param("match", "string", default="exact", choices=MATCHES), timeout_param(VERIFY_MS, "wait")],
+    outputs=["selector", "expected_text", "actual_text", "match_type", "status"],
+)
+@browser_step
+async def verify_text(ctx: StepContext, page: Any, selector: str, text: str, match: str = "exact",
+                      timeout: int = VERIFY_MS) -> dict[str, Any]:
+    actual = await wait_for_text(page, selector, text, match, timeout)
+    return {"selector": selector, "expected_text": text, "actual_text": actual, "match_type": match,
+            "status": "verified"}
+
+
+@step(
+    "browser.verify_attribute",
+    description="Check that an element's attribute equals a value; waits for it.",
+    params=[selector_param(), Param("attribute", "string", required=True), Param("value", "string", required=True),
+            timeout_param(VERIFY_MS, "wait")],
+    outputs=["selector", "attribute", "expected_value", "actual_value", "status"],
+)
+@browser_step
+async def verify_attribute(ctx: StepContext, page: Any, selector: str, attribute: str, value: str,
+                           timeout: int = VERIFY_MS) -> dict[str, Any]:
+    from playwright.async_api import expect
+
+    locator = await require(page, selector, timeout)
+    try:
+        await expect(locator).to_have_attribute(attribute, value, timeout=timeout)
+    except AssertionError:
+        actual = await locator.get_attribute(attribute)
+        shown = "absent" if actual is None else repr(actual)
+        raise StepFailure(f"attribute {attribute!r} of {selector!r}: expected {value!r}, actual {shown}") from None
+    return {"selector": selector, "attribute": attribute, "expected_value": value, "actual_value": value,
+            "status": "verified"}
+
+
+@step(
+    "browser.verify_state",
+    description="Check that an element is visible, hidden, enabled or disabled; waits for it.",
+    params=[selector_param(), Param("state", "string", required=True, choices=CHECK_STATES),
+            timeout_param(VERIFY_MS, "wait")],
+    outputs=["selector", "expected_state", "status", "message"],
+)
+@browser_step
+async def verify_state(ctx: StepContext, page: Any, selector: str, state: str,
+                       timeout: int = VERIFY_MS) -> dict[str, Any]:
+    await check_state(page, selector, state, timeout)
+    return {"selector": selector, "expected_state": state, "status": "verified", "message": f"{selector!r} is {state}"}
+
+
+async def check_state(page: Any, selector: str, state: str, timeout: int) -> None:
+    """Wait for `state`; fail saying what the element is instead."""
+    from playwright.async_api import expect
+
+    locator = page.locator(selector).first
+    opposite = {"visible": "hidden", "hidden": "visible", "enabled": "disabled", "disabled": "enabled"}[state]
+    try:
+        if state in ("visible", "hidden"):
+            await locator.wait_for(state=state, timeout=timeout)
+            return
+        await require(page, selector, timeout)
+        check = expect(locator).to_be_enabled if state == "enabled" else expect(locator).to_be_disabled
+        await check(timeout=timeout)
+        return
+    except AssertionError:
+        pass
+    except Exception as exc:
+        if not is_timeout(exc):
+            raise
+        if await page.locator(selector).count() == 0:
+            raise StepFailure(f"no element matches {selector!r} after {timeout} ms") from None
+    raise StepFailure(f"{selector!r} is {opposite}, expected {state} (after {timeout} ms)")
+
+
+@step(
+    "browser.get_text",
+    description="Read an element's text (an input's value), e.g. a generated token, for later steps.",
+    params=[selector_param(), timeout_param(30_000, "wait for the element")],
+    outputs=["selector", "text", "status"],
+)
+@browser_step
+async def get_text(ctx: StepContext, page: Any, selector: str, timeout: int = 30_000) -> dict[str, Any]:
+    locator = await require(page, selector, timeout)
+    return {"selector": selector, "text": await read_text(locator), "status": "extracted"}
