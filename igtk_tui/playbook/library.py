@@ -1,31 +1,44 @@
-"""The playbook library: built-in and user folders, discovery and lookup.
+"""The playbook library: built-in and user folders, discovery, lookup and management.
 
 The identity of a playbook is its path relative to its library root (e.g.
 `gateway/backup.yaml`); a user copy overrides a built-in one with the same
-relative path.
+relative path. Built-ins are read-only (they may sit in a read-only install
+folder): duplicate, edit and import always write to the user folder.
+
+Per-playbook metadata (verified, enabled, origin, revision, notes) lives in
+SQLite (`igtk_tui.playbook.metadata`). In the user folder, verification is
+kept in that metadata and bound to the content hash: copies get `verified:
+false` written into their YAML so that an edit cannot keep a stale claim.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.errors import PlaybookError, did_you_mean
+from igtk_tui.playbook.metadata import PlaybookMeta, PlaybookMetadata, content_hash, current_user, now_iso
 from igtk_tui.playbook.model import Playbook
 
 SUFFIXES = (".yaml", ".yml")
+BUNDLE_FORMAT = 1
 
 
 @dataclass
 class LibraryEntry:
     rel_path: str
     path: Path
-    origin: str  # "built-in" | "user" | "extra"
+    origin: str  # the root it came from: "built-in" | "user" | "extra"
     playbook: Playbook | None = None
     problems: list[str] = field(default_factory=list)
     overrides_builtin: bool = False
+    meta: PlaybookMeta | None = None
 
     @property
     def name(self) -> str:
@@ -41,30 +54,101 @@ class LibraryEntry:
     def group(self) -> str:
         return (self.playbook.group if self.playbook else "") or self.domain
 
+    @property
+    def valid(self) -> bool:
+        return self.playbook is not None and not self.problems
+
+    @property
+    def content_hash(self) -> str:
+        if self.playbook is not None:
+            return self.playbook.content_hash
+        try:
+            return content_hash(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    @property
+    def library_origin(self) -> str:
+        """built-in | user-created | duplicated | imported (metadata origin for user files)."""
+        if self.origin == "built-in":
+            return "built-in"
+        return self.meta.origin if self.meta and self.meta.origin != "built-in" else "user-created"
+
+    @property
+    def verified_yaml(self) -> bool:
+        return bool(self.playbook and self.playbook.verified)
+
+    @property
+    def verified_meta(self) -> bool:
+        return bool(self.meta and self.meta.verified_for(self.content_hash))
+
+    @property
+    def verified(self) -> bool:
+        """What the engine's nesting gate uses: the YAML's claim or a current verification."""
+        return self.valid and (self.verified_yaml or self.verified_meta)
+
+    @property
+    def enabled(self) -> bool:
+        return self.meta.enabled if self.meta else True
+
+    @property
+    def revision(self) -> int:
+        return self.meta.revision if self.meta else 1
+
+
+@dataclass
+class SaveResult:
+    entry: LibraryEntry
+    backup: Path | None
+    verification_lapsed: bool
+
+
+@dataclass
+class ImportResult:
+    entry: LibraryEntry
+    verified_restored: bool
+    reason: str
+    replaced_backup: Path | None = None
+
 
 class Library:
-    def __init__(self, roots: list[tuple[str, Path]]) -> None:
+    def __init__(self, roots: list[tuple[str, Path]], metadata: PlaybookMetadata | None = None) -> None:
         """`roots` in increasing precedence: (origin, folder)."""
         self.roots = roots
+        self.metadata = metadata
 
     @property
     def folders(self) -> list[Path]:
         """Search order for nested playbooks: highest precedence first."""
         return [p for _, p in reversed(self.roots)]
 
+    @property
+    def user_root(self) -> Path:
+        for origin, root in reversed(self.roots):
+            if origin == "user":
+                return root
+        raise InvalidInput("this library has no user folder to write to")
+
+    def _builtin_rels(self) -> set[str]:
+        out: set[str] = set()
+        for origin, root in self.roots:
+            if origin == "built-in" and root.is_dir():
+                out.update(p.relative_to(root).as_posix() for p in _playbook_files(root))
+        return out
+
+    # -- discovery -----------------------------------------------------------
     def discover(self, *, load: bool = True, loader: Callable[[Path], Playbook] | None = None) -> list[LibraryEntry]:
         from igtk_tui.playbook.loader import load_file
 
         loader = loader or load_file
+        metas = self.metadata.all() if self.metadata else {}
         found: dict[str, LibraryEntry] = {}
         for origin, root in self.roots:
             if not root.is_dir():
                 continue
-            for path in sorted(root.rglob("*")):
-                if path.suffix not in SUFFIXES or not path.is_file() or ".backup." in path.name:
-                    continue
+            for path in _playbook_files(root):
                 rel = path.relative_to(root).as_posix()
-                entry = LibraryEntry(rel, path, origin, overrides_builtin=rel in found)
+                entry = LibraryEntry(rel, path, origin, overrides_builtin=rel in found, meta=metas.get(rel))
                 if load:
                     try:
                         entry.playbook = loader(path)
@@ -94,3 +178,356 @@ class Library:
             except ValueError:
                 continue
         return None
+
+    def effective_path(self, rel: str) -> Path | None:
+        """The file that wins for a library path: user copy over extra over built-in."""
+        for _, root in reversed(self.roots):
+            candidate = root / rel
+            if candidate.is_file():
+                return candidate.resolve()
+        return None
+
+    def _root_of(self, path: Path) -> tuple[str, Path] | None:
+        path = path.resolve()
+        for origin, root in reversed(self.roots):
+            try:
+                path.relative_to(root.resolve())
+                return origin, root
+            except ValueError:
+                continue
+        return None
+
+    def entry(self, ref: str) -> LibraryEntry:
+        """The library entry a reference names (effective copy: user over built-in)."""
+        from igtk_tui.playbook.loader import load_file
+
+        path = self.find(ref)
+        found = self._root_of(path)
+        if found is None:
+            raise InvalidInput(f"{ref!r} is a file outside the library folders "
+                               f"({', '.join(str(r) for _, r in self.roots)}); import it or copy it there")
+        origin, root = found
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+        entry = LibraryEntry(rel, path, origin, meta=self.metadata.get(rel) if self.metadata else None,
+                             overrides_builtin=origin != "built-in" and rel in self._builtin_rels())
+        try:
+            entry.playbook = load_file(path)
+        except PlaybookError as exc:
+            entry.problems = [str(p) for p in exc.problems]
+        return entry
+
+    # -- the engine's gates ------------------------------------------------------
+    def _meta_for(self, playbook: Playbook) -> PlaybookMeta | None:
+        if self.metadata is None or playbook.path is None:
+            return None
+        rel = self.relative(playbook.path)
+        return self.metadata.get(rel) if rel else None
+
+    def is_verified(self, playbook: Playbook) -> bool:
+        """YAML `verified: true`, or a library verification of exactly this content."""
+        if playbook.verified:
+            return True
+        meta = self._meta_for(playbook)
+        return bool(meta and meta.verified_for(playbook.content_hash))
+
+    def is_enabled(self, playbook: Playbook) -> bool:
+        meta = self._meta_for(playbook)
+        return meta.enabled if meta else True
+
+    # -- management ----------------------------------------------------------------
+    def _require_metadata(self) -> PlaybookMetadata:
+        if self.metadata is None:
+            raise InvalidInput("this library has no metadata store")
+        return self.metadata
+
+    def normalize_rel(self, rel: str) -> str:
+        """A safe library-relative path with a YAML suffix."""
+        text = rel.replace("\\", "/").strip()
+        pure = Path(text)
+        if not text or pure.is_absolute() or ".." in pure.parts or text.startswith("~"):
+            raise InvalidInput(f"{rel!r}: give a path relative to the library, such as gateway/my_backup.yaml")
+        if pure.suffix not in SUFFIXES:
+            text += ".yaml"
+        if ".backup." in Path(text).name:
+            raise InvalidInput(f"{rel!r}: names containing '.backup.' are reserved for edit backups")
+        return Path(text).as_posix()
+
+    def duplicate(self, ref: str, new_rel: str | None = None) -> LibraryEntry:
+        """Copy a playbook into the user folder (origin duplicated); verification carries over."""
+        from igtk_tui.playbook.yamledit import set_top_level_scalar
+
+        metadata = self._require_metadata()
+        src = self.entry(ref)
+        rel = self.normalize_rel(new_rel) if new_rel else src.rel_path
+        dest = self.user_root / rel
+        if dest.exists():
+            hint = "edit it with `igtk playbook edit`" if not new_rel else "choose another NEW_PATH"
+            raise InvalidInput(f"{dest} already exists in your user folder; {hint}")
+        if rel != src.rel_path and rel in self._builtin_rels():
+            raise InvalidInput(f"{rel!r} would override a different built-in playbook; choose another NEW_PATH")
+        text = src.path.read_text(encoding="utf-8")
+        if src.verified_yaml:
+            text = set_top_level_scalar(text, "verified", "false")
+        _atomic_write(dest, text)
+        carried = src.verified
+        old = src.meta if src.verified_meta else None
+        meta = PlaybookMeta(
+            path=rel, origin="duplicated", duplicated_from=src.rel_path, enabled=True, revision=1,
+            verified=carried, verified_hash=content_hash(text) if carried else None,
+            verified_at=(old.verified_at if old else now_iso()) if carried else None,
+            verified_by=(old.verified_by if old else f"YAML of {src.rel_path}") if carried else None,
+        )
+        metadata.put(meta)
+        return self.entry(rel)
+
+    def user_copy(self, ref: str) -> tuple[LibraryEntry, bool]:
+        """The user-folder copy to edit, duplicating a built-in first; (entry, duplicated now)."""
+        entry = self.entry(ref)
+        if entry.origin == "user":
+            return entry, False
+        if entry.origin != "built-in":
+            raise InvalidInput(f"{entry.path} is in an extra playbook folder; edit it there")
+        return self.duplicate(entry.rel_path), True
+
+    def save_text(self, rel: str, text: str, *, check: Callable[[Playbook], None] | None = None) -> SaveResult:
+        """Validate and save new content for a user playbook: backup, revision+1.
+
+        Raises PlaybookError (file:line:col problems) without touching the file.
+        """
+        from igtk_tui.playbook.loader import load_text
+
+        metadata = self._require_metadata()
+        dest = self.user_root / rel
+        playbook = load_text(text, path=dest)
+        if check:
+            check(playbook)
+        previous = dest.read_text(encoding="utf-8") if dest.exists() else None
+        if previous == text:
+            return SaveResult(self.entry(rel), None, False)
+        backup = None
+        if previous is not None:
+            backup = _backup_path(dest)
+            _atomic_write(backup, previous)
+        _atomic_write(dest, text)
+        digest = content_hash(text)
+        lapsed = False
+
+        def bump(current: PlaybookMeta) -> PlaybookMeta:
+            nonlocal lapsed
+            lapsed = current.verified and current.verified_hash != digest
+            if lapsed:
+                current = replace(current, verified=False, verified_hash=None)
+            return replace(current, revision=current.revision + 1)
+
+        metadata.modify(rel, bump)
+        return SaveResult(self.entry(rel), backup, lapsed)
+
+    def verify(self, ref: str, *, on: bool = True, by: str | None = None, notes: str | None = None) -> LibraryEntry:
+        metadata = self._require_metadata()
+        entry = self.entry(ref)
+        if on and not entry.valid:
+            raise InvalidInput(f"{entry.rel_path} does not load, so it cannot be verified:\n  "
+                               + "\n  ".join(entry.problems))
+        changes: dict[str, Any] = {
+            "verified": on,
+            "verified_at": now_iso() if on else None,
+            "verified_by": (by or current_user()) if on else None,
+            "verified_hash": entry.content_hash if on else None,
+        }
+        if notes is not None:
+            changes["notes"] = notes
+        metadata.update(entry.rel_path, default_origin=_default_origin(entry), **changes)
+        return self.entry(ref)
+
+    def set_enabled(self, ref: str, enabled: bool) -> LibraryEntry:
+        metadata = self._require_metadata()
+        entry = self.entry(ref)
+        metadata.update(entry.rel_path, default_origin=_default_origin(entry), enabled=enabled)
+        return self.entry(ref)
+
+    # -- export / import ----------------------------------------------------------
+    def export_bundle(self, ref: str) -> dict[str, Any]:
+        """A self-contained bundle: YAML text + metadata, with no credentials.
+
+        Defaults of credential-typed and secret parameters are removed from the
+        text (they name vault entries or hold secrets). The verified flag is
+        exported for exactly the exported text (`content_hash`).
+        """
+        from igtk_tui import __version__
+        from igtk_tui.playbook.model import ParamType
+        from igtk_tui.playbook.params import is_secret_parameter
+        from igtk_tui.playbook.yamledit import strip_parameter_defaults
+
+        entry = self.entry(ref)
+        if not entry.valid or entry.playbook is None:
+            raise InvalidInput(f"{entry.rel_path} does not load, so it cannot be exported:\n  "
+                               + "\n  ".join(entry.problems))
+        pb = entry.playbook
+        sensitive = [p.name for p in pb.parameters if p.type == ParamType.CREDENTIAL or is_secret_parameter(p)]
+        text, stripped = strip_parameter_defaults(pb.source, sensitive)
+        meta = entry.meta
+        return {
+            "igtk_bundle": BUNDLE_FORMAT,
+            "kind": "playbook",
+            "path": entry.rel_path,
+            "name": pb.name,
+            "version": pb.version,
+            "description": pb.description,
+            "domain": entry.domain,
+            "group": entry.group,
+            "exported_at": now_iso(),
+            "exported_by": current_user(),
+            "igtk_version": __version__,
+            "credentials_stripped": stripped,
+            "content_hash": "sha256:" + content_hash(text),
+            "yaml_content": text,
+            "metadata": {
+                "verified": entry.verified,
+                "verified_at": meta.verified_at if meta and entry.verified_meta else None,
+                "verified_by": (meta.verified_by if meta and entry.verified_meta
+                                else ("YAML" if entry.verified_yaml else None)),
+                "enabled": entry.enabled,
+                "origin": entry.library_origin,
+                "duplicated_from": meta.duplicated_from if meta else None,
+                "revision": entry.revision,
+                "notes": meta.notes if meta else "",
+                "created_at": meta.created_at if meta else None,
+            },
+        }
+
+    def import_bundle(self, bundle: Any, *, new_rel: str | None = None, force: bool = False) -> ImportResult:
+        """Write a bundle's playbook into the user folder (origin imported).
+
+        Its verification is restored only when the text still hashes to the
+        bundle's `content_hash`; otherwise the copy arrives unverified.
+        """
+        from igtk_tui.playbook.loader import load_text
+        from igtk_tui.playbook.yamledit import set_top_level_scalar
+
+        metadata = self._require_metadata()
+        if isinstance(bundle, dict) and "yaml_content" not in bundle and isinstance(bundle.get("steps"), list):
+            bundle = _from_earlier_json_export(bundle)
+        if not isinstance(bundle, dict) or not isinstance(bundle.get("yaml_content"), str):
+            raise InvalidInput("not a playbook bundle: expected a mapping with 'yaml_content' "
+                               "(made by `igtk playbook export`) or the earlier toolkit's JSON export")
+        fmt = bundle.get("igtk_bundle", BUNDLE_FORMAT)
+        if not isinstance(fmt, int) or fmt > BUNDLE_FORMAT:
+            raise InvalidInput(f"bundle format {fmt!r} is newer than this igtk understands ({BUNDLE_FORMAT})")
+        source_rel = new_rel or bundle.get("path") or f"imported/{_slug(str(bundle.get('name') or 'playbook'))}"
+        rel = self.normalize_rel(str(source_rel))
+        dest = self.user_root / rel
+        text: str = bundle["yaml_content"]
+        playbook = load_text(text, path=dest)  # PlaybookError -> exit 2 with file:line:col
+        replaced = None
+        if dest.exists():
+            if not force:
+                raise InvalidInput(f"{dest} already exists; use --force to replace it (a backup is kept) "
+                                   "or --as NEW_PATH")
+            replaced = _backup_path(dest)
+            _atomic_write(replaced, dest.read_text(encoding="utf-8"))
+        declared = str(bundle.get("content_hash") or "")
+        meta_in = bundle.get("metadata") if isinstance(bundle.get("metadata"), dict) else {}
+        claims = bool(meta_in.get("verified")) or playbook.verified
+        if not claims:
+            restored, reason = False, "the bundle is not verified"
+        elif not declared:
+            restored, reason = False, "the bundle carries no content hash"
+        elif declared != "sha256:" + content_hash(text):
+            restored, reason = False, "the YAML does not match the bundle's content hash (changed after export)"
+        else:
+            restored, reason = bool(meta_in.get("verified")), "content hash matches"
+            if not restored:
+                reason = "the bundle's metadata says it is not verified"
+        if playbook.verified:
+            text = set_top_level_scalar(text, "verified", "false")
+        _atomic_write(dest, text)
+        revision = meta_in.get("revision")
+        metadata.put(PlaybookMeta(
+            path=rel, origin="imported", enabled=bool(meta_in.get("enabled", True)),
+            revision=revision if isinstance(revision, int) and revision > 0 else 1,
+            notes=str(meta_in.get("notes") or ""),
+            verified=restored, verified_hash=content_hash(text) if restored else None,
+            verified_at=(meta_in.get("verified_at") or now_iso()) if restored else None,
+            verified_by=(meta_in.get("verified_by") or "import") if restored else None,
+        ))
+        return ImportResult(self.entry(rel), restored, reason, replaced)
+
+
+def read_bundle(path: Path) -> Any:
+    """A bundle file, JSON or YAML."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidInput(f"{path}: neither JSON nor YAML: {exc}") from None
+
+
+def dump_bundle(bundle: dict[str, Any], fmt: str) -> str:
+    if fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump(bundle, sort_keys=False, allow_unicode=True, width=100)
+    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+
+
+def _from_earlier_json_export(data: dict[str, Any]) -> dict[str, Any]:
+    """The earlier toolkit's `playbook export` JSON (the playbook as a mapping plus
+    `_export_metadata`) as a bundle: its YAML is re-made, so it arrives unverified."""
+    import yaml
+
+    playbook = {k: v for k, v in data.items() if not str(k).startswith("_")}
+    text = "# Imported from the earlier toolkit's JSON export.\n" + yaml.safe_dump(
+        playbook, sort_keys=False, allow_unicode=True, width=100)
+    return {"yaml_content": text, "path": f"imported/{_slug(str(data.get('name') or 'playbook'))}.yaml",
+            "metadata": {"verified": False}}
+
+
+def _playbook_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*")
+                  if p.suffix in SUFFIXES and p.is_file() and ".backup." not in p.name)
+
+
+def _default_origin(entry: LibraryEntry) -> str:
+    return "built-in" if entry.origin == "built-in" else "user-created"
+
+
+def _backup_path(dest: Path) -> Path:
+    """`<name>.backup.<timestamp>.yaml` beside the file; never overwrites an earlier backup."""
+    stamp = now_iso().replace(":", "").replace("-", "")
+    candidate = dest.with_name(f"{dest.stem}.backup.{stamp}{dest.suffix}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = dest.with_name(f"{dest.stem}.backup.{stamp}-{n}{dest.suffix}")
+    return candidate
+
+
+def _atomic_write(dest: Path, text: str) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^\w-]+", "_", text).strip("_").lower() or "playbook"
