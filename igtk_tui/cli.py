@@ -21,10 +21,17 @@ COMMAND_MODULES = (
     "run",
     "validate",
     "playbooks",
+    "playbook",
+    "history",
+    "show",
+    "resume",
+    "rerun",
+    "delete",
     "schema",
     "cred",
     "simulator",
     "info",
+    "migrate",
 )
 
 
@@ -32,21 +39,25 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with the exact offending parameter named (its default)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with `only` just that sub-command's (what `main` uses when the
+    command is known: importing every command module and building every sub-parser
+    cost `igtk run` a noticeable part of its start-up)."""
     parser = _Parser(
         prog="igtk",
         description="Run YAML playbooks against Ignition gateways, in a terminal UI or headless.",
     )
     parser.add_argument("--version", action="version", version=f"igtk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in (only,) if only else COMMAND_MODULES:
         module = importlib.import_module(f"igtk_tui.commands.{name}")
         module.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv and argv[0] in COMMAND_MODULES else None)
     args = parser.parse_args(argv)
     if args.command is None and sys.stdin.isatty() and sys.stdout.isatty():
         # `igtk` alone opens the TUI (DESIGN §4); in a pipe or a script it prints the help instead.

@@ -7,7 +7,6 @@ not silently ignored, so a typo in a plant server's config is noticed.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -83,10 +82,14 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
 
 def _from_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        fh = path.open("rb")
     except FileNotFoundError:
         return {}
+    import tomllib  # only when a config file exists: most runs have none
+
+    try:
+        with fh:
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{path}: {exc}") from None
     flat: dict[str, Any] = {}

@@ -25,6 +25,8 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        # Bumped whenever the set of secrets changes, so callers may cache scrubbed values.
+        self.version = 0
 
     def register(self, value: object) -> None:
         """Remember a secret; it and its common encodings are masked from now on."""
@@ -48,17 +50,22 @@ class Redactor:
             self._secrets.update(v for v in variants if len(v) >= MIN_SECRET_LENGTH)
             if len(self._secrets) != before:
                 self._pattern = None
+                self.version += 1
 
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
             self._pattern = None
+            self.version += 1
 
     @property
     def active(self) -> bool:
         return bool(self._secrets)
 
     def _compiled(self) -> re.Pattern[str] | None:
+        pattern = self._pattern  # the common case, read without taking the lock
+        if pattern is not None:
+            return pattern
         with self._lock:
             if self._pattern is None and self._secrets:
                 ordered = sorted(self._secrets, key=len, reverse=True)

@@ -17,7 +17,24 @@ from igtk_tui.engine.execution import Execution, ResumeState
 from igtk_tui.engine.nesting import PlaybookResolver
 from igtk_tui.paths import Paths, builtin_playbooks_dir, resolve_paths
 from igtk_tui.playbook.library import Library
+from igtk_tui.playbook.metadata import PlaybookMetadata
 from igtk_tui.playbook.model import Playbook
+
+
+class LibraryResolver(PlaybookResolver):
+    """The nesting gate fed by the library: verified/enabled from its metadata,
+    and a child found inside a library folder is swapped for its effective copy
+    (a user override of a built-in child wins, as it does for `igtk run`)."""
+
+    def __init__(self, library: Library) -> None:
+        super().__init__(library.folders, is_verified=library.is_verified, is_enabled=library.is_enabled)
+        self.library = library
+
+    def find(self, parent: Playbook, ref: str) -> Path:
+        path = super().find(parent, ref)
+        rel = self.library.relative(path)
+        effective = self.library.effective_path(rel) if rel else None
+        return effective or path
 
 
 class Runtime:
@@ -27,7 +44,9 @@ class Runtime:
         self.paths = paths or resolve_paths(self.env)
         self.settings = settings or load_settings(self.paths, self.env)
         self._library: Library | None = None
+        self._metadata: PlaybookMetadata | None = None
         self._vault: Any = None
+        self._store: Any = None  # igtk_tui.store.Store, opened by open_store()
 
     # -- library ----------------------------------------------------------
     @property
@@ -36,11 +55,28 @@ class Runtime:
             roots: list[tuple[str, Path]] = [("built-in", builtin_playbooks_dir())]
             roots += [("extra", Path(p).expanduser()) for p in self.settings.playbook_dirs]
             roots.append(("user", self.paths.user_playbooks_dir))
-            self._library = Library(roots)
+            self._library = Library(roots, metadata=self.metadata)
         return self._library
 
+    @property
+    def metadata(self) -> PlaybookMetadata:
+        """Library metadata (verified, enabled, origin...) in the store's SQLite file."""
+        if self._metadata is None:
+            self._metadata = PlaybookMetadata(self.paths.db_file)
+        return self._metadata
+
     def resolver(self) -> PlaybookResolver:
-        return PlaybookResolver(self.library.folders)
+        """Nesting gate fed by the library: only verified, enabled children run."""
+        return LibraryResolver(self.library)
+
+    def check_enabled(self, playbook: Playbook) -> None:
+        """Refuse (exit 2) a playbook disabled in the library, whoever starts it."""
+        from igtk_tui.errors import InvalidInput
+
+        if not self.library.is_enabled(playbook):
+            rel = self.library.relative(playbook.path) if playbook.path else playbook.name
+            raise InvalidInput(f"playbook {rel!r} is disabled in the library; "
+                               f"enable it with `igtk playbook enable {rel}`")
 
     # -- vault ------------------------------------------------------------
     def vault(self) -> Any:
@@ -50,6 +86,27 @@ class Runtime:
 
             self._vault = Vault.open(self.paths, env=self.env, backend=self.settings.vault_backend)
         return self._vault
+
+    # -- history store ------------------------------------------------------
+    async def open_store(self, *, retention: bool = False) -> Any:
+        """The process's history Store (opened once; recovery runs on open).
+
+        `retention=True` (runs, the TUI) also starts retention in the background.
+        Raises store.StoreError when the database cannot be used.
+        """
+        if self._store is None:
+            from igtk_tui.store import Store
+
+            self._store = await Store.open(self.paths, self.settings)
+        if retention:
+            self._store.start_retention()
+        return self._store
+
+    async def close(self) -> None:
+        """Close the store (its aiosqlite thread would otherwise keep the process alive)."""
+        store, self._store = self._store, None
+        if store is not None:
+            await store.close()
 
     # -- executions ---------------------------------------------------------
     def new_execution(
@@ -66,6 +123,7 @@ class Runtime:
         resume: ResumeState | None = None,
         credentials: Any = None,
     ) -> Execution:
+        self.check_enabled(playbook)
         return Execution(
             playbook, params, bus=bus, settings=self.settings, artifacts_root=self.paths.artifacts_dir,
             credentials=credentials, resolver=self.resolver(), debug=debug, breakpoints=breakpoints,

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
-from importlib import metadata
 from typing import Any
 
 PACKAGES = ("textual", "rich", "httpx", "playwright", "PyYAML", "aiosqlite", "keyring", "cryptography", "platformdirs")
@@ -20,6 +18,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _version(name: str) -> str:
+    from importlib import metadata  # imported here: every command's module loads at start-up
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -43,6 +43,8 @@ def colour_system(env: dict[str, str]) -> str:
 
 
 def collect() -> dict[str, Any]:
+    import platform
+
     from igtk_tui import __version__
     from igtk_tui.runtime import Runtime
 

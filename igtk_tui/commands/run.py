@@ -55,16 +55,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: str,
-            resume: Any = None) -> int:
-    """Run a prepared request with the CLI's sinks; shared by run, rerun and resume."""
+            resume: Any = None, rerun_of: str | None = None) -> int:
+    """Run a prepared request with the CLI's sinks; shared by run, rerun and resume.
+
+    Every run is recorded in the history store; the progress/JSON sink is fed
+    through the recorder, so a step shown finished is already committed.
+    """
     from igtk_tui.engine.events import EventBus, ExecutionStatus
     from igtk_tui.engine.launch import needs_vault
     from igtk_tui.sinks.human import HumanProgress
     from igtk_tui.sinks.jsonl import JsonLines
-    from igtk_tui.sinks.junit import JUnitWriter
 
+    runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
     runtime.resolver().check_tree(request.playbook)
-    credentials = runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names) else None
+    from igtk_tui.browser.discovery import preflight
+
+    preflight(request.playbook, runtime.settings, runtime.resolver(), runtime.env)  # no browser: exit 3 now
+    from igtk_tui.engine.launch import LazyCredentials
+
+    credentials = (runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)
+                   else LazyCredentials(runtime.vault))
+    if request.gateway_url:
+        from igtk_tui.gateway.probe import preflight_gateway
+
+        preflight_gateway(request.playbook, request.gateway_url, runtime.settings)  # unreachable: exit 3 now
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
     from igtk_tui import logfile
@@ -72,8 +86,10 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
     bus.subscribe(logfile.execution_log_sink)
-    bus.subscribe(JsonLines() if args.json else HumanProgress())
+    sink = JsonLines() if args.json else HumanProgress()
     if getattr(args, "junit", None):
+        from igtk_tui.sinks.junit import JUnitWriter  # only when asked: xml.etree costs start-up time
+
         bus.subscribe(JUnitWriter(Path(args.junit)))
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
@@ -83,10 +99,13 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     received: list[int] = []
 
     async def main() -> Any:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
-        return await execution.run()
+        from igtk_tui.store.session import recorded
+
+        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of):
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
+            return await execution.run()
 
     result = asyncio.run(main())
     if result.status == ExecutionStatus.COMPLETED:

@@ -58,8 +58,9 @@ class Controls:
         self._changed()
 
     def resume(self) -> None:
+        # A skip/back chosen at this pause is kept: the runner consumes it when it wakes
+        # (clearing it here lost a skip pressed just before resume).
         self.pause_requested = False
-        self.pending_action = None
         self._wake.set()
         self._changed()
 
@@ -108,6 +109,11 @@ class Controls:
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
+
+    @property
+    def timed_out(self) -> bool:
+        """A step or execution timeout has fired (it is cancelling the work under it)."""
+        return any(t.expired() for t in self._timers)
 
     def _act(self, action: str) -> None:
         if self.is_paused:

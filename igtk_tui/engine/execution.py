@@ -8,8 +8,8 @@ failed, or cancelled (also when the surrounding task is cancelled).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,7 @@ class Execution:
         resume: ResumeState | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.id = execution_id or str(uuid.uuid4())
+        self.id = execution_id or _uuid4()
         self.playbook = playbook
         self.params = params
         self.bus = bus or EventBus()
@@ -93,6 +93,7 @@ class Execution:
             artifacts_dir=self.artifacts_dir, credentials=credentials,
             resolver=resolver or PlaybookResolver(),
         )
+        self.runner.seed_breakpoints("", playbook)
         self._task: asyncio.Task[None] | None = None
         self.frame = Frame(playbook=playbook, params=params, stack=(str(playbook.path),) if playbook.path else ())
         self.bus.subscribe(self._track_status)
@@ -137,7 +138,7 @@ class Execution:
 
     # -- lifecycle ------------------------------------------------------------------
     def step_infos(self) -> tuple[StepInfo, ...]:
-        return tuple(StepInfo(s.id, s.id, s.name, s.type, breakpoint=s.breakpoint or s.id in self.controls.breakpoints)
+        return tuple(StepInfo(s.id, s.id, s.name, s.type, breakpoint=s.id in self.controls.breakpoints)
                      for s in self.playbook.steps)
 
     async def run(self) -> ExecutionResult:
@@ -218,3 +219,13 @@ class Execution:
                 await self.runner.run_frame(self.frame, start_index)
         else:
             await self.runner.run_frame(self.frame, start_index)
+
+
+def _uuid4() -> str:
+    """A random (version 4) UUID as text, like str(uuid.uuid4()); the uuid module imports
+    `platform` and more, which every `igtk run` would pay for at start-up."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -7,7 +7,6 @@ every entry point coerces and validates the same way before any step runs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,12 @@ def read_params_file(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise InvalidInput(f"--params-file {path}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+        if path.endswith(".json"):
+            import json
+
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidInput(f"--params-file {path}: not valid YAML/JSON: {exc}") from None
     if data is None:
@@ -85,3 +89,22 @@ def build_request(
             names.append(str(bound[p.name]))
     gw = gateway_url or next((str(bound[n]) for n in GATEWAY_PARAM_NAMES if bound.get(n)), None)
     return RunRequest(playbook, bound, tuple(names), gw, list(playbook.warnings))
+
+
+class LazyCredentials:
+    """The vault, opened on first use.
+
+    `igtk run` opens the vault up front when the playbook visibly needs it (so a
+    locked vault fails before the first step, exit 3); a credential asked for only
+    by a nested playbook, or through a reference built at run time, still works:
+    this opens the vault then.
+    """
+
+    def __init__(self, opener: Any) -> None:
+        self._opener = opener
+        self._vault: Any = None
+
+    def get(self, name: str) -> Any:
+        if self._vault is None:
+            self._vault = self._opener()
+        return self._vault.get(name)

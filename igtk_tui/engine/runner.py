@@ -29,6 +29,7 @@ from igtk_tui.engine.events import (
     StepStarted,
     StepStatus,
 )
+from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook import conditions, refs
 from igtk_tui.playbook.model import OnFailure, ParamType, Playbook, Step
 
@@ -55,9 +56,48 @@ class Frame:
     statuses: dict[str, StepStatus] = field(default_factory=dict)
     failed_steps: int = 0
     stack: tuple[str, ...] = ()
+    # name -> (raw value, scrubbed name, scrubbed value, redactor version): see scrubbed_variables.
+    scrub_cache: dict[str, tuple[Any, Any, Any, int]] = field(default_factory=dict, repr=False, compare=False)
+    scrub_snapshot: tuple[int, dict[str, Any], dict[str, Any]] | None = field(default=None, repr=False,
+                                                                             compare=False)
 
     def path(self, step: Step) -> str:
         return self.prefix + step.id
+
+    def scrubbed_variables(self) -> dict[str, Any]:
+        """A scrubbed snapshot of the variables for an event.
+
+        Every StepFinished carries one; re-scrubbing every value on every step made a run
+        with many variables (and any secret registered) cost O(variables) regex work per
+        step. An immutable value that is the same object as last time, scrubbed against the
+        same set of secrets, reuses its scrubbed form; anything else is scrubbed afresh.
+        """
+        red = redact.REDACTOR
+        if not red.active:
+            return dict(self.variables)
+        version = red.version
+        last = self.scrub_snapshot
+        if last is not None and last[0] == version and last[1] == self.variables:
+            # Unchanged since the last step (only immutable values are snapshotted): a C-speed compare.
+            return dict(last[2])
+        cache = self.scrub_cache
+        out: dict[str, Any] = {}
+        immutable = True
+        for name, value in self.variables.items():
+            if not isinstance(value, _IMMUTABLE):
+                immutable = False
+            hit = cache.get(name)
+            if hit is not None and hit[0] is value and hit[3] == version and isinstance(value, _IMMUTABLE):
+                out[hit[1]] = hit[2]
+                continue
+            key, scrubbed = red.scrub_obj(name), red.scrub_obj(value)
+            cache[name] = (value, key, scrubbed, version)
+            out[key] = scrubbed
+        self.scrub_snapshot = (version, dict(self.variables), dict(out)) if immutable else None
+        return out
+
+
+_IMMUTABLE = (str, int, float, bool, bytes, type(None))
 
 
 @dataclass
@@ -93,6 +133,7 @@ class Runner:
         self.resources = Resources()
         self.credentials_used: list[str] = []
         self._artifacts: dict[str, list[str]] = {}
+        self._seeded_breakpoints: set[str] = set()
 
     # -- events -----------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -105,6 +146,21 @@ class Runner:
         self._artifacts.setdefault(step_id, []).append(path)
         self.emit(ArtifactAdded(self.execution_id, step_id=step_id, path=path, artifact_kind=kind))
         return path
+
+    def seed_breakpoints(self, prefix: str, playbook: Playbook) -> None:
+        """`breakpoint: true` in the YAML starts as an ordinary breakpoint the operator can
+        toggle off; seeded once per step path (a re-run child keeps the operator's choice)."""
+
+        def walk(steps: tuple[Step, ...]) -> None:
+            for s in steps:
+                path = prefix + s.id
+                if s.breakpoint and path not in self._seeded_breakpoints:
+                    self._seeded_breakpoints.add(path)
+                    self.controls.breakpoints.add(path)
+                walk(s.on_rollback)
+
+        walk(playbook.steps)
+        walk(playbook.on_rollback)
 
     # -- pausing ------------------------------------------------------------
     async def _pause(self, step_id: str | None, reason: str, context: dict[str, Any]) -> str | None:
@@ -137,7 +193,7 @@ class Runner:
             raise asyncio.CancelledError
         path = frame.path(step)
         reason = None
-        if path in c.breakpoints or step.breakpoint:
+        if path in c.breakpoints:
             reason = "breakpoint"
         elif c.pause_requested:
             reason = c.pause_reason
@@ -161,6 +217,7 @@ class Runner:
         """Run a frame's steps; raises ExecutionAborted when a step aborts the run."""
         steps = frame.playbook.steps
         completed: list[Step] = []
+        completed_ids: set[int] = set()
         i = start
         while i < len(steps):
             step = steps[i]
@@ -200,7 +257,9 @@ class Runner:
                 i += 1
                 continue
             if outcome.status == StepStatus.COMPLETED:
-                completed.append(step)
+                if id(step) not in completed_ids:  # a step re-run by step back counts once
+                    completed_ids.add(id(step))
+                    completed.append(step)
             elif outcome.status == StepStatus.FAILED:
                 if step.on_failure == OnFailure.CONTINUE:
                     frame.failed_steps += 1
@@ -208,8 +267,8 @@ class Runner:
                     frame.failed_steps += 1
                     error = f"step {path!r} failed: {outcome.error}"
                     if step.on_failure == OnFailure.ROLLBACK:
-                        rolled = await self._rollback(frame, [*completed, step])
-                        error += f" (rolled back {rolled} step{'s' if rolled != 1 else ''})"
+                        ok, planned = await self._rollback(frame, [*completed, step])
+                        error += f" (rolled back: {ok} of {planned} compensation steps completed)"
                     raise ExecutionAborted(error)
             if self.controls.debug and i + 1 < len(steps):
                 self.controls.pause_requested = True
@@ -231,7 +290,7 @@ class Runner:
         frame.outputs.pop(step.id, None)
         self.emit(StepFinished(self.execution_id, step_id=frame.path(step), status=StepStatus.SKIPPED,
                                output={}, error=None, attempts=0, duration=0.0,
-                               variables=redact.scrub_obj(dict(frame.variables)), reason=reason))
+                               variables=frame.scrubbed_variables(), reason=reason))
 
     async def _condition(self, frame: Frame, step: Step) -> bool:
         try:
@@ -256,8 +315,9 @@ class Runner:
             else:
                 if not task.done():
                     task.cancel()
-                self._finish(frame, step, StepOutcome(StepStatus.CANCELLED, {}, "cancelled by operator", 0,
-                                                      time.monotonic() - started))
+                why = ("cancelled by operator" if self.controls.cancelled
+                       else "interrupted: timed out" if self.controls.timed_out else "interrupted")
+                self._finish(frame, step, StepOutcome(StepStatus.CANCELLED, {}, why, 0, time.monotonic() - started))
                 raise
         except StepInterrupted as exc:
             outcome = StepOutcome(StepStatus.SKIPPED, {}, None, 0, time.monotonic() - started, interrupt=exc.action)
@@ -278,7 +338,7 @@ class Runner:
             output=redact.scrub_obj(outcome.output), error=redact.scrub(outcome.error) if outcome.error else None,
             attempts=outcome.attempts, duration=outcome.duration,
             artifacts=tuple(self._artifacts.get(path, ())),
-            variables=redact.scrub_obj(dict(frame.variables)), reason=reason,
+            variables=frame.scrubbed_variables(), reason=reason,
         ))
 
     async def _attempts(self, frame: Frame, step: Step, path: str) -> StepOutcome:
@@ -294,6 +354,7 @@ class Runner:
             attempt_start = time.monotonic()
             ctx = StepContext(self, frame, step, path, attempt)
             retryable = True
+            timer: asyncio.Timeout | None = None
             try:
                 if step_type is None:
                     raise StepFailure(f"unknown step type {step.type!r}")
@@ -310,8 +371,10 @@ class Runner:
                 return StepOutcome(StepStatus.COMPLETED, output, None, attempt, time.monotonic() - started)
             except (asyncio.CancelledError, StepInterrupted):
                 raise
-            except TimeoutError:
-                error = f"timed out after {step.timeout:g} s"
+            except TimeoutError as exc:
+                # Only the step's own timer means "the step timed out"; a handler's
+                # internal timeout (a wait_for, a socket) is reported as what it is.
+                error = f"timed out after {step.timeout:g} s" if timer and timer.expired() else _describe(exc)
             except _ParamError as exc:
                 error, retryable = str(exc), False
             except (StepFailure, ExecutionAborted) as exc:
@@ -434,26 +497,35 @@ class Runner:
         return cred
 
     # -- rollback ------------------------------------------------------------------
-    async def _rollback(self, frame: Frame, done: list[Step]) -> int:
-        """Run compensation steps in reverse order; a failing one is logged, the rest still run."""
+    async def _rollback(self, frame: Frame, done: list[Step]) -> tuple[int, int]:
+        """Run compensation steps in reverse order, honouring their `when:` and
+        breakpoints; a failing one is logged and the rest still run.
+        Returns (completed, planned)."""
         plan: list[tuple[str | None, Step]] = []
         for step in reversed(done):
             plan.extend((frame.path(step), rb) for rb in step.on_rollback)
         plan.extend((None, rb) for rb in frame.playbook.on_rollback)
         if not plan:
             self.log(None, "warning", "rollback requested but no on_rollback steps are defined")
-            return 0
-        infos = tuple(StepInfo(frame.path(rb), rb.id, rb.name, rb.type, parent=parent, role="rollback")
+            return 0, 0
+        infos = tuple(StepInfo(frame.path(rb), rb.id, rb.name, rb.type, parent=parent, role="rollback",
+                               breakpoint=frame.path(rb) in self.controls.breakpoints)
                       for parent, rb in plan)
         self.emit(StepsAdded(self.execution_id, parent=frame.prefix.rstrip("/") or None, steps=infos))
-        count = 0
+        completed = 0
         for _parent, rb in plan:
+            if await self._gate(frame, rb) == "skip":
+                self._finish_skipped(frame, rb, "operator")
+                continue
+            if rb.when is not None and not await self._condition(frame, rb):
+                self._finish_skipped(frame, rb, "condition")
+                continue
             outcome = await self._run_step(frame, rb)
             if outcome.status == StepStatus.COMPLETED:
-                count += 1
+                completed += 1
             else:
                 self.log(frame.path(rb), "error", f"rollback step failed: {outcome.error}")
-        return len({p for p, _ in plan if p}) or count
+        return completed, len(plan)
 
     # -- nesting ---------------------------------------------------------------------
     async def run_child(self, ctx: StepContext, playbook_ref: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -462,12 +534,21 @@ class Runner:
         parent = ctx.frame
         if parent.depth + 1 > MAX_NESTING_DEPTH:
             raise StepFailure(f"nesting deeper than {MAX_NESTING_DEPTH} levels is not allowed")
-        child_pb = self.resolver.load_child(parent.playbook, playbook_ref, parent.stack)
-        bound = bind_parameters(child_pb, params)
+        try:
+            child_pb = self.resolver.load_child(parent.playbook, playbook_ref, parent.stack)
+            bound = bind_parameters(child_pb, params)
+        except InvalidInput as exc:  # not found, unverified, cycle, bad parameters: retrying cannot help
+            raise _ParamError(str(exc)) from None
+        from igtk_tui.playbook.params import secret_parameter_names
+
+        for name in secret_parameter_names(child_pb):  # as for a top-level run: the child's secrets too
+            if bound.get(name) is not None:
+                redact.register(bound[name])
         child = Frame(playbook=child_pb, params=bound, prefix=ctx.step_id + "/", depth=parent.depth + 1,
                       stack=(*parent.stack, str(child_pb.path)))
+        self.seed_breakpoints(child.prefix, child_pb)
         infos = tuple(StepInfo(child.path(s), s.id, s.name, s.type, parent=ctx.step_id,
-                               breakpoint=s.breakpoint) for s in child_pb.steps)
+                               breakpoint=child.path(s) in self.controls.breakpoints) for s in child_pb.steps)
         self.emit(StepsAdded(self.execution_id, parent=ctx.step_id, steps=infos))
         status, error = "completed", None
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -33,11 +34,15 @@ class ConditionError(ValueError):
     pass
 
 
+_INNER_REF_RE = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.\w+)*)\s*\}\}")
+
+
 def _strip(expr: str) -> str:
     text = expr.strip()
     if text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1:
         text = text[2:-2].strip()
-    return text
+    # `{{ parameter.x }} == 'a'`: a reference inside a condition is just the name.
+    return _INNER_REF_RE.sub(lambda m: m.group(1), text)
 
 
 def compile_condition(expr: str) -> ast.Expression:
@@ -58,6 +63,11 @@ def compile_condition(expr: str) -> ast.Expression:
             raise ConditionError(
                 f"condition {expr!r} uses {type(node).__name__}, which is not allowed "
                 "(use comparisons, and/or/not, names and literals)"
+            )
+        if isinstance(node, ast.Attribute) and _dotted(node) is None:
+            # `'abc'.upper`, `(1).real`: only dotted names (parameter.x, step.ID.key) are values.
+            raise ConditionError(
+                f"condition {expr!r} reads an attribute of something that is not a name, which is not allowed"
             )
     return tree
 

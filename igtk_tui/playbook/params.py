@@ -6,7 +6,6 @@ boolean, YAML/JSON text -> list or dict.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,8 @@ def coerce_value(param: Parameter, value: Any, *, check_files: bool = True, base
     elif t in (ParamType.LIST, ParamType.DICT):
         out = value
         if isinstance(value, str):
+            import json
+
             try:
                 out = json.loads(value)
             except ValueError:

@@ -9,6 +9,7 @@ A value that is exactly one reference keeps the referenced value's type.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,18 +43,26 @@ class Ref:
 
 def parse_refs(text: str) -> list[Ref]:
     """Every reference in `text`; raises ValueError for a malformed one."""
+    if "{{" not in text:
+        return []
+    return list(_parse_cached(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> tuple[Ref, ...]:
+    # Step parameters are parsed again on every run of a step: texts are immutable, so cache.
     out = []
     for m in REF_RE.finditer(text):
         inner = m.group(1)
         if not PATH_RE.match(inner):
             raise ValueError(f"malformed reference {m.group(0)!r}: expected a dotted name such as parameter.x")
         out.append(Ref(m.group(0), tuple(inner.split("."))))
-    return out
+    return tuple(out)
 
 
 def has_refs(value: Any) -> bool:
     if isinstance(value, str):
-        return bool(REF_RE.search(value))
+        return "{{" in value and bool(REF_RE.search(value))
     if isinstance(value, dict):
         return any(has_refs(v) for v in value.values())
     if isinstance(value, list):

@@ -25,6 +25,10 @@ KINDS = ("string", "integer", "number", "boolean", "list", "dict", "any")
 BUILTIN_MODULES = (
     "igtk_tui.steps.utility",
     "igtk_tui.steps.flow",
+    "igtk_tui.steps.gateway",
+    "igtk_tui.steps.browser",
+    "igtk_tui.steps.perspective",
+    "igtk_tui.steps.perspective_fat",
 )
 ENTRY_POINT_GROUP = "igtk.steps"
 
@@ -85,8 +89,18 @@ class Registry:
         self.types[step_type.name] = step_type
 
     def get(self, name: str) -> StepType | None:
-        self.ensure_loaded()
-        return self.types.get(name)
+        """The step type `name`, importing only the built-in module(s) that can define it
+        first: `igtk run` of a utility playbook must not pay for httpx or Playwright.
+        Anything not found that way loads everything (all built-ins, then plugins)."""
+        found = self.types.get(name)
+        if found is None and not self._loaded:
+            for module in _modules_for(name):
+                importlib.import_module(module)
+            found = self.types.get(name)
+            if found is None:
+                self.ensure_loaded()
+                found = self.types.get(name)
+        return found
 
     def names(self) -> list[str]:
         self.ensure_loaded()
@@ -119,6 +133,21 @@ class Registry:
 
 
 REGISTRY = Registry()
+
+# Step-name prefixes whose built-in module is not named after them.
+_PREFIX_MODULES = {"playbook": "flow", "debug": "flow"}
+
+
+def _modules_for(name: str) -> list[str]:
+    """Built-in modules that, by naming convention, define step types named `name`."""
+    stem = name.split(".", 1)[0]
+    stem = _PREFIX_MODULES.get(stem, stem)
+    out = []
+    for module in BUILTIN_MODULES:
+        last = module.rsplit(".", 1)[-1]
+        if last == stem or last.startswith(stem + "_"):
+            out.append(module)
+    return out
 
 
 def step(
