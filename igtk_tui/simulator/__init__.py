@@ -28,7 +28,9 @@ Layout (one job per module):
     web81*.py        8.1 web pages and /data/status routes
     web83.py         8.3 /app shell and /openapi(.json)
     commissioning.py /welcome, /bootstrap, /get-step, /post-step
-    lifecycle.py, projects.py, listing.py, gwbk.py   shared logic, no routes
+    lifecycle.py, projects.py, listing.py             shared logic, no routes
+    perspective.py, perspective_views.py              Perspective client pages (routes + views as data)
+    (the .gwbk and .modl formats live in igtk_tui/gateway: the client needs them too)
     testing.py       wait_for / ping / wait_running for tests that drive a simulator
 
 Adding a route module (e.g. `perspective.py` for Perspective client pages):

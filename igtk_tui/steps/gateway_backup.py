@@ -30,7 +30,7 @@ from igtk_tui.steps.registry import Param, step
 
 def _validate(path: Path) -> str:
     # validate_gwbk lives with the simulator's backup code (it builds and reads .gwbk files too).
-    from igtk_tui.simulator.gwbk import validate_gwbk
+    from igtk_tui.gateway.gwbk import validate_gwbk
 
     return validate_gwbk(path.read_bytes())
 

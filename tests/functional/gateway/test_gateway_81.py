@@ -8,7 +8,7 @@ from pathlib import Path
 from gw_helpers import run_playbook
 
 from igtk_tui.simulator import SimulatedGateway
-from igtk_tui.simulator.gwbk import validate_gwbk
+from igtk_tui.gateway.gwbk import validate_gwbk
 
 
 def playbook(gw: SimulatedGateway, steps: str, password: str = "password") -> str:

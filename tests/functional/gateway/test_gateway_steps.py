@@ -12,7 +12,7 @@ from gw_helpers import run_playbook
 from igtk_tui.config import Settings
 from igtk_tui.paths import resolve_paths
 from igtk_tui.simulator import SimulatedGateway
-from igtk_tui.simulator.gwbk import validate_gwbk
+from igtk_tui.gateway.gwbk import validate_gwbk
 from igtk_tui.vault import Vault
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
 from igtk_tui.vault.model import Credential
@@ -245,7 +245,7 @@ async def test_backup_verified_and_pruned_in_dest_dir(tmp_path: Path, gw: Simula
 
 
 async def test_restore_requires_confirm_before_touching_the_gateway(tmp_path: Path, gw: SimulatedGateway) -> None:
-    from igtk_tui.simulator.gwbk import build_gwbk
+    from igtk_tui.gateway.gwbk import build_gwbk
 
     backup = tmp_path / "good.gwbk"
     backup.write_bytes(build_gwbk("8.3.6", "Restored-GW"))
