@@ -208,7 +208,7 @@ async def get_session(ctx: StepContext) -> BrowserSession:
         await session.ensure_started()
         ctx.log(f"browser: Chromium {session.version} ({binary.path}, via {binary.source}), "
                 f"started in {session.launch_seconds:.2f} s")
-        ctx.resources.put(VERSION_KEY, session.version)
+        ctx.note(VERSION_KEY, session.version)
     session.bind(ctx)
     await session.ensure_started()
     return session

@@ -93,6 +93,10 @@ class StepContext:
     def log(self, message: str, level: str = "info") -> None:
         self._runner.log(self.step_id, level, message)
 
+    def note(self, key: str, value: Any) -> None:
+        """Record a fact about this execution (the store keeps `browser_version`)."""
+        self._runner.note(key, value)
+
     def set_variable(self, name: str, value: Any) -> None:
         self.frame.variables[name] = value
 

@@ -161,6 +161,15 @@ class ArtifactAdded(Event):
 
 
 @dataclass(frozen=True)
+class ExecutionNote(Event):
+    """A fact about the execution learned while it runs (e.g. `browser_version`)."""
+
+    key: str
+    value: Any
+    kind: ClassVar[str] = "note"
+
+
+@dataclass(frozen=True)
 class ExecutionPaused(Event):
     step_id: str | None
     reason: str  # "operator", "breakpoint", "debug", "failure"

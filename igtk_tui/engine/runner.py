@@ -19,6 +19,7 @@ from igtk_tui.engine.events import (
     AttemptFinished,
     Event,
     EventBus,
+    ExecutionNote,
     ExecutionPaused,
     ExecutionResumed,
     LogRecord,
@@ -141,6 +142,9 @@ class Runner:
 
     def log(self, step_id: str | None, level: str, message: str) -> None:
         self.emit(LogRecord(self.execution_id, step_id=step_id, level=level, message=redact.scrub(str(message))))
+
+    def note(self, key: str, value: Any) -> None:
+        self.emit(ExecutionNote(self.execution_id, key=key, value=redact.scrub_obj(value)))
 
     def add_artifact(self, step_id: str, path: str, kind: str) -> str:
         self._artifacts.setdefault(step_id, []).append(path)

@@ -296,6 +296,8 @@ class Recorder:
 
     # -- the subscriber (runs inside the engine's emit: never blocks) ---------
     def __call__(self, event: Event) -> None:
+        if event.kind == "note" and getattr(event, "key", None) == "browser_version":
+            self.set_browser_version(event.execution_id, getattr(event, "value", None))
         if self._failed is not None or (self._closing and self._writer is None):
             self._deliver(event)
             return

@@ -218,6 +218,13 @@ def test_perspective_smoke_playbook_through_igtk_run(sim: SimulatedGateway, scra
     assert during, "the browser was not found while the playbook ran"
     assert wait_gone(during) == [] and chromium_processes(mentions=[scratch]) == []
     assert not [p for p in scratch.iterdir() if p.name.startswith(("igtk-browser-", "playwright"))]
+    # The browser version is recorded with the execution (DESIGN: browser version on the execution).
+    noted = [e["value"] for e in events if e["event"] == "note" and e["key"] == "browser_version"]
+    assert len(noted) == 1 and noted[0][0].isdigit()
+    shown = subprocess.run([sys.executable, "-m", "igtk_tui", "show", events[0]["execution_id"], "--json"],
+                           env=env, text=True, capture_output=True, cwd=REPO, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["browser_version"] == noted[0]
 
 
 def test_sighup_during_a_browser_step_leaves_no_chromium(tmp_path: Path, demo: str, scratch: Path) -> None:
