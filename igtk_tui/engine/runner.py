@@ -30,9 +30,10 @@ from igtk_tui.engine.events import (
     StepStarted,
     StepStatus,
 )
+from igtk_tui.engine.references import Credentials, lookup_for
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook import conditions, refs
-from igtk_tui.playbook.model import OnFailure, ParamType, Playbook, Step
+from igtk_tui.playbook.model import OnFailure, Playbook, Step
 
 if TYPE_CHECKING:
     from igtk_tui.engine.nesting import PlaybookResolver
@@ -129,10 +130,9 @@ class Runner:
         self.controls = controls
         self.settings = settings
         self.artifacts_dir = artifacts_dir
-        self.credentials = credentials
+        self.creds = Credentials(credentials)
         self.resolver = resolver
         self.resources = Resources()
-        self.credentials_used: list[str] = []
         self._artifacts: dict[str, list[str]] = {}
         self._seeded_breakpoints: set[str] = set()
 
@@ -407,7 +407,7 @@ class Runner:
         from igtk_tui.steps.registry import check_value
 
         raw = self._raw_params(frame, step)
-        await self._prefetch_credentials(frame, raw)
+        await self.creds.prefetch(frame, raw)
         try:
             resolved = refs.resolve(raw, self._lookup_sync(frame))
         except refs.ReferenceError_ as exc:
@@ -433,72 +433,15 @@ class Runner:
         return out
 
     # -- references ----------------------------------------------------------------
-    async def _prefetch_credentials(self, frame: Frame, raw: Any) -> None:
-        """Load the credentials a step references (in a thread: the vault may do I/O)."""
-        names = set()
-        for ref in refs.iter_refs(raw):
-            if ref.root == "credential" and ref.rest:
-                names.add(ref.rest[0])
-            elif ref.root == "parameter" and ref.rest:
-                param = frame.playbook.parameter(ref.rest[0])
-                if param and param.type == ParamType.CREDENTIAL and frame.params.get(param.name):
-                    names.add(str(frame.params[param.name]))
-        for name in names:
-            await self.credential(name)
-
     async def credential(self, name: str) -> Any:
-        if self.credentials is None:
-            raise StepFailure(f"credential {name!r} is needed but no vault is open")
-        cred = await asyncio.to_thread(self.credentials.get, name)
-        if name not in self.credentials_used:
-            self.credentials_used.append(name)
-        self._cred_cache[name] = cred
-        return cred
+        return await self.creds.get(name)
 
     @property
-    def _cred_cache(self) -> dict[str, Any]:
-        cache = self.resources.get("_credentials")
-        if cache is None:
-            cache = self.resources.put("_credentials", {})
-        return cache
+    def credentials_used(self) -> list[str]:
+        return self.creds.used
 
     def _lookup_sync(self, frame: Frame) -> refs.Lookup:
-        def lookup(ref: refs.Ref) -> Any:
-            root, rest = ref.root, ref.rest
-            if not rest:
-                raise refs.ReferenceError_(f"{ref.text} names no value")
-            if root == "parameter":
-                name = rest[0]
-                if name not in frame.params:
-                    raise refs.ReferenceError_(f"{ref.text}: no parameter {name!r}")
-                value = frame.params[name]
-                param = frame.playbook.parameter(name)
-                if isinstance(value, str) and refs.has_refs(value):
-                    value = refs.resolve(value, lookup)
-                if param and param.type == ParamType.CREDENTIAL and len(rest) > 1:
-                    value = self._cached_credential(str(value), ref)
-                return refs.dig(value, rest[1:], f"parameter.{name}")
-            if root == "variable":
-                return refs.dig(frame.variables, rest, "variable")
-            if root == "credential":
-                cred = self._cached_credential(rest[0], ref)
-                return refs.dig(cred, rest[1:], f"credential.{rest[0]}")
-            if root == "step":
-                step_id = rest[0]
-                if step_id not in frame.outputs:
-                    status = frame.statuses.get(step_id)
-                    why = f"it is {status.value}" if status else "it has not run yet"
-                    raise refs.ReferenceError_(f"{ref.text}: step {step_id!r} has no output ({why})")
-                return refs.dig(frame.outputs[step_id], rest[1:], f"step.{step_id}")
-            raise refs.ReferenceError_(f"{ref.text}: unknown reference root {root!r}")
-
-        return lookup
-
-    def _cached_credential(self, name: str, ref: refs.Ref) -> Any:
-        cred = self._cred_cache.get(name)
-        if cred is None:
-            raise refs.ReferenceError_(f"{ref.text}: credential {name!r} is not loaded")
-        return cred
+        return lookup_for(frame, self.creds)
 
     # -- rollback ------------------------------------------------------------------
     async def _rollback(self, frame: Frame, done: list[Step]) -> tuple[int, int]:
