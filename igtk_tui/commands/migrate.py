@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from igtk_tui.errors import EXIT_FAILED, EXIT_INVALID, EXIT_OK
@@ -28,16 +27,10 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.playbook.errors import PlaybookError
-    from igtk_tui.playbook.library import SUFFIXES
+    from igtk_tui.playbook.library import collect_files
     from igtk_tui.playbook.migrate import migrate_file
 
-    files: list[Path] = []
-    for raw in args.paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and ".backup." not in p.name))
-        else:
-            files.append(path)
+    files = collect_files(args.paths)
     invalid = left = changed = 0
     for path in files:
         try:

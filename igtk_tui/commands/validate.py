@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from igtk_tui.errors import EXIT_INVALID, EXIT_OK
@@ -20,18 +19,12 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.engine.nesting import NestingError
     from igtk_tui.playbook.errors import PlaybookError
-    from igtk_tui.playbook.library import SUFFIXES
+    from igtk_tui.playbook.library import collect_files
     from igtk_tui.playbook.loader import load_file
     from igtk_tui.runtime import Runtime
 
     resolver = Runtime().resolver()
-    files: list[Path] = []
-    for raw in args.paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and ".backup." not in p.name))
-        else:
-            files.append(path)
+    files = collect_files(args.paths)
     bad = 0
     for path in files:
         try:

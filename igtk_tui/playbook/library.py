@@ -27,6 +27,19 @@ from igtk_tui.playbook.metadata import PlaybookMeta, PlaybookMetadata, content_h
 from igtk_tui.playbook.model import Playbook
 
 SUFFIXES = (".yaml", ".yml")
+
+
+def collect_files(args: list[str]) -> list[Path]:
+    """Playbook files named on a command line: files as given, folders searched
+    recursively (revision backups left out)."""
+    files: list[Path] = []
+    for raw in args:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and ".backup." not in p.name))
+        else:
+            files.append(path)
+    return files
 BUNDLE_FORMAT = 1
 
 

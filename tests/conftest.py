@@ -1,4 +1,5 @@
-"""Hermetic vault tests: IGTK_HOME in tmp, no vault env vars, no real OS keyring."""
+"""Shared fixtures. Every test runs without the real OS keyring (hermetic vault), and the
+vault tests get IGTK_HOME in tmp with no vault environment variables."""
 
 from __future__ import annotations
 
