@@ -36,10 +36,12 @@ class Redactor:
         if len(text) < MIN_SECRET_LENGTH:
             return
         variants = {text}
-        # JSON and repr() escaping would otherwise let a secret through.
+        # JSON and repr() escaping would otherwise let a secret through. JSON both ways:
+        # json.dumps escapes non-ASCII by default, JSON.stringify (a page's script) does not.
         import json
 
         variants.add(json.dumps(text)[1:-1])
+        variants.add(json.dumps(text, ensure_ascii=False)[1:-1])
         variants.add(repr(text)[1:-1])
         from urllib.parse import quote, quote_plus
 

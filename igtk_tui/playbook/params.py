@@ -120,10 +120,23 @@ def bind_parameters(playbook: Playbook, given: dict[str, Any], *, check_files: b
         try:
             bound[param.name] = coerce_value(param, value, check_files=check_files, base=base)
         except ParameterValueError as exc:
-            problems.append(f"parameter {param.name!r}: {exc}")
+            problem = f"parameter {param.name!r}: {exc}"
+            if is_secret_parameter(param):  # a rejected secret is still a secret: never quote it
+                problem = _masked(problem, value)
+            problems.append(problem)
     if problems:
         raise InvalidInput("invalid parameters:\n  " + "\n  ".join(problems))
     return bound
+
+
+def _masked(text: str, value: Any) -> str:
+    """`text` with `value` masked by the one scrubber, without registering a value that is not
+    used (the global registry masks its secrets in every later line of the process)."""
+    from igtk_tui.redact import Redactor
+
+    one = Redactor()
+    one.register(value)
+    return one.scrub(text)
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

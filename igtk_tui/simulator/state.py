@@ -248,4 +248,4 @@ class GatewayState:
             salt, digest = stored[1:].split("]", 1)
             computed = hashlib.sha256((password + salt).encode()).hexdigest()
             return secrets.compare_digest(computed, digest.lower())
-        return secrets.compare_digest(stored, password)
+        return secrets.compare_digest(stored.encode(), password.encode())  # str form refuses non-ASCII

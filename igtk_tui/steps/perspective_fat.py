@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from igtk_tui import redact
 from igtk_tui.browser import perspective as psp
 from igtk_tui.browser.actions import act, browser_step, plain_error, require, timeout_param, wait_for_text
 from igtk_tui.browser.inventory import INVENTORY_JS
@@ -48,7 +49,9 @@ async def discover_page(ctx: StepContext, page: Any, selector: str = "body", typ
     items = result["items"]
     stamp = _now()
     path = ctx.artifact_path("inventory", ".json")
-    path.write_text(json.dumps({"url": page.url, "timestamp": stamp, "inventory": items}, indent=2), encoding="utf-8")
+    # The inventory holds what the page shows, input values included: a typed password too.
+    document = redact.scrub_obj({"url": page.url, "timestamp": stamp, "inventory": items})
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     ctx.add_artifact(path, "inventory")
     shadow = sum(1 for i in items if i.get("inShadow"))
     ctx.log(f"discovered {len(items)} elements ({shadow} in shadow roots) at {page.url}")

@@ -100,8 +100,7 @@ async def python(ctx: StepContext, script: str, params: dict[str, Any] | None = 
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-u", "-c", _BOOTSTRAP,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        cwd=str(ctx.playbook_dir), start_new_session=True,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        cwd=str(ctx.playbook_dir), start_new_session=True, env=_script_env(),
     )
     outputs: dict[str, Any] = {}
     stdout_lines: list[str] = []
@@ -144,6 +143,17 @@ async def python(ctx: StepContext, script: str, params: dict[str, Any] | None = 
         raise StepFailure(f"script failed (exit {code}): {tail}")
     outputs["_output"] = "\n".join(stdout_lines)
     return outputs
+
+
+# The vault's passphrase is igtk's secret, not the script's: a script that printed its
+# environment would otherwise put it in the log, the outputs and the history.
+_WITHHELD_ENV = ("IGTK_VAULT_PASSPHRASE", "IGTK_VAULT_NEW_PASSPHRASE")
+
+
+def _script_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:
