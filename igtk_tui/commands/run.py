@@ -66,6 +66,9 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     from igtk_tui.sinks.human import HumanProgress
     from igtk_tui.sinks.jsonl import JsonLines
 
+    from igtk_tui.commands import run_controls
+
+    run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
     runtime.resolver().check_tree(request.playbook)
     from igtk_tui.browser.discovery import preflight
@@ -105,7 +108,11 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
-            return await execution.run()
+            detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
+            try:
+                return await execution.run()
+            finally:
+                detach()
 
     result = asyncio.run(main())
     if result.status == ExecutionStatus.COMPLETED:

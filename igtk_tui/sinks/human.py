@@ -28,6 +28,10 @@ GLYPHS = {
 }
 
 
+# The headless run's stdin commands (commands/run_controls.py), shown at each pause.
+PAUSE_HELP = "enter: resume · p: pause · s: skip step · b: step back · d: debug on/off · x: cancel"
+
+
 def glyph(status: str) -> str:
     return GLYPHS.get(status, "?")
 
@@ -68,7 +72,7 @@ class HumanProgress:
         elif isinstance(event, LogRecord) and self.show_logs and event.level in ("warning", "error"):
             self._print(f"    {event.level}: {event.message}")
         elif isinstance(event, ExecutionPaused):
-            self._print(f"  {glyph('paused')} paused ({event.reason}) at {event.step_id}")
+            self._print(f"  {glyph('paused')} paused ({event.reason}) at {event.step_id} — {PAUSE_HELP}")
         elif isinstance(event, ExecutionResumed):
             self._print("  ▶ resumed")
         elif isinstance(event, ExecutionFinished):
