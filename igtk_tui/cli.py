@@ -18,6 +18,8 @@ from igtk_tui.errors import EXIT_INVALID, IgtkError
 
 # Order is the order shown in `igtk --help`.
 COMMAND_MODULES = (
+    "tui",
+    "demo",
     "run",
     "validate",
     "playbooks",

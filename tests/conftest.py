@@ -49,3 +49,11 @@ def open_vault(paths: Paths) -> Callable[..., Vault]:
         return Vault.open(paths, **kwargs)
 
     return opener
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Bytes parameters (zip fixtures embed timestamps) get ids that do not depend on
+    their content, so every xdist worker collects the same test ids."""
+    if isinstance(val, (bytes, bytearray)):
+        return f"{argname}-{len(val)}b"
+    return None

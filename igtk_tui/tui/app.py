@@ -1,0 +1,435 @@
+"""The igtk App: themes, keymap, palette, global keys and the services.
+
+Start-up order (the first screen must appear fast): construct with nothing
+heavy, paint, then open the library, the vault and the store in workers.
+Executions are App-level workers (one group each), so they outlive any
+screen. Exit (q, SIGHUP, SIGTERM) cancels them, waits for their cleanup,
+closes the store, then leaves: nothing half-written, no orphaned browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from igtk_tui import redact
+from igtk_tui.tui import actions
+from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.keymap import bindings_for, check_keymap
+from igtk_tui.tui.launcher import Launcher
+from igtk_tui.tui.messages import ExecutionEnded, LastResults, LibraryLoaded, StoreReady, VaultChanged
+from igtk_tui.tui.palette import ActionsProvider, PlaybookProvider, ThemeProvider
+from igtk_tui.tui.render import Clock
+from igtk_tui.tui.services import ExecutionService, Launch
+from igtk_tui.tui.themes import DEFAULT_THEME, load_themes, remember_theme, status_styles
+from igtk_tui.tui.vault_ui import VaultController
+from igtk_tui.tui.widgets.status_bar import user_at_host
+
+ENDED_DIGEST_DELAY = 1.0  # seconds of execution ends gathered into one notification
+HANGUP_REASON = "interrupted: the terminal hung up (SIGHUP)"
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What `igtk demo` started: shown in the banner, used to prefill forms."""
+
+    url: str
+    token: str
+    root: str
+    credential: str = ""
+    temporary: bool = True
+    note: str = ""  # a seeding problem to tell the operator
+
+    @property
+    def root_label(self) -> str:
+        return self.root + (" (removed on exit)" if self.temporary else "")
+
+
+class IgtkApp(App[int], inherit_bindings=False):
+    CSS_PATH = "app.tcss"
+    TITLE = "igtk"
+    BINDINGS = bindings_for("app")
+    COMMANDS = {ActionsProvider, PlaybookProvider, ThemeProvider}
+    NOTIFICATION_TIMEOUT = 6
+
+    def __init__(self, runtime: Any, *, clock: Clock | None = None, demo: DemoInfo | None = None,
+                 theme: str | None = None, open_services: bool = True) -> None:
+        # NO_COLOR: Textual strips colour; with native ANSI it keeps bold/reverse (NoColor, not greys).
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.clock = clock or Clock()
+        self.demo = demo
+        self.open_services = open_services
+        self.animation_level = "none"
+        self.executions = ExecutionService(self, runtime, clock=self.clock, refresh_hz=self.settings.ui_refresh_hz,
+                                           log_max_lines=self.settings.log_max_lines)
+        self.executions.store_ready = asyncio.Event()
+        self.vault_ui = VaultController(self)
+        self.launcher = Launcher(self)
+        self.vault_state = "opening"
+        self.vault_infos: list[Any] = []
+        self.vault_detail = ""
+        self.store: Any = None
+        self.recorder: Any = None
+        self.library_entries: list[Any] = []
+        self.search_history: list[str] = []
+        self.command_history: list[str] = []
+        self.startup_problems: list[str] = []
+        self.status_styles: dict[str, str] = {}
+        self.where = user_at_host()  # in the status line: which jump host this is (tests fix it)
+        self._quitting = False
+        self._hangup = False
+        self._ended: list[ExecutionEnded] = []
+        self._close_task: asyncio.Future[None] | None = None
+        self._register_themes(theme or self.settings.theme)
+        keymap, problems = check_keymap(dict(self.settings.keymap))
+        self.startup_problems += problems
+        if keymap:
+            self.set_keymap(keymap)
+
+    # -- themes ---------------------------------------------------------------------------------
+    def _register_themes(self, wanted: str) -> None:
+        from igtk_tui.paths import builtin_themes_dir
+
+        shipped = builtin_themes_dir()
+        themes, problems = load_themes(shipped, self.runtime.paths.user_themes_dir, trusted=shipped)
+        self.startup_problems += [f"theme {p}" for p in problems]
+        for theme in themes.values():
+            self.register_theme(theme)
+        if wanted not in self.available_themes:
+            self.startup_problems.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        # Set before the stylesheet is first built, without the watcher: assigning `self.theme` here
+        # would restyle the whole screen once more right after the first paint.
+        self.set_reactive(App.theme, wanted)
+        dark = self.current_theme.dark
+        classes = {name: False for name in self.classes if name.startswith("-theme-")}
+        classes.update({f"-theme-{wanted}": True, "-dark-mode": dark, "-light-mode": not dark})
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())  # nothing is parsed yet: cheap
+
+    def watch_theme(self, theme: str) -> None:
+        self.status_styles = status_styles(self.get_css_variables())
+        for screen in self.screen_stack if self.is_running else ():
+            hook = getattr(screen, "theme_changed", None)
+            if hook is not None:
+                hook()
+
+    def choose_theme(self, name: str) -> None:
+        """From the palette or `:theme`: switch, and remember in config.toml."""
+        if name not in self.available_themes:
+            self.notify(f"no theme {name!r}", severity="error", markup=False)
+            return
+        self.theme = name
+        try:
+            remember_theme(self.runtime.paths.config_file, name)
+        except (OSError, ValueError) as exc:
+            self.notify(f"theme not remembered: {exc}", severity="warning", markup=False)
+
+    # -- start-up ---------------------------------------------------------------------------------
+    def get_default_screen(self) -> Any:
+        from igtk_tui.tui.screens.main import MainScreen
+
+        self.main_screen = MainScreen()
+        return self.main_screen
+
+    def on_mount(self) -> None:
+        self.status_styles = status_styles(self.get_css_variables())
+        self.executions.start_ticker()
+        if not self.is_headless:  # tests drive `_on_hangup` themselves
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, self._on_hangup, sig)
+                except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                    pass
+        if self.demo is not None and self.demo.note:
+            self.startup_problems.append(f"demo vault not seeded: {self.demo.note}")
+        for problem in self.startup_problems:
+            self.notify(problem, title="Configuration", severity="warning", markup=False, timeout=10)
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """Heavy services only once the first screen is on the terminal."""
+        self.load_library()
+        if not self.open_services:
+            assert self.executions.store_ready is not None
+            self.executions.store_ready.set()  # no store to wait for
+            return
+        self.vault_ui.open_in_background()
+        self.run_worker(self._open_store(), group="store", exit_on_error=False, name="open store")
+
+    def load_library(self) -> None:
+        self.run_worker(self._discover, thread=True, group="library", exclusive=True, exit_on_error=False,
+                        name="load library")
+
+    def _discover(self) -> None:
+        try:
+            entries = self.runtime.library.discover()
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a broken folder must not stop the app
+            entries, error = [], f"could not read the playbook library: {exc}"
+        self.main_screen.post_message(LibraryLoaded(entries, error))
+
+    def on_library_loaded(self, message: LibraryLoaded) -> None:
+        self.library_entries = message.entries
+
+    async def _open_store(self) -> None:
+        ready = self.executions.store_ready
+        try:
+            # A deferred runtime builds the engine side (imports) here, in a thread, not on the loop.
+            await asyncio.to_thread(lambda: getattr(self.runtime, "real", None))
+            store = await self.runtime.open_store(retention=True)
+        except Exception as exc:  # noqa: BLE001 - the UI works without history
+            self.post_message(StoreReady(error=str(exc)))
+            return
+        finally:
+            assert ready is not None
+            ready.set()
+        library = self.runtime.library
+
+        def rel(path: str) -> str | None:
+            try:
+                return library.relative(Path(path))
+            except Exception:  # noqa: BLE001
+                return None
+
+        self.store = store
+        self.recorder = store.recorder(playbook_rel=rel, on_warning=self._store_warning)
+        self.executions.recorder = self.recorder
+        self.post_message(StoreReady())
+        await self.refresh_last_results()
+        from igtk_tui.tui.relaunch import view_from_detail
+
+        for item in store.recovered:
+            detail = await store.executions.get(item.id, logs=200)
+            if detail is not None:
+                self.executions.add_view(view_from_detail(detail))
+        if store.recovered:
+            self.notify(f"{len(store.recovered)} execution(s) left running by a process that died are now "
+                        "interrupted: select one and press r to resume it", title="History", timeout=10)
+
+    def _store_warning(self, text: str) -> None:
+        self.notify(redact.scrub(text), title="History", severity="warning", markup=False)
+
+    async def refresh_last_results(self) -> None:
+        if self.store is None:
+            return
+        results = await self.store.executions.last_results()
+        by_key: dict[str, Any] = {}
+        for name, last in results.items():
+            value = {"status": last.status, "duration": last.duration, "id": last.id}
+            by_key[name] = value
+            if last.playbook_rel:
+                by_key[last.playbook_rel] = value
+        self.main_screen.post_message(LastResults(by_key))
+
+    def on_store_ready(self, message: StoreReady) -> None:
+        if message.error:
+            self.notify(f"history is not available: {message.error}", title="History", severity="warning",
+                        markup=False)
+
+    def on_vault_changed(self, message: VaultChanged) -> None:
+        self.vault_state = message.state
+        self.vault_infos = list(message.credentials)
+        self.vault_detail = message.detail
+        for screen in self.screen_stack:
+            hook = getattr(screen, "vault_changed", None)
+            if hook is not None:
+                hook()
+
+    @property
+    def vault(self) -> Any:
+        return self.vault_ui.vault
+
+    def on_execution_ended(self, message: ExecutionEnded) -> None:
+        """Ends are gathered for a second: a hundred finishing runs make one toast, not a hundred."""
+        if self._quitting:
+            return
+        self._ended.append(message)
+        if len(self._ended) == 1:
+            self.set_timer(ENDED_DIGEST_DELAY, self._announce_ended)
+
+    def _announce_ended(self) -> None:
+        ended, self._ended = self._ended, []
+        if not ended or self._quitting:
+            return
+        if len(ended) == 1:
+            only = ended[0]
+            text, worst = f"{only.playbook}: {only.status}", only.status
+        else:
+            counts: dict[str, int] = {}
+            for message in ended:
+                counts[message.status] = counts.get(message.status, 0) + 1
+            text = f"{len(ended)} executions finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            worst = "failed" if "failed" in counts else "cancelled" if "cancelled" in counts else "completed"
+        severity = {"completed": "information", "failed": "error"}.get(worst, "warning")
+        self.notify(text, title="Execution", severity=severity, markup=False)
+        self.run_worker(self.refresh_last_results, group="last-results", exclusive=True, exit_on_error=False)
+
+    # -- starting executions (the Launcher does the work) -----------------------------------------
+    def open_params_form(self, entry: Any, **options: Any) -> None:
+        self.launcher.open_form(entry, **options)
+
+    def start_execution(self, launch: Launch, *, resume: Any = None) -> None:
+        self.launcher.start(launch, resume=resume)
+
+    def rerun_execution(self, execution_id: str) -> None:
+        self.run_worker(partial(self.launcher.relaunch, execution_id, resume=False), group="relaunch",
+                        exclusive=True, exit_on_error=False)
+
+    def resume_execution(self, execution_id: str) -> None:
+        self.run_worker(partial(self.launcher.relaunch, execution_id, resume=True), group="relaunch",
+                        exclusive=True, exit_on_error=False)
+
+    # -- app-wide actions ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        entry = actions.by_handler("app", action)
+        if entry is None:
+            return True
+        state = getattr(self.screen, "action_state", None)
+        current = state() if state is not None else ActionState(screen=getattr(self.screen, "SCOPE", ""))
+        return entry.available(current)
+
+    def action_help(self) -> None:
+        from igtk_tui.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        from igtk_tui.tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen())
+
+    def action_vault(self) -> None:
+        from igtk_tui.tui.screens.vault import VaultScreen
+
+        self.push_screen(VaultScreen())
+
+    def action_back(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif hasattr(screen, "clear_filter") and screen.clear_filter():
+            return
+        elif len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_command_line(self) -> None:
+        from igtk_tui.tui.command_line import run_command
+        from igtk_tui.tui.screens.prompt import PromptScreen
+
+        self.push_screen(PromptScreen(":", history=self.command_history,
+                                      hint="pause, skip, history, vault, w FILE, theme NAME, run PLAYBOOK, "
+                                           "filter TEXT, q, q! · ? lists every command"),
+                         lambda text: run_command(self, text) if text else None)
+
+    def action_quit(self) -> None:
+        running = len(self.executions.active)
+        if not running:
+            self.shutdown()
+            return
+        from igtk_tui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.shutdown()
+
+        self.push_screen(ConfirmScreen(f"{running} execution(s) still running. Cancel them and quit?",
+                                       "Each is cancelled cleanly (browsers closed) and recorded."), answered)
+
+    # -- leaving ---------------------------------------------------------------------------------------
+    def _on_hangup(self, sig: int) -> None:
+        """SIGHUP (SSH dropped) or SIGTERM: cancel cleanly, record, close, exit."""
+        if sig == signal.SIGHUP:
+            self._hangup = True
+            self.executions.hangup_reason = HANGUP_REASON
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        if not self._quitting:
+            self._quitting = True
+            self.run_worker(self._quit_cleanly(), group="shutdown", exit_on_error=False, name="shutdown")
+
+    async def _quit_cleanly(self) -> None:
+        try:
+            await self._close_services()
+        finally:
+            self.exit(0)
+
+    def _close_services(self) -> Awaitable[None]:
+        """Close once, whoever asks first (quit, SIGHUP, or the unmount after Textual's own exit)."""
+        if self._close_task is None:
+            self._close_task = asyncio.ensure_future(self._close_services_once())
+        return asyncio.shield(self._close_task)
+
+    async def _close_services_once(self) -> None:
+        """Cancel executions, let their `finally` run, record, close the store.
+
+        A hang-up (SIGHUP, or the terminal found gone: Textual may notice the dead pty before the
+        signal arrives) records the runs it stopped as `interrupted`: resumable, not an operator's
+        cancel.
+        """
+        from igtk_tui.tui.recording import mark_interrupted
+
+        hangup = self._hangup or (not self.is_headless and _terminal_gone())
+        if hangup:
+            self.executions.hangup_reason = HANGUP_REASON
+        self.executions.cancel_all(by_operator=not hangup)
+        await self.executions.wait_all(timeout=20)
+        recorder, self.recorder = self.recorder, None
+        self.executions.recorder = None
+        if recorder is not None:
+            await recorder.close()
+        stopped = self.executions.stopped_unasked() if hangup else []
+        if stopped and self.store is not None:  # also what ended before the hang-up was known
+            await mark_interrupted(self.store, stopped, HANGUP_REASON)
+        self.store = None
+        await self.runtime.close()
+
+    async def on_unmount(self) -> None:
+        """Safety net for exits that did not go through `shutdown` (an exception, a dead terminal)."""
+        await self._close_services()
+
+    # -- crashes ------------------------------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        from igtk_tui.tui.crash import write_crash_report
+
+        self.crash_error = error
+        self.crash_report = write_crash_report(self.runtime.paths.crash_dir, error)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual prints a traceback with local variables (they may hold secrets): print a scrubbed one."""
+        from igtk_tui.tui.crash import scrubbed_traceback_text
+
+        self.bell()
+        self._exit_renderables.append(scrubbed_traceback_text(getattr(self, "crash_error", None),
+                                                              getattr(self, "crash_report", None)))
+        self._close_messages_no_wait()
+
+
+def _terminal_gone() -> bool:
+    """True once the controlling terminal hung up (an SSH drop): its fd is no longer a tty."""
+    try:
+        return not os.isatty(sys.__stdin__.fileno()) if sys.__stdin__ is not None else False
+    except (OSError, ValueError):
+        return True
+
+
+def run_app(runtime: Any, *, demo: DemoInfo | None = None, theme: str | None = None,
+            mouse: bool | None = None) -> int:
+    app = IgtkApp(runtime, demo=demo, theme=theme)
+    result = app.run(mouse=runtime.settings.mouse if mouse is None else mouse)
+    return int(app.return_code or 0) if result is None else int(result)

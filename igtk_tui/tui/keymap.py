@@ -1,0 +1,84 @@
+"""Bindings generated from the action registry, and the `[keymap]` overrides.
+
+`bindings_for(scope)` is what every screen and widget puts in BINDINGS, so a
+key exists only if the registry says so; `check_keymap` validates a user's
+`[keymap]` table (unknown ids, keys a terminal cannot deliver) before
+`App.set_keymap` applies it by binding id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+
+from igtk_tui.tui import actions
+from igtk_tui.tui.actions import ActionState
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    return [
+        Binding(a.key, a.handler, a.footer, show=a.show, key_display=a.key_display,
+                priority=a.priority, id=a.id, tooltip=a.description)
+        for a in actions.for_scope(scope)
+    ]
+
+
+def check_keymap(keymap: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The usable part of a `[keymap]` table and a problem line per entry dropped."""
+    good: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in keymap.items():
+        if binding_id not in actions.BY_ID:
+            import difflib
+
+            close = difflib.get_close_matches(binding_id, list(actions.BY_ID), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"[keymap] {binding_id}: no such action{hint}")
+            continue
+        if not str(keys).strip():
+            problems.append(f"[keymap] {binding_id}: empty key")
+            continue
+        if not actions.key_is_reliable(str(keys)):
+            problems.append(f"[keymap] {binding_id} = {keys!r}: ctrl+m/i/h, alt+ and ctrl+shift+ keys do not "
+                            "reliably reach an app over SSH or tmux; add a plain or F-key")
+            continue
+        good[binding_id] = str(keys).replace(" ", "")
+    return good, problems
+
+
+def effective_keys(app: Any, action: actions.Action) -> str:
+    """The keys an action answers to now (keymap applied), for help and palette."""
+    keys = app._keymap.get(action.id) if hasattr(app, "_keymap") else None
+    return keys or action.key
+
+
+def key_text(app: Any, action: actions.Action) -> str:
+    keys = effective_keys(app, action)
+    if keys == action.key and action.key_display:
+        return action.key_display
+    out = []
+    for key in keys.split(","):
+        try:
+            out.append(app.get_key_display(Binding(key, action.handler)))
+        except Exception:  # noqa: BLE001 - display only
+            out.append(key)
+    return " ".join(out)
+
+
+class RegistryChecks:
+    """Mixin: `check_action` answers from the registry's predicates for `SCOPE`."""
+
+    SCOPE: str = "main"
+
+    def action_state(self) -> ActionState:
+        return ActionState(screen=self.SCOPE)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        entry = actions.by_handler(self.SCOPE, action)
+        if entry is None:
+            return True
+        try:
+            return entry.available(self.action_state())
+        except Exception:  # noqa: BLE001 - during mount/unmount a predicate may see a half-built screen
+            return None

@@ -1,0 +1,1 @@
+"""Screens: the main four-pane screen, history, detail, vault and the dialogs."""

@@ -1,0 +1,238 @@
+"""History: executions from SQLite, newest first, in keyset pages of 200.
+
+Never loads every row: the next page is fetched when the cursor comes near
+the end. Status and playbook filters go to SQL; the text filter narrows the
+loaded rows and fetches more pages while too few match.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.render import elapsed, status_text
+from igtk_tui.tui.viewmodel import RESUMABLE
+
+PAGE = 200
+NEAR_END = 20
+MAX_PAGES_PER_FILTER = 10
+STATUSES = ("completed", "failed", "cancelled", "interrupted", "running", "paused")
+
+
+class HistoryTable(DataTable[Any], inherit_bindings=False):
+    BINDINGS = [
+        Binding("up,k", "cursor_up", show=False),
+        Binding("down,j", "cursor_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home,g", "scroll_top", show=False),
+        Binding("end,G", "scroll_bottom", show=False),
+    ]
+
+
+def started_text(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+
+
+class HistoryScreen(RegistryChecks, Screen[None]):
+    SCOPE = "history"
+    BINDINGS = bindings_for("history")
+
+    def __init__(self) -> None:
+        super().__init__(id="history")
+        self.rows: list[Any] = []
+        self.shown: list[Any] = []
+        self.has_more = True
+        self.loading_page = False
+        self.status: str | None = None
+        self.text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("History  ·  enter: details  R: rerun  r: resume  del: delete  S: status  /: search  esc: back",
+                     id="history-title", markup=False)
+        with Horizontal(id="history-filters"):
+            yield Select([(s, s) for s in STATUSES], prompt="any status", id="history-status", compact=True)
+            yield Input(placeholder="playbook (exact name or library path)", id="history-playbook", compact=True)
+            yield Input(placeholder="search loaded rows (id, playbook, error)", id="history-text", compact=True)
+        yield HistoryTable(id="history-table", cursor_type="row")
+        yield Static("", id="history-count", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(HistoryTable)
+        for key, label in (("status", "status"), ("playbook", "playbook"), ("started", "started"),
+                           ("duration", "took"), ("trigger", "by"), ("id", "id")):
+            table.add_column(label, key=key)
+        table.focus()
+        self.reload()
+
+    @property
+    def store(self) -> Any:
+        return getattr(self.app, "store", None)
+
+    # -- loading -------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.rows, self.shown, self.has_more = [], [], True
+        self.query_one(HistoryTable).clear()
+        self.load_page(first=True)
+
+    @work(group="history-page", exclusive=True, exit_on_error=False)
+    async def load_page(self, first: bool = False) -> None:
+        store = self.store
+        count = self.query_one("#history-count", Static)
+        if store is None:
+            count.update("History is not available (the database did not open).")
+            self.has_more = False
+            return
+        self.loading_page = True
+        try:
+            playbook = self.query_one("#history-playbook", Input).value.strip() or None
+            pages = 0
+            while self.has_more and pages < MAX_PAGES_PER_FILTER:
+                before = self.rows[-1].keyset if self.rows else None
+                page = await store.executions.list_executions(PAGE, before=before, status=self.status,
+                                                              playbook=playbook)
+                pages += 1
+                self.has_more = len(page) == PAGE
+                self.rows.extend(page)
+                added = self._append([r for r in page if self._matches(r)])
+                if added >= NEAR_END or not self.text:
+                    break
+        finally:
+            self.loading_page = False
+        more = "  (more below: keep scrolling)" if self.has_more else ""
+        count.update(f"{len(self.shown)} shown of {len(self.rows)} loaded{more}")
+
+    def _matches(self, row: Any) -> bool:
+        if not self.text:
+            return True
+        hay = f"{row.id} {row.playbook} {row.error or ''} {row.trigger} {row.gateway_url or ''}".lower()
+        return self.text.lower() in hay
+
+    def _append(self, rows: list[Any]) -> int:
+        table = self.query_one(HistoryTable)
+        styles = getattr(self.app, "status_styles", {})
+        for row in rows:
+            table.add_row(status_text(row.status, styles, width=11), Text(row.playbook), started_text(row.started_at),
+                          elapsed(row.duration), row.trigger, row.id[:8], key=row.id)
+            self.shown.append(row)
+        return len(rows)
+
+    @on(DataTable.RowHighlighted, "#history-table")
+    def near_end(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+        if self.has_more and not self.loading_page and event.cursor_row >= len(self.shown) - NEAR_END:
+            self.load_page()
+
+    # -- filters -----------------------------------------------------------------------------------------
+    @on(Select.Changed, "#history-status")
+    def status_changed(self, event: Select.Changed) -> None:
+        self.status = event.value if isinstance(event.value, str) else None
+        self.reload()
+
+    @on(Input.Submitted, "#history-playbook")
+    def playbook_changed(self) -> None:
+        self.reload()
+        self.query_one(HistoryTable).focus()
+
+    @on(Input.Changed, "#history-text")
+    def text_changed(self, event: Input.Changed) -> None:
+        self.text = event.value.strip()
+        table = self.query_one(HistoryTable)
+        table.clear()
+        self.shown = []
+        self._append([r for r in self.rows if self._matches(r)])
+        if self.has_more and len(self.shown) < NEAR_END:
+            self.load_page()
+
+    @on(Input.Submitted, "#history-text")
+    def text_done(self) -> None:
+        self.query_one(HistoryTable).focus()
+
+    def action_filter(self) -> None:
+        self.set_focus(self.query_one("#history-text", Input))
+
+    def action_cycle_status(self) -> None:
+        select = self.query_one("#history-status", Select)
+        order = (None, *STATUSES)
+        nxt = order[(order.index(self.status) + 1) % len(order)]
+        select.value = nxt if nxt is not None else Select.NULL
+
+    def clear_filter(self) -> bool:
+        field = self.query_one("#history-text", Input)
+        if self.focused is field and field.value:
+            field.value = ""
+            return True
+        return False
+
+    # -- selection and actions ---------------------------------------------------------------------------
+    @property
+    def selected(self) -> Any | None:
+        table = self.query_one(HistoryTable)
+        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    def action_state(self) -> ActionState:
+        row = self.selected
+        views = self.app.executions.views  # type: ignore[attr-defined]
+        live = bool(row and row.id in views and views[row.id].live)
+        table_focused = isinstance(self.focused, HistoryTable)
+        return ActionState(screen="history", openable=row is not None and table_focused,
+                           resumable=bool(row and row.status in RESUMABLE and not live),
+                           rerunnable=row is not None, deletable=bool(row and not live and table_focused))
+
+    def action_run_open(self) -> None:
+        row = self.selected
+        if row is not None:
+            from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
+
+            self.app.push_screen(ExecutionDetailScreen(row.id))
+
+    def action_rerun(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.app.rerun_execution(row.id)  # type: ignore[attr-defined]
+            self.app.pop_screen()
+
+    def action_resume(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.app.resume_execution(row.id)  # type: ignore[attr-defined]
+            self.app.pop_screen()
+
+    def action_delete(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        from igtk_tui.tui.screens.confirm import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(f"Delete execution {row.id[:8]} ({row.playbook})?",
+                                           "Removes its record, logs and artifacts."),
+                             lambda yes: self.delete_rows([row.id]) if yes else None)
+
+    @work(group="history-delete", exit_on_error=False)
+    async def delete_rows(self, ids: list[str]) -> None:
+        store = self.store
+        if store is None:
+            return
+        count, problems = await store.executions.delete(ids)
+        table = self.query_one(HistoryTable)
+        for execution_id in ids:
+            if execution_id in table.rows:
+                table.remove_row(execution_id)
+        self.rows = [r for r in self.rows if r.id not in ids]
+        self.shown = [r for r in self.shown if r.id not in ids]
+        self.notify(f"deleted {count} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
+                    markup=False)
+        self.run_worker(self.app.refresh_last_results, exit_on_error=False)  # type: ignore[attr-defined]

@@ -1,0 +1,467 @@
+"""The main screen: library (1), steps of the selected execution (2) with the
+executions list above them, logs (3) and the vault (4).
+
+Everything it shows of an execution arrives through `ExecutionsUpdated`, the
+service's coalesced tick; the keys act on the selected execution through the
+service. At 80x24 the panes shrink (breakpoint classes) and `z` zooms one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static, Tree
+
+from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
+from igtk_tui.tui.viewmodel import RESUMABLE, ExecutionView
+from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
+from igtk_tui.tui.widgets.log_view import LogView
+from igtk_tui.tui.widgets.playbook_tree import PlaybookTree, entry_flags
+from igtk_tui.tui.widgets.status_bar import DemoBanner, StatusBar
+from igtk_tui.tui.widgets.step_tree import StepTree
+from igtk_tui.tui.widgets.vault_list import VaultList
+
+AUTO_INSPECT = ("breakpoint", "debug", "failure")
+
+
+class Pane(Vertical):
+    """A bordered region that `z` can zoom (maximize)."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class MainScreen(RegistryChecks, Screen[None]):
+    SCOPE = "main"
+    AUTO_FOCUS = "#library"
+    BINDINGS = bindings_for("main")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.selected_id: str | None = None
+        self._shown_pause: tuple[str, int] | None = None
+        self._follow_new = True
+        self._footer_key: tuple[Any, ...] = ()
+        self._bar_rows = 0
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        demo = getattr(self.app, "demo", None)
+        if demo is not None:
+            yield DemoBanner(demo.url, demo.token, demo.root_label, id="demo-banner")
+        yield StatusBar(id="status")
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                with Pane(id="library-pane", classes="pane"):
+                    field = Input(placeholder="filter playbooks (fuzzy) · enter: done · esc: clear",
+                                  id="library-filter", compact=True)
+                    field.display = False
+                    yield field
+                    yield PlaybookTree(id="library")
+                with Pane(id="vault-pane", classes="pane"):
+                    yield Static("", id="vault-note", markup=False)
+                    yield VaultList(id="vault-list")
+            with Vertical(id="right"):
+                with Pane(id="steps-pane", classes="pane"):
+                    yield ExecutionsBar(id="executions")
+                    yield Static("No execution yet: pick a playbook (1) and press enter.", id="steps-empty",
+                                 markup=False)
+                    yield StepTree(id="steps")
+                with Pane(id="logs-pane", classes="pane"):
+                    yield LogView(max_lines=self.app.settings.log_max_lines, clock=self.app.clock, id="log")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#library-pane").border_title = "1 Playbooks (loading…)"
+        self.query_one("#steps-pane").border_title = "2 Steps"
+        self.query_one("#logs-pane").border_title = "3 Logs"
+        self.query_one("#vault-pane").border_title = "4 Vault"
+        log = self.query_one(LogView)
+        log.status_changed = self._log_status
+        log.set_tints(self.app.status_styles)
+        self._log_status(log)
+        self.app.executions.subscribe(self)
+        self.query_one("#steps").display = False
+        self.query_one("#executions").display = False
+        self.query_one(PlaybookTree).focus()
+        self.vault_changed()
+        self.refresh_status()
+
+    def on_unmount(self) -> None:
+        self.app.executions.unsubscribe(self)
+
+    def on_screen_resume(self) -> None:
+        """Back on top (a dialog closed): a pause that arrived meanwhile opens its debug view now."""
+        view = self.selected_view
+        if view is not None:
+            self.call_after_refresh(self._maybe_inspect, view)
+
+    # -- services -> widgets --------------------------------------------------------------------
+    @on(LibraryLoaded)
+    def library_loaded(self, message: LibraryLoaded) -> None:
+        tree = self.query_one(PlaybookTree)
+        tree.tints = self.app.status_styles
+        tree.set_entries(message.entries)
+        invalid = sum(1 for e in message.entries if not entry_flags(e)["valid"])
+        title = f"1 Playbooks ({len(message.entries)})"
+        self.query_one("#library-pane").border_title = title + (f" {invalid} invalid" if invalid else "")
+        if message.error:
+            self.notify(message.error, title="Library", severity="error", markup=False)
+
+    @on(LastResults)
+    def last_results(self, message: LastResults) -> None:
+        self.query_one(PlaybookTree).set_results(message.results)
+
+    @on(ExecutionsUpdated)
+    def executions_updated(self, message: ExecutionsUpdated) -> None:
+        service = self.app.executions
+        now = self.app.clock.now()
+        styles = self.app.status_styles
+        bar = self.query_one(ExecutionsBar)
+        bar.sync(service.ordered(), message.changed, now, styles)
+        self._size_executions(bar)
+        if message.added and self._follow_new:
+            started = [i for i in message.added if i in service.executions]
+            newest = started[-1] if started else None
+            if newest is not None:
+                self._follow_new = False
+                bar.select_id(newest)
+                self.select_execution(newest)
+        selected = service.views.get(self.selected_id or "")
+        if selected is not None:
+            if self.selected_id in message.changed:
+                self.query_one(StepTree).update_view(now, styles)
+            lines = message.logs.get(selected.id)
+            if lines:
+                self.query_one(LogView).append(lines)
+            self._maybe_inspect(selected)
+        self.refresh_status()
+        self._refresh_footer_if_needed()
+
+    def _size_executions(self, bar: ExecutionsBar) -> None:
+        """A fixed height, changed only when the row count does: with `height: auto` every new
+        label (an elapsed second) would re-layout the whole screen and repaint every pane."""
+        rows = min(bar.option_count, 3 if self.has_class("-short") else 5)
+        if bar.display != (rows > 0):  # a style write, even of the same value, relayouts
+            bar.display = rows > 0
+        if rows and rows != self._bar_rows:
+            self._bar_rows = rows
+            bar.styles.height = rows + 1  # and its bottom rule
+
+    def _refresh_footer_if_needed(self) -> None:
+        """The footer re-renders on refresh_bindings: only when what is available changed."""
+        view = self.selected_view
+        key = (self.selected_id, view.status if view else None, bool(view and view.pause_requested))
+        if key != self._footer_key:
+            self._footer_key = key
+            self.refresh_bindings()
+
+    def follow_next(self) -> None:
+        """Select the next execution that starts, as soon as it appears."""
+        self._follow_new = True
+
+    def theme_changed(self) -> None:
+        """Status tints come from the theme: re-render what carries them."""
+        styles, now = self.app.status_styles, self.app.clock.now()
+        tree = self.query_one(PlaybookTree)
+        tree.tints = styles
+        tree.rebuild()
+        self.query_one(StepTree).update_view(now, styles, force=True)
+        service = self.app.executions
+        self.query_one(ExecutionsBar).sync(service.ordered(), frozenset(service.views), now, styles, force=True)
+        self.query_one(LogView).set_tints(styles)
+
+    def refresh_status(self) -> None:
+        views = self.app.executions.active
+        running = sum(1 for v in views if v.status == "running")
+        paused = sum(1 for v in views if v.status == "paused")
+        self.query_one(StatusBar).show(running=running, paused=paused, vault=self.app.vault_state)
+
+    def vault_changed(self) -> None:
+        state = self.app.vault_state
+        note = self.query_one("#vault-note", Static)
+        texts = {
+            "opening": "opening the vault…",
+            "locked": "locked: press u (on this pane) to unlock",
+            "unavailable": "unavailable: " + (self.app.vault_detail or ""),
+        }
+        note.update(texts.get(state, ""))
+        note.display = state != "open"
+        count = len(self.app.vault_infos) if state == "open" else 0
+        self.query_one("#vault-pane").border_title = f"4 Vault ({count})" if state == "open" else f"4 Vault: {state}"
+        self.query_one(VaultList).show_state(state, self.app.vault_infos)
+        self.refresh_status()
+
+    # -- selection ---------------------------------------------------------------------------------
+    @property
+    def selected_view(self) -> ExecutionView | None:
+        return self.app.executions.views.get(self.selected_id or "")
+
+    def select_execution(self, execution_id: str | None) -> None:
+        if execution_id == self.selected_id:
+            return
+        self.selected_id = execution_id
+        view = self.selected_view
+        steps = self.query_one(StepTree)
+        steps.show(view, self.app.clock.now(), self.app.status_styles)
+        if steps.display != (view is not None):
+            steps.display = view is not None
+            self.query_one("#steps-empty").display = view is None
+        self.query_one(LogView).show(view)
+        title = f"2 Steps · #{view.seq} {view.playbook}" if view else "2 Steps"
+        self.query_one("#steps-pane").border_title = title
+        self.refresh_bindings()
+
+    @on(OptionList.OptionHighlighted, "#executions")
+    def execution_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Only the operator's cursor selects: programmatic highlights (new rows) must not race it."""
+        if event.option.id and self.focused is event.option_list:
+            self.select_execution(event.option.id)
+
+    @on(Tree.NodeHighlighted, "#steps")
+    def step_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def selected_step_path(self) -> str | None:
+        return self.query_one(StepTree).selected_path
+
+    def _log_status(self, log: LogView) -> None:
+        self.query_one("#logs-pane").border_subtitle = log.describe()
+
+    def _maybe_inspect(self, view: ExecutionView) -> None:
+        """A breakpoint, debug or failure pause of the selected execution opens the debug view once."""
+        pause = view.pause
+        if pause is None or pause.reason not in AUTO_INSPECT:
+            return
+        key = (view.id, id(pause))
+        if self._shown_pause == key or self.app.screen is not self:
+            return
+        self._shown_pause = key
+        self.action_inspect()
+
+    # -- availability --------------------------------------------------------------------------------
+    def focused_pane(self) -> str | None:
+        focused = self.focused
+        if focused is None:
+            return None
+        for pane_id, name in (("#library-pane", "library"), ("#vault-pane", "vault"), ("#logs-pane", "logs")):
+            if self.query_one(pane_id) in focused.ancestors_with_self:
+                return name
+        if isinstance(focused, ExecutionsBar):
+            return "executions"
+        if isinstance(focused, StepTree):
+            return "steps"
+        return None
+
+    def action_state(self) -> ActionState:
+        view = self.selected_view
+        live = view is not None and self.app.executions.execution(view.id) is not None
+        pane = self.focused_pane()
+        entry = self.query_one(PlaybookTree).selected_entry
+        openable = {
+            "library": entry is not None,
+            "executions": self.query_one(ExecutionsBar).selected_id is not None,
+            "steps": view is not None and view.status == "paused",
+        }.get(pane or "", False)
+        return ActionState(
+            screen="main", pane=pane, live=live, paused=bool(view and view.status == "paused"),
+            step_selected=self.selected_step_path() is not None,
+            resumable=bool(view and not view.live and view.status in RESUMABLE and self.app.store is not None),
+            rerunnable=bool(view and not view.live), openable=openable,
+            running=len(self.app.executions.active),
+        )
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def action_run_open(self) -> None:
+        pane = self.focused_pane()
+        if pane == "library":
+            entry = self.query_one(PlaybookTree).selected_entry
+            if entry is not None:
+                self.app.open_params_form(entry)
+        elif pane == "executions":
+            chosen = self.query_one(ExecutionsBar).selected_id
+            if chosen:
+                self.select_execution(chosen)
+            self.action_focus_pane("steps")
+        elif pane == "steps":
+            self.action_inspect()
+
+    def _control(self, action: str, *args: Any) -> None:
+        if not self.app.executions.control(self.selected_id, action, *args):
+            self.notify("No running execution selected", severity="warning")
+
+    def action_pause(self) -> None:
+        view = self.selected_view
+        if view is None:
+            return
+        resume = view.status == "paused" or view.pause_requested
+        self._control("resume" if resume else "pause")
+
+    def action_skip(self) -> None:
+        self._control("skip")
+
+    def action_step_back(self) -> None:
+        self._control("step_back")
+
+    def action_cancel(self) -> None:
+        view = self.selected_view
+        if view is None or not view.live:
+            return
+        execution_id = view.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.executions.control(execution_id, "cancel")
+
+        from igtk_tui.tui.screens.confirm import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(f"Cancel execution #{view.seq} ({view.playbook})?",
+                                           "The step in flight is interrupted; cleanup still runs."), answered)
+
+    def action_debug(self) -> None:
+        view = self.selected_view
+        if view is not None:
+            self._control("set_debug", not view.debug)
+
+    def action_breakpoint(self) -> None:
+        path = self.selected_step_path()
+        if path:
+            self._control("toggle_breakpoint", path)
+
+    def action_inspect(self) -> None:
+        view = self.selected_view
+        if view is None or view.pause is None:
+            return
+        from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
+
+        self.app.push_screen(DebugPauseScreen(view.id))
+
+    def action_resume(self) -> None:
+        view = self.selected_view
+        if view is not None:
+            self.app.resume_execution(view.id)
+
+    def action_rerun(self) -> None:
+        view = self.selected_view
+        if view is not None:
+            self.app.rerun_execution(view.id)
+
+    def action_prev_execution(self) -> None:
+        self._step_execution(-1)
+
+    def action_next_execution(self) -> None:
+        self._step_execution(1)
+
+    def _step_execution(self, delta: int) -> None:
+        bar = self.query_one(ExecutionsBar)
+        bar.step(delta)
+        if bar.selected_id:
+            self.select_execution(bar.selected_id)
+
+    def action_focus_pane(self, name: str) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        target = {
+            "library": "#library", "steps": "#steps", "logs": "#log", "vault": "#vault-list",
+            "executions": "#executions",
+        }[name]
+        widget = self.query_one(target)
+        if not widget.display:
+            widget = self.query_one("#executions") if name == "steps" and self.selected_view else widget
+        if widget.display:
+            self.set_focus(widget)
+        else:
+            self.set_focus(self.query_one(f"#{'steps' if name in ('steps', 'executions') else name}-pane"))
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            self.maximize(self.focused)
+
+    def action_filter(self) -> None:
+        pane = self.focused_pane()
+        if pane == "logs":
+            self.search_log()
+            return
+        if pane == "vault":
+            self.app.action_vault()
+            return
+        field = self.query_one("#library-filter", Input)
+        field.display = True
+        self.set_focus(field)  # at once: keys typed right after `/` must land in the field
+
+    @on(Input.Changed, "#library-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(PlaybookTree).set_query(event.value)
+
+    @on(Input.Submitted, "#library-filter")
+    def filter_done(self) -> None:
+        self.set_focus(self.query_one(PlaybookTree))
+
+    def clear_filter(self) -> bool:
+        """esc on the main screen: clear the library filter (True if there was one)."""
+        field = self.query_one("#library-filter", Input)
+        if not field.display and not field.value:
+            return False
+        field.value = ""
+        field.display = False
+        self.query_one(PlaybookTree).set_query("")
+        self.query_one(PlaybookTree).focus()
+        return True
+
+    # -- log helpers -----------------------------------------------------------------------------------
+    def search_log(self) -> None:
+        from igtk_tui.tui.screens.prompt import PromptScreen
+
+        log = self.query_one(LogView)
+
+        def done(term: str | None) -> None:
+            if term is not None:
+                log.search(term)
+                log.focus()
+
+        self.app.push_screen(PromptScreen("search the log (n / N: next / previous; empty clears)",
+                                          log.search_term, history=self.app.search_history), done)
+
+    def save_log(self, path: str | None = None) -> None:
+        view = self.selected_view
+        if view is None:
+            self.notify("No execution selected", severity="warning")
+            return
+        default = str(self.app.runtime.paths.logs_dir / f"execution-{view.id[:8]}.log")
+        if path:
+            self._write_log(path)
+            return
+        from igtk_tui.tui.screens.prompt import PromptScreen
+
+        self.app.push_screen(PromptScreen("save the log to (enter: save, esc: cancel)", default),
+                             lambda p: self._write_log(p) if p else None)
+
+    def _write_log(self, path: str) -> None:
+        """Take the lines on the loop (the deque keeps growing), write them in a thread."""
+        self._write_file(path, self.query_one(LogView).text_for_save())
+
+    @work(thread=True, group="save-log", exit_on_error=False)
+    def _write_file(self, path: str, lines: list[str]) -> None:
+        from pathlib import Path
+
+        from igtk_tui import redact
+
+        target = Path(path).expanduser()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_text("".join(redact.scrub(line) + "\n" for line in lines), encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            self.app.notify(f"could not save the log: {exc}", severity="error", markup=False)
+            return
+        self.app.notify(f"saved {len(lines)} lines to {target}", title="Log", markup=False)

@@ -1,0 +1,131 @@
+"""The playbook library as a Tree grouped by folder/domain, with a fuzzy filter,
+badges (verified / disabled / invalid) and the last result from the store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Tree
+
+from igtk_tui.tui.render import GLYPHS, elapsed
+from igtk_tui.tui.widgets.step_tree import TREE_NAV, move_to
+
+
+def fuzzy_score(query: str, text: str) -> float:
+    """0 when `query`'s characters do not appear in order in `text`; higher is a tighter match."""
+    query, text = query.lower().strip(), text.lower()
+    if not query:
+        return 1.0
+    if query in text:
+        return 2.0 + len(query) / max(len(text), 1)
+    pos, gaps, last = 0, 0, -1
+    for ch in query:
+        found = text.find(ch, pos)
+        if found < 0:
+            return 0.0
+        if last >= 0:
+            gaps += found - last - 1
+        last, pos = found, found + 1
+    return 1.0 / (1 + gaps)
+
+
+def entry_flags(entry: Any) -> dict[str, bool]:
+    """What the badges say, read defensively (library metadata may be absent)."""
+    valid = entry.playbook is not None and not entry.problems
+    verified = bool(getattr(entry, "verified", False) if hasattr(entry, "verified")
+                    else (entry.playbook is not None and entry.playbook.verified))
+    enabled = bool(getattr(entry, "enabled", True))
+    if entry.playbook is not None and entry.playbook.metadata.get("enabled") is False:
+        enabled = False
+    return {"valid": valid, "verified": verified and valid, "enabled": enabled}
+
+
+def entry_group(entry: Any) -> str:
+    if "/" in entry.rel_path:
+        return entry.rel_path.split("/", 1)[0]
+    return entry.group or "(top level)"
+
+
+class PlaybookTree(Tree[Any], inherit_bindings=False):
+    BINDINGS = TREE_NAV
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("playbooks", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.entries: list[Any] = []
+        self.results: Mapping[str, Any] = {}
+        self.filter_text = ""
+        self.tints: dict[str, str] = {}
+
+    @property
+    def selected_entry(self) -> Any | None:
+        node = self.cursor_node
+        return node.data if node is not None and node.data is not None else None
+
+    def set_entries(self, entries: list[Any]) -> None:
+        self.entries = entries
+        self.rebuild()
+
+    def set_results(self, results: Mapping[str, Any]) -> None:
+        self.results = results
+        self.rebuild()
+
+    def set_query(self, query: str) -> None:
+        self.filter_text = query
+        self.rebuild()
+
+    def label_for(self, entry: Any) -> Text:
+        flags = entry_flags(entry)
+        text = Text(entry.name, style="" if flags["enabled"] and flags["valid"] else "dim")
+        if not flags["valid"]:
+            text.append("  ✗ invalid", style=self.tints.get("failed", ""))
+        elif not flags["enabled"]:
+            text.append("  ⊘ disabled", style="dim")
+        elif flags["verified"]:
+            text.append("  ✓ verified", style=self.tints.get("verified", ""))
+        last = self.results.get(entry.rel_path) or self.results.get(entry.name)
+        if last:
+            status = str(last.get("status", ""))
+            text.append(f"  {GLYPHS.get(status, '?')} {status} {elapsed(last.get('duration'))}".rstrip(),
+                        style="dim")
+        return text
+
+    def rebuild(self) -> None:
+        selected = self.selected_entry
+        keep = selected.rel_path if selected is not None else None
+        self.clear()
+        scored = []
+        for entry in self.entries:
+            hay = " ".join((entry.name, entry.rel_path, entry.group or "",
+                            entry.playbook.description if entry.playbook else ""))
+            score = fuzzy_score(self.filter_text, hay)
+            if score > 0:
+                scored.append((score, entry))
+        if self.filter_text:
+            # Plain substring matches win; subsequence ("fuzzy") matches are the fallback for typos and initials.
+            if any(score >= 2 for score, _ in scored):
+                scored = [(score, e) for score, e in scored if score >= 2]
+            scored.sort(key=lambda se: -se[0])
+        groups: dict[str, Any] = {}
+        target = None
+        for _score, entry in scored:
+            group = entry_group(entry)
+            if group not in groups:
+                groups[group] = self.root.add(Text(group, style="bold"), data=None, expand=True)
+            node = groups[group].add_leaf(self.label_for(entry), data=entry)
+            if entry.rel_path == keep:
+                target = node
+        if target is None:
+            for group in groups.values():
+                if group.children:
+                    target = group.children[0]
+                    break
+        if target is not None:
+            move_to(self, target)
+
+    @property
+    def visible_count(self) -> int:
+        return sum(len(g.children) for g in self.root.children)

@@ -1,0 +1,54 @@
+"""One-line bars: the title/status line and the demo banner.
+
+Fixed height, updated with `layout=False` and only when the text changed: a
+status line that repaints itself at 4 Hz would cost kilobytes per second over
+SSH for nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+def user_at_host() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return f"{user}@{socket.gethostname().split('.')[0]}"
+
+
+class StatusBar(Static):
+    """`igtk · user@host · N running · N paused · vault: state`."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._last = ""
+
+    def show(self, *, running: int, paused: int, vault: str, extra: str = "") -> None:
+        parts = [f"igtk · {getattr(self.app, 'where', '')}"]
+        if running or not paused:
+            parts.append(f"▶ {running} running" if running else "· idle")
+        if paused:
+            parts.append(f"‖ {paused} paused")
+        parts.append(f"vault: {vault}")
+        if extra:
+            parts.append(extra)
+        text = "  ".join(parts)
+        if text != self._last:
+            self._last = text
+            self.update(Text(text, no_wrap=True, overflow="ellipsis"), layout=False)
+
+
+class DemoBanner(Static):
+    """Says loudly that this is a demo, and where the simulated gateway is."""
+
+    def __init__(self, url: str, token: str, root: str, *, id: str | None = None) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" DEMO ", style="reverse bold")
+        text.append(f" {url}  API token {token}  simulated gateway; state {root}")
+        super().__init__(text, id=id)

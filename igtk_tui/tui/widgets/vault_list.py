@@ -1,0 +1,91 @@
+"""Credentials by name, type, user and gateway: secret values are never shown
+(the widget only ever receives secret-free `CredentialInfo` objects).
+
+Used in the main screen's vault pane and on the vault screen; its keys (add,
+edit, delete, unlock) come from the registry's "vault-list" scope and call the
+app's vault controller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+
+COLUMNS = ("name", "type", "username", "gateway")
+
+
+class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
+    SCOPE = "vault-list"
+    BINDINGS = [
+        *bindings_for("vault-list"),
+        Binding("up,k", "cursor_up", show=False),
+        Binding("down,j", "cursor_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home,g", "scroll_top", show=False),
+        Binding("end,G", "scroll_bottom", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self.infos: list[Any] = []
+        self.query_text = ""
+
+    def on_mount(self) -> None:
+        for column in COLUMNS:
+            self.add_column(column, key=column)
+        self.show_state(getattr(self.app, "vault_state", "opening"), getattr(self.app, "vault_infos", []))
+
+    def show_state(self, state: str, infos: list[Any]) -> None:
+        self.infos = list(infos) if state == "open" else []
+        self._fill()
+
+    def set_query(self, query: str) -> None:
+        self.query_text = query.lower()
+        self._fill()
+
+    def _fill(self) -> None:
+        selected = self.selected_name
+        self.clear()
+        for info in self.infos:
+            hay = f"{info.name} {info.username} {info.gateway_url} {info.description}".lower()
+            if self.query_text and self.query_text not in hay:
+                continue
+            self.add_row(info.name, info.type, info.username, info.gateway_url or "", key=info.name)
+        if selected is not None and selected in self.rows:
+            self.move_cursor(row=self.get_row_index(selected))
+
+    @property
+    def selected_name(self) -> str | None:
+        if self.row_count == 0 or self.cursor_row < 0:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value)
+        except Exception:  # noqa: BLE001 - empty or shrinking table
+            return None
+
+    def action_state(self) -> ActionState:
+        return ActionState(screen=self.SCOPE, vault_open=getattr(self.app, "vault_state", "") == "open",
+                           vault_item=self.selected_name is not None)
+
+    def _controller(self) -> Any:
+        return self.app.vault_ui  # type: ignore[attr-defined]
+
+    def action_add(self) -> None:
+        self._controller().add()
+
+    def action_edit(self) -> None:
+        if self.selected_name:
+            self._controller().edit(self.selected_name)
+
+    def action_delete(self) -> None:
+        if self.selected_name:
+            self._controller().delete(self.selected_name)
+
+    def action_unlock(self) -> None:
+        self._controller().unlock()

@@ -1,0 +1,174 @@
+"""Deterministic app states for the SVG snapshots: a fixed clock, fixed
+user@host, fixed ids and timestamps. Executions are fed as engine events
+(the same events the bus delivers) so every line of the screen is stable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tui_helpers import make_runtime
+
+from igtk_tui.engine.events import (
+    AttemptFinished,
+    ExecutionFinished,
+    ExecutionPaused,
+    ExecutionStarted,
+    ExecutionStatus,
+    LogRecord,
+    StepFinished,
+    StepInfo,
+    StepsAdded,
+    StepStarted,
+    StepStatus,
+)
+from igtk_tui.tui.app import IgtkApp
+from igtk_tui.tui.render import FixedClock
+from igtk_tui.tui.viewmodel import ExecutionView
+from igtk_tui.vault.model import CredentialInfo
+
+T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
+NOW = T0 + 42.4
+
+
+def build_app(home: Path, *, theme: str = "igtk-dark") -> IgtkApp:
+    app = IgtkApp(make_runtime(home), clock=FixedClock(NOW), theme=theme, open_services=False)
+    app.where = "operator@plant-jump-01"
+    app.vault_state = "open"
+    app.vault_detail = "encrypted file"
+    app.vault_infos = [
+        CredentialInfo(name="plant-gw-01", type="api-token", username="igtk", gateway_url="http://10.1.0.5:8088",
+                       description="", created_at="", updated_at=""),
+        CredentialInfo(name="plant-gw-02", type="basic", username="admin", gateway_url="http://10.1.0.6:8088",
+                       description="", created_at="", updated_at=""),
+    ]
+    return app
+
+
+def _completed(eid: str, name: str, ts: float) -> list[Any]:
+    steps = (StepInfo("check", "check", "Check the gateway", "gateway.status"),)
+    return [
+        ExecutionStarted(eid, ts=ts, playbook=name, playbook_path=None, playbook_hash="0", parameters={},
+                         steps=steps),
+        StepStarted(eid, ts=ts + 0.1, step_id="check", attempt=1, max_attempts=1),
+        StepFinished(eid, ts=ts + 1.3, step_id="check", status=StepStatus.COMPLETED, output={}, error=None,
+                     attempts=1, duration=1.2),
+        ExecutionFinished(eid, ts=ts + 1.3, status=ExecutionStatus.COMPLETED, error=None, failed_steps=0,
+                          duration=1.3),
+    ]
+
+
+def _nested_paused(eid: str) -> list[Any]:
+    """A nested run: one retry, child steps, logs of every level, then a breakpoint pause."""
+    top = (
+        StepInfo("backup", "backup", "Back up the gateway", "gateway.backup"),
+        StepInfo("child", "child", "Install the module (nested)", "playbook.run"),
+        StepInfo("verify", "verify", "Verify the module is running", "gateway.module_status", breakpoint=True),
+        StepInfo("report", "report", "Write the report", "utility.log"),
+    )
+    kids = (
+        StepInfo("child/upload", "upload", "Upload the .modl", "gateway.module_upload", parent="child"),
+        StepInfo("child/accept", "accept", "Accept certificate and licence", "gateway.module_accept",
+                 parent="child"),
+        StepInfo("child/restart", "restart", "Restart and wait for RUNNING", "gateway.restart", parent="child"),
+    )
+    t = T0
+    ev: list[Any] = [
+        ExecutionStarted(eid, ts=t, playbook="Install a module", playbook_path=None, playbook_hash="1",
+                         parameters={"gateway_url": "http://10.1.0.5:8088", "password": "••••"}, steps=top),
+        StepStarted(eid, ts=t + 0.2, step_id="backup", attempt=1, max_attempts=3),
+        LogRecord(eid, ts=t + 0.3, step_id="backup", level="info", message="GET /data/api/v1/backup"),
+        AttemptFinished(eid, ts=t + 5.0, step_id="backup", attempt=1, ok=False, error="HTTP 503", duration=4.8),
+        LogRecord(eid, ts=t + 5.0, step_id="backup", level="warning",
+                  message="attempt 1/3 failed: HTTP 503; retrying in 2 s"),
+        StepStarted(eid, ts=t + 7.0, step_id="backup", attempt=2, max_attempts=3),
+        StepFinished(eid, ts=t + 11.2, step_id="backup", status=StepStatus.COMPLETED, output={"size": 1048576},
+                     error=None, attempts=2, duration=11.0),
+        LogRecord(eid, ts=t + 11.2, step_id="backup", level="info", message="saved gateway.gwbk (1.0 MiB)"),
+        StepStarted(eid, ts=t + 11.3, step_id="child", attempt=1, max_attempts=1),
+        StepsAdded(eid, ts=t + 11.3, parent="child", steps=kids),
+    ]
+    for i, (kid, took) in enumerate(zip(kids, (3.1, 0.4, 20.5))):
+        start = t + 11.4 + i * 8
+        ev += [
+            StepStarted(eid, ts=start, step_id=kid.path, attempt=1, max_attempts=1),
+            LogRecord(eid, ts=start + 0.1, step_id=kid.path, level="info", message=f"{kid.name.lower()}…"),
+            StepFinished(eid, ts=start + took, step_id=kid.path, status=StepStatus.COMPLETED, output={},
+                         error=None, attempts=1, duration=took),
+        ]
+    ev += [
+        LogRecord(eid, ts=t + 38.0, step_id="child/restart", level="error",
+                  message="gateway answered 503 while STARTING (expected during a restart)"),
+        StepFinished(eid, ts=t + 40.0, step_id="child", status=StepStatus.COMPLETED, output={}, error=None,
+                     attempts=1, duration=28.7),
+        ExecutionPaused(eid, ts=t + 40.1, step_id="verify", reason="breakpoint",
+                        context={"step": "verify", "name": "Verify the module is running",
+                                 "type": "gateway.module_status",
+                                 "parameters": {"module_id": "com.example.line", "expect": "RUNNING",
+                                                "token": "••••"}}),
+    ]
+    return ev
+
+
+def _failure_paused(eid: str) -> list[Any]:
+    steps = (StepInfo("login", "login", "Open the Perspective page", "browser.navigate"),
+             StepInfo("press", "press", "Press Start on line 3", "perspective.click"))
+    return [
+        ExecutionStarted(eid, ts=T0, playbook="Start line 3", playbook_path=None, playbook_hash="2",
+                         parameters={}, steps=steps, debug=True),
+        StepStarted(eid, ts=T0 + 0.1, step_id="login", attempt=1, max_attempts=1),
+        StepFinished(eid, ts=T0 + 2.0, step_id="login", status=StepStatus.COMPLETED, output={}, error=None,
+                     attempts=1, duration=1.9),
+        StepStarted(eid, ts=T0 + 2.1, step_id="press", attempt=1, max_attempts=1),
+        ExecutionPaused(eid, ts=T0 + 12.1, step_id="press", reason="failure", context={
+            "step": "press", "name": "Press Start on line 3", "type": "perspective.click",
+            "error": "timed out after 10 s waiting for [data-component='ia.input.button']#start-line-3",
+            "url": "http://10.1.0.5:8088/data/perspective/client/Line3",
+            "screenshot": "/var/lib/igtk/artifacts/e-2/press-failure.png",
+            "page_text_excerpt": "Line 3 · Stopped\nSpeed 0 units/h\n[Reset] [Manual]",
+            "parameters": {"selector": "#start-line-3", "timeout": 10},
+        }),
+    ]
+
+
+def feed(app: IgtkApp, eid: str, seq: int, playbook: str, events: list[Any]) -> ExecutionView:
+    view = ExecutionView(eid, seq, playbook)
+    for event in events:
+        view.apply(event)
+    app.executions.add_view(view)
+    return view
+
+
+async def populate(pilot: Any, *, with_failure: bool = False, inspect: bool = False) -> ExecutionView:
+    """Library loaded, three executions listed, the last one selected and shown."""
+    from tui_helpers import wait_until
+
+    from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
+
+    app = pilot.app
+    await wait_until(pilot, lambda: app.library_entries, what="the library")
+    feed(app, "e-0", 0, "Gateway status", _completed("e-0", "Gateway status", T0 - 600))
+    view = feed(app, "e-1", 0, "Install a module", _nested_paused("e-1"))
+    if with_failure:
+        view = feed(app, "e-2", 0, "Start line 3", _failure_paused("e-2"))
+    main = app.main_screen
+    if not inspect:
+        main._shown_pause = (view.id, id(view.pause))  # the main screen itself, not the debug pop-up
+    bar = main.query_one(ExecutionsBar)
+    await wait_until(pilot, lambda: bar.option_count == len(app.executions.views), what="the executions list")
+    bar.select_id(view.id)
+    main.select_execution(view.id)
+    if inspect:
+        main._maybe_inspect(view)
+    await pilot.pause()
+    return view
+
+
+async def quiet(pilot: Any) -> None:
+    """No blinking cursors in a snapshot."""
+    from textual.widgets import Input, TextArea
+
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False
+    await pilot.pause()

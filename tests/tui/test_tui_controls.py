@@ -1,0 +1,196 @@
+"""Every execution key of the contract, against the real engine: p, s, b, x
+(with its y/n), d, t, i, r, R, and the debug pause that edits a step's
+parameters before resuming."""
+
+from __future__ import annotations
+
+from tui_helpers import cancel_and_wait, library_ready, start_playbook, wait_for_message, wait_step, wait_until
+
+from igtk_tui.engine.events import ControlsChanged, ExecutionPaused, ExecutionResumed, StepReset
+from igtk_tui.tui.app import IgtkApp
+from igtk_tui.tui.messages import ExecutionEnded
+from igtk_tui.tui.screens.confirm import ConfirmScreen
+from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
+from igtk_tui.tui.widgets.step_tree import StepTree
+
+
+def engine_events(app: IgtkApp, execution_id: str) -> list:
+    """Every engine event of one execution, as delivered on its bus."""
+    found: list = []
+    app.executions.executions[execution_id].bus.subscribe(found.append)
+    return found
+
+
+async def test_p_pauses_and_resumes(runtime) -> None:
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "utility/slow.yaml")
+        events = engine_events(app, view.id)
+        await wait_step(pilot, view, "wait", "running")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any(isinstance(e, ExecutionPaused) for e in events), what="paused")
+        await wait_until(pilot, lambda: view.status == "paused")
+        assert [e.reason for e in events if isinstance(e, ExecutionPaused)] == ["operator"]
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any(isinstance(e, ExecutionResumed) for e in events), what="resumed")
+        await wait_until(pilot, lambda: view.status == "running")
+        await cancel_and_wait(pilot, app, view)
+
+
+async def test_s_skips_the_running_step_and_x_cancels_after_yes(runtime) -> None:
+    app = IgtkApp(runtime)
+    messages: list = []
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "utility/slow.yaml")
+        await wait_step(pilot, view, "wait", "running")
+        await pilot.press("s")
+        await wait_step(pilot, view, "wait", "skipped")
+        assert view.steps["wait"].reason == "operator"
+        await wait_step(pilot, view, "wait_again", "running")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")  # no: still running
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert view.status == "running"
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        ended = await wait_for_message(pilot, messages, ExecutionEnded)
+        assert ended.status == "cancelled"
+        detail = await app.store.executions.get(view.id)
+        assert detail.status == "cancelled"
+        assert detail.step("wait").status == "skipped"
+
+
+async def test_b_steps_back_to_the_previous_step(runtime) -> None:
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "utility/slow.yaml")
+        events = engine_events(app, view.id)
+        await wait_step(pilot, view, "wait", "running")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: [e.step_id for e in events if isinstance(e, StepReset)][:1] == ["wait"],
+                         what="the running step reset")
+        await wait_until(pilot, lambda: sum("starting the slow steps" in ln.text for ln in view.logs) == 2,
+                         what="the previous step to run again")
+        await cancel_and_wait(pilot, app, view)
+
+
+async def test_d_toggles_debug_and_t_sets_a_breakpoint_that_pauses(runtime) -> None:
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "utility/slow.yaml")
+        events = engine_events(app, view.id)
+        await wait_step(pilot, view, "wait", "running")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: any(isinstance(e, ControlsChanged) and e.debug for e in events))
+        await wait_until(pilot, lambda: view.debug)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: not view.debug)
+        # Select the step "second" in the steps pane and toggle a breakpoint on it.
+        await pilot.press("2")
+        tree = app.screen.query_one(StepTree)
+        await wait_until(pilot, lambda: app.focused is tree)
+        for _ in range(2):
+            await pilot.press("down")
+        assert tree.selected_path == "second"
+        await pilot.press("t")
+        await wait_until(pilot, lambda: view.steps["second"].breakpoint, what="breakpoint mark")
+        await wait_until(pilot, lambda: "●" in str(tree.cursor_node.label))
+        await pilot.press("s")  # skip the wait: the run reaches the breakpoint
+        await wait_until(pilot, lambda: view.pause is not None and view.pause.reason == "breakpoint")
+        debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen) and app.screen,
+                                 what="the debug view")
+        assert "second" in str(debug.query_one("#debug-title").render())
+        await pilot.press("p")  # resume from the debug view
+        await wait_step(pilot, view, "second", "completed")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DebugPauseScreen))
+        await cancel_and_wait(pilot, app, view)
+
+
+async def test_debug_pause_edits_the_failing_steps_parameters_then_resumes(runtime) -> None:
+    app = IgtkApp(runtime)
+    messages: list = []
+    async with app.run_test(size=(100, 40), message_hook=messages.append) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "flows/failing.yaml", debug=True)
+        # Debug mode pauses after each step first ("debug"), then on the failure.
+        await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
+                         and view.pause is not None and view.pause.reason == "debug"
+                         and app.screen.pause is view.pause, what="the debug pause")
+        await pilot.press("p")
+        debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
+                                 and view.pause is not None and view.pause.reason == "failure"
+                                 and app.screen.pause is view.pause and app.screen,
+                                 what="the failure pause", timeout=30)
+        info = str(debug.query_one("#debug-info").render())
+        assert "expected must be good" in info
+        editor = debug.query_one("#debug-params")
+        assert "expected: bad" in editor.text
+        editor.text = editor.text.replace("expected: bad", "expected: [not, a, mapping")
+        await pilot.press("ctrl+s")
+        assert "✗" in str(debug.query_one("#debug-errors").render())  # invalid YAML is refused
+        editor.text = "params:\n  expected: good\nscript: |\n" + "".join(
+            f"  {line}\n" for line in app.executions.executions[view.id].playbook.step("check")
+            .parameters["script"].splitlines())
+        await pilot.press("ctrl+s")
+        assert "✓ saved params" in str(debug.query_one("#debug-errors").render())
+        await pilot.press("p")
+        await wait_step(pilot, view, "check", "completed")
+        # Still in debug mode: one more pause after the fixed step.
+        await wait_until(pilot, lambda: view.pause is not None and view.pause.reason == "debug"
+                         and isinstance(app.screen, DebugPauseScreen) and app.screen.pause is view.pause)
+        await pilot.press("p")
+        ended = await wait_for_message(pilot, messages, ExecutionEnded, timeout=30)
+        assert ended.status == "completed", view.error
+        assert view.steps["check"].status == "completed"
+        assert any("value is good" in ln.text for ln in view.logs)
+
+
+async def test_i_opens_the_pause_view_for_an_operator_pause(runtime) -> None:
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "utility/slow.yaml")
+        await wait_step(pilot, view, "wait", "running")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: view.status == "paused", timeout=20)
+        assert not isinstance(app.screen, DebugPauseScreen)  # an operator pause does not pop up
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DebugPauseScreen))
+        assert view.status == "paused"  # closing the view does not resume
+        await cancel_and_wait(pilot, app, view)
+
+
+async def test_R_reruns_and_r_resumes_from_the_first_unfinished_step(runtime) -> None:
+    app = IgtkApp(runtime)
+    messages: list = []
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        await library_ready(pilot, app)
+        first = await start_playbook(pilot, app, "utility/slow.yaml")
+        await wait_step(pilot, first, "wait", "running")
+        app.executions.control(first.id, "cancel")
+        await wait_for_message(pilot, messages, ExecutionEnded, where=lambda m: m.execution_id == first.id)
+        await pilot.press("r")  # resume the cancelled run at "wait"
+        resumed = await wait_until(pilot, lambda: [v for v in app.executions.views.values() if v.id != first.id])
+        second = resumed[0]
+        await wait_step(pilot, second, "wait", "running")
+        await wait_until(pilot, lambda: app.main_screen.selected_id == second.id)  # the next UI tick selects it
+        assert second.steps["first"].status == "completed"  # restored, not re-run
+        assert not any("starting the slow steps" in ln.text for ln in second.logs)
+        app.executions.control(second.id, "cancel")
+        await wait_for_message(pilot, messages, ExecutionEnded, where=lambda m: m.execution_id == second.id)
+        detail = await app.store.executions.get(second.id)
+        assert detail.summary.resumed_from == first.id
+        await pilot.press("R")  # rerun: a fresh execution, same parameters, no form (nothing missing)
+        third = await wait_until(pilot, lambda: [v for v in app.executions.views.values()
+                                                 if v.id not in (first.id, second.id)])
+        await wait_step(pilot, third[0], "first", "completed")
+        assert app.executions.launches[third[0].id].rerun_of == second.id, (first.id, second.id, third[0].id)
+        await cancel_and_wait(pilot, app, third[0])
