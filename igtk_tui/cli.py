@@ -59,11 +59,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv and sys.stdin.isatty() and sys.stdout.isatty():
+        # `igtk` alone opens the TUI (DESIGN §4); in a pipe or a script it prints the help instead.
+        argv = ["tui"]
     parser = build_parser(argv[0] if argv and argv[0] in COMMAND_MODULES else None)
     args = parser.parse_args(argv)
-    if args.command is None and sys.stdin.isatty() and sys.stdout.isatty():
-        # `igtk` alone opens the TUI (DESIGN §4); in a pipe or a script it prints the help instead.
-        args = parser.parse_args(["tui"])
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INVALID

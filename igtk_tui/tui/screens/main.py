@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -40,8 +40,8 @@ class MainScreen(RegistryChecks, Screen[None]):
     SCOPE = "main"
     AUTO_FOCUS = "#library"
     BINDINGS = bindings_for("main")
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    NARROW_BELOW = 100  # columns: the left column shrinks to a fixed width
+    SHORT_BELOW = 32  # rows: the vault pane shows its state only, until it has focus
 
     def __init__(self) -> None:
         super().__init__(id="main")
@@ -50,6 +50,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         self._follow_new = True
         self._footer_key: tuple[Any, ...] = ()
         self._bar_rows = 0
+        self._short = False
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -96,6 +97,13 @@ class MainScreen(RegistryChecks, Screen[None]):
 
     def on_unmount(self) -> None:
         self.app.executions.unsubscribe(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Reflow for small terminals (80x24). Classes go on the two panes concerned, not on the
+        screen: a screen-wide class change restyles every widget (start-up time, redraw bytes)."""
+        self._short = event.size.height < self.SHORT_BELOW
+        self.query_one("#left").set_class(event.size.width < self.NARROW_BELOW, "-narrow")
+        self.query_one("#vault-pane").set_class(self._short, "-short")
 
     def on_screen_resume(self) -> None:
         """Back on top (a dialog closed): a pause that arrived meanwhile opens its debug view now."""
@@ -148,7 +156,7 @@ class MainScreen(RegistryChecks, Screen[None]):
     def _size_executions(self, bar: ExecutionsBar) -> None:
         """A fixed height, changed only when the row count does: with `height: auto` every new
         label (an elapsed second) would re-layout the whole screen and repaint every pane."""
-        rows = min(bar.option_count, 3 if self.has_class("-short") else 5)
+        rows = min(bar.option_count, 3 if self._short else 5)
         if bar.display != (rows > 0):  # a style write, even of the same value, relayouts
             bar.display = rows > 0
         if rows and rows != self._bar_rows:
