@@ -10,23 +10,15 @@ import argparse
 import json
 from typing import Any
 
+from igtk_tui.commands.argtypes import whole_number
+
 STATUSES = ("running", "paused", "completed", "failed", "cancelled", "interrupted")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("history", help="list recorded executions, newest first", description=__doc__.splitlines()[0])
     p.add_argument("--json", action="store_true", help="print a JSON array")
-    p.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N executions (default 50)")
+    p.add_argument("--limit", type=whole_number(1), default=50, metavar="N", help="at most N executions (default 50)")
     p.add_argument("--status", choices=STATUSES, help="only executions with this status")
     p.add_argument("--playbook", metavar="NAME", help="only this playbook (its name, library path or file)")
     p.add_argument("--gateway", metavar="URL", help="only runs against this gateway URL")

@@ -6,22 +6,13 @@ import argparse
 import json
 from typing import Any
 
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
+from igtk_tui.commands.argtypes import whole_number
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("show", help="one recorded execution in detail", description=__doc__.splitlines()[0])
     p.add_argument("execution_id", metavar="EXECUTION_ID", help="an id or a unique prefix (6+ characters)")
     p.add_argument("--json", action="store_true", help="print a JSON document")
-    p.add_argument("--logs", type=_count, default=50, metavar="N", help="the last N log lines (default 50)")
+    p.add_argument("--logs", type=whole_number(0), default=50, metavar="N", help="the last N log lines (default 50)")
     p.set_defaults(func=run)
 
 

@@ -381,7 +381,7 @@ class IgtkApp(App[int], inherit_bindings=False):
         signal arrives) records the runs it stopped as `interrupted`: resumable, not an operator's
         cancel.
         """
-        from igtk_tui.tui.recording import mark_interrupted
+        from igtk_tui.store.recovery import mark_hung_up
 
         hangup = self._hangup or (not self.is_headless and _terminal_gone())
         if hangup:
@@ -394,7 +394,10 @@ class IgtkApp(App[int], inherit_bindings=False):
             await recorder.close()
         stopped = self.executions.stopped_unasked() if hangup else []
         if stopped and self.store is not None:  # also what ended before the hang-up was known
-            await mark_interrupted(self.store, stopped, HANGUP_REASON)
+            try:
+                await mark_hung_up(self.store.db, stopped, HANGUP_REASON)
+            except Exception:  # noqa: BLE001 - leaving anyway: the rows stay `cancelled`, never half-written
+                pass
         self.store = None
         await self.runtime.close()
 
