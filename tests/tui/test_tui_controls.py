@@ -121,7 +121,7 @@ async def test_debug_pause_edits_the_failing_steps_parameters_then_resumes(runti
         # Debug mode pauses after each step first ("debug"), then on the failure.
         await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
                          and view.pause is not None and view.pause.reason == "debug"
-                         and app.screen.pause is view.pause, what="the debug pause")
+                         and app.screen.pause is view.pause, what="the debug pause", timeout=30)
         await pilot.press("p")
         debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
                                  and view.pause is not None and view.pause.reason == "failure"
@@ -133,17 +133,20 @@ async def test_debug_pause_edits_the_failing_steps_parameters_then_resumes(runti
         assert "expected: bad" in editor.text
         editor.text = editor.text.replace("expected: bad", "expected: [not, a, mapping")
         await pilot.press("ctrl+s")
-        assert "✗" in str(debug.query_one("#debug-errors").render())  # invalid YAML is refused
+        # invalid YAML is refused (waited for: the verdict renders after the key is handled)
+        await wait_until(pilot, lambda: "✗" in str(debug.query_one("#debug-errors").render()), what="the refusal")
         editor.text = "params:\n  expected: good\nscript: |\n" + "".join(
             f"  {line}\n" for line in app.executions.executions[view.id].playbook.step("check")
             .parameters["script"].splitlines())
         await pilot.press("ctrl+s")
-        assert "✓ saved params" in str(debug.query_one("#debug-errors").render())
+        await wait_until(pilot, lambda: "✓ saved params" in str(debug.query_one("#debug-errors").render()),
+                         what="the saved parameters")
         await pilot.press("p")
         await wait_step(pilot, view, "check", "completed")
         # Still in debug mode: one more pause after the fixed step.
         await wait_until(pilot, lambda: view.pause is not None and view.pause.reason == "debug"
-                         and isinstance(app.screen, DebugPauseScreen) and app.screen.pause is view.pause)
+                         and isinstance(app.screen, DebugPauseScreen) and app.screen.pause is view.pause,
+                         what="the pause after the fixed step", timeout=30)
         await pilot.press("p")
         ended = await wait_for_message(pilot, messages, ExecutionEnded, timeout=30)
         assert ended.status == "completed", view.error
