@@ -111,7 +111,9 @@ def cold_start(runs: int, tmp: Path) -> None:
     pb = tmp / "one.yaml"
     pb.write_text("name: One\nversion: 1\nsteps:\n  - {id: a, name: a, type: utility.log, parameters: {message: hi}}\n")
     env = child_env(tmp / "home", tmp / "pycache")
-    cmd = [sys.executable, "-m", "igtk_tui", "run", str(pb)]
+    script = Path(sys.executable).with_name("igtk")  # what operators and cron run
+    cmd = [str(script) if script.exists() else sys.executable, *([] if script.exists() else ["-m", "igtk_tui"]),
+           "run", str(pb)]
     subprocess.run(cmd, env=env, capture_output=True, check=True)  # writes the byte-code cache
     def timed(command: list[str]) -> tuple[float, float]:
         """(wall, CPU of the child) for one fresh process."""
@@ -128,9 +130,13 @@ def cold_start(runs: int, tmp: Path) -> None:
     best_cpu = min(c for _, c in times) * 1000
     print(f"   igtk run               best {best:6.0f} ms wall ({best_cpu:.0f} ms CPU)   "
           f"median {statistics.median(t for t, _ in times) * 1000:6.0f} ms   "
-          f"target <= 200 ms: {'ok' if min(best, best_cpu) <= 200 else 'MISSED'}")
+          f"target <= 200 ms: {'ok' if best <= 200 else 'MISSED'}")
+    floor = [timed([sys.executable, "-c", "import asyncio, yaml, argparse, sqlite3, aiosqlite, logging.handlers"])
+             for _ in range(runs)]
     print(f"   python -c pass         best {min(t for t, _ in bare) * 1000:6.0f} ms wall "
           f"({min(c for _, c in bare) * 1000:.0f} ms CPU)   (interpreter start with this venv, for scale)")
+    print(f"   python -c 'import asyncio, yaml, argparse, sqlite3, aiosqlite, logging.handlers'  best "
+          f"{min(t for t, _ in floor) * 1000:.0f} ms wall   (the libraries it cannot do without)")
     probe = textwrap.dedent("""\
         import time
         t = time.perf_counter()

@@ -2,6 +2,11 @@
 
 Payloads are already scrubbed of secrets when they are emitted, so every
 subscriber (store, TUI, JSON lines, JUnit) receives safe data.
+
+Events are treated as immutable once emitted but are plain (not frozen, no
+generated __eq__) dataclasses: a frozen one costs ~3x more to define, which
+`igtk run` pays at every start, and more to build, which every step pays.
+A subscriber that needs a changed event builds a new one with `replace()`.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ class StepStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StepInfo:
     """A step as listed up front: path is `id` or `parent/child` for nested steps."""
 
@@ -56,8 +61,10 @@ class StepInfo:
                 "parent": self.parent, "role": self.role, "breakpoint": self.breakpoint}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Event:
+    """Base of every event: which execution, and when (epoch seconds)."""
+
     execution_id: str
     ts: float = field(default_factory=time.time, kw_only=True)
     kind: ClassVar[str] = "event"
@@ -78,8 +85,10 @@ class Event:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ExecutionStarted(Event):
+    """The run began; every top-level step is listed, all pending."""
+
     playbook: str
     playbook_path: str | None
     playbook_hash: str
@@ -95,7 +104,7 @@ class ExecutionStarted(Event):
     internal: ClassVar[tuple[str, ...]] = ("playbook_source",)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StepsAdded(Event):
     """Steps that appear during a run: a nested playbook's steps or rollback steps."""
 
@@ -104,16 +113,20 @@ class StepsAdded(Event):
     kind: ClassVar[str] = "steps_added"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StepStarted(Event):
+    """An attempt of a step began (attempt counts from 1)."""
+
     step_id: str
     attempt: int
     max_attempts: int
     kind: ClassVar[str] = "step_started"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class AttemptFinished(Event):
+    """One attempt ended; retries follow while attempts remain."""
+
     step_id: str
     attempt: int
     ok: bool
@@ -122,8 +135,10 @@ class AttemptFinished(Event):
     kind: ClassVar[str] = "attempt_finished"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StepFinished(Event):
+    """A step's final result, after all its attempts."""
+
     step_id: str
     status: StepStatus
     output: dict[str, Any]
@@ -136,7 +151,7 @@ class StepFinished(Event):
     kind: ClassVar[str] = "step_finished"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StepReset(Event):
     """Step back: this step is pending again and will re-run."""
 
@@ -144,23 +159,27 @@ class StepReset(Event):
     kind: ClassVar[str] = "step_reset"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class LogRecord(Event):
+    """A line for the execution's log stream (scrubbed)."""
+
     step_id: str | None
     level: str
     message: str
     kind: ClassVar[str] = "log"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ArtifactAdded(Event):
+    """A file the execution produced (screenshot, download, backup...)."""
+
     step_id: str | None
     path: str
     artifact_kind: str = "file"
     kind: ClassVar[str] = "artifact"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ExecutionNote(Event):
     """A fact about the execution learned while it runs (e.g. `browser_version`)."""
 
@@ -169,29 +188,37 @@ class ExecutionNote(Event):
     kind: ClassVar[str] = "note"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ExecutionPaused(Event):
+    """The run is paused at a safe point; context says why and where."""
+
     step_id: str | None
     reason: str  # "operator", "breakpoint", "debug", "failure"
     context: dict[str, Any] = field(default_factory=dict)
     kind: ClassVar[str] = "paused"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ExecutionResumed(Event):
+    """The run left its pause."""
+
     kind: ClassVar[str] = "resumed"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ControlsChanged(Event):
+    """Debug mode, breakpoints or a pending pause changed."""
+
     debug: bool
     breakpoints: tuple[str, ...]
     pause_requested: bool
     kind: ClassVar[str] = "controls"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ExecutionFinished(Event):
+    """The run ended; status is final."""
+
     status: ExecutionStatus
     error: str | None
     failed_steps: int

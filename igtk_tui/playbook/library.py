@@ -13,9 +13,7 @@ false` written into their YAML so that an edit cannot keep a stale claim.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -474,6 +472,8 @@ def read_bundle(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
+    import json
+
     try:
         return json.loads(text)
     except ValueError:
@@ -488,6 +488,8 @@ def dump_bundle(bundle: dict[str, Any], fmt: str) -> str:
         import yaml
 
         return yaml.safe_dump(bundle, sort_keys=False, allow_unicode=True, width=100)
+    import json
+
     return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -525,6 +527,8 @@ def _backup_path(dest: Path) -> Path:
 
 def _atomic_write(dest: Path, text: str) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # writes only: `igtk run` never pays for it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -13,7 +13,6 @@ the author's statement in a reviewed, shipped file).
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import os
 from collections.abc import Callable
@@ -36,6 +35,8 @@ def content_hash(text: str) -> str:
 
 def current_user() -> str:
     try:
+        import getpass
+
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers
         return os.environ.get("USER", "unknown")

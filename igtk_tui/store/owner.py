@@ -9,7 +9,6 @@ are never judged: we cannot see its processes.
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 from dataclasses import dataclass
@@ -50,6 +49,8 @@ class ProcessIdentity:
 def _current(pid: int) -> ProcessIdentity:
     """Keyed by pid so a forked child never reports its parent's identity."""
     try:
+        import getpass
+
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid())
