@@ -9,13 +9,14 @@
               while they stream
 3. bytes      bytes per second written to a pty (80x24, TERM=xterm-256color) while a run
               streams logs (target <= 20 KiB/s); the pty is opened here, no `script`
-4. concurrent 100 executions against the simulated gateway at once, with key latency
-              while they run
+4. concurrent 100 executions against the simulated gateway (its own process, as a real
+              gateway is) at once, with key latency while they run
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import pty
@@ -29,6 +30,7 @@ import termios
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -279,11 +281,27 @@ def bench_bytes(rate: int = 50, window: float = 8.0) -> None:
 
 
 # -- 4. 100 concurrent executions against the simulator -------------------------------------------------
+@contextlib.contextmanager
+def simulator_process() -> Iterator[str]:
+    """The simulated gateway in its own process, as a real gateway is: in this process its
+    HTTP threads would hold the GIL against the UI's event loop and measure that instead."""
+    proc = subprocess.Popen([PY, "-m", "igtk_tui", "simulator", "--port", "0", "--api-token", "bench:bench-secret"],
+                            stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # "Simulated Ignition 8.3.x gateway at http://127.0.0.1:PORT"
+        if " at " not in first:
+            raise RuntimeError(f"simulator did not start: {first!r}")
+        yield first.rsplit(" at ", 1)[1].strip()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 async def _bench_concurrent(count: int = 100) -> None:
     from igtk_tui.engine.launch import build_request
     from igtk_tui.playbook.loader import load_file
     from igtk_tui.runtime import Runtime
-    from igtk_tui.simulator.server import SimulatedGateway
     from igtk_tui.tui.app import IgtkApp
     from igtk_tui.tui.services import Launch
     from igtk_tui.vault import Credential, Vault
@@ -291,11 +309,10 @@ async def _bench_concurrent(count: int = 100) -> None:
     home = tempfile.mkdtemp(prefix="igtk-bench-")
     env = {"IGTK_HOME": home, "IGTK_VAULT_PASSPHRASE": "bench-passphrase", "IGTK_VAULT_BACKEND": "file",
            "HOME": home}
-    with SimulatedGateway() as gateway:
+    with simulator_process() as url:
         runtime = Runtime(env=env)
-        name, _, secret = gateway.api_token.partition(":")
         Vault.open(runtime.paths, env=env, backend="file").add(
-            Credential("sim", "api-token", name, secret, gateway.url))
+            Credential("sim", "api-token", "bench", "bench-secret", url))
         playbook = load_file(runtime.library.find("gateway/health_check"))
         app = IgtkApp(runtime)
         async with app.run_test(size=(120, 40)) as pilot:

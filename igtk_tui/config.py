@@ -19,6 +19,7 @@ from igtk_tui.paths import Paths, resolve_paths, system_config_file
 class Settings:
     # Engine
     execution_timeout: float | None = 4 * 3600.0  # seconds; 0 or none = no limit
+    script_concurrency: int | None = None  # utility.python subprocesses at once; 0 or none = CPU count
     debug_tracebacks: bool = False
     # Store
     retention_days: int | None = 90
@@ -28,6 +29,7 @@ class Settings:
     ca_bundle: str | None = None
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    request_concurrency: int | None = 16  # gateway requests in flight per process; 0 or none = CPU count
     # Browser
     browser_path: str | None = None
     browser_headless: bool = True

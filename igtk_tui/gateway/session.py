@@ -22,6 +22,7 @@ from igtk_tui.gateway import transport, webauth
 from igtk_tui.gateway.errors import GatewayError, NotSupported, Unauthorised
 from igtk_tui.gateway.transport import API_PREFIX, RETRY_STATUSES, RETRYABLE_EXCEPTIONS
 from igtk_tui.gateway.version import GatewayVersion, parse_gwinfo
+from igtk_tui.slots import slots
 
 logger = logging.getLogger("igtk.gateway")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -53,6 +54,7 @@ class GatewaySession:
         retries: int = 3,
         retry_backoff: float = 0.25,
         log: LogFn | None = None,
+        concurrency: int | None = 16,
     ) -> None:
         try:
             self.base_url = transport.normalise_url(base_url)
@@ -72,6 +74,7 @@ class GatewaySession:
         self.retries = max(0, int(retries))
         self.retry_backoff = retry_backoff
         self.log = log
+        self.concurrency = concurrency
         if not verify:
             self._warn(f"TLS certificate verification is OFF for {self.base_url}: anyone on the network path "
                        "could impersonate the gateway and read its credentials; prefer ca_bundle")
@@ -173,8 +176,12 @@ class GatewaySession:
                     request = self._http.build_request(method, url, headers=request_headers, **kwargs)
                     response = await self._http.send(request, stream=True, follow_redirects=follow)
                 else:
-                    response = await self._http.request(method, url, headers=request_headers,
-                                                        follow_redirects=follow, **kwargs)
+                    # Requests in flight are bounded per process: with a hundred executions
+                    # polling at once the loop would otherwise take turns among all of them and
+                    # a key press would wait behind every turn (benchmarks/tui.py concurrent).
+                    async with slots("gateway.request", self.concurrency):
+                        response = await self._http.request(method, url, headers=request_headers,
+                                                            follow_redirects=follow, **kwargs)
             except httpx.TransportError as exc:
                 if attempt < attempts and isinstance(exc, RETRYABLE_EXCEPTIONS) and not _tls_failure(exc):
                     await self._backoff(what, attempt, attempts, str(exc) or type(exc).__name__)

@@ -173,6 +173,7 @@ async def client_for(ctx: StepContext, conn: dict[str, Any], *, bearer: bool = F
         ca_bundle=c.ca_bundle, bearer=bearer, log=ctx.log,
         connect_timeout=float(getattr(settings, "connect_timeout", 10.0) or 10.0),
         read_timeout=float(getattr(settings, "read_timeout", 60.0) or 60.0),
+        concurrency=getattr(settings, "request_concurrency", 16),
     )
     if existing is not None and not gave_auth:
         # Same gateway, new TLS options only: keep the credentials the execution logged in with.

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
+from igtk_tui.slots import slots
 from igtk_tui.steps.registry import Param, step
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -95,6 +96,17 @@ _MARKER = "\x1eIGTK-SET-VARIABLE\x1e"
     outputs=["_output", "<KEY from KEY=value lines>"],
 )
 async def python(ctx: StepContext, script: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    # One interpreter start costs tens of ms of CPU: a hundred executions reaching their
+    # script step together would starve the TUI and the engine on a 2-core plant server.
+    # Scripts beyond the limit wait for a slot (a wait that cancel and skip interrupt).
+    scripts = slots("utility.python", ctx.settings.script_concurrency)
+    if scripts.locked():
+        ctx.log("waiting for a free script slot (setting script_concurrency: scripts run at once)", "info")
+    async with scripts:
+        return await _run_script(ctx, script, params)
+
+
+async def _run_script(ctx: StepContext, script: str, params: dict[str, Any] | None) -> dict[str, Any]:
     payload = json.dumps({"script": script, "params": params or {}, "variables": ctx.variables,
                           "marker": _MARKER}, default=str)
     proc = await asyncio.create_subprocess_exec(

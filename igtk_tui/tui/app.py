@@ -169,6 +169,17 @@ class IgtkApp(App[int], inherit_bindings=False):
             return
         self.vault_ui.open_in_background()
         self.run_worker(self._open_store(), group="store", exit_on_error=False, name="open store")
+        self.run_worker(self._warm_gateway, thread=True, group="warm", exit_on_error=False, name="warm gateway")
+
+    def _warm_gateway(self) -> None:
+        """Import the gateway steps (httpx with them) and load the CA store in a thread now,
+        so the session's first gateway step, or a hundred started together, does not spend
+        ~0.2 s doing it on the event loop while keys wait."""
+        from igtk_tui.gateway.transport import tls_verify
+        from igtk_tui.steps.registry import REGISTRY
+
+        REGISTRY.get("gateway.ping")
+        tls_verify(self.runtime.settings.verify_tls, self.runtime.settings.ca_bundle)
 
     def load_library(self) -> None:
         self.run_worker(self._discover, thread=True, group="library", exclusive=True, exit_on_error=False,

@@ -250,3 +250,14 @@ async def test_unsigned_module_rejection_is_passed_on(tmp_path: Path, gw: Simula
 """))
     error = run.error("upload")
     assert "HTTP 400" in error and "not signed" in error
+
+
+async def test_requests_in_flight_are_bounded_per_process(gw: SimulatedGateway) -> None:
+    """Six slow requests through two slots take three rounds (a burst of executions must not
+    hold a hundred requests in flight while the operator's key presses wait)."""
+    gw.faults.latency = 0.2
+    async with GatewayClient(gw.url, api_token=gw.api_token, concurrency=2) as client:
+        t0 = time.monotonic()
+        await asyncio.gather(*(client.gwinfo() for _ in range(6)))
+        elapsed = time.monotonic() - t0
+    assert elapsed >= 0.55, f"six requests at 0.2 s each through two slots took only {elapsed:.2f} s"
