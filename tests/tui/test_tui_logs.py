@@ -13,8 +13,9 @@ from igtk_tui.engine.events import LogRecord
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded, ExecutionsUpdated
 from igtk_tui.tui.screens.prompt import PromptScreen
-from igtk_tui.tui.viewmodel import ExecutionView
-from igtk_tui.tui.widgets.log_view import LogView
+from igtk_tui.tui.render import Clock
+from igtk_tui.tui.viewmodel import ExecutionView, LogLine
+from igtk_tui.tui.widgets.log_view import LogView, line_width
 
 
 async def test_a_chatty_run_is_coalesced_into_few_ui_updates(runtime) -> None:
@@ -134,3 +135,15 @@ async def test_w_saves_the_whole_log_scrubbed(runtime, tmp_path) -> None:
         await wait_until(pilot, lambda: target.exists())
         text = target.read_text()
         assert text.count("\n") == 3 and "hunter2" not in text and redact.MASK in text
+
+
+def test_line_width_is_the_formatted_lines_width_without_formatting_it() -> None:
+    """The pane measures lines it has not formatted (for horizontal scrolling); the measure
+    must match what is drawn: tabs expand, wide characters take two cells, levels vary."""
+    from rich.cells import cell_len
+
+    stamp = Clock().stamp
+    rows = [LogLine(1.7e9, "info", "check", "plain ascii"), LogLine(1.7e9, "critical", None, "x" * 90),
+            LogLine(1.7e9, "warning", "parent/child", "tab\there"), LogLine(1.7e9, "info", None, "温度 ok")]
+    for row in rows:
+        assert line_width(row) == cell_len(LogView._process_line(row.format(stamp))), row

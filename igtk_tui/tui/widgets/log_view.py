@@ -1,21 +1,25 @@
-"""The log pane: a capped line widget (Textual `Log`) fed in batches.
+"""The log pane: Textual's `Log` rendering, fed lazily from the execution's lines.
 
-Follow mode (Toolong's semantics): on by default; any scroll up leaves it and
-counts new lines; `end`/`G` resumes. Level filter, per-step filter and search
-(`n`/`N`) re-render from the execution's retained lines; `w` saves them.
+The widget keeps references to the execution's `LogLine` tuples and formats a
+line only when it is drawn (Toolong's approach: work follows what is on screen,
+not what arrived), so 100,000 lines cost an append each, not a format, a width
+measure and a cache update each. Follow mode (Toolong's semantics): on by
+default; any scroll up leaves it and counts new lines; `end`/`G` resumes. Level
+filter, per-step filter and search (`n`/`N`) re-select from the retained lines;
+`w` saves them.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections import deque
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, overload
 
+from rich.cells import cell_len
 from rich.highlighter import Highlighter
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Log
 
@@ -24,8 +28,6 @@ from igtk_tui.tui.render import Clock
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
 
 LEVELS = ("all", "info", "warning", "error")
-DRAIN_BUDGET = 0.03  # seconds of formatting per slice before the loop gets a turn
-DRAIN_SLICE = 500
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 
 
@@ -42,6 +44,45 @@ class LogHighlighter(Highlighter):
                 text.highlight_regex(rf"(?<= ){level}(?= )", self.styles[style])
         if self.term:
             text.highlight_regex(f"(?i){re.escape(self.term)}", "reverse")
+
+
+class FormattedLines(Sequence[str]):
+    """The shown lines as `Log` reads them (`_lines[y]`), formatted on access."""
+
+    def __init__(self, stamp: Callable[[float], str]) -> None:
+        self.rows: list[LogLine] = []
+        self.stamp = stamp
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [row.format(self.stamp) for row in self.rows[index]]
+        return self.rows[index].format(self.stamp)
+
+    def __iter__(self) -> Iterator[str]:
+        stamp = self.stamp
+        return (row.format(stamp) for row in self.rows)
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+
+def line_width(row: LogLine) -> int:
+    """Cells of `row.format(...)` without formatting it: exact for plain ASCII text (nearly
+    every line), measured on the formatted line otherwise (tabs, wide characters)."""
+    text = row.text
+    if text.isascii() and "\t" not in text:
+        step = len(row.step) + 3 if row.step else 0
+        return 8 + 1 + max(7, len(row.level)) + step + 1 + len(text)
+    return cell_len(Log._process_line(row.format(lambda _ts: "00:00:00")))
 
 
 class LogView(RegistryChecks, Log, inherit_bindings=False):
@@ -64,6 +105,7 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
     def __init__(self, *, max_lines: int = 20000, clock: Clock | None = None, id: str | None = None) -> None:
         super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
         self.clock = clock or Clock()
+        self._lines: FormattedLines = FormattedLines(self.clock.stamp)  # type: ignore[assignment]
         self.highlighter = LogHighlighter()
         self.view: ExecutionView | None = None
         self.level = "all"
@@ -72,8 +114,6 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self.match_index = -1
         self.unseen = 0
         self.last_seq = 0
-        self._backlog: deque[LogLine] = deque()
-        self._draining = False
         self.status_changed: Any = None  # callback(LogView) for the pane header
 
     # -- content ------------------------------------------------------------------------
@@ -91,50 +131,47 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self.rerender()
 
     def rerender(self) -> None:
-        self._backlog.clear()
         self.clear()
         self.unseen = 0
         self.match_index = -1
         self.last_seq = 0
         if self.view is not None:
-            stamp = self.clock.stamp
             lines = list(self.view.logs)
             self.last_seq = lines[-1].seq if lines else 0
-            self.write_lines([ln.format(stamp) for ln in lines if self._keep(ln)], scroll_end=False)
+            self._add(lines)
         self.follow = True
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self._changed()
 
     def append(self, lines: Iterable[LogLine]) -> None:
-        """One batch per UI tick (never one call per line); a huge batch is drained in slices."""
+        """One batch per UI tick (never one call per line): references kept, nothing formatted."""
         fresh = [ln for ln in lines if ln.seq > self.last_seq]
         if not fresh:
             return
         self.last_seq = fresh[-1].seq
-        self._backlog.extend(fresh)
-        if not self._draining:
-            self._draining = True
-            self._drain()
+        added = self._add(fresh)
+        if added and self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        elif added:
+            self.unseen += added
+            self._changed()
 
-    def _drain(self) -> None:
-        """Write up to DRAIN_BUDGET seconds of lines, then yield to the loop (keys stay answered)."""
-        stamp, keep, backlog = self.clock.stamp, self._keep, self._backlog
-        deadline = time.perf_counter() + DRAIN_BUDGET
-        batch: list[str] = []
-        while backlog and time.perf_counter() < deadline:
-            for _ in range(min(DRAIN_SLICE, len(backlog))):
-                line = backlog.popleft()
-                if keep(line):
-                    batch.append(line.format(stamp))
-        if batch:
-            self.write_lines(batch, scroll_end=self.follow)
-            if not self.follow:
-                self.unseen += len(batch)
-                self._changed()
-        if backlog:
-            self.call_later(self._drain)
-        else:
-            self._draining = False
+    def _add(self, lines: list[LogLine]) -> int:
+        """Keep the lines the filters pass, drop the oldest past the cap; the count kept."""
+        kept = lines if self.level == "all" and not self.step_filter else [ln for ln in lines if self._keep(ln)]
+        if not kept:
+            return 0
+        rows = self._lines.rows
+        rows.extend(kept)
+        excess = len(rows) - (self.max_lines or len(rows))
+        if excess > 0:
+            del rows[:excess]
+            self._render_line_cache.clear()  # every y moved
+        self._width = max(self._width, max(map(line_width, kept)))
+        self._updates += 1
+        self.virtual_size = Size(self._width, len(rows))
+        self.refresh()
+        return len(kept)
 
     def set_tints(self, styles: dict[str, str]) -> None:
         self.highlighter.styles = styles
