@@ -172,3 +172,43 @@ async def quiet(pilot: Any) -> None:
         if isinstance(widget, (Input, TextArea)):
             widget.cursor_blink = False
     await pilot.pause()
+
+
+def _ended(eid: str, name: str, ts: float, status: ExecutionStatus, error: str | None, took: float,
+           trigger: str) -> list[Any]:
+    steps = (StepInfo("work", "work", "Do the work", "utility.log"),)
+    step_status = {ExecutionStatus.COMPLETED: StepStatus.COMPLETED, ExecutionStatus.FAILED: StepStatus.FAILED,
+                   ExecutionStatus.CANCELLED: StepStatus.CANCELLED}[status]
+    return [
+        ExecutionStarted(eid, ts=ts, playbook=name, playbook_path=None, playbook_hash="3", parameters={},
+                         steps=steps, trigger=trigger),
+        StepStarted(eid, ts=ts + 0.1, step_id="work", attempt=1, max_attempts=1),
+        StepFinished(eid, ts=ts + took, step_id="work", status=step_status, output={}, error=error, attempts=1,
+                     duration=took - 0.1),
+        ExecutionFinished(eid, ts=ts + took, status=status, error=error, failed_steps=int(error is not None),
+                          duration=took),
+    ]
+
+
+HISTORY = [  # oldest first, as they ran
+    ("a1b2c3d4-0000-4000-8000-000000000001", "Gateway health check", ExecutionStatus.COMPLETED, None, 3.2, "cli"),
+    ("a1b2c3d4-0000-4000-8000-000000000002", "Back up the gateway", ExecutionStatus.FAILED,
+     "HTTP 503 from /data/api/v1/backup", 61.0, "tui"),
+    ("a1b2c3d4-0000-4000-8000-000000000003", "Install a module", ExecutionStatus.CANCELLED,
+     "cancelled by operator", 12.5, "tui"),
+    ("a1b2c3d4-0000-4000-8000-000000000004", "Perspective smoke test", ExecutionStatus.COMPLETED, None, 8.9,
+     "cron"),
+    ("a1b2c3d4-0000-4000-8000-000000000005", "Gateway health check", ExecutionStatus.COMPLETED, None, 2.7, "cli"),
+]
+
+
+async def seed_history(app: IgtkApp) -> None:
+    """Record fixed executions through the real store and recorder, then hand the store to
+    the app (the snapshot app runs without background services)."""
+    store = await app.runtime.open_store()
+    recorder = store.recorder()
+    for i, (eid, name, status, error, took, trigger) in enumerate(HISTORY):
+        for event in _ended(eid, name, T0 - 86400 + i * 3600, status, error, took, trigger):
+            recorder(event)
+    await recorder.close()
+    app.store = store

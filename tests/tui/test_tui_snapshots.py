@@ -7,7 +7,7 @@ review snapshot_report.html."""
 from __future__ import annotations
 
 import pytest
-from snapshot_scenarios import build_app, populate, quiet
+from snapshot_scenarios import build_app, populate, quiet, seed_history
 from tui_helpers import select_playbook, wait_until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -61,6 +61,30 @@ def test_help_screen(snap_compare, home) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     assert snap_compare(build_app(home), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_history_screen(snap_compare, home, size, monkeypatch) -> None:
+    import time
+
+    from igtk_tui.tui.screens.history import HistoryScreen
+
+    monkeypatch.setenv("TZ", "UTC")  # the started column is local time
+    time.tzset()
+
+    async def run_before(pilot) -> None:
+        await wait_until(pilot, lambda: pilot.app.library_entries)
+        await seed_history(pilot.app)
+        await pilot.press("h")
+        screen = await wait_until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen) and pilot.app.screen)
+        await wait_until(pilot, lambda: len(screen.shown) == 5 and not screen.loading_page)
+        await quiet(pilot)
+
+    try:
+        assert snap_compare(build_app(home), terminal_size=size, run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_vault_screen(snap_compare, home) -> None:
