@@ -10,6 +10,7 @@ closes the store, then leaves: nothing half-written, no orphaned browser.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -194,7 +195,10 @@ class IgtkApp(App[int], inherit_bindings=False):
         self.main_screen.post_message(LibraryLoaded(entries, error))
 
     def on_library_loaded(self, message: LibraryLoaded) -> None:
+        first = not self.library_entries
         self.library_entries = message.entries
+        if first:
+            self._freeze_startup_heap()
 
     async def _open_store(self) -> None:
         ready = self.executions.store_ready
@@ -250,6 +254,16 @@ class IgtkApp(App[int], inherit_bindings=False):
         if message.error:
             self.notify(f"history is not available: {message.error}", title="History", severity="warning",
                         markup=False)
+        self._freeze_startup_heap()
+
+    def _freeze_startup_heap(self) -> None:
+        """Once the first screen, the library and the engine are loaded (called when each is).
+
+        That heap (modules, widgets, classes) lives as long as the app: moved out of the
+        collector's sight, a full collection during a log burst scans only what the session
+        made since, pausing the loop for tens of ms instead of ~100 (benchmarks/tui.py logs).
+        """
+        gc.freeze()
 
     def on_vault_changed(self, message: VaultChanged) -> None:
         self.vault_state = message.state

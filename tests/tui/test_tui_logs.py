@@ -15,7 +15,7 @@ from igtk_tui.tui.messages import ExecutionEnded, ExecutionsUpdated
 from igtk_tui.tui.screens.prompt import PromptScreen
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
-from igtk_tui.tui.widgets.log_view import LogView, line_width
+from igtk_tui.tui.widgets.log_view import LogView, batch_width, line_width
 
 
 async def test_a_chatty_run_is_coalesced_into_few_ui_updates(runtime) -> None:
@@ -147,3 +147,5 @@ def test_line_width_is_the_formatted_lines_width_without_formatting_it() -> None
             LogLine(1.7e9, "warning", "parent/child", "tab\there"), LogLine(1.7e9, "info", None, "温度 ok")]
     for row in rows:
         assert line_width(row) == cell_len(LogView._process_line(row.format(stamp))), row
+    for batch in (rows, rows[:2], rows[1:2], rows[::-1]):  # mixed, then the all-ASCII one-pass path
+        assert batch_width(batch) == max(map(line_width, batch))

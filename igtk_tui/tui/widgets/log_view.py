@@ -85,6 +85,16 @@ def line_width(row: LogLine) -> int:
     return cell_len(Log._process_line(row.format(lambda _ts: "00:00:00")))
 
 
+def batch_width(rows: list[LogLine]) -> int:
+    """The widest of `rows` (as `line_width`), in one pass when all are plain ASCII."""
+    texts = [row.text for row in rows]
+    joined = "".join(texts)
+    if not joined.isascii() or "\t" in joined:
+        return max(map(line_width, rows))
+    return 17 + max(len(row.text) + (len(row.step) + 3 if row.step else 0) + max(0, len(row.level) - 7)
+                    for row in rows)
+
+
 class LogView(RegistryChecks, Log, inherit_bindings=False):
     """Lines of one execution; the pane header shows follow state, filters and the cap."""
 
@@ -167,7 +177,7 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         if excess > 0:
             del rows[:excess]
             self._render_line_cache.clear()  # every y moved
-        self._width = max(self._width, max(map(line_width, kept)))
+        self._width = max(self._width, batch_width(kept))
         self._updates += 1
         self.virtual_size = Size(self._width, len(rows))
         self.refresh()
