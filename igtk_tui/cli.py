@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from igtk_tui import __version__
+from igtk_tui import __version__, startup
 from igtk_tui.errors import EXIT_INVALID, IgtkError
 
 # Order is the order shown in `igtk --help`.
@@ -58,7 +58,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    collecting = startup.pause()
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        startup.restore(collecting)
+
+
+def _dispatch(argv: list[str]) -> int:
     if not argv and sys.stdin.isatty() and sys.stdout.isatty():
         # `igtk` alone opens the TUI (DESIGN §4); in a pipe or a script it prints the help instead.
         argv = ["tui"]

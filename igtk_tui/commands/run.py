@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from igtk_tui import startup
 from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
 
 
@@ -109,6 +110,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
             detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
+            startup.resume()  # started: the engine may run for hours from here
             try:
                 return await execution.run()
             finally:

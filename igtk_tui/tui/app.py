@@ -22,7 +22,7 @@ from typing import Any
 
 from textual.app import App
 
-from igtk_tui import redact
+from igtk_tui import redact, startup
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import bindings_for, check_keymap
@@ -262,8 +262,11 @@ class IgtkApp(App[int], inherit_bindings=False):
         That heap (modules, widgets, classes) lives as long as the app: moved out of the
         collector's sight, a full collection during a log burst scans only what the session
         made since, pausing the loop for tens of ms instead of ~100 (benchmarks/tui.py logs).
+        Unfrozen when the app closes, so an embedding process gets it collected again.
+        Start-up is over here too: the collector, paused by `cli.main`, runs from now on.
         """
         gc.freeze()
+        startup.resume()
 
     def on_vault_changed(self, message: VaultChanged) -> None:
         self.vault_state = message.state
@@ -425,6 +428,7 @@ class IgtkApp(App[int], inherit_bindings=False):
                 pass
         self.store = None
         await self.runtime.close()
+        gc.unfreeze()
 
     async def on_unmount(self) -> None:
         """Safety net for exits that did not go through `shutdown` (an exception, a dead terminal)."""

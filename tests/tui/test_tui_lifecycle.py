@@ -240,3 +240,21 @@ async def test_demo_runs_a_gateway_playbook_out_of_the_box(tmp_path: Path, fast_
             assert ended.status == "completed", (view.error, [ln.text for ln in view.logs][-5:])
             secret = gateway.api_token.split(":", 1)[1]  # shown in the demo banner on purpose, nowhere else
             assert all(secret not in line for line in app.main_screen.query_one("#log").lines)
+
+
+async def test_collector_runs_once_started_and_the_startup_heap_is_released_at_exit(runtime) -> None:
+    """Started through `cli.main` the collector is paused; the TUI turns it back on once its
+    library is loaded (freezing the start-up heap), and unfreezes that heap when it closes."""
+    import gc
+
+    gc.disable()  # as `cli.main` leaves it for the start-up
+    try:
+        app = IgtkApp(runtime)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await library_ready(pilot, app)
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+        gc.unfreeze()
