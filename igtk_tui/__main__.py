@@ -1,5 +1,5 @@
 """`python -m igtk_tui` is the same as the `igtk` console script."""
 
-from igtk_tui.cli import main
+from igtk_tui.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -438,3 +438,26 @@ def test_legacy_playbooks_validate_and_run_with_the_pasting_warning(tmp_path: Pa
     assert "params: {name: '{{ parameter.x }}'}" in proc.stderr
     parse = next(e for e in json_lines(proc.stdout) if e["event"] == "step_finished" and e["step_id"] == "parse")
     assert parse["output"]["NEEDS_RESET"] == "False" and parse["output"]["MINUTES"] == "45"
+
+
+def test_the_quick_exit_loses_no_output_and_runs_exit_handlers(tmp_path: Path, home: Path) -> None:
+    """`igtk` leaves with os._exit once `main` returns: every JSON line of a chatty run still
+    reaches the pipe, the exit code is kept, and exit handlers (the browser reaper's kind) run."""
+    lines = "\n".join(f"  - {{id: s{i}, name: s{i}, type: utility.log, parameters: {{message: 'line {i} "
+                      f"{'x' * 200}'}}}}" for i in range(400))
+    pb = tmp_path / "chatty.yaml"
+    pb.write_text(f"name: Chatty\nversion: 1\nsteps:\n{lines}\n"
+                  "  - {id: boom, name: boom, type: utility.python, parameters: {script: 'raise SystemExit(3)'}}\n")
+    marker = tmp_path / "exit-handler-ran"
+    code = ("import atexit, pathlib, sys\n"
+            f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran')\n"
+            "from igtk_tui.cli import entry\n"
+            "sys.argv = ['igtk', *sys.argv[1:]]\n"
+            "entry()\n")
+    proc = subprocess.run([PY, "-c", code, "run", str(pb), "--json"], capture_output=True, text=True, timeout=60,
+                          env=child_env(home))
+    assert proc.returncode == 1, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert sum(e["event"] == "log" for e in events) >= 400
+    assert events[-1]["event"] == "execution_finished" and events[-1]["status"] == "failed"
+    assert marker.read_text() == "ran"

@@ -401,8 +401,7 @@ def test_a_briefly_locked_database_still_records_the_run(home: Path, tmp_path: P
 @pytest.mark.parametrize("command", ["history", "show"])
 def test_store_commands_need_no_textual(home: Path, command: str) -> None:
     args: tuple[Any, ...] = ("history",) if command == "history" else ("show", "abcdef12")
-    code = ("import sys, runpy; sys.argv = ['igtk', *sys.argv[1:]]\n"
-            "try:\n    runpy.run_module('igtk_tui', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    code = ("import sys; from igtk_tui.cli import main; main(sys.argv[1:])\n"
             "assert 'textual' not in sys.modules and 'aiosqlite' in sys.modules")
     import subprocess
     import sys
