@@ -12,7 +12,7 @@ from igtk_tui import redact
 from igtk_tui.engine.execution import ResumeState
 from igtk_tui.playbook.model import Playbook
 from igtk_tui.playbook.params import is_secret_parameter
-from igtk_tui.tui.viewmodel import ExecutionView, LogLine, StepView
+from igtk_tui.tui.viewmodel import ExecutionView, StepView
 
 DONE = ("completed", "skipped")
 
@@ -64,7 +64,7 @@ def view_from_detail(detail: Any, seq: int = 0) -> ExecutionView:
         else:
             view.roots.append(record.path)
     for line in detail.logs:
-        view.log_seq += 1
-        view.logs.append(LogLine(line.ts, line.level, line.step, line.message, view.log_seq))
+        view.add_log(line.ts, line.level, line.step, line.message)
+    view.take_pending_logs()  # shown whole when selected, not as news
     view.artifacts = [a.path for a in detail.artifacts]
     return view

@@ -160,10 +160,16 @@ class ExecutionView:
                 self._reset(child)
 
     def _on_log(self, e: Any) -> None:
-        self.log_seq += 1
-        line = LogLine(e.ts, e.level, e.step_id, redact.scrub(e.message), self.log_seq)
-        self.logs.append(line)
-        self.pending_logs.append(line)
+        self.add_log(e.ts, e.level, e.step_id, redact.scrub(e.message))
+
+    def add_log(self, ts: float, level: str, step: str | None, text: str) -> None:
+        """One LogLine per line of `text`: the log pane draws one row per LogLine."""
+        parts = (text.splitlines() or [""]) if "\n" in text or "\r" in text else (text,)
+        for part in parts:
+            self.log_seq += 1
+            line = LogLine(ts, level, step, part, self.log_seq)
+            self.logs.append(line)
+            self.pending_logs.append(line)
 
     def _on_artifact(self, e: Any) -> None:
         if e.path not in self.artifacts:

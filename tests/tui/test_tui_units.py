@@ -68,6 +68,17 @@ def test_log_lines_are_scrubbed_even_if_a_secret_slipped_through() -> None:
     assert "unit-canary-secret" not in view.logs[-1].text
 
 
+def test_a_multi_line_message_becomes_one_log_row_per_line() -> None:
+    """The log pane draws one row per LogLine (a newline would be drawn as a control glyph)."""
+    view = _view()
+    view.apply(LogRecord("e", step_id="s", level="error", message="script failed (exit 1):\nTraceback\r\n  boom"))
+    view.apply(LogRecord("e", step_id="s", level="info", message="after"))
+    assert [(ln.text, ln.level, ln.step) for ln in view.logs] == [
+        ("script failed (exit 1):", "error", "s"), ("Traceback", "error", "s"), ("  boom", "error", "s"),
+        ("after", "info", "s")]
+    assert [ln.seq for ln in view.logs] == [1, 2, 3, 4] and len(view.take_pending_logs()) == 4
+
+
 def test_status_is_a_glyph_and_a_word() -> None:
     view = _view()
     view.apply(StepStarted("e", ts=100.0, step_id="one", attempt=1, max_attempts=3))

@@ -178,7 +178,6 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
             del rows[:excess]
             self._render_line_cache.clear()  # every y moved
         self._width = max(self._width, batch_width(kept))
-        self._updates += 1
         self.virtual_size = Size(self._width, len(rows))
         self.refresh()
         return len(kept)
