@@ -79,9 +79,18 @@ class Frame:
             return dict(self.variables)
         version = red.version
         last = self.scrub_snapshot
-        if last is not None and last[0] == version and last[1] == self.variables:
-            # Unchanged since the last step (only immutable values are snapshotted): a C-speed compare.
-            return dict(last[2])
+        if last is not None and last[0] == version and last[1].keys() == self.variables.keys():
+            # Since the last step (whose values were all immutable) usually a value or two
+            # changed: scrub those, reuse the rest.
+            before, out = last[1], dict(last[2])
+            for name, value in self.variables.items():
+                if before[name] is not value:
+                    if not isinstance(value, _IMMUTABLE):
+                        break
+                    out[red.scrub_obj(name)] = red.scrub_obj(value)
+            else:
+                self.scrub_snapshot = (version, dict(self.variables), out)
+                return dict(out)
         cache = self.scrub_cache
         out: dict[str, Any] = {}
         immutable = True

@@ -435,6 +435,29 @@ async def test_a_secret_registered_mid_run_is_masked_in_later_variable_snapshots
     assert frame.scrubbed_variables() == {"copy": "••••", "items": ["a", "••••"]}
 
 
+def test_variable_snapshots_rescrub_exactly_what_changed() -> None:
+    """Each step's snapshot reuses the scrubbed form of unchanged values: a changed value, a
+    value that became a secret's, and a mutable value (changed in place) are all re-scrubbed."""
+    from igtk_tui import redact
+    from igtk_tui.engine.runner import Frame
+
+    redact.register("first-secret")
+    variables: dict[str, Any] = {f"v{i}": f"value {i}" for i in range(50)}
+    frame = Frame(playbook=None, params={}, variables=variables)  # type: ignore[arg-type]
+    assert frame.scrubbed_variables() == variables
+    variables["v7"] = "now first-secret"
+    assert frame.scrubbed_variables()["v7"] == "now ••••"
+    assert frame.scrubbed_variables()["v8"] == "value 8"
+    redact.register("value 9")  # a new secret: every value is judged again
+    assert frame.scrubbed_variables()["v9"] == "••••"
+    variables["v3"] = ["a"]
+    assert frame.scrubbed_variables()["v3"] == ["a"]
+    variables["v3"].append("first-secret")
+    assert frame.scrubbed_variables()["v3"] == ["a", "••••"]
+    del variables["v3"]
+    assert "v3" not in frame.scrubbed_variables()
+
+
 async def test_rollback_steps_honour_when(tmp_path: Path) -> None:
     """Compensation steps are ordinary steps: `when: false` skips one, and the
     error counts only the compensation steps that completed."""
