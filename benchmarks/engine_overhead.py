@@ -6,8 +6,9 @@
    per-step overhead (µs) and events/s; again with a registered secret (every event
    payload is scrubbed) and with many variables in scope.       target: <= 0.1 ms/step
 2. `igtk run` cold start for a one-step playbook, best of K fresh processes (with
-   byte-code caches warm, as after an install), plus the import time of what it loads.
-                                                                 target: <= 200 ms
+   byte-code caches warm, as after an install), interleaved with the import line of
+   the libraries it needs and a bare interpreter (this VM's speed drifts), igtk's own
+   share, and the import time of what it loads.                 target: <= 200 ms
 3. Cancel latency (cancel() -> ExecutionFinished) with a utility.sleep, a ctx.poll
    loop and a utility.python script in flight.                  target: <= 500 ms
 4. Where `ansible-playbook` is installed: the same N tasks as a local playbook
