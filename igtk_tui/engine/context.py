@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from igtk_tui.engine.controls import StepInterrupted
 
 if TYPE_CHECKING:
-    from igtk_tui.engine.runner import Frame, Runner
+    from igtk_tui.engine.frame import Frame
+    from igtk_tui.engine.runner import Runner
     from igtk_tui.playbook.model import Step
 
 T = TypeVar("T")
@@ -175,7 +176,9 @@ class StepContext:
         return await self._runner.credential(name)
 
     async def run_playbook(self, playbook: str, params: dict[str, Any]) -> dict[str, Any]:
-        return await self._runner.run_child(self, playbook, params)
+        from igtk_tui.engine.nesting import run_child
+
+        return await run_child(self._runner, self, playbook, params)
 
     async def breakpoint(self, message: str = "") -> None:
         """Pause here as at a breakpoint (debug.breakpoint step)."""

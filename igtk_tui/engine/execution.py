@@ -26,8 +26,9 @@ from igtk_tui.engine.events import (
     StepInfo,
     StepStatus,
 )
+from igtk_tui.engine.frame import ExecutionAborted, Frame
 from igtk_tui.engine.nesting import PlaybookResolver
-from igtk_tui.engine.runner import ExecutionAborted, Frame, Runner
+from igtk_tui.engine.runner import Runner
 from igtk_tui.playbook.model import Playbook
 from igtk_tui.playbook.params import secret_parameter_names
 

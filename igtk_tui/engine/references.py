@@ -11,7 +11,7 @@ from igtk_tui.playbook import refs
 from igtk_tui.playbook.model import ParamType
 
 if TYPE_CHECKING:
-    from igtk_tui.engine.runner import Frame
+    from igtk_tui.engine.frame import Frame
 
 
 class Credentials:

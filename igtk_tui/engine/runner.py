@@ -1,22 +1,22 @@
-"""Runs steps: references, `when:`, timeouts, retries with backoff, on_failure
-(abort / continue / rollback), breakpoints, debug pauses, operator
-interrupts and nested playbooks."""
+"""The step loop of a run: breakpoints, pauses and operator interrupts at each
+step, `when:`, each step as its own task (so skip, step back and cancel reach
+it), on_failure (abort / continue / rollback) and debug pauses. A step's
+attempts are in `attempts`, the frame state in `frame`, nested playbooks in
+`nesting`."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from igtk_tui import redact
-from igtk_tui.engine.context import Resources, StepContext, StepFailure
+from igtk_tui.engine.attempts import raw_params, run_attempts
+from igtk_tui.engine.context import Resources
 from igtk_tui.engine.controls import Controls, StepInterrupted
 from igtk_tui.engine.events import (
     ArtifactAdded,
-    AttemptFinished,
     Event,
     EventBus,
     ExecutionNote,
@@ -27,102 +27,20 @@ from igtk_tui.engine.events import (
     StepInfo,
     StepReset,
     StepsAdded,
-    StepStarted,
     StepStatus,
 )
+from igtk_tui.engine.frame import ExecutionAborted, Frame, StepOutcome
 from igtk_tui.engine.references import Credentials, lookup_for
-from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook import conditions, refs
 from igtk_tui.playbook.model import OnFailure, Playbook, Step
 
 if TYPE_CHECKING:
     from igtk_tui.engine.nesting import PlaybookResolver
 
-MAX_NESTING_DEPTH = 3
-
-
-class ExecutionAborted(Exception):
-    """The run stops as failed; the message is the execution's error."""
-
-
-@dataclass
-class Frame:
-    """One playbook level: the root run, or a nested playbook.run child."""
-
-    playbook: Playbook
-    params: dict[str, Any]
-    prefix: str = ""
-    depth: int = 0
-    variables: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    statuses: dict[str, StepStatus] = field(default_factory=dict)
-    failed_steps: int = 0
-    stack: tuple[str, ...] = ()
-    # name -> (raw value, scrubbed name, scrubbed value, redactor version): see scrubbed_variables.
-    scrub_cache: dict[str, tuple[Any, Any, Any, int]] = field(default_factory=dict, repr=False, compare=False)
-    scrub_snapshot: tuple[int, dict[str, Any], dict[str, Any]] | None = field(default=None, repr=False,
-                                                                             compare=False)
-
-    def path(self, step: Step) -> str:
-        return self.prefix + step.id
-
-    def scrubbed_variables(self) -> dict[str, Any]:
-        """A scrubbed snapshot of the variables for an event.
-
-        Every StepFinished carries one; re-scrubbing every value on every step made a run
-        with many variables (and any secret registered) cost O(variables) regex work per
-        step. An immutable value that is the same object as last time, scrubbed against the
-        same set of secrets, reuses its scrubbed form; anything else is scrubbed afresh.
-        """
-        red = redact.REDACTOR
-        if not red.active:
-            return dict(self.variables)
-        version = red.version
-        last = self.scrub_snapshot
-        if last is not None and last[0] == version and last[1].keys() == self.variables.keys():
-            # Since the last step (whose values were all immutable) usually a value or two
-            # changed: scrub those, reuse the rest.
-            before, out = last[1], dict(last[2])
-            for name, value in self.variables.items():
-                if before[name] is not value:
-                    if not isinstance(value, _IMMUTABLE):
-                        break
-                    out[red.scrub_obj(name)] = red.scrub_obj(value)
-            else:
-                self.scrub_snapshot = (version, dict(self.variables), out)
-                return dict(out)
-        cache = self.scrub_cache
-        out: dict[str, Any] = {}
-        immutable = True
-        for name, value in self.variables.items():
-            if not isinstance(value, _IMMUTABLE):
-                immutable = False
-            hit = cache.get(name)
-            if hit is not None and hit[0] is value and hit[3] == version and isinstance(value, _IMMUTABLE):
-                out[hit[1]] = hit[2]
-                continue
-            key, scrubbed = red.scrub_obj(name), red.scrub_obj(value)
-            cache[name] = (value, key, scrubbed, version)
-            out[key] = scrubbed
-        self.scrub_snapshot = (version, dict(self.variables), dict(out)) if immutable else None
-        return out
-
-
-_IMMUTABLE = (str, int, float, bool, bytes, type(None))
-
-
-@dataclass
-class StepOutcome:
-    status: StepStatus
-    output: dict[str, Any]
-    error: str | None
-    attempts: int
-    duration: float
-    interrupt: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-
 
 class Runner:
+    """Runs the frames of one execution: shared by the root playbook and its nested children."""
+
     def __init__(
         self,
         *,
@@ -221,9 +139,9 @@ class Runner:
 
     def _preview_params(self, frame: Frame, step: Step) -> dict[str, Any]:
         try:
-            return redact.scrub_obj(refs.resolve(self._raw_params(frame, step), self._lookup_sync(frame)))
+            return redact.scrub_obj(refs.resolve(raw_params(self, frame, step), self.lookup(frame)))
         except Exception:  # noqa: BLE001 - a preview must never fail the gate
-            return redact.scrub_obj(self._raw_params(frame, step))
+            return redact.scrub_obj(raw_params(self, frame, step))
 
     # -- the loop -------------------------------------------------------------
     async def run_frame(self, frame: Frame, start: int = 0) -> None:
@@ -307,7 +225,7 @@ class Runner:
 
     async def _condition(self, frame: Frame, step: Step) -> bool:
         try:
-            return conditions.evaluate(step.when or "", self._lookup_sync(frame))
+            return conditions.evaluate(step.when or "", self.lookup(frame))
         except Exception as exc:  # noqa: BLE001
             raise ExecutionAborted(f"step {frame.path(step)!r}: when: {exc}") from None
 
@@ -316,7 +234,7 @@ class Runner:
         path = frame.path(step)
         frame.statuses[step.id] = StepStatus.RUNNING
         started = time.monotonic()
-        task = asyncio.create_task(self._attempts(frame, step, path), name=f"step:{path}")
+        task = asyncio.create_task(run_attempts(self, frame, step, path), name=f"step:{path}")
         running = self.controls.push(path, task)
         try:
             outcome = await task
@@ -354,93 +272,6 @@ class Runner:
             variables=frame.scrubbed_variables(), reason=reason,
         ))
 
-    async def _attempts(self, frame: Frame, step: Step, path: str) -> StepOutcome:
-        from igtk_tui.steps.registry import REGISTRY
-
-        step_type = REGISTRY.get(step.type)
-        max_attempts = step.retry_count + 1
-        started = time.monotonic()
-        error: str | None = None
-        context: dict[str, Any] = {}
-        for attempt in range(1, max_attempts + 1):
-            self.emit(StepStarted(self.execution_id, step_id=path, attempt=attempt, max_attempts=max_attempts))
-            attempt_start = time.monotonic()
-            ctx = StepContext(self, frame, step, path, attempt)
-            retryable = True
-            timer: asyncio.Timeout | None = None
-            try:
-                if step_type is None:
-                    raise StepFailure(f"unknown step type {step.type!r}")
-                params = await self._params(frame, step, step_type)
-                async with asyncio.timeout(step.timeout) as timer:
-                    self.controls.add_timer(timer)
-                    try:
-                        output = await step_type.handler(ctx, **params)
-                    finally:
-                        self.controls.remove_timer(timer)
-                output = dict(output or {})
-                self.emit(AttemptFinished(self.execution_id, step_id=path, attempt=attempt, ok=True, error=None,
-                                          duration=time.monotonic() - attempt_start))
-                return StepOutcome(StepStatus.COMPLETED, output, None, attempt, time.monotonic() - started)
-            except (asyncio.CancelledError, StepInterrupted):
-                raise
-            except TimeoutError as exc:
-                # Only the step's own timer means "the step timed out"; a handler's
-                # internal timeout (a wait_for, a socket) is reported as what it is.
-                error = f"timed out after {step.timeout:g} s" if timer and timer.expired() else _describe(exc)
-            except _ParamError as exc:
-                error, retryable = str(exc), False
-            except (StepFailure, ExecutionAborted) as exc:
-                error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - any handler error fails the attempt
-                error = _describe(exc)
-                if getattr(self.settings, "debug_tracebacks", False):
-                    self.log(path, "debug", traceback.format_exc())
-            context = ctx.failure_context
-            self.emit(AttemptFinished(self.execution_id, step_id=path, attempt=attempt, ok=False,
-                                      error=redact.scrub(error), duration=time.monotonic() - attempt_start))
-            if attempt < max_attempts and retryable:
-                delay = step.retry_delay * (step.backoff ** (attempt - 1))
-                self.log(path, "warning", f"attempt {attempt}/{max_attempts} failed: {error}; retrying in {delay:g} s")
-                await ctx.sleep(delay)
-            else:
-                return StepOutcome(StepStatus.FAILED, {}, error, attempt, time.monotonic() - started,
-                                   context=context)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _raw_params(self, frame: Frame, step: Step) -> dict[str, Any]:
-        override = self.controls.param_overrides.get(frame.path(step))
-        return {**step.parameters, **override} if override else dict(step.parameters)
-
-    async def _params(self, frame: Frame, step: Step, step_type: Any) -> dict[str, Any]:
-        from igtk_tui.steps.registry import check_value
-
-        raw = self._raw_params(frame, step)
-        await self.creds.prefetch(frame, raw)
-        try:
-            resolved = refs.resolve(raw, self._lookup_sync(frame))
-        except refs.ReferenceError_ as exc:
-            raise _ParamError(f"cannot resolve {exc}") from None
-        out: dict[str, Any] = {}
-        for spec in step_type.params:
-            if spec.name in resolved:
-                value, err = check_value(spec, resolved[spec.name])
-                if err:
-                    raise _ParamError(err)
-                out[spec.name] = value
-            elif spec.default is not None:
-                out[spec.name] = spec.default
-            elif spec.required:
-                raise _ParamError(f"missing parameter {spec.name!r}")
-            if spec.secret and out.get(spec.name) is not None:
-                redact.register(out[spec.name])
-        extras = {k: v for k, v in resolved.items() if step_type.param(k) is None}
-        if extras:
-            if not step_type.extra_params:
-                raise _ParamError(f"unknown parameters: {', '.join(sorted(extras))}")
-            out["extra"] = extras
-        return out
-
     # -- references ----------------------------------------------------------------
     async def credential(self, name: str) -> Any:
         return await self.creds.get(name)
@@ -449,7 +280,8 @@ class Runner:
     def credentials_used(self) -> list[str]:
         return self.creds.used
 
-    def _lookup_sync(self, frame: Frame) -> refs.Lookup:
+    def lookup(self, frame: Frame) -> refs.Lookup:
+        """What references in this frame's steps resolve against."""
         return lookup_for(frame, self.creds)
 
     # -- rollback ------------------------------------------------------------------
@@ -482,55 +314,3 @@ class Runner:
             else:
                 self.log(frame.path(rb), "error", f"rollback step failed: {outcome.error}")
         return completed, len(plan)
-
-    # -- nesting ---------------------------------------------------------------------
-    async def run_child(self, ctx: StepContext, playbook_ref: str, params: dict[str, Any]) -> dict[str, Any]:
-        from igtk_tui.playbook.params import bind_parameters
-
-        parent = ctx.frame
-        if parent.depth + 1 > MAX_NESTING_DEPTH:
-            raise StepFailure(f"nesting deeper than {MAX_NESTING_DEPTH} levels is not allowed")
-        try:
-            child_pb = self.resolver.load_child(parent.playbook, playbook_ref, parent.stack)
-            bound = bind_parameters(child_pb, params)
-        except InvalidInput as exc:  # not found, unverified, cycle, bad parameters: retrying cannot help
-            raise _ParamError(str(exc)) from None
-        from igtk_tui.playbook.params import secret_parameter_names
-
-        for name in secret_parameter_names(child_pb):  # as for a top-level run: the child's secrets too
-            if bound.get(name) is not None:
-                redact.register(bound[name])
-        child = Frame(playbook=child_pb, params=bound, prefix=ctx.step_id + "/", depth=parent.depth + 1,
-                      stack=(*parent.stack, str(child_pb.path)))
-        self.seed_breakpoints(child.prefix, child_pb)
-        infos = tuple(StepInfo(child.path(s), s.id, s.name, s.type, parent=ctx.step_id,
-                               breakpoint=child.path(s) in self.controls.breakpoints) for s in child_pb.steps)
-        self.emit(StepsAdded(self.execution_id, parent=ctx.step_id, steps=infos))
-        status, error = "completed", None
-        try:
-            await self.run_frame(child)
-        except ExecutionAborted as exc:
-            status, error = "failed", str(exc)
-        summary = {
-            "playbook": child_pb.name,
-            "status": status,
-            "steps_executed": sum(1 for s in child.statuses.values() if s != StepStatus.PENDING),
-            "failed_steps": child.failed_steps,
-            "steps": [{"id": s.id, "name": s.name, "status": child.statuses.get(s.id, StepStatus.PENDING).value}
-                      for s in child_pb.steps],
-            "outputs": child.outputs,
-            "variables": child.variables,
-        }
-        if error:
-            raise StepFailure(f"nested playbook {child_pb.name!r} failed: {error}")
-        return summary
-
-
-class _ParamError(Exception):
-    """A parameter could not be resolved or validated: retrying cannot help."""
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    name = type(exc).__name__
-    return f"{name}: {text}" if text else name

@@ -428,7 +428,7 @@ async def test_a_secret_registered_mid_run_is_masked_in_later_variable_snapshots
     assert rec.step("load").variables["copy"] == "••••"
     assert rec.step("again").variables == {"copy": "••••", "items": ["a"]}
     result.variables["items"].append("hunter2-late")  # a mutable value changed in place is re-scrubbed
-    from igtk_tui.engine.runner import Frame
+    from igtk_tui.engine.frame import Frame
 
     frame = Frame(playbook=None, params={}, variables=result.variables)  # type: ignore[arg-type]
     assert frame.scrubbed_variables() == {"copy": "••••", "items": ["a", "••••"]}
@@ -439,7 +439,7 @@ def test_variable_snapshots_rescrub_exactly_what_changed() -> None:
     """Each step's snapshot reuses the scrubbed form of unchanged values: a changed value, a
     value that became a secret's, and a mutable value (changed in place) are all re-scrubbed."""
     from igtk_tui import redact
-    from igtk_tui.engine.runner import Frame
+    from igtk_tui.engine.frame import Frame
 
     redact.register("first-secret")
     variables: dict[str, Any] = {f"v{i}": f"value {i}" for i in range(50)}
