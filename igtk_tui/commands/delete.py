@@ -23,6 +23,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.runtime import Runtime
+    from igtk_tui.store.recovery import LIVE_STATUSES
     from igtk_tui.store.session import with_store
 
     async def remove(store: Any) -> tuple[list[str], list[str]]:
@@ -30,16 +31,15 @@ def run(args: argparse.Namespace) -> int:
         for given in args.execution_ids:
             execution_id = await store.executions.resolve_id(given)
             summary = await store.executions.summary(execution_id)
-            if summary and summary.status in ("running", "paused"):
+            if summary and summary.status in LIVE_STATUSES:  # refused before anything is deleted
                 raise InvalidInput(f"execution {execution_id} is still {summary.status} on {summary.host}; "
                                    "cancel it before deleting it")
             if execution_id not in ids:
                 ids.append(execution_id)
-        _count, problems = await store.executions.delete(ids)
-        return ids, problems
+        return await store.executions.delete(ids)
 
-    ids, problems = with_store(Runtime(), remove)
-    for execution_id in ids:
+    deleted, problems = with_store(Runtime(), remove)
+    for execution_id in deleted:
         print(f"deleted {execution_id}")
     for problem in problems:
         print(f"igtk: could not remove artifacts of {problem}", file=sys.stderr)

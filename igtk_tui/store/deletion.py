@@ -1,7 +1,9 @@
 """Deleting executions: rows first (one transaction, children cascade), then folders.
 
-Shared by `igtk delete` and retention. Rows go first so a crash in between
-leaves at worst an orphaned folder, never a record pointing at missing files.
+Shared by `igtk delete`, the TUI and retention. Rows go first so a crash in
+between leaves at worst an orphaned folder, never a record pointing at missing
+files. A running or paused execution is never deleted, whoever asks: its
+recorder would write to rows that are gone.
 """
 
 from __future__ import annotations
@@ -12,16 +14,24 @@ import sqlite3
 from igtk_tui.paths import Paths
 from igtk_tui.store.artifacts import remove_execution_folder
 from igtk_tui.store.db import Database
+from igtk_tui.store.recovery import LIVE_STATUSES
+
+_LIVE = ",".join(f"'{s}'" for s in LIVE_STATUSES)
 
 
-def _delete_rows(c: sqlite3.Connection, ids: list[str]) -> int:
+def _delete_rows(c: sqlite3.Connection, ids: list[str]) -> tuple[list[str], list[str]]:
+    """(deleted ids, live ids left alone), in one transaction."""
     marks = ",".join("?" * len(ids))
-    hashes = [r[0] for r in c.execute(f"SELECT DISTINCT playbook_hash FROM executions WHERE id IN ({marks})", ids)]
-    count = c.execute(f"DELETE FROM executions WHERE id IN ({marks})", ids).rowcount
-    if hashes:  # playbook text no execution refers to any more
+    rows = c.execute(f"SELECT id, status, playbook_hash FROM executions WHERE id IN ({marks})", ids).fetchall()
+    live = [r[0] for r in rows if r[1] in LIVE_STATUSES]
+    doomed = [r[0] for r in rows if r[1] not in LIVE_STATUSES]
+    if doomed:
+        marks = ",".join("?" * len(doomed))
+        c.execute(f"DELETE FROM executions WHERE id IN ({marks}) AND status NOT IN ({_LIVE})", doomed)
+        hashes = {r[2] for r in rows if r[0] in doomed}  # playbook text no execution refers to any more
         c.executemany("DELETE FROM playbook_sources WHERE hash = ? AND NOT EXISTS "
                       "(SELECT 1 FROM executions WHERE playbook_hash = ?)", [(h, h) for h in hashes])
-    return count
+    return doomed, live
 
 
 def _remove_folders(paths: Paths, ids: list[str]) -> list[str]:
@@ -34,10 +44,12 @@ def _remove_folders(paths: Paths, ids: list[str]) -> list[str]:
     return problems
 
 
-async def delete_executions(db: Database, paths: Paths, ids: list[str]) -> tuple[int, list[str]]:
-    """Returns (rows deleted, problems removing folders); a stuck folder never stops the others."""
+async def delete_executions(db: Database, paths: Paths, ids: list[str]) -> tuple[list[str], list[str]]:
+    """Returns (ids deleted, problems): a live execution kept, a folder that could not be
+    removed. A stuck folder never stops the others."""
     if not ids:
-        return 0, []
-    count = await db.write(lambda c: _delete_rows(c, ids))
-    problems = await asyncio.to_thread(_remove_folders, paths, ids)
-    return count, problems
+        return [], []
+    deleted, live = await db.write(lambda c: _delete_rows(c, ids))
+    problems = [f"{execution_id}: still running or paused; cancel it before deleting it" for execution_id in live]
+    problems += await asyncio.to_thread(_remove_folders, paths, deleted)
+    return deleted, problems

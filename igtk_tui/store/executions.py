@@ -375,9 +375,7 @@ class ExecutionRepository:
         await self.db.write(lambda c: c.execute("UPDATE executions SET browser_version = ? WHERE id = ?",
                                                 (version, execution_id)))
 
-    async def delete(self, ids: list[str]) -> tuple[int, list[str]]:
-        """Remove the rows (steps, attempts, logs, artifacts cascade), then each artifact folder.
-
-        Returns (rows deleted, problems removing folders).
-        """
+    async def delete(self, ids: list[str]) -> tuple[list[str], list[str]]:
+        """Remove the rows (steps, attempts, logs, artifacts cascade), then each artifact folder;
+        running and paused executions are kept. Returns (ids deleted, problems)."""
         return await delete_executions(self.db, self.paths, ids)

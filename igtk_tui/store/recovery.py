@@ -17,6 +17,7 @@ from igtk_tui.store.db import Database
 from igtk_tui.store.owner import ProcessIdentity, owner_alive
 
 LIVE_STATUSES = ("running", "paused")
+_LIVE = ",".join(f"'{s}'" for s in LIVE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,11 @@ def _mark(c: sqlite3.Connection, rows: list[Recovered]) -> list[Recovered]:
         who = f"pid {row.pid}" if row.pid else "its process"
         error = f"interrupted: {who} on {row.host or 'this host'} ended without finishing the run"
         cur = c.execute(
-            """UPDATE executions SET status = 'interrupted', error = ?,
+            f"""UPDATE executions SET status = 'interrupted', error = ?,
                    finished_at = COALESCE(
                        (SELECT MAX(COALESCE(s.finished_at, s.started_at)) FROM steps s
                         WHERE s.execution_id = executions.id), started_at)
-               WHERE id = ? AND status IN ('running', 'paused')""",
+               WHERE id = ? AND status IN ({_LIVE})""",
             (error, row.id))
         if cur.rowcount:
             c.execute("UPDATE executions SET duration = finished_at - started_at WHERE id = ?", (row.id,))
@@ -51,7 +52,7 @@ async def recover(db: Database, me: ProcessIdentity | None = None) -> list[Recov
     """Mark dead owners' executions interrupted; returns those marked."""
     me = me or ProcessIdentity.current()
     rows = await db.fetchall(
-        "SELECT id, host, owner_pid, owner_start FROM executions WHERE status IN ('running', 'paused')")
+        f"SELECT id, host, owner_pid, owner_start FROM executions WHERE status IN ({_LIVE})")
     dead = [Recovered(r["id"], r["owner_pid"], r["host"]) for r in rows
             if not owner_alive(r["host"], r["owner_pid"], r["owner_start"], me)]
     if not dead:

@@ -33,6 +33,7 @@ from igtk_tui.engine.launch import GATEWAY_PARAM_NAMES
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import OnFailure, Playbook
 from igtk_tui.store.executions import ExecutionDetail
+from igtk_tui.store.recovery import LIVE_STATUSES
 
 RESUMABLE = ("interrupted", "failed", "cancelled")
 FINISHED_STEP = ("completed", "skipped")
@@ -117,7 +118,7 @@ def resume_state(detail: ExecutionDetail, playbook: Playbook) -> ResumeState:
     """Where and with what a resumed run starts; InvalidInput when it cannot."""
     status = detail.status
     if status not in RESUMABLE:
-        if status in ("running", "paused"):
+        if status in LIVE_STATUSES:
             raise InvalidInput(f"execution {detail.id} is still {status} (pid {detail.owner_pid} on "
                                f"{detail.summary.host}); it can be resumed once it has stopped")
         raise InvalidInput(f"execution {detail.id} is {status}; only interrupted, failed or cancelled "

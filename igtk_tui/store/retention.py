@@ -39,10 +39,8 @@ async def _delete_upto(db: Database, paths: Paths, bound: tuple[float, str], inc
         if not rows:
             return total
         cursor = (rows[-1][0], rows[-1][1])
-        ids = [r[1] for r in rows if r[2] not in ("running", "paused")]
-        if ids:
-            deleted, _problems = await delete_executions(db, paths, ids)
-            total += deleted
+        deleted, _problems = await delete_executions(db, paths, [r[1] for r in rows])  # live ones are kept
+        total += len(deleted)
 
 
 async def apply_retention(db: Database, paths: Paths, *, days: float | None, count: int | None,

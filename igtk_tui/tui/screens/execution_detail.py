@@ -162,8 +162,8 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
         store = getattr(self.app, "store", None)
         if store is None:
             return
-        count, problems = await store.executions.delete([self.execution_id])
-        self.notify(f"deleted {count} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
+        deleted, problems = await store.executions.delete([self.execution_id])
+        self.notify(f"deleted {len(deleted)} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
                     markup=False)
         history = next((s for s in self.app.screen_stack if s.id == "history"), None)
         self.app.pop_screen()

@@ -226,13 +226,13 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         store = self.store
         if store is None:
             return
-        count, problems = await store.executions.delete(ids)
+        deleted, problems = await store.executions.delete(ids)
         table = self.query_one(HistoryTable)
-        for execution_id in ids:
+        for execution_id in deleted:
             if execution_id in table.rows:
                 table.remove_row(execution_id)
-        self.rows = [r for r in self.rows if r.id not in ids]
-        self.shown = [r for r in self.shown if r.id not in ids]
-        self.notify(f"deleted {count} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
+        self.rows = [r for r in self.rows if r.id not in deleted]
+        self.shown = [r for r in self.shown if r.id not in deleted]
+        self.notify(f"deleted {len(deleted)} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
                     markup=False)
         self.run_worker(self.app.refresh_last_results, exit_on_error=False)  # type: ignore[attr-defined]

@@ -246,6 +246,31 @@ def test_delete_refuses_a_running_execution(home: Path, tmp_path: Path) -> None:
     assert igtk(home, "show", "live0000-1", "--json").json()["status"] == "running"
 
 
+async def test_the_store_never_deletes_a_live_execution(home: Path, paths: Paths, tmp_path: Path) -> None:
+    """Whoever asks (the TUI's history, retention, the CLI): a running or paused execution
+    keeps its rows and artifact folder, and the others in the same request still go."""
+    pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
+    done = igtk(home, "run", str(pb), "--json").events()[0]["execution_id"]
+    conn = sqlite3.connect(home / "data" / "igtk.db")
+    with conn:
+        for execution_id, status in (("live0000-run", "running"), ("live0000-pau", "paused")):
+            conn.execute("INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
+                         "VALUES (?, 'x', ?, ?, ?, ?)", (execution_id, status, time.time(), socket.gethostname(),
+                                                         os.getpid()))
+    conn.close()
+    (paths.execution_artifacts("live0000-run") / "shot.png").parent.mkdir(parents=True)
+    (paths.execution_artifacts("live0000-run") / "shot.png").write_bytes(b"png")
+    store = await open_store(paths)
+    try:
+        deleted, problems = await store.executions.delete([done, "live0000-run", "live0000-pau"])
+    finally:
+        await store.close()
+    assert deleted == [done]
+    assert sorted(p.split(":")[0] for p in problems) == ["live0000-pau", "live0000-run"]
+    assert sorted(r[0] for r in db_rows(home, "SELECT id FROM executions")) == ["live0000-pau", "live0000-run"]
+    assert (paths.execution_artifacts("live0000-run") / "shot.png").exists()
+
+
 def seed_old(home: Path, paths: Paths, ages_days: list[float], status: str = "completed") -> list[str]:
     conn = sqlite3.connect(home / "data" / "igtk.db")
     ids = []
