@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
         description="Manage the credential vault: an OS keyring when one works, else an encrypted "
         "file unlocked by IGTK_VAULT_PASSPHRASE or IGTK_VAULT_PASSPHRASE_FILE.",
     )
-    _backend_option(parser, default="auto")
+    _backend_option(parser, default=None)
     parser.set_defaults(func=lambda args: _usage(parser))
     actions = parser.add_subparsers(dest="cred_command", metavar="ACTION")
 
@@ -76,7 +76,8 @@ def add_parser(sub: Any) -> None:
 
 def _backend_option(parser: argparse.ArgumentParser, default: Any = argparse.SUPPRESS) -> None:
     # SUPPRESS on the actions lets `cred add X --backend file` and `cred --backend file add X` both work.
-    parser.add_argument("--backend", choices=_BACKENDS, default=default, help="vault backend (default: auto)")
+    parser.add_argument("--backend", choices=_BACKENDS, default=default,
+                        help="vault backend (default: the vault_backend setting, auto unless configured)")
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -123,8 +124,11 @@ def _open(args: argparse.Namespace, *, backend: str | None = None) -> Vault:
     from igtk_tui.paths import resolve_paths
     from igtk_tui.vault import Vault, VaultUnavailable
 
-    backend = backend or args.backend
+    from igtk_tui.config import load_settings
+
     paths = resolve_paths()
+    # The same vault `igtk run -c` and the TUI open: the vault_backend setting unless --backend says otherwise.
+    backend = backend or args.backend or load_settings(paths).vault_backend
     try:
         return Vault.open(paths, backend=backend)
     except VaultUnavailable:
@@ -221,10 +225,11 @@ def _edit(args: argparse.Namespace) -> int:
 
 
 def _passwd(args: argparse.Namespace) -> int:
+    from igtk_tui.config import load_settings
     from igtk_tui.paths import resolve_paths
     from igtk_tui.vault.passphrase import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, ENV_PASSPHRASE_FILE
 
-    if args.backend == "keyring":
+    if (args.backend or load_settings().vault_backend) == "keyring":
         raise InvalidInput("the OS keyring has no vault passphrase to change (it is the keyring's own)")
     vault_file = resolve_paths().vault_file
     if not vault_file.exists():

@@ -138,3 +138,17 @@ def test_passphrase_file_and_backend_option_after_action(
     assert r.returncode == 0 and json.loads(r.stdout)[0]["name"] == "gw1"
     r = cli("list", "--backend", "keyring", env=env)
     assert r.returncode == 3 and "no usable OS keyring" in r.stderr
+
+
+def test_cred_opens_the_configured_backend_unless_told_otherwise(
+    cli: Callable[..., subprocess.CompletedProcess[str]], paths: Paths
+) -> None:
+    """`igtk cred` opens the vault `igtk run -c` and the TUI open: the vault_backend setting."""
+    assert cli("add", "gw1", "--username", "admin", stdin="s-1").returncode == 0
+    r = cli("list", "--json", env={"IGTK_VAULT_BACKEND": "keyring"})
+    assert r.returncode == 3 and "no usable OS keyring" in r.stderr
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text('[vault]\nvault_backend = "keyring"\n')
+    assert cli("list", "--json").returncode == 3
+    r = cli("list", "--json", "--backend", "file")
+    assert r.returncode == 0 and json.loads(r.stdout)[0]["name"] == "gw1"
