@@ -159,17 +159,18 @@ class StepContext:
 
         Raises StepFailure naming `what` on timeout. Paused time is not counted.
         """
+        controls = self._runner.controls
         waited = 0.0
         while True:
             await self.checkpoint()
-            start = time.monotonic()
+            start, paused = time.monotonic(), controls.paused_total
             result = await probe()
             if result is not None and result is not False:
                 return result
             if waited >= timeout:
                 raise StepFailure(f"timed out after {timeout:g} s waiting for {what}")
             await self.sleep(min(interval, max(0.0, timeout - waited)))
-            waited += time.monotonic() - start
+            waited += (time.monotonic() - start) - (controls.paused_total - paused)
 
     # -- credentials and nesting -----------------------------------------------------
     async def credential(self, name: str) -> Any:

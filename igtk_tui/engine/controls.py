@@ -49,6 +49,7 @@ class Controls:
         self._running: list[RunningStep] = []
         self._timers: list[asyncio.Timeout] = []
         self.paused_at: float | None = None
+        self.paused_total = 0.0  # seconds spent paused so far: waits subtract it from their elapsed time
         self.cancel_hook: Callable[[], None] | None = None
 
     # -- operator API ------------------------------------------------------
@@ -162,6 +163,7 @@ class Controls:
         finally:
             paused_for = time.monotonic() - (self.paused_at or time.monotonic())
             self.paused_at = None
+            self.paused_total += paused_for
             loop = asyncio.get_running_loop()
             for timer in self._timers:
                 when = timer.when()

@@ -5,14 +5,18 @@ and editing a step's parameters at a pause."""
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engine_helpers import FLAKY_CALLS, finish, load, make, pid_alive, script_pid, start
 
+from igtk_tui.engine.context import StepContext
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
+from igtk_tui.steps.registry import REGISTRY, Param, step
 
 SLEEPY = """\
     name: Sleepy
@@ -414,3 +418,48 @@ async def test_editing_a_steps_parameters_at_a_pause_takes_effect_on_resume(tmp_
     result = await finish(task)
     assert result.status == ExecutionStatus.COMPLETED
     assert rec.step("greet").output == {"logged": "bye world", "level": "warning"}
+
+
+POLL_CALLS: list[float] = []
+AFTER_RESUME: list[int] = []
+ON_FIRST_PROBE: list[Any] = []
+
+if REGISTRY.get("test.poll_after_resume") is None:
+
+    @step("test.poll_after_resume", description="ctx.poll a probe that succeeds on its third call after a resume.",
+          params=[Param("timeout", "number", default=0.6, unit="s")], outputs=["calls"])
+    async def _poll_after_resume(ctx: StepContext, timeout: float = 0.6) -> dict[str, Any]:
+        async def probe() -> int | None:
+            POLL_CALLS.append(time.monotonic())
+            if len(POLL_CALLS) == 1:
+                ON_FIRST_PROBE[0]()  # the pause lands in the poll's sleep, mid-wait
+            if AFTER_RESUME:
+                AFTER_RESUME[0] += 1
+                return AFTER_RESUME[0] if AFTER_RESUME[0] >= 3 else None
+            return None
+
+        return {"calls": await ctx.poll(probe, timeout=timeout, interval=0.05, what="the probe")}
+
+
+async def test_time_paused_inside_a_poll_does_not_count_against_its_timeout(tmp_path: Path) -> None:
+    """Paused for longer than the poll's whole timeout, the poll goes on after the resume."""
+    POLL_CALLS.clear()
+    AFTER_RESUME.clear()
+    ON_FIRST_PROBE.clear()
+    execution, rec = make(load(tmp_path, """\
+        name: Poll
+        version: 1
+        steps:
+          - {id: wait, name: wait, type: test.poll_after_resume, parameters: {timeout: 0.6}}
+        """), tmp_path=tmp_path)
+    ON_FIRST_PROBE.append(execution.pause)
+    task = start(execution)
+    await rec.wait("paused")
+    paused_at = time.monotonic()
+    while time.monotonic() - paused_at < 1.0:  # the subject: a pause longer than the timeout
+        await asyncio.sleep(0.05)
+    AFTER_RESUME.append(0)
+    execution.resume()
+    result = await finish(task)
+    assert result.status == ExecutionStatus.COMPLETED, rec.step("wait").error
+    assert rec.step("wait").output == {"calls": 3}
