@@ -16,8 +16,10 @@ import sqlite3
 import time
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree import ElementTree
 
 BACKUP_INFO = "backupinfo.xml"
@@ -125,9 +127,9 @@ def build_gwbk(
     return out.getvalue()
 
 
-def _open(data: bytes) -> zipfile.ZipFile:
+def _open(data: bytes | Path) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except zipfile.BadZipFile:
         raise ValueError("not a gateway backup: the data is not a zip archive") from None
 
@@ -139,36 +141,45 @@ def _info_text(root: ElementTree.Element, name: str) -> str | None:
     return None
 
 
-def validate_gwbk(data: bytes) -> str:
-    """Check that `data` is a usable backup; returns its version (e.g. `8.3.6`).
+def validate_gwbk(data: bytes | Path, *, crc_checked: bool = False) -> str:
+    """Check that `data` (the bytes, or a file read from disk as needed: backups run to
+    gigabytes) is a usable backup; returns its version (e.g. `8.3.6`).
 
     Raises ValueError naming the problem: not a zip, a corrupt member, no
     backupinfo.xml or version, an 8.1 backup without a SQLite config DB, or an
-    8.3 backup without config resources.
+    8.3 backup without config resources. `crc_checked`: every member's CRC was
+    already verified (a download checks it while receiving), so it is not read twice.
     """
     with _open(data) as archive:
-        bad = archive.testzip()
-        if bad is not None:
-            raise ValueError(f"corrupt backup: member {bad!r} fails its CRC check")
-        names = archive.namelist()
-        if BACKUP_INFO not in names:
-            raise ValueError("not a gateway backup: backupinfo.xml is missing")
         try:
-            info = ElementTree.fromstring(archive.read(BACKUP_INFO))
-        except ElementTree.ParseError as exc:
-            raise ValueError(f"backupinfo.xml is not valid XML: {exc}") from None
-        version = _info_text(info, "version")
-        if not version:
-            raise ValueError("backupinfo.xml has no <version>")
-        parsed = version_tuple(version)
-        if parsed >= (8, 3, 0):
-            if not any(name.startswith("config/resources/") for name in names):
-                raise ValueError("8.3 backup has no config/resources/ entries")
-        elif IDB_ENTRY not in names:
-            raise ValueError(f"backup has no {IDB_ENTRY} (the 8.1 config database)")
-        elif not archive.read(IDB_ENTRY).startswith(SQLITE_MAGIC):
-            raise ValueError(f"{IDB_ENTRY} is not a SQLite database")
-        return version
+            return _check(archive, crc_checked)
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:  # a damaged member or header
+            raise ValueError(f"corrupt backup: {exc}") from None
+
+
+def _check(archive: zipfile.ZipFile, crc_checked: bool) -> str:
+    bad = None if crc_checked else archive.testzip()
+    if bad is not None:
+        raise ValueError(f"corrupt backup: member {bad!r} fails its CRC check")
+    names = archive.namelist()
+    if BACKUP_INFO not in names:
+        raise ValueError("not a gateway backup: backupinfo.xml is missing")
+    try:
+        info = ElementTree.fromstring(archive.read(BACKUP_INFO))
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"backupinfo.xml is not valid XML: {exc}") from None
+    version = _info_text(info, "version")
+    if not version:
+        raise ValueError("backupinfo.xml has no <version>")
+    parsed = version_tuple(version)
+    if parsed >= (8, 3, 0):
+        if not any(name.startswith("config/resources/") for name in names):
+            raise ValueError("8.3 backup has no config/resources/ entries")
+    elif IDB_ENTRY not in names:
+        raise ValueError(f"backup has no {IDB_ENTRY} (the 8.1 config database)")
+    elif not archive.read(IDB_ENTRY).startswith(SQLITE_MAGIC):
+        raise ValueError(f"{IDB_ENTRY} is not a SQLite database")
+    return version
 
 
 def read_gwbk(data: bytes) -> BackupContents:

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def check_zip(path: Path, what: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # zlib: a damaged compressed member
         raise TransferFailed(f"{what}: the file received is not a complete zip archive ({exc})") from None
     if bad is not None:
         raise TransferFailed(f"{what}: the file received is corrupt (zip member {bad!r} fails its CRC check)")

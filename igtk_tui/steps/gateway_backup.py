@@ -28,11 +28,11 @@ from igtk_tui.steps.gateway_common import (
 from igtk_tui.steps.registry import Param, step
 
 
-def _validate(path: Path) -> str:
+def _validate(path: Path, *, crc_checked: bool = False) -> str:
     # validate_gwbk lives with the simulator's backup code (it builds and reads .gwbk files too).
     from igtk_tui.gateway.gwbk import validate_gwbk
 
-    return validate_gwbk(path.read_bytes())
+    return validate_gwbk(path, crc_checked=crc_checked)
 
 
 def _prefix(ctx: StepContext) -> str:
@@ -88,7 +88,7 @@ async def backup(ctx: StepContext, dest_dir: str | None = None, keep: int | None
     client = await client_for(ctx, conn)
     got = await client.download_backup(lambda suggested: ctx.artifact_path(Path(suggested).stem, ".gwbk"))
     try:
-        version = await asyncio.to_thread(_validate, got.path)
+        version = await asyncio.to_thread(_validate, got.path, crc_checked=True)  # checked while received
     except ValueError as exc:
         got.path.unlink(missing_ok=True)
         raise StepFailure(f"the file the gateway sent is not a valid gateway backup: {exc}; it was deleted") from None

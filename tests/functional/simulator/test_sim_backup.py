@@ -127,3 +127,22 @@ def test_81_web_backup_needs_session(gw81: SimulatedGateway, login81: Callable[[
         restored = browser.post("/web/config/system.backup/restore", files=files)
         assert restored.status_code == 200 and "Restore operation successfully initiated" in restored.text
     wait_running(gw81)
+
+
+def test_validate_gwbk_reads_a_file_from_disk_and_can_skip_a_crc_already_checked(tmp_path: Path) -> None:
+    """Backups run to gigabytes: the steps validate the file on disk, not its bytes in memory,
+    and a download (whose CRCs were checked while it was received) is not read twice."""
+    data = build_gwbk("8.3.6 (b2026042713)", "GW", [BackupProject("P", {"title": "T"}, {"a/b.json": b"{}"})])
+    good = tmp_path / "good.gwbk"
+    good.write_bytes(data)
+    assert validate_gwbk(good) == "8.3.6"
+    with zipfile.ZipFile(good) as archive:  # flip one byte inside a project file's stored data
+        info = next(i for i in archive.infolist() if i.filename.endswith("a/b.json"))
+        offset = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw = bytearray(data)
+    raw[offset] ^= 0xFF
+    bad = tmp_path / "bad.gwbk"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="corrupt backup"):  # CRC mismatch or a broken deflate stream
+        validate_gwbk(bad)
+    assert validate_gwbk(bad, crc_checked=True) == "8.3.6"
