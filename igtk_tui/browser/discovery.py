@@ -14,11 +14,12 @@ import importlib.util
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from igtk_tui.errors import ServiceUnavailable
+from igtk_tui.errors import InvalidInput, ServiceUnavailable
 
 if TYPE_CHECKING:
     from igtk_tui.engine.nesting import PlaybookResolver
@@ -135,33 +136,16 @@ def _revisions(package: Path | None) -> dict[str, str]:
 
 def playbook_needs_browser(playbook: Playbook, resolver: PlaybookResolver | None = None) -> bool:
     """True when the playbook, or a playbook it runs (by literal path), has browser steps."""
-    return _walk(playbook, resolver, (str(playbook.path),), 0)
+    try:
+        tree = resolver.check_tree(playbook) if resolver is not None else [playbook]
+    except InvalidInput:  # a broken tree is refused by the run's own tree check
+        tree = [playbook]
+    return any(pb.uses_browser for pb in tree)
 
 
-def _walk(playbook: Playbook, resolver: PlaybookResolver | None, stack: tuple[str, ...], depth: int) -> bool:
-    steps = (*playbook.steps, *playbook.on_rollback)
-    if any(s.type.startswith(("browser.", "perspective.")) for s in steps):
-        return True
-    if resolver is None or depth >= 3:
-        return False
-    from igtk_tui.errors import InvalidInput
-
-    for step in steps:
-        ref = step.parameters.get("playbook") if step.type == "playbook.run" else None
-        if not isinstance(ref, str) or "{{" in ref:
-            continue
-        try:
-            child = resolver.load_child(playbook, ref, stack)
-        except InvalidInput:
-            continue  # reported by the resolver's own tree check
-        if _walk(child, resolver, (*stack, str(child.path)), depth + 1):
-            return True
-    return False
-
-
-def preflight(playbook: Playbook, settings: Any, resolver: PlaybookResolver | None = None,
-              env: dict[str, str] | None = None) -> BrowserBinary | None:
-    """Before any step runs: a playbook that needs a browser fails now (exit 3) if none exists."""
-    if not playbook_needs_browser(playbook, resolver):
+def preflight(tree: Iterable[Playbook], settings: Any, env: dict[str, str] | None = None) -> BrowserBinary | None:
+    """Before any step runs: a playbook tree (`PlaybookResolver.check_tree`) that needs a
+    browser fails now (exit 3) if none exists."""
+    if not any(pb.uses_browser for pb in tree):
         return None
     return find_browser(settings, env)

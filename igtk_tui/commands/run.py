@@ -71,10 +71,10 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
-    runtime.resolver().check_tree(request.playbook)
+    tree = runtime.resolver().check_tree(request.playbook)
     from igtk_tui.browser.discovery import preflight
 
-    preflight(request.playbook, runtime.settings, runtime.resolver(), runtime.env)  # no browser: exit 3 now
+    preflight(tree, runtime.settings, runtime.env)  # no browser: exit 3 now
     from igtk_tui.engine.launch import LazyCredentials
 
     credentials = (runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)

@@ -77,12 +77,18 @@ class PlaybookResolver:
             )
         return child
 
-    def check_tree(self, root: Playbook) -> None:
-        """Reject cycles (A->A included), depth over 3 and unknown/unverified children before running."""
-        root_key = str(root.path) if root.path else "<root>"
-        self._walk(root, (root_key,), 0)
+    def check_tree(self, root: Playbook) -> list[Playbook]:
+        """Reject cycles (A->A included), depth over 3 and unknown/unverified children before running.
 
-    def _walk(self, playbook: Playbook, stack: tuple[str, ...], depth: int) -> None:
+        Returns the root and every child named by a literal path, each loaded once, so the
+        pre-run checks that look through the tree (e.g. the browser pre-flight) need not load it again.
+        """
+        root_key = str(root.path) if root.path else "<root>"
+        tree = [root]
+        self._walk(root, (root_key,), 0, tree)
+        return tree
+
+    def _walk(self, playbook: Playbook, stack: tuple[str, ...], depth: int, tree: list[Playbook]) -> None:
         for step in (*playbook.steps, *playbook.on_rollback):
             if step.type != "playbook.run":
                 continue
@@ -96,7 +102,8 @@ class PlaybookResolver:
                 child = self.load_child(playbook, ref, stack)
             except InvalidInput as exc:
                 raise NestingError(f"{where}{exc}") from None
-            self._walk(child, (*stack, str(child.path)), depth + 1)
+            tree.append(child)
+            self._walk(child, (*stack, str(child.path)), depth + 1, tree)
 
 
 async def run_child(runner: Runner, ctx: StepContext, playbook_ref: str, params: dict[str, Any]) -> dict[str, Any]:

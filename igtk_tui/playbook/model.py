@@ -116,4 +116,5 @@ class Playbook:
 
     @property
     def uses_browser(self) -> bool:
-        return any(s.type.startswith(("browser.", "perspective.")) for s in self.steps)
+        """Browser or Perspective steps among its steps or rollback steps (children not included)."""
+        return any(s.type.startswith(("browser.", "perspective.")) for s in (*self.steps, *self.on_rollback))
