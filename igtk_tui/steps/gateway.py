@@ -108,8 +108,9 @@ async def ping(ctx: StepContext, require_running: bool = False, **params: Any) -
 
 async def _info(ctx: StepContext, client: Any) -> dict[str, Any]:
     """gwinfo (no auth) plus, on 8.3 with credentials, gateway-info and overview."""
-    gw = await client.gwinfo()
-    version = await client.ensure_version()
+    fresh = client.version is None
+    version = await client.ensure_version()  # on a new client this has just read /system/gwinfo
+    gw = client.gwinfo_data if fresh and client.gwinfo_data else await client.gwinfo()
     info: dict[str, Any] = {
         "version": version.plain,
         "platform_version": str(version),

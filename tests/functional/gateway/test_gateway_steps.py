@@ -40,6 +40,17 @@ def playbook(steps: str, extra_params: str = "") -> str:
     return f"name: gateway test\nversion: '1.0'\n{GW_PARAMS}{extra_params}steps:\n{LOGIN}{steps}"
 
 
+async def test_get_info_on_a_new_client_reads_gwinfo_once(tmp_path: Path, gw: SimulatedGateway) -> None:
+    """The version detection of a new client reads /system/gwinfo; get_info uses that answer."""
+    text = (f"name: info\nversion: '1.0'\n{GW_PARAMS}steps:\n"
+            "  - {id: info, name: Info, type: gateway.get_info,"
+            " parameters: {gateway_url: '{{ parameter.gateway_url }}'}}\n")
+    run = await run_playbook(tmp_path, text, params(gw))
+    assert run.ok, run.result.error
+    assert run.output("info")["info"]["name"] == gw.state.gateway_name
+    assert [r for r in gw.requests if r[1] == "/system/gwinfo"] == [("GET", "/system/gwinfo", 200)]
+
+
 async def test_login_then_info_ping_health_lists_without_credentials(tmp_path: Path, gw: SimulatedGateway) -> None:
     run = await run_playbook(tmp_path, playbook("""
   - {id: ping, name: Ping, type: gateway.ping}
