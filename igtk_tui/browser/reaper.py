@@ -126,11 +126,17 @@ def kill(entry: Tracked) -> None:
             pass
 
 
+def retire(entry: Tracked) -> None:
+    """Kill the browser if it still runs, then forget it and remove its folders (file work:
+    call it in a thread from async code)."""
+    kill(entry)
+    untrack(entry.token)
+
+
 def kill_all() -> None:
     """Kill every browser this process started that is still alive (atexit, fatal signals)."""
     for entry in live():
-        kill(entry)
-        untrack(entry.token)
+        retire(entry)
 
 
 atexit.register(kill_all)

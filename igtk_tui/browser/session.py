@@ -144,9 +144,8 @@ class BrowserSession:
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(self.browser.close(), CLOSE_TIMEOUT_S)
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(reaper.kill, self._tracked)  # no-op when it already exited
-            reaper.untrack(self.token)
+            with contextlib.suppress(Exception):  # kill is a no-op when it already exited; rmtree off the loop
+                await asyncio.to_thread(reaper.retire, self._tracked)
             if self._driver_held:
                 self._driver_held = False
                 await driver.release()
