@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui.config import Settings, load_settings
-from igtk_tui.engine.events import EventBus
-from igtk_tui.engine.execution import Execution, ResumeState
 from igtk_tui.engine.nesting import PlaybookResolver
 from igtk_tui.paths import Paths, builtin_playbooks_dir, resolve_paths
 from igtk_tui.playbook.library import Library
 from igtk_tui.playbook.metadata import PlaybookMetadata
 from igtk_tui.playbook.model import Playbook
+
+if TYPE_CHECKING:  # the engine loads with the first execution: `igtk history` and friends never need it
+    from igtk_tui.engine.events import EventBus
+    from igtk_tui.engine.execution import Execution, ResumeState
 
 
 class LibraryResolver(PlaybookResolver):
@@ -123,6 +125,8 @@ class Runtime:
         resume: ResumeState | None = None,
         credentials: Any = None,
     ) -> Execution:
+        from igtk_tui.engine.execution import Execution
+
         self.check_enabled(playbook)
         return Execution(
             playbook, params, bus=bus, settings=self.settings, artifacts_root=self.paths.artifacts_dir,

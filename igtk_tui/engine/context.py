@@ -177,7 +177,7 @@ class StepContext:
         return await self._runner.credential(name)
 
     async def run_playbook(self, playbook: str, params: dict[str, Any]) -> dict[str, Any]:
-        from igtk_tui.engine.nesting import run_child
+        from igtk_tui.engine.children import run_child
 
         return await run_child(self._runner, self, playbook, params)
 

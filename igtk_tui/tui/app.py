@@ -172,6 +172,11 @@ class IgtkApp(App[int], inherit_bindings=False):
         self.run_worker(self._open_store(), group="store", exit_on_error=False, name="open store")
         self.run_worker(self._warm_gateway, thread=True, group="warm", exit_on_error=False, name="warm gateway")
 
+    def _load_engine(self) -> None:
+        import igtk_tui.engine.execution  # noqa: F401 - what the first run needs, loaded off the loop
+
+        getattr(self.runtime, "real", None)  # a DeferredRuntime builds the real one
+
     def _warm_gateway(self) -> None:
         """Import the gateway steps (httpx with them) and load the CA store in a thread now,
         so the session's first gateway step, or a hundred started together, does not spend
@@ -203,8 +208,8 @@ class IgtkApp(App[int], inherit_bindings=False):
     async def _open_store(self) -> None:
         ready = self.executions.store_ready
         try:
-            # A deferred runtime builds the engine side (imports) here, in a thread, not on the loop.
-            await asyncio.to_thread(lambda: getattr(self.runtime, "real", None))
+            # The runtime and the engine are built and imported here, in a thread, not on the loop.
+            await asyncio.to_thread(self._load_engine)
             store = await self.runtime.open_store(retention=True)
         except Exception as exc:  # noqa: BLE001 - the UI works without history
             self.post_message(StoreReady(error=str(exc)))
