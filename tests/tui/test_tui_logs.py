@@ -115,6 +115,32 @@ async def test_level_and_step_filters_and_search(runtime) -> None:
         assert "/beta 5/5" in app.screen.query_one("#logs-pane").border_subtitle
 
 
+async def test_search_matches_follow_new_lines_and_the_cap(home) -> None:
+    """The header's match count is kept up to date as lines arrive and old ones fall off
+    the cap (without formatting every retained line at each tick), and n lands on a match."""
+    app = IgtkApp(make_runtime(home, log_max_lines=30), open_services=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await library_ready(pilot, app)
+        view = ExecutionView("feed", 0, "feed", status="running")
+        app.executions.add_view(view)
+        app.main_screen.select_execution("feed")
+        log = app.screen.query_one(LogView)
+        _feed(app, view, 10, text="beta")
+        await wait_until(pilot, lambda: len(log.lines) == 10)
+        log.search("beta")
+        assert "/beta 1/10" in log.describe()
+        _feed(app, view, 15, text="gamma")
+        _feed(app, view, 4, text="beta")
+        await wait_until(pilot, lambda: log.last_seq == 29)
+        assert len(log.lines) == 29 and "/beta 1/14" in log.describe()
+        _feed(app, view, 6, text="gamma")  # 35 lines for a cap of 30: the first five betas go
+        await wait_until(pilot, lambda: log.last_seq == 35)
+        assert len(log.lines) == 30 and "/beta 1/9" in log.describe()
+        for _ in range(9):
+            await pilot.press("n")
+            assert "beta" in log.lines[log._matches()[log.match_index]]
+
+
 async def test_w_saves_the_whole_log_scrubbed(runtime, tmp_path) -> None:
     app = IgtkApp(runtime, open_services=False)
     redact.register("hunter2-canary-secret")

@@ -122,6 +122,7 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self.step_filter: str | None = None
         self.search_term = ""
         self.match_index = -1
+        self._match_rows: list[int] | None = None  # rows matching the search, kept up to date by _add
         self.unseen = 0
         self.last_seq = 0
         self.status_changed: Any = None  # callback(LogView) for the pane header
@@ -144,6 +145,7 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self.clear()
         self.unseen = 0
         self.match_index = -1
+        self._match_rows = None
         self.last_seq = 0
         if self.view is not None:
             lines = list(self.view.logs)
@@ -172,11 +174,17 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         if not kept:
             return 0
         rows = self._lines.rows
+        first = len(rows)
         rows.extend(kept)
+        if self._match_rows is not None:  # a search is shown: only the new rows are looked at
+            needle, stamp = self.search_term.lower(), self._lines.stamp
+            self._match_rows += [first + i for i, ln in enumerate(kept) if needle in ln.format(stamp).lower()]
         excess = len(rows) - (self.max_lines or len(rows))
         if excess > 0:
             del rows[:excess]
             self._render_line_cache.clear()  # every y moved
+            if self._match_rows is not None:
+                self._match_rows = [i - excess for i in self._match_rows if i >= excess]
         self._width = max(self._width, batch_width(kept))
         self.virtual_size = Size(self._width, len(rows))
         self.refresh()
@@ -257,16 +265,21 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self.highlighter.term = term
         self._render_line_cache.clear()
         self.match_index = -1
+        self._match_rows = None
         if term:
             self.action_search_next()
         self.refresh()
         self._changed()
 
     def _matches(self) -> list[int]:
+        """Rows matching the search: found once per search, then extended as lines arrive
+        (the pane header asks at every tick)."""
         if not self.search_term:
             return []
-        needle = self.search_term.lower()
-        return [i for i, line in enumerate(self.lines) if needle in line.lower()]
+        if self._match_rows is None:
+            needle = self.search_term.lower()
+            self._match_rows = [i for i, line in enumerate(self.lines) if needle in line.lower()]
+        return self._match_rows
 
     def _goto_match(self, step: int) -> None:
         matches = self._matches()
