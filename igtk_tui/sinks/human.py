@@ -21,12 +21,7 @@ from igtk_tui.engine.events import (
     StepsAdded,
     StepStarted,
 )
-
-GLYPHS = {
-    "pending": "·", "running": "▶", "completed": "✓", "failed": "✗", "skipped": "↷",
-    "cancelled": "■", "paused": "‖", "interrupted": "!",
-}
-
+from igtk_tui.glyphs import GLYPHS
 
 # The headless run's stdin commands (commands/run_controls.py), shown at each pause.
 PAUSE_HELP = "enter: resume · p: pause · s: skip step · b: step back · d: debug on/off · x: cancel"

@@ -11,18 +11,9 @@ from collections.abc import Callable, Mapping
 
 from rich.text import Text
 
+from igtk_tui.glyphs import GLYPHS
 from igtk_tui.tui.viewmodel import ExecutionView, StepView
 
-GLYPHS = {
-    "pending": "·",
-    "running": "▶",
-    "paused": "‖",
-    "completed": "✓",
-    "failed": "✗",
-    "skipped": "↷",
-    "cancelled": "■",
-    "interrupted": "!",
-}
 BREAKPOINT = "●"
 WORD_WIDTH = 9
 

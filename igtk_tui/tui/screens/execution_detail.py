@@ -14,10 +14,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
 
 from igtk_tui import redact
+from igtk_tui.store.codec import local_time
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text
-from igtk_tui.tui.screens.history import HistoryTable, started_text
+from igtk_tui.tui.screens.history import HistoryTable
 from igtk_tui.tui.viewmodel import RESUMABLE
 
 LOG_TAIL = 5000
@@ -81,7 +82,7 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
         head = Text()
         head.append_text(status_text(s.status, styles, width=11))
         head.append(f"  {s.playbook}  ·  {s.id}\n")
-        head.append(f"started {started_text(s.started_at)}  took {elapsed(s.duration) or '-'}  by {s.trigger}"
+        head.append(f"started {local_time(s.started_at)}  took {elapsed(s.duration) or '-'}  by {s.trigger}"
                     f"  gateway {s.gateway_url or '-'}  failed steps {s.failed_steps}")
         if s.error:
             head.append(f"\nerror: {redact.scrub(s.error)}", style=styles.get("failed", ""))
@@ -165,6 +166,7 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
         deleted, problems = await store.executions.delete([self.execution_id])
         self.notify(f"deleted {len(deleted)} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
                     markup=False)
+        self.app.run_worker(self.app.refresh_last_results, exit_on_error=False)  # type: ignore[attr-defined]
         history = next((s for s in self.app.screen_stack if s.id == "history"), None)
         self.app.pop_screen()
         if history is not None:

@@ -7,7 +7,6 @@ loaded rows and fetches more pages while too few match.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rich.text import Text
@@ -18,6 +17,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
+from igtk_tui.store.codec import local_time
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import elapsed, status_text
@@ -38,10 +38,6 @@ class HistoryTable(DataTable[Any], inherit_bindings=False):
         Binding("home,g", "scroll_top", show=False),
         Binding("end,G", "scroll_bottom", show=False),
     ]
-
-
-def started_text(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
 
 
 class HistoryScreen(RegistryChecks, Screen[None]):
@@ -123,7 +119,7 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         table = self.query_one(HistoryTable)
         styles = getattr(self.app, "status_styles", {})
         for row in rows:
-            table.add_row(status_text(row.status, styles, width=11), Text(row.playbook), started_text(row.started_at),
+            table.add_row(status_text(row.status, styles, width=11), Text(row.playbook), local_time(row.started_at),
                           elapsed(row.duration), row.trigger, row.id[:8], key=row.id)
             self.shown.append(row)
         return len(rows)
