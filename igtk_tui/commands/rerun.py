@@ -23,8 +23,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from igtk_tui.commands.resume import given_parameters, load_detail
-    from igtk_tui.commands.run import execute
+    from igtk_tui.commands.resume import load_detail
+    from igtk_tui.commands.run import execute, given_credential, given_parameters
     from igtk_tui.engine.launch import build_request
     from igtk_tui.runtime import Runtime
     from igtk_tui.store import replay
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     playbook, notes = replay.playbook_for_rerun(detail)
     for note in notes:
         print(f"igtk: note: {note}", file=sys.stderr)
-    credential = runtime.vault().get(args.credential) if args.credential else None
+    credential = given_credential(runtime, args)
     params = replay.merge_parameters(playbook, detail.parameters, given_parameters(args),
                                      credential=credential, gateway_url=args.gateway)
     request = build_request(playbook, params, credential=credential, gateway_url=args.gateway)

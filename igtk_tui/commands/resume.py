@@ -39,19 +39,8 @@ def load_detail(runtime: Any, given_id: str) -> Any:
     return with_store(runtime, query)
 
 
-def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
-    from igtk_tui.engine.launch import read_params_file
-    from igtk_tui.playbook.params import parse_assignments
-
-    given: dict[str, Any] = {}
-    if args.params_file:
-        given.update(read_params_file(args.params_file))
-    given.update(parse_assignments(args.params))
-    return given
-
-
 def run(args: argparse.Namespace) -> int:
-    from igtk_tui.commands.run import execute
+    from igtk_tui.commands.run import execute, given_credential, given_parameters
     from igtk_tui.engine.launch import build_request
     from igtk_tui.runtime import Runtime
     from igtk_tui.store import replay
@@ -60,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     detail = load_detail(runtime, args.execution_id)
     playbook = replay.playbook_as_run(detail)
     state = replay.resume_state(detail, playbook)
-    credential = runtime.vault().get(args.credential) if args.credential else None
+    credential = given_credential(runtime, args)
     params = replay.merge_parameters(playbook, detail.parameters, given_parameters(args),
                                      credential=credential, gateway_url=args.gateway)
     request = build_request(playbook, params, credential=credential, gateway_url=args.gateway)

@@ -38,19 +38,32 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="pause before this step (repeatable)")
 
 
-def run(args: argparse.Namespace) -> int:
-    from igtk_tui.engine.launch import build_request, read_params_file
-    from igtk_tui.playbook.loader import load_file
+def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """`--params-file` values under `-p NAME=VALUE` ones (the run options of run, rerun, resume)."""
+    from igtk_tui.engine.launch import read_params_file
     from igtk_tui.playbook.params import parse_assignments
-    from igtk_tui.runtime import Runtime
 
-    runtime = Runtime()
-    playbook = load_file(runtime.library.find(args.playbook))
     given: dict[str, Any] = {}
     if args.params_file:
         given.update(read_params_file(args.params_file))
     given.update(parse_assignments(args.params))
-    credential = runtime.vault().get(args.credential) if args.credential else None
+    return given
+
+
+def given_credential(runtime: Any, args: argparse.Namespace) -> Any:
+    """The vault credential named by `-c`, or None."""
+    return runtime.vault().get(args.credential) if args.credential else None
+
+
+def run(args: argparse.Namespace) -> int:
+    from igtk_tui.engine.launch import build_request
+    from igtk_tui.playbook.loader import load_file
+    from igtk_tui.runtime import Runtime
+
+    runtime = Runtime()
+    playbook = load_file(runtime.library.find(args.playbook))
+    given = given_parameters(args)
+    credential = given_credential(runtime, args)
     request = build_request(playbook, given, credential=credential, gateway_url=args.gateway)
     return execute(runtime, request, args, trigger="cli")
 
