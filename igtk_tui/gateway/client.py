@@ -54,11 +54,13 @@ class GatewayClient(GatewaySession):
         return await self._api("GET", "/licenses", "reading the licences") or {}
 
     # -- modules (§2.5) ------------------------------------------------------------------------
-    async def list_modules(self) -> list[dict[str, Any]]:
-        """Installed modules (8.3 `modules/healthy`, which also lists FAULTED ones; 8.1 the modules page)."""
+    async def list_modules(self, *, retry: bool = True) -> list[dict[str, Any]]:
+        """Installed modules (8.3 `modules/healthy`, which also lists FAULTED ones; 8.1 the modules page).
+
+        `retry=False` when polling (see `_list_all`)."""
         if await self._is_81("listing modules"):
             return await web81.list_modules(self)
-        return await self._list_all("/modules/healthy", "listing modules")
+        return await self._list_all("/modules/healthy", "listing modules", retry=retry)
 
     async def _is_81(self, what: str) -> bool:
         """True on 8.1, after making sure there is a web session (its pages need one)."""

@@ -317,9 +317,12 @@ class GatewaySession:
         response = await self._send(method, API_PREFIX + path, what=what, headers=headers, **kwargs)
         return self._json(response, what)
 
-    async def _list_all(self, path: str, what: str) -> list[Any]:
-        """Every item of a list endpoint (`{"items", "metadata"}` envelope, §2.3), paging if needed."""
-        data = await self._api("GET", path, what)
+    async def _list_all(self, path: str, what: str, *, retry: bool = True) -> list[Any]:
+        """Every item of a list endpoint (`{"items", "metadata"}` envelope, §2.3), paging if needed.
+
+        `retry=False` for callers that poll: their own loop is the retry, and a retried
+        request inside every poll would only add delay and warnings."""
+        data = await self._api("GET", path, what, retry=retry)
         if isinstance(data, list):
             return data
         if not isinstance(data, dict):
@@ -328,7 +331,7 @@ class GatewaySession:
         meta = data.get("metadata") or {}
         total = meta.get("matching", meta.get("total"))
         while isinstance(total, int) and len(items) < total:
-            page = await self._api("GET", path, what, params={"offset": len(items), "limit": 100})
+            page = await self._api("GET", path, what, params={"offset": len(items), "limit": 100}, retry=retry)
             more = (page or {}).get("items") or []
             if not more:
                 break

@@ -165,7 +165,7 @@ async def wait_for_module_installation(ctx: StepContext, module_name: str | None
 
     async def probe() -> dict[str, Any] | None:
         try:
-            modules = await client.list_modules()
+            modules = await client.list_modules(retry=False)  # ctx.poll is the retry
         except (GatewayStarting, GatewayUnreachable) as exc:
             last[0] = f"gateway not answering ({str(exc).split(': ')[-1][:120]})"
             return None

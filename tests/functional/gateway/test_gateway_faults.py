@@ -261,3 +261,21 @@ async def test_requests_in_flight_are_bounded_per_process(gw: SimulatedGateway) 
         await asyncio.gather(*(client.gwinfo() for _ in range(6)))
         elapsed = time.monotonic() - t0
     assert elapsed >= 0.55, f"six requests at 0.2 s each through two slots took only {elapsed:.2f} s"
+
+
+async def test_a_module_wait_across_a_refusing_restart_polls_without_inner_retries(tmp_path: Path, make_gw) -> None:
+    """The wait's own poll is the retry: a request that fails is not retried with backoff
+    (and a warning) inside every poll while the gateway refuses connections."""
+    gw = make_gw(restart_seconds=0.8)
+    gw.faults.refuse_during_restart = True
+    run = await run_playbook(tmp_path, playbook(gw, """
+  - {id: restart, name: Restart, type: gateway.restart, parameters: {wait_for_ready: false}}
+  - id: wait
+    name: Wait
+    type: gateway.wait_for_module_installation
+    parameters: {module_id: com.inductiveautomation.perspective, timeout: 30, poll_interval: 0.1}
+"""))
+    assert run.ok, run.result.error
+    waited = [e.message for e in run.events if e.kind == "log" and e.step_id == "wait"]
+    assert run.finished("wait").duration > 0.5  # it polled through the 0.8 s the gateway refused
+    assert not [m for m in waited if "retrying in" in m], waited
