@@ -8,6 +8,7 @@ unless `fail_on_error: false` (then the results are the step's output).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime
@@ -51,7 +52,8 @@ async def discover_page(ctx: StepContext, page: Any, selector: str = "body", typ
     path = ctx.artifact_path("inventory", ".json")
     # The inventory holds what the page shows, input values included: a typed password too.
     document = redact.scrub_obj({"url": page.url, "timestamp": stamp, "inventory": items})
-    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    # Up to 20,000 elements: encoded and written off the event loop.
+    await asyncio.to_thread(lambda: path.write_text(json.dumps(document, indent=2), encoding="utf-8"))
     ctx.add_artifact(path, "inventory")
     shadow = sum(1 for i in items if i.get("inShadow"))
     ctx.log(f"discovered {len(items)} elements ({shadow} in shadow roots) at {page.url}")
