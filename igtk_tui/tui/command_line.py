@@ -12,7 +12,7 @@ import difflib
 from typing import Any
 
 from igtk_tui.tui import actions
-from igtk_tui.tui.palette import WIDGET_SCOPES
+from igtk_tui.tui.palette import allowed, target_node
 
 ARG_COMMANDS = ("w", "theme", "run", "filter", "q!")
 
@@ -55,22 +55,11 @@ def run_command(app: Any, text: str) -> None:
 
 
 def _dispatch(app: Any, action: actions.Action) -> None:
-    screen = app.screen
-    if "app" in action.scopes:
-        node = app
-    elif getattr(screen, "SCOPE", None) in action.scopes:
-        node = screen
-    else:
-        node = None
-        for scope, class_name in WIDGET_SCOPES.items():
-            if scope in action.scopes:
-                node = next((w for w in screen.query("*") if type(w).__name__ == class_name), None)
+    node = target_node(app, app.screen, action)
     if node is None:
         app.notify(f":{action.id} does not apply here", severity="warning", markup=False)
         return
-    handler = action.handler.split("(", 1)[0]
-    allowed = node.check_action(handler, ()) if hasattr(node, "check_action") else True
-    if not allowed:
+    if not allowed(node, action):
         app.notify(f":{action.id} is not available now", severity="warning", markup=False)
         return
     app.call_later(node.run_action, action.handler)

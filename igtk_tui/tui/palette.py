@@ -19,29 +19,25 @@ from igtk_tui.tui.keymap import key_text
 WIDGET_SCOPES = {"log": "LogView", "vault-list": "VaultList"}
 
 
-def _runner(app: Any, screen: Any, action: actions.Action) -> Callable[[], Any] | None:
-    """Where the action runs for the screen the palette was opened on, or None when it does not apply."""
-    scope_of_screen = getattr(screen, "SCOPE", "")
+def target_node(app: Any, screen: Any, action: actions.Action) -> Any | None:
+    """Where `action` runs for `screen`: the app, the screen, or a widget of its scope on the
+    screen; None when it does not apply here. The palette and the `:` line both ask this."""
     if "app" in action.scopes:
-        return partial(app.run_action, action.handler)
-    if scope_of_screen in action.scopes:
-        return partial(screen.run_action, action.handler)
+        return app
+    if getattr(screen, "SCOPE", None) in action.scopes:
+        return screen
     for scope, class_name in WIDGET_SCOPES.items():
         if scope in action.scopes:
-            widgets = [w for w in screen.query("*") if type(w).__name__ == class_name]
-            if widgets:
-                return partial(widgets[0].run_action, action.handler)
+            found = next((w for w in screen.query("*") if type(w).__name__ == class_name), None)
+            if found is not None:
+                return found
     return None
 
 
-def _available(node: Any, action: actions.Action) -> bool:
-    state = getattr(node, "action_state", None)
-    if state is None:
-        return True
-    try:
-        return bool(action.available(state()))
-    except Exception:  # noqa: BLE001 - a half-built screen: offer nothing rather than fail
-        return False
+def allowed(node: Any, action: actions.Action) -> bool:
+    """What the key would answer on that node (its own predicates and state)."""
+    handler = action.handler.split("(", 1)[0]
+    return bool(node.check_action(handler, ())) if hasattr(node, "check_action") else True
 
 
 class ActionsProvider(Provider):
@@ -54,14 +50,11 @@ class ActionsProvider(Provider):
         for action in actions.ACTIONS:
             if action.id in ("command-palette",) or action.scopes[0] in ("confirm", "prompt", "credential"):
                 continue
-            run = _runner(app, screen, action)
-            if run is None:
-                continue
-            owner = app if "app" in action.scopes else screen
-            if not _available(owner, action):
+            node = target_node(app, screen, action)
+            if node is None or not allowed(node, action):
                 continue
             title = f"{action.group}: {action.description}"
-            out.append((title, f"key {key_text(app, action)} · id {action.id}", run))
+            out.append((title, f"key {key_text(app, action)} · id {action.id}", partial(node.run_action, action.handler)))
         return out
 
     async def discover(self) -> Hits:

@@ -350,3 +350,22 @@ async def test_colon_commands_with_arguments(runtime, tmp_path) -> None:
         await wait_until(pilot, lambda: target.exists() and "the answer is 42" in target.read_text())
         await pilot.press("colon", *"theme monochrome", "enter")
         await wait_until(pilot, lambda: app.theme == "monochrome")
+
+
+@pytest.mark.parametrize("vault", [False, True], ids=["vault-locked", "vault-open"])
+async def test_palette_offers_a_widget_action_exactly_when_its_key_would_run(home, fast_kdf, vault) -> None:
+    """Vault-list actions are judged on the vault list itself (its own state), not on the screen."""
+    from igtk_tui.tui.palette import ActionsProvider
+
+    app = IgtkApp(make_runtime(home, vault=vault))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await library_ready(pilot, app)
+        await wait_until(pilot, lambda: app.vault_state == ("open" if vault else "locked"), what="the vault")
+        vault_list = app.screen.query_one(VaultList)
+        offered = {title for title, _help, _run in ActionsProvider(app.screen)._commands()}
+        scoped = [a for a in actions.ACTIONS if "vault-list" in a.scopes]
+        assert scoped
+        for action in scoped:
+            runs = bool(vault_list.check_action(action.handler.split("(", 1)[0], ()))
+            assert (f"{action.group}: {action.description}" in offered) == runs, action.id
+        assert any(f"{a.group}: {a.description}" in offered for a in scoped)
