@@ -42,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     for execution_id in deleted:
         print(f"deleted {execution_id}")
     for problem in problems:
-        print(f"igtk: could not remove artifacts of {problem}", file=sys.stderr)
+        print(f"igtk: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -40,7 +40,7 @@ def _remove_folders(paths: Paths, ids: list[str]) -> list[str]:
         try:
             remove_execution_folder(paths, execution_id)
         except (OSError, ValueError) as exc:
-            problems.append(f"{execution_id}: {exc}")
+            problems.append(f"{execution_id}: could not remove its artifacts: {exc}")
     return problems
 
 
