@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "playbook",
     "history",
     "show",
+    "report",
     "resume",
     "rerun",
     "delete",

@@ -32,7 +32,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="fill username/password/gateway_url parameters from this vault credential")
     p.add_argument("--gateway", metavar="URL", help="gateway URL for gateway_url/url parameters")
     p.add_argument("--json", action="store_true", help="print one JSON event per line")
-    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (the same as --report junit:FILE)")
+    p.add_argument("--report", dest="reports", action="append", default=[], metavar="FORMAT:FILE",
+                   help="after the run, write its report: html, json, junit or md (repeatable)")
     p.add_argument("--debug", action="store_true", help="debug mode: pause after each step and on failure")
     p.add_argument("--breakpoint", action="append", default=[], metavar="STEP_ID",
                    help="pause before this step (repeatable)")
@@ -53,6 +55,18 @@ def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
 def given_credential(runtime: Any, args: argparse.Namespace) -> Any:
     """The vault credential named by `-c`, or None."""
     return runtime.vault().get(args.credential) if args.credential else None
+
+
+def report_specs(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """`--report FORMAT:FILE`s and `--junit FILE`, checked (imports the report package only when asked)."""
+    given = [("--report", text) for text in getattr(args, "reports", ())]
+    if getattr(args, "junit", None):
+        given.append(("--junit", f"junit:{args.junit}"))
+    if not given:
+        return []
+    from igtk_tui.report import parse_spec
+
+    return [parse_spec(text, what) for what, text in given]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,6 +97,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     from igtk_tui.commands import run_controls
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
+    reports = report_specs(args)  # a bad FORMAT:FILE is exit 2 before anything runs
     runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
     tree = runtime.resolver().check_tree(request.playbook)
     from igtk_tui.browser.discovery import preflight
@@ -104,10 +119,6 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     bus = EventBus()
     bus.subscribe(logfile.execution_log_sink)
     sink = JsonLines() if args.json else HumanProgress()
-    if getattr(args, "junit", None):
-        from igtk_tui.sinks.junit import JUnitWriter  # only when asked: xml.etree costs start-up time
-
-        bus.subscribe(JUnitWriter(Path(args.junit)))
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
@@ -130,6 +141,11 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
                 detach()
 
     result = asyncio.run(main())
+    if reports:
+        from igtk_tui.report import write_after_run
+        from igtk_tui.store.session import warn_stderr
+
+        write_after_run(runtime, execution.id, reports, warn_stderr)
     if result.status == ExecutionStatus.COMPLETED:
         return EXIT_OK
     if result.status == ExecutionStatus.CANCELLED:

@@ -1,1 +1,1 @@
-"""Headless event sinks for `igtk run`: human progress, JSON lines, JUnit XML."""
+"""Headless event sinks for `igtk run`: human progress and JSON lines (JUnit and the other reports: igtk_tui/report)."""

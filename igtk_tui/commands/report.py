@@ -1,0 +1,46 @@
+"""`igtk report ID`: the execution as a document to sign or to feed CI (HTML, JSON, JUnit, Markdown).
+
+Without -o the report goes to the execution's artifacts folder (report.html, ...) and its
+path is printed; `-o -` prints it. Exit 2 for an unknown id or format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("report", help="write an execution's report (html, json, junit, md)",
+                       description=__doc__.splitlines()[0])
+    p.add_argument("execution_id", metavar="EXECUTION_ID", help="an id or a unique prefix (6+ characters)")
+    p.add_argument("--format", "-f", dest="format", default="html", metavar="FORMAT",
+                   help="html (default), json, junit or md")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="where to write it; - for standard output (default: the execution's artifacts folder)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from igtk_tui.report import check_format, load_report, render, report_file, write_report
+    from igtk_tui.runtime import Runtime
+    from igtk_tui.store.session import with_store
+
+    fmt = check_format(args.format)  # before opening anything: a bad format is exit 2 at once
+    runtime = Runtime()
+
+    async def query(store: Any) -> Any:
+        execution_id = await store.executions.resolve_id(args.execution_id)
+        return await load_report(store, runtime.paths, execution_id)
+
+    report = with_store(runtime, query)
+    text = render(report, fmt, config_dir=runtime.paths.config_dir)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.output) if args.output else report_file(runtime.paths, report.execution_id, fmt)
+    write_report(target, text)
+    print(f"{fmt} report of {report.execution_id} ({report.result}): {target}")
+    return 0

@@ -1,0 +1,116 @@
+"""Reports of one execution for acceptance tests and CI: HTML, JSON, JUnit XML, Markdown.
+
+`igtk report`, `igtk run --report/--junit`, the TUI's report action and the fat.* steps
+all come here: `build_report` turns the store record into the model, `render` lays it
+out in one format, `write_report` puts it on disk atomically (a half-written report
+never replaces a good one). Heavy pieces (jinja2) are imported only when used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from igtk_tui import redact
+from igtk_tui.errors import InvalidInput
+from igtk_tui.report.model import Report, build_report
+
+FORMATS = {"html": ".html", "json": ".json", "junit": ".xml", "md": ".md"}
+_DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+)")
+
+__all__ = ["FORMATS", "Report", "build_report", "check_format", "render", "write_report", "report_file"]
+
+
+def check_format(fmt: str, what: str = "--format") -> str:
+    name = fmt.strip().lower()
+    if name == "markdown":
+        name = "md"
+    if name not in FORMATS:
+        raise InvalidInput(f"{what}: unknown report format {fmt!r} (use one of {', '.join(FORMATS)})")
+    return name
+
+
+def render(report: Report, fmt: str, *, config_dir: Path | None = None, template: Path | None = None) -> str:
+    """The document as text, scrubbed of every secret this process knows."""
+    fmt = check_format(fmt)
+    if fmt == "html":
+        from igtk_tui.report.html import render_html
+
+        text = render_html(report, config_dir=config_dir, template=template)
+        # Inlined images are base64: scrubbing them could only corrupt them.
+        return "".join(part if part.startswith("data:") else redact.scrub(part) for part in _DATA_URI.split(text))
+    if fmt == "json":
+        from igtk_tui.report.json_doc import render_json
+
+        return redact.scrub(render_json(report))
+    if fmt == "junit":
+        from igtk_tui.report.junit import render_junit
+
+        return redact.scrub(render_junit(report))
+    from igtk_tui.report.markdown import render_markdown
+
+    return redact.scrub(render_markdown(report))
+
+
+def write_report(path: Path, text: str) -> Path:
+    """Write atomically: a temporary file in the same folder, fsynced, then renamed over `path`."""
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def report_file(paths: Any, execution_id: str, fmt: str) -> Path:
+    """The default file of `igtk report` without -o: in the execution's artifacts folder."""
+    return paths.execution_artifacts(execution_id) / f"report{FORMATS[check_format(fmt)]}"
+
+
+async def load_report(store: Any, paths: Any, execution_id: str, **extra: Any) -> Report:
+    """The model of a recorded execution (every log line is left out: reports show steps)."""
+    detail = await store.executions.get(execution_id, logs=0)
+    if detail is None:
+        raise InvalidInput(f"no execution {execution_id!r} in the history (see `igtk history`)")
+    return build_report(detail, paths.execution_artifacts(execution_id), **extra)
+
+
+def parse_spec(text: str, what: str = "--report") -> tuple[str, Path]:
+    """`FORMAT:FILE` (html:/srv/fat/line3.html) as (format, path); InvalidInput names the option."""
+    fmt, sep, file = text.partition(":")
+    if not sep or not file.strip():
+        raise InvalidInput(f"{what}: expected FORMAT:FILE (e.g. html:report.html), got {text!r}")
+    return check_format(fmt, what), Path(file).expanduser()
+
+
+def write_after_run(runtime: Any, execution_id: str, specs: list[tuple[str, Path]],
+                    warn: Any) -> list[Path]:
+    """`igtk run --report/--junit`: each document from the committed record, once the run ended.
+
+    A report that cannot be written is a warning: the run's own exit code stands.
+    """
+    from igtk_tui.store.session import with_store
+
+    try:
+        report = with_store(runtime, lambda store: load_report(store, runtime.paths, execution_id))
+    except Exception as exc:  # noqa: BLE001 - an unusable history must not hide the run's result
+        warn(f"no report written: {exc}")
+        return []
+    written = []
+    for fmt, path in specs:
+        try:
+            written.append(write_report(path, render(report, fmt, config_dir=runtime.paths.config_dir)))
+        except (OSError, InvalidInput) as exc:
+            warn(f"{fmt} report {path} not written: {exc}")
+    return written
