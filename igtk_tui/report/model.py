@@ -159,8 +159,10 @@ def build_report(detail: Any, artifacts_dir: Path, *, metadata: dict[str, Any] |
     s = detail.summary
     sections = _sections(detail.steps, in_progress_step)
     checks = _checks(detail, artifacts_dir)
-    if test_results:
-        checks += _given_checks(test_results, artifacts_dir)
+    if test_results:  # a manifest step's own results passed in again are not listed twice
+        seen = {(c.index, c.action, c.target, c.status) for c in checks}
+        checks += [c for c in _given_checks(test_results, artifacts_dir)
+                   if (c.index, c.action, c.target, c.status) not in seen]
     shots_in_checks = {c.screenshot for c in checks if c.screenshot is not None}
     screenshots = [Shot(a.step, _artifact_path(a.path, artifacts_dir), Path(a.path).name)
                    for a in detail.artifacts if a.kind == "screenshot"]
@@ -168,7 +170,7 @@ def build_report(detail: Any, artifacts_dir: Path, *, metadata: dict[str, Any] |
     if screenshots_dir is not None and screenshots_dir.is_dir():
         screenshots += [Shot(None, p, p.name) for p in sorted(screenshots_dir.glob("*.png"))
                         if p not in shots_in_checks]
-    meta = {str(k): _text(v) for k, v in (metadata or {}).items()}
+    meta = {str(k): _text(v) for k, v in (metadata or {}).items() if v not in (None, "")}
     report = Report(
         execution_id=s.id, playbook=_text(s.playbook), playbook_version=_playbook_version(detail.source),
         playbook_path=s.playbook_rel or s.playbook_path, status=s.status, result="",
@@ -246,11 +248,13 @@ def _check(step: str | None, r: dict[str, Any], artifacts_dir: Path) -> Check:
 
 
 def _components(steps: Any) -> list[Component]:
-    """The last discovery of each step, enriched metadata preferred (selector reliability)."""
+    """What the page inventories found: the enriched lists (selector reliability) when a
+    metadata step ran, else the discoveries; one inventory is not listed twice."""
+    chosen = [st for st in steps if st.type == _DISCOVERY[1] and isinstance(st.output, dict)]
+    if not chosen:
+        chosen = [st for st in steps if st.type == _DISCOVERY[0] and isinstance(st.output, dict)]
     out: list[Component] = []
-    for st in steps:
-        if st.type not in _DISCOVERY or not isinstance(st.output, dict):
-            continue
+    for st in chosen:
         items = st.output.get("enriched_inventory") or st.output.get("inventory") or []
         for item in items:
             if not isinstance(item, dict):

@@ -379,3 +379,20 @@ class ExecutionRepository:
         """Remove the rows (steps, attempts, logs, artifacts cascade), then each artifact folder;
         running and paused executions are kept. Returns (ids deleted, problems)."""
         return await delete_executions(self.db, self.paths, ids)
+
+
+def read_detail_file(db_file: Path, execution_id: str) -> ExecutionDetail | None:
+    """One execution read through its own read-only connection, without logs.
+
+    For a step that reports on the execution running it (fat.generate_report): the
+    process's store belongs to the recorder, and WAL lets this reader see every
+    committed step while the recorder keeps writing.
+    """
+    if not db_file.is_file():
+        return None
+    conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        conn.row_factory = sqlite3.Row
+        return _read_detail(conn, execution_id, 0)
+    finally:
+        conn.close()
