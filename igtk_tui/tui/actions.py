@@ -38,6 +38,7 @@ class ActionState:
     rerunnable: bool = False
     openable: bool = False  # enter has something to open/run in the focused pane
     deletable: bool = False
+    reportable: bool = False  # an execution is selected: its report can be written
     vault_open: bool = False
     vault_item: bool = False
     running: int = 0
@@ -156,6 +157,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("delete-execution", "delete", "Delete the execution record and its artifacts (asks)", "History",
            "delete", ("history", "detail"), lambda s: s.deletable, key_display="del"),
     Action("history-status", "S", "Cycle the status filter", "History", "cycle_status", ("history",)),
+    Action("report", "o", "Write the execution's HTML report (to its artifacts folder)", "History", "report",
+           ("history", "detail"), lambda s: s.reportable, label="report"),
     # -- dialogs -------------------------------------------------------------------------------
     Action("form-run", "ctrl+r", "Run with these parameters", "Parameter form", "run", ("params",), show=True,
            label="run"),

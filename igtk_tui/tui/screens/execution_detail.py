@@ -137,7 +137,7 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
         views = self.app.executions.views  # type: ignore[attr-defined]
         live = bool(s and s.id in views and views[s.id].live)
         return ActionState(screen="detail", resumable=bool(s and s.status in RESUMABLE and not live),
-                           rerunnable=s is not None, deletable=bool(s and not live))
+                           rerunnable=s is not None, deletable=bool(s and not live), reportable=s is not None)
 
     def action_rerun(self) -> None:
         self.app.rerun_execution(self.execution_id)  # type: ignore[attr-defined]
@@ -150,6 +150,11 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
     def _to_main(self) -> None:
         while len(self.app.screen_stack) > 1:
             self.app.pop_screen()
+
+    def action_report(self) -> None:
+        from igtk_tui.tui.report_action import write_html_report
+
+        self.run_worker(write_html_report(self.app, self.execution_id), group="report", exit_on_error=False)
 
     def action_delete(self) -> None:
         from igtk_tui.tui.screens.confirm import ConfirmScreen

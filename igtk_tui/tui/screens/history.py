@@ -186,7 +186,8 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         table_focused = isinstance(self.focused, HistoryTable)
         return ActionState(screen="history", openable=row is not None and table_focused,
                            resumable=bool(row and row.status in RESUMABLE and not live),
-                           rerunnable=row is not None, deletable=bool(row and not live and table_focused))
+                           rerunnable=row is not None, deletable=bool(row and not live and table_focused),
+                           reportable=row is not None)
 
     def action_run_open(self) -> None:
         row = self.selected
@@ -206,6 +207,13 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         if row is not None:
             self.app.resume_execution(row.id)  # type: ignore[attr-defined]
             self.app.pop_screen()
+
+    def action_report(self) -> None:
+        row = self.selected
+        if row is not None:
+            from igtk_tui.tui.report_action import write_html_report
+
+            self.run_worker(write_html_report(self.app, row.id), group="report", exit_on_error=False)
 
     def action_delete(self) -> None:
         row = self.selected
