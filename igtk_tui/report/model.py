@@ -234,7 +234,8 @@ def _checks(detail: Any, artifacts_dir: Path) -> list[Check]:
 
 def _given_checks(test_results: dict[str, Any], artifacts_dir: Path) -> list[Check]:
     results = test_results.get("results") if isinstance(test_results, dict) else None
-    return [_check(None, r, artifacts_dir) for r in results or [] if isinstance(r, dict)]
+    return [_check(None, {"index": n, **r}, artifacts_dir)
+            for n, r in enumerate((r for r in results or [] if isinstance(r, dict)), 1)]
 
 
 def _check(step: str | None, r: dict[str, Any], artifacts_dir: Path) -> Check:
