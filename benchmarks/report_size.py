@@ -28,8 +28,8 @@ from igtk_tui.simulator import SimulatedGateway  # noqa: E402
 
 def playbook(steps: int, screenshots: int) -> str:
     lines = ["name: Report size", "version: 1", "steps:",
-             "  - {id: open, name: open, type: perspective.navigate, parameters: {url: '{{ parameter.gateway_url }}',"
-             " project: Demo, wait_for: '[data-component]:visible'}}"]
+             ("  - {id: open, name: open, type: perspective.navigate, parameters: {url: '{{ parameter.gateway_url }}',"
+              " project: Demo, wait_for: '[data-component]:visible'}}")]
     lines.insert(2, "parameters:\n  - {name: gateway_url, type: string}")
     for n in range(1, steps):
         if n <= screenshots:
@@ -52,7 +52,7 @@ def main() -> None:
         pb.write_text(playbook(args.steps, args.screenshots), encoding="utf-8")
         igtk = [sys.executable, "-m", "igtk_tui"]
         run = subprocess.run([*igtk, "run", str(pb), "--json", "--gateway", sim.url], env=env, capture_output=True,
-                             text=True, timeout=600)
+                             text=True, timeout=600, check=False)
         if run.returncode != 0:
             sys.exit(f"run failed ({run.returncode}): {run.stderr[-2000:]}")
         execution_id = json.loads(run.stdout.splitlines()[0])["execution_id"]

@@ -21,7 +21,8 @@ from igtk_tui.report.model import Report, build_report
 FORMATS = {"html": ".html", "json": ".json", "junit": ".xml", "md": ".md"}
 _DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+)")
 
-__all__ = ["FORMATS", "Report", "build_report", "check_format", "render", "write_report", "report_file"]
+__all__ = ["FORMATS", "Report", "build_report", "check_format", "load_report", "parse_spec", "render", "report_file",
+           "write_after_run", "write_report"]
 
 
 def check_format(fmt: str, what: str = "--format") -> str:

@@ -63,13 +63,11 @@ def data_uri(path: Path | None) -> str:
 
 def timeline(report: Report, width: int = 720, row: int = 16) -> dict[str, Any]:
     """Bars of step durations on one time axis (seconds from the start), for the inline SVG."""
-    steps = [s for s in report.steps if s.started_at is not None]
-    span = max([(s.started_at - report.started_at) + (s.duration or 0) for s in steps] + [report.duration or 0,
-                                                                                          0.001])
+    started = [(s, max(0.0, s.started_at - report.started_at)) for s in report.steps if s.started_at is not None]
+    span = max([offset + (s.duration or 0) for s, offset in started] + [report.duration or 0, 0.001])
     label_w, bar_w = 220, width - 220 - 70
     bars = []
-    for i, s in enumerate(steps):
-        offset = max(0.0, s.started_at - report.started_at)  # type: ignore[operator]
+    for i, (s, offset) in enumerate(started):
         x = label_w + bar_w * offset / span
         w = max(1.5, bar_w * (s.duration or 0) / span)
         bars.append({"y": i * row, "x": round(x, 1), "w": round(w, 1), "label": s.path, "status": s.status,

@@ -37,8 +37,8 @@ def render_markdown(report: Report) -> str:
         lines.append("")
     if report.checks:
         c = report.check_counts
-        lines += ["## Test manifest results", "", f"{c['total']} checks: {c['passed']} passed, {c['failed']} failed, "
-                  f"{c['skipped']} skipped.", "", "| # | Check | Status | Expected | Actual | Error |",
+        counts = f"{c['total']} checks: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped."
+        lines += ["## Test manifest results", "", counts, "", "| # | Check | Status | Expected | Actual | Error |",
                   "|---:|---|---|---|---|---|"]
         lines += [f"| {ch.index} | {_cell(ch.action)} {_cell(ch.target)} | {ch.glyph} {ch.status} | "
                   f"{_cell(ch.expected)} | {_cell(ch.actual)} | {_cell(ch.error)} |" for ch in report.checks]

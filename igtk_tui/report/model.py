@@ -21,7 +21,6 @@ from igtk_tui.glyphs import GLYPHS
 from igtk_tui.store.codec import iso
 
 SCHEMA_VERSION = 1
-_SECRET_NAME = re.compile(r"(^|_)(password|passwd|pass|secret|token|api_key|apikey|passphrase)($|_)", re.I)
 _MANIFEST = "perspective.execute_test_manifest"
 _DISCOVERY = ("perspective.discover_page", "perspective.extract_component_metadata")
 _FAILED = ("failed", "cancelled", "interrupted")
@@ -260,7 +259,7 @@ def _components(steps: Any) -> list[Component]:
         for item in items:
             if not isinstance(item, dict):
                 continue
-            meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+            meta: dict[str, Any] = item["metadata"] if isinstance(item.get("metadata"), dict) else {}
             out.append(Component(
                 step=st.path, id=_text(item.get("componentId") or item.get("id") or ""),
                 type=_text(item.get("component") or item.get("type") or item.get("tagName") or ""),
@@ -275,7 +274,7 @@ def _gateway_version(steps: Any) -> str | None:
         out = st.output if isinstance(st.output, dict) else None
         if not out or not st.type.startswith("gateway."):
             continue
-        info = out.get("info") if isinstance(out.get("info"), dict) else {}
+        info: dict[str, Any] = out["info"] if isinstance(out.get("info"), dict) else {}
         for value in (info.get("platform_version"), info.get("version"), out.get("platform_version"),
                       out.get("version")):
             if value:
@@ -286,7 +285,7 @@ def _gateway_version(steps: Any) -> str | None:
 def _playbook_version(source: str | None) -> str | None:
     if not source:
         return None
-    match = re.search(r"^version:\s*[\"']?([^\"'#\n]+?)[\"']?\s*(#.*)?$", source, re.M)
+    match = re.search(r"^version:\s*[\"']?([^\"'#\n]+?)[\"']?\s*(#.*)?$", source, re.MULTILINE)
     return match.group(1).strip() if match else None
 
 
@@ -296,7 +295,10 @@ def _artifact_path(path: str, artifacts_dir: Path) -> Path:
 
 
 def _masked(name: str, value: Any) -> Any:
-    if _SECRET_NAME.search(name) and value not in (None, ""):
+    """Recorded values are masked already; a name like a password's is masked whatever its value."""
+    from igtk_tui.playbook.params import SECRET_NAME_RE
+
+    if SECRET_NAME_RE.search(name) and value not in (None, ""):
         return redact.MASK
     return redact.scrub_obj(value)
 
