@@ -144,6 +144,18 @@ def test_a_bad_report_option_stops_the_run_before_it_starts(tmp_path: Path) -> N
     assert igtk.json("history", "--json") == []
 
 
+def test_a_failed_run_keeps_its_exit_code_and_still_gets_its_report(tmp_path: Path) -> None:
+    (tmp_path / "pb.yaml").write_text("name: Broken\nversion: 1\nsteps:\n  - {id: boom, name: boom, "
+                                      "type: utility.python, parameters: {script: \"raise SystemExit('no')\"}}\n"
+                                      "  - {id: after, name: after, type: utility.log, parameters: {message: x}}\n",
+                                      encoding="utf-8")
+    igtk = Igtk(tmp_path / "home")
+    r = igtk("run", str(tmp_path / "pb.yaml"), "--report", f"md:{tmp_path}/broken.md")
+    assert r.code == 1, r.describe()
+    md = (tmp_path / "broken.md").read_text(encoding="utf-8")
+    assert "**Result: ✗ FAILED**" in md and "| 2 | after `after` | · pending |" in md
+
+
 def test_the_canary_secret_is_in_no_report(recorded: tuple[Igtk, str, Path], tmp_path: Path) -> None:
     igtk, execution_id, out = recorded
     for fmt in ("html", "json", "junit", "md"):

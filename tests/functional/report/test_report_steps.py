@@ -14,6 +14,8 @@ from igtk_cli_helpers import Igtk
 from report_helpers import valid_junit, valid_report_json
 
 # A 1x1 PNG: what screenshots_dir may hold besides the run's own screenshots.
+CANARY = "cAnArY-site-55e1"
+MASK = "••••"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAcCBlCwAAAABJRU5ErkJggg==")
 
 LEGACY = """\
@@ -24,6 +26,7 @@ parameters:
   - {name: fmt, type: string, default: html}
   - {name: shots, type: string, default: ""}
   - {name: template, type: string, default: ""}
+  - {name: site_password, type: string, default: ""}
 steps:
   - id: report
     name: Generate
@@ -41,7 +44,8 @@ steps:
           - {name: Start button, status: passed, expected: Running, actual: Running}
           - {name: Alarm banner, status: failed, error: banner missing}
       visual_analysis: {issues_count: 3, report: {compliance: {passed: 5, failed: 3, warnings: 1}}}
-      metadata: {project_name: Line 3, test_date: "2026-12-01", tester: A. Tester, client: ACME}
+      metadata: {project_name: Line 3, test_date: "2026-12-01", tester: A. Tester, client: ACME,
+                 site: "gate {{ parameter.site_password }}"}
   - id: export
     name: Export
     type: fat.export_report
@@ -61,7 +65,8 @@ def playbook(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("fmt", ["html", "json", "junit", "md"])
 def test_generate_and_export_each_format_as_artifacts(tmp_path: Path, playbook: Path, fmt: str) -> None:
     igtk = Igtk(tmp_path / "home")
-    r = igtk("run", str(playbook), "--json", "-p", f"fmt={fmt}", "-p", "shots=shots")
+    r = igtk("run", str(playbook), "--json", "-p", f"fmt={fmt}", "-p", "shots=shots", "-p",
+             f"site_password={CANARY}")
     assert r.code == 0, r.describe()
     out = r.output("report")
     path = Path(out["report_path"])
@@ -75,10 +80,12 @@ def test_generate_and_export_each_format_as_artifacts(tmp_path: Path, playbook: 
     kinds = [(Path(e["path"]).name, e["artifact_kind"]) for e in r.events if e["event"] == "artifact"]
     assert kinds == [(path.name, "report"), (copy.name, "report")]
     text = path.read_text(encoding="utf-8")
+    assert CANARY not in text and CANARY[3:-3] not in text
+    assert fmt == "junit" or MASK in text  # the secret parameter, masked (JUnit shows no parameters)
     if fmt == "json":
         doc = valid_report_json(path)
         assert doc["metadata"] == {"project_name": "Line 3", "test_date": "2026-12-01", "tester": "A. Tester",
-                                   "client": "ACME"}
+                                   "client": "ACME", "site": f"gate {MASK}"}
         assert doc["execution"]["operator"] == "A. Tester" and doc["execution"]["result"] == "failed"
         assert [(c["target"], c["status"]) for c in doc["checks"]["results"]] == [("Start button", "passed"),
                                                                                   ("Alarm banner", "failed")]
