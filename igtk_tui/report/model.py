@@ -222,12 +222,10 @@ def _checks(detail: Any, artifacts_dir: Path) -> list[Check]:
         results = st.output.get("results") if isinstance(st.output, dict) else None
         if isinstance(results, list):
             out += [_check(st.path, r, artifacts_dir) for r in results if isinstance(r, dict)]
-        else:  # the step failed (fail_on_error): its entries live only as screenshots and the error
-            shots = [a for a in detail.artifacts if a.step == st.path and a.kind == "screenshot"]
-            for n, a in enumerate(shots, 1):
-                out.append(Check(st.path, n, "manifest", Path(a.path).stem, None, None, "failed" if
-                                 st.status in _FAILED else st.status, _opt(st.error) if n == 1 else None,
-                                 _artifact_path(a.path, artifacts_dir)))
+        elif st.status in _FAILED:
+            # Failed with fail_on_error: no per-entry results were recorded, only the step's error
+            # (its screenshots are listed with the other screenshots, named after their entries).
+            out.append(Check(st.path, 0, "manifest", _text(st.name), None, None, "failed", _opt(st.error), None))
     return out
 
 

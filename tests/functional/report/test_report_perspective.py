@@ -142,3 +142,31 @@ def test_a_failed_check_fails_the_report_and_the_run_after_the_report(fat_run: t
     assert r.finished("verdict")["error"].endswith("1 of 1 checks failed (see the report)")
     html = Path(out["report_path"]).read_text(encoding="utf-8")
     assert "✗ FAILED" in html and "Not the title" in html and html.count("data:image/png;base64,") == 1
+
+
+def test_a_manifest_step_that_failed_is_one_failed_check_with_its_screenshots_listed(
+        fat_run: tuple[Igtk, Result, Path], sim: SimulatedGateway, tmp_path: Path) -> None:
+    igtk, _, _ = fat_run
+    (tmp_path / "strict.yaml").write_text("""\
+name: Strict manifest
+version: 1
+parameters: [{name: gateway_url, type: string}]
+steps:
+  - {id: open, name: open, type: perspective.navigate,
+     parameters: {url: "{{ parameter.gateway_url }}", project: Demo, wait_for: "[data-component]:visible"}}
+  - id: checks
+    name: Strict checks
+    type: perspective.execute_test_manifest
+    parameters:
+      manifest: [{component_id: title, action: verify_text, expected: Demo},
+                 {component_id: title, action: verify_text, expected: Wrong}]
+""", encoding="utf-8")
+    r = igtk("run", str(tmp_path / "strict.yaml"), "--gateway", sim.url, "--report", f"json:{tmp_path}/r.json",
+             timeout=180)
+    assert r.code == 1, r.describe()
+    doc = valid_report_json(tmp_path / "r.json")
+    (check,) = doc["checks"]["results"]
+    assert (check["step"], check["status"], check["target"]) == ("checks", "failed", "Strict checks")
+    assert check["error"].startswith("1 of 2 manifest entries failed (first: entry 2")
+    assert [Path(s["path"]).name for s in doc["screenshots"]] == ["checks-manifest-1-title.png",
+                                                                 "checks-manifest-2-title.png"]
