@@ -18,7 +18,6 @@ from typing import Any
 
 from igtk_tui import __version__, redact
 from igtk_tui.glyphs import GLYPHS
-from igtk_tui.store.codec import iso
 
 SCHEMA_VERSION = 1
 _MANIFEST = "perspective.execute_test_manifest"
@@ -145,9 +144,6 @@ class Report:
     @property
     def glyph(self) -> str:
         return GLYPHS.get({"passed": "completed"}.get(self.result, self.result), "?")
-
-    def iso(self, ts: float | None) -> str | None:
-        return iso(ts)
 
 
 def build_report(detail: Any, artifacts_dir: Path, *, metadata: dict[str, Any] | None = None,
