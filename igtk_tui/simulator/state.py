@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from igtk_tui.gateway.modl import CertificateInfo
 from igtk_tui.simulator.faults import Faults
 
 # §7: REST versions carry a build ("8.3.6 (b2026042713)"); gwinfo shows the plain one.
@@ -103,6 +104,7 @@ class QuarantinedModule:
     cert_accepted: bool
     license_accepted: bool
     reason: str = "Pending acceptance"
+    certificate: CertificateInfo | None = None
 
 
 @dataclass
