@@ -60,8 +60,14 @@ def restore(state: GatewayState, data: bytes, new_name: str | None = None) -> No
     state.begin_restart()
 
 
+BACKUP_PEER_DOWN = "Unable to create a gateway backup: the redundant backup node is not connected"
+
+
 def _download(req: Request) -> Response:
     # `includePeerLocal` (8.3.8 spec) and `type` (older notes) are accepted and ignored (§2.7).
+    # Issue 17 item 8: a master whose backup is down answers 503 with the reason [wording UNVERIFIED].
+    if req.config.redundancy_role == "Master" and not req.state.redundant_peer_connected:
+        raise HttpError(503, BACKUP_PEER_DOWN)
     return backup_response(req.state)
 
 

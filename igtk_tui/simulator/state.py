@@ -23,6 +23,7 @@ from igtk_tui.simulator.faults import Faults
 VERSIONS = {"8.3": ("8.3.6", "b2026042713"), "8.1": ("8.1.44", "b2024091210")}
 RUNNING = "RUNNING"
 STARTING = "STARTING"
+REDUNDANCY_ROLES = ("Independent", "Master", "Backup")  # gwinfo RedundancyStatus (IA-HELM)
 
 
 @dataclass
@@ -42,6 +43,9 @@ class SimConfig:
     edition: str = "standard"
     trial_seconds: float = 7200.0
     allow_unsigned_modules: bool = False
+    # Redundancy (issue 17 item 8): "Independent", "Master" or "Backup", and the peer's address.
+    redundancy_role: str = "Independent"
+    redundant_peer: str = ""
     url: str = ""
 
     @property
@@ -176,6 +180,24 @@ class GatewayState:
         self.users: dict[str, str] = {config.admin_username: config.admin_password}
         self.generated_tokens: list[dict[str, str]] = []
         self.restores: int = 0
+        # A redundant node's view of its peer (False: the other node is down).
+        self.redundant_peer_connected = True
+
+    # -- redundancy (§1.2 gwinfo keys; IA-HELM redundant-health-check.sh) -----------------------
+    def redundancy(self) -> dict[str, str]:
+        """gwinfo's redundancy keys for this node: a backup is Warm while its master is up."""
+        role = self.config.redundancy_role
+        if role == "Independent":
+            return {"RedundancyStatus": role, "RedundantState": "Good", "RedundantNodeActiveStatus": "Active",
+                    "RedundantBackupAddresses": ""}
+        connected = self.redundant_peer_connected
+        active = "Active" if role == "Master" or not connected else "Warm"
+        return {
+            "RedundancyStatus": role,
+            "RedundantState": "Good" if connected else "Unknown",
+            "RedundantNodeActiveStatus": active,
+            "RedundantBackupAddresses": self.config.redundant_peer if role == "Master" else "",
+        }
 
     # -- restart machine (§1.5) ------------------------------------------------
     def begin_restart(self, seconds: float | None = None) -> None:
