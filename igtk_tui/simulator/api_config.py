@@ -83,8 +83,14 @@ def _release(req: Request) -> Response:
     return Response.json(lock)
 
 
+def _with_count(req: Request, mode: dict[str, Any]) -> dict[str, Any]:
+    from igtk_tui.simulator.api_resources import mode_resource_count
+
+    return {**mode, "resourceCount": mode_resource_count(req.state, mode["name"])}
+
+
 def _modes(req: Request) -> Response:
-    return envelope(req, list(req.state.modes.values()))
+    return envelope(req, [_with_count(req, m) for m in req.state.modes.values()])
 
 
 def _mode(req: Request) -> dict[str, Any]:
@@ -92,10 +98,6 @@ def _mode(req: Request) -> dict[str, Any]:
     if mode is None:
         raise HttpError(404, f"Deployment mode '{req.params['name']}' not found")
     return mode
-
-
-def _get_mode(req: Request) -> Response:
-    return Response.json(_mode(req))
 
 
 def _create_mode(req: Request) -> Response:
@@ -109,7 +111,6 @@ def _create_mode(req: Request) -> Response:
         "name": name,
         "title": str(data.get("title") or name),
         "description": str(data.get("description") or ""),
-        "resourceCount": 0,
     }
     return result([{"name": name}])
 
@@ -125,6 +126,11 @@ def _update_mode(req: Request) -> Response:
         if new_name in req.state.modes:
             return result([], 409, f"Deployment mode '{new_name}' already exists")
         req.state.modes[new_name] = req.state.modes.pop(mode["name"])
+        for (collection, rtype, rname), record in list(req.state.resources.items()):
+            if collection == mode["name"]:  # the mode's overrides follow it
+                del req.state.resources[(collection, rtype, rname)]
+                record.update(collection=new_name, collections=[new_name])
+                req.state.resources[(new_name, rtype, rname)] = record
         mode["name"] = new_name
     return result([{"name": mode["name"]}])
 
@@ -132,6 +138,8 @@ def _update_mode(req: Request) -> Response:
 def _delete_mode(req: Request) -> Response:
     name = _mode(req)["name"]
     del req.state.modes[name]
+    for key in [k for k in req.state.resources if k[0] == name]:
+        del req.state.resources[key]  # its overrides go with it
     return result([{"name": name}])
 
 
@@ -142,9 +150,8 @@ def register(router: Router) -> None:
     api.get("/scan-lock/{kind}", _lock_status)
     api.post("/scan-lock/{kind}", _acquire)
     api.delete("/scan-lock/{kind}", _release)
-    for base in ("/mode", "/modes"):  # Bruno uses /mode; DOC-APIKEYS names /modes
-        api.get(base, _modes)
-        api.post(base, _create_mode)
-        api.get(base + "/{name}", _get_mode)
-        api.put(base + "/{name}", _update_mode)
-        api.delete(base + "/{name}", _delete_mode)
+    # IA-83API's paths; `GET /mode/{name}` and a plural `/modes` do not exist on real gateways.
+    api.get("/mode", _modes)
+    api.post("/mode", _create_mode)
+    api.put("/mode/{name}", _update_mode)
+    api.delete("/mode/{name}", _delete_mode)

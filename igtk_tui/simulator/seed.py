@@ -62,6 +62,23 @@ def resource_record(
     }
 
 
+SYSTEM_PROPERTIES = "ignition/system-properties"
+
+
+def set_system_name(state: GatewayState, name: str) -> None:
+    """The gateway name lives in two places a real gateway keeps equal: the name and the
+    system-properties singleton's `systemName`."""
+    state.gateway_name = name
+    key = ("core", SYSTEM_PROPERTIES, "")
+    record = state.resources.get(key)
+    if record is None:
+        state.resources[key] = resource_record("core", SYSTEM_PROPERTIES, "", {"systemName": name})
+    else:
+        record["config"] = {**record["config"], "systemName": name}
+        record["signature"] = signature({"name": "", "config": record["config"], "v": record["version"]})
+        record["attributes"]["lastModificationSignature"] = record["signature"]
+
+
 def _demo_resources() -> dict[str, bytes]:
     perspective = "com.inductiveautomation.perspective"
     main_view = {
@@ -130,18 +147,18 @@ def seed_state(state: GatewayState) -> None:
         ("core", "ignition/user-source", "default", {"profile": {"type": "INTERNAL"}, "settings": {}}),
     ):
         state.resources[(collection, rtype, name)] = resource_record(collection, rtype, name, config)
+    # The singleton holding the gateway's name (8.3.2 .gwbk: config/resources/core/ignition/system-properties).
+    set_system_name(state, state.gateway_name)
     state.modes = {
         "dev": {
             "name": "dev",
             "title": "Development",
             "description": "Development settings",
-            "resourceCount": 0,
         },
         "prod": {
             "name": "prod",
             "title": "Production",
             "description": "Production settings",
-            "resourceCount": 0,
         },
     }
     for kind in ("config", "projects"):
