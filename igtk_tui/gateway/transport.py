@@ -200,6 +200,12 @@ def transport_error(exc: httpx.TransportError, base_url: str, what: str, *, idem
         url=base_url)
 
 
+def _secure_channel_refusal(detail: str | None) -> bool:
+    """A 403 whose message says the key needs a secure connection (8.3 default for API keys)."""
+    text = (detail or "").lower()
+    return "secure connection" in text or "requires https" in text or "secure channel" in text
+
+
 def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url: str,
                line: str | None, attempts: int = 1) -> GatewayError:
     """A non-success HTTP answer as a typed error with the gateway's own message and advice."""
@@ -222,6 +228,11 @@ def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url:
                       "or run gateway.login earlier in the playbook")
         return Unauthorised(f"{what}: the gateway refused the credentials (HTTP 401{said}): {advice}", **kw)
     if status == 403:
+        if auth_mode == "token" and base_url.startswith("http://") and _secure_channel_refusal(detail):
+            return Forbidden(
+                f"{what}: the gateway refuses API keys over plain HTTP (HTTP 403{said}): use its https:// "
+                "URL (port 8043 by default), or turn off 'Require secure connections for API keys' in "
+                "the gateway's security settings", **kw)
         if auth_mode == "token":
             advice = ("the API key's security level may lack permission for this (Gateway Settings: "
                       "Read/Write Permissions)")

@@ -62,7 +62,9 @@ async def test_https_only_key_over_http_says_so(make_gw) -> None:
     async with GatewayClient(gw.url, api_token=gw.api_token) as client:
         with pytest.raises(Forbidden) as err:
             await client.login()
-    assert err.value.status == 403 and "the key may require HTTPS" in str(err.value)
+    assert err.value.status == 403
+    assert "refuses API keys over plain HTTP" in str(err.value) and "https://" in str(err.value)
+    assert "Require secure connections for API keys" in str(err.value)
 
 
 async def test_read_only_key_write_is_forbidden_with_permission_advice(make_gw) -> None:
