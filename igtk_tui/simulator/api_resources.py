@@ -170,6 +170,16 @@ def _delete(req: Request) -> Response:
     return result([_change(record)])
 
 
+def _delete_singleton(req: Request) -> Response:
+    """`DELETE /resources/{module}/{type}/{signature}`: a singleton has no name (8.3.8 spec)."""
+    key = (_collection(req), _type(req), SINGLETON)
+    record = _find_record(req.state, key)
+    if req.params["signature"] != record["signature"]:
+        return result([], 409, f"Singleton '{key[1]}' was modified by someone else (stale signature)")
+    del req.state.resources[key]
+    return result([_change(record)])
+
+
 def _source(req: Request) -> tuple[Key, dict[str, Any]]:
     rtype = req.require_arg("resourceType")
     sig = req.require_arg("signature")
@@ -218,3 +228,4 @@ def register(router: Router) -> None:
     api.post("/{module}/{type}", _create)
     api.put("/{module}/{type}", _modify)
     api.delete("/{module}/{type}/{name}/{signature}", _delete)
+    api.delete("/{module}/{type}/{signature}", _delete_singleton)

@@ -161,6 +161,29 @@ def seed_state(state: GatewayState) -> None:
             "description": "Production settings",
         },
     }
+    for name, level in (("ROOT", "INFO"), ("gateway.Router", "INFO"), ("tags.Provider", "INFO"),
+                        ("perspective.Session", "WARN"), ("modules.ModuleManager", "INFO")):
+        state.loggers[name] = {"name": name, "level": level, "default": level}
+    state.log("gateway.Router", "INFO", f"Gateway '{state.gateway_name}' started")
+    state.log("modules.ModuleManager", "INFO", f"{len(state.modules)} modules loaded")
+    state.log("perspective.Session", "WARN", "Session 2f0c1b2e idle for 300 s")
+    state.tags["default"] = [
+        {"name": "Line1", "tagType": "Folder", "tags": [
+            {"name": "Speed", "tagType": "AtomicTag", "valueSource": "memory", "dataType": "Float8",
+             "value": 12.5},
+            {"name": "Running", "tagType": "AtomicTag", "valueSource": "memory", "dataType": "Boolean",
+             "value": True},
+        ]},
+        {"name": "Setpoint", "tagType": "AtomicTag", "valueSource": "memory", "dataType": "Int4", "value": 40},
+    ]
+    state.gan_connections = {
+        "Ignition-historian": {"remoteId": "Ignition-historian", "name": "Ignition-historian",
+                               "address": "10.0.0.21:8060", "direction": "outgoing", "approved": True,
+                               "status": "Connected", "version": cfg.plain_version},
+        "Ignition-edge-07": {"remoteId": "Ignition-edge-07", "name": "Ignition-edge-07",
+                             "address": "10.0.3.7:8060", "direction": "incoming", "approved": False,
+                             "status": "Pending Approval", "version": cfg.plain_version},
+    }
     for kind in ("config", "projects"):
         state.scans[kind] = {"scanActive": False, "lastScanTimestamp": stamp, "lastScanDuration": 12}
         state.scan_locks[kind] = {"locked": False, "holder": None, "acquiredAt": None, "expiresAt": None}

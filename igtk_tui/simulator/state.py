@@ -46,6 +46,7 @@ class SimConfig:
     # Redundancy (issue 17 item 8): "Independent", "Master" or "Backup", and the peer's address.
     redundancy_role: str = "Independent"
     redundant_peer: str = ""
+    scan_seconds: float = 0.3  # how long a project/config scan stays scanActive
     url: str = ""
 
     @property
@@ -182,6 +183,19 @@ class GatewayState:
         self.restores: int = 0
         # A redundant node's view of its peer (False: the other node is down).
         self.redundant_peer_connected = True
+        # Logging (§2.10): logger name -> (level, default level); recent events, newest last.
+        self.loggers: dict[str, dict[str, str]] = {}
+        self.log_events: list[dict[str, Any]] = []
+        # Tag configuration per provider, in the JSON tag-export shape (§2.11).
+        self.tags: dict[str, list[dict[str, Any]]] = {}
+        # Gateway network connections (remote id -> connection).
+        self.gan_connections: dict[str, dict[str, Any]] = {}
+
+    def log(self, logger: str, level: str, message: str) -> None:
+        """Record a gateway log event (what /logs and /logs/download serve)."""
+        self.log_events.append({"timestamp": now_ms(), "loggerName": logger, "level": level,
+                                "message": message, "stack": None, "mdc": {}})
+        del self.log_events[:-2000]
 
     # -- redundancy (§1.2 gwinfo keys; IA-HELM redundant-health-check.sh) -----------------------
     def redundancy(self) -> dict[str, str]:
