@@ -25,7 +25,7 @@ def _segment(text: str) -> str:
 
 
 def _resource_path(resource_type: str) -> str:
-    """`ignition/database-connection` -> `ignition/database-connection`, checked: module/type."""
+    """The URL path of a MODULE/TYPE resource type (each part escaped); ValueError otherwise."""
     parts = [p for p in resource_type.strip().split("/") if p]
     if len(parts) != 2:
         raise ValueError(f"resource type {resource_type!r} must be MODULE/TYPE, e.g. ignition/database-connection")
