@@ -139,6 +139,9 @@ class GatewayAdmin(GatewaySession):
     async def network_gateways(self) -> list[dict[str, Any]]:
         return await self._list_all("/gateway-network/gateways", "listing the gateway network")
 
+    async def network_connections(self) -> list[dict[str, Any]]:
+        return await self._list_all("/gateway-network/connections", "listing the gateway network connections")
+
     async def approve_connection(self, remote_id: str, approve: bool = True) -> None:
         verb = "approving" if approve else "revoking approval of"
         await self._api("PUT", f"/gateway-network-incoming/toggleApproval/{_segment(remote_id)}/"

@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from typing import Any
 
 from igtk_tui.simulator.state import GatewayState, Module, Project, now_ms
 
+# [UNVERIFIED] the real status words of a connection waiting for approval and of one running.
+PENDING_APPROVAL = "PendingApproval"
 SEED_SESSION_ID = "2f0c1b2e-7d3a-4c4e-9a51-5f1d6c0b9e01"
 SEED_PAGE_ID = "a1b2c3d4"
 
@@ -176,14 +179,17 @@ def seed_state(state: GatewayState) -> None:
         ]},
         {"name": "Setpoint", "tagType": "AtomicTag", "valueSource": "memory", "dataType": "Int4", "value": 40},
     ]
-    state.gan_connections = {
-        "Ignition-historian": {"remoteId": "Ignition-historian", "name": "Ignition-historian",
-                               "address": "10.0.0.21:8060", "direction": "outgoing", "approved": True,
-                               "status": "Connected", "version": cfg.plain_version},
-        "Ignition-edge-07": {"remoteId": "Ignition-edge-07", "name": "Ignition-edge-07",
-                             "address": "10.0.3.7:8060", "direction": "incoming", "approved": False,
-                             "status": "Pending Approval", "version": cfg.plain_version},
-    }
+    for name, address, direction, status in (
+        ("Ignition-historian", "10.0.0.21:8060", "outgoing", "Running"),
+        ("Ignition-edge-07", "10.0.3.7:8060", "incoming", PENDING_APPROVAL),
+    ):
+        remote_id = f"{name}|{uuid.uuid5(uuid.NAMESPACE_DNS, name)}"  # 8.3.8 spec: "test1|<uuid>"
+        state.gan_connections[remote_id] = {
+            "remoteId": remote_id, "remoteGateway": name, "internalId": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+            "networkAddr": address, "redundantRole": "Independent", "direction": direction,
+            "lastComm": stamp, "faultCount": 0, "lastError": "", "status": status, "pingTime": 3,
+            "remoteVersion": cfg.plain_version,
+        }
     for kind in ("config", "projects"):
         state.scans[kind] = {"scanActive": False, "lastScanTimestamp": stamp, "lastScanDuration": 12}
         state.scan_locks[kind] = {"locked": False, "holder": None, "acquiredAt": None, "expiresAt": None}

@@ -189,25 +189,35 @@ async def import_tags(ctx: StepContext, file: str, provider: str = "default", pa
     return {"status": "imported", "provider": provider, "problems": []}
 
 
+# [UNVERIFIED] the status word of an incoming connection waiting for approval (the simulator's).
+PENDING_WORDS = ("pendingapproval", "pending approval", "pending", "unapproved")
+
+
 @step(
     "gateway.list_network_gateways",
-    description="Gateways on this gateway's network, with each connection's direction and approval.",
+    description="Gateways on this gateway's network and its connections; `pending` lists the remote "
+    "ids of incoming connections waiting for approval.",
     params=connection_params(),
-    outputs=["gateways", "count", "pending"],
+    outputs=["gateways", "connections", "count", "pending"],
 )
 @gateway_step
 async def list_network_gateways(ctx: StepContext, **params: Any) -> dict[str, Any]:
     conn, _ = split_connection(params)
-    gateways = await (await client_for(ctx, conn)).network_gateways()
-    pending = [g.get("remoteId") for g in gateways if g.get("direction") == "incoming" and not g.get("approved")]
-    return {"gateways": gateways, "count": len(gateways), "pending": pending}
+    client = await client_for(ctx, conn)
+    gateways = await client.network_gateways()
+    connections = await client.network_connections()
+    pending = [c.get("remoteId") or c.get("remoteGateway") for c in connections
+               if str(c.get("direction")).lower() == "incoming"
+               and str(c.get("status", "")).lower() in PENDING_WORDS]
+    return {"gateways": gateways, "connections": connections, "count": len(gateways), "pending": pending}
 
 
 @step(
     "gateway.approve_connection",
     description="Approve (or revoke) an incoming gateway network connection.",
     params=connection_params(
-        Param("remote_id", "string", required=True, description="The remote gateway's id (its name)"),
+        Param("remote_id", "string", required=True,
+              description="The remote gateway's full id, e.g. name|uuid (gateway.list_network_gateways pending)"),
         Param("approve", "boolean", default=True, description="false revokes the approval"),
     ),
     outputs=["status", "remote_id"],

@@ -167,9 +167,12 @@ async def test_gateway_network_pending_connection_approved(tmp_path: Path, gw: S
   - {id: after, name: After, type: gateway.list_network_gateways}
 """, params(gw))
     assert run.ok, run.result.error
-    assert run.output("before")["pending"] == ["Ignition-edge-07"]
+    pending = run.output("before")["pending"]
+    assert len(pending) == 1 and pending[0].startswith("Ignition-edge-07|")
     assert run.output("after")["pending"] == []
-    assert gw.state.gan_connections["Ignition-edge-07"]["status"] == "Connected"
+    assert run.output("approve") == {"status": "approved", "remote_id": pending[0]}
+    assert gw.state.gan_connections[pending[0]]["status"] == "Running"
+    assert {g["name"] for g in run.output("after")["gateways"]} == {"Ignition-historian", "Ignition-edge-07"}
 
 
 async def test_delete_project_needs_confirm_and_sends_no_confirm_parameter(tmp_path: Path, gw: SimulatedGateway) -> None:

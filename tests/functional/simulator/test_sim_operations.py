@@ -69,15 +69,22 @@ def test_tag_export_then_import_with_collision_policies(client: httpx.Client, gw
     assert client.get(f"{API}/tags/export", params={"provider": "nope"}).status_code == 400
 
 
-def test_gateway_network_lists_and_approves_incoming(client: httpx.Client) -> None:
-    gateways = {g["remoteId"]: g for g in client.get(f"{API}/gateway-network/gateways").json()["items"]}
-    assert gateways["Ignition-edge-07"]["status"] == "Pending Approval"
-    url = f"{API}/gateway-network-incoming/toggleApproval/Ignition-edge-07/true"
-    assert client.put(url).status_code == 200
-    gateways = {g["remoteId"]: g for g in client.get(f"{API}/gateway-network/gateways").json()["items"]}
-    assert gateways["Ignition-edge-07"]["approved"] is True and gateways["Ignition-edge-07"]["status"] == "Connected"
-    outgoing = f"{API}/gateway-network-incoming/toggleApproval/Ignition-historian/true"
-    assert client.put(outgoing).status_code == 404
+def test_gateway_network_lists_and_approves_incoming(client: httpx.Client, make_gw) -> None:
+    gateways = client.get(f"{API}/gateway-network/gateways").json()["items"]
+    assert set(gateways[0]) == {"serverId", "name", "outgoingTp", "incomingTp", "route", "status",
+                                "remoteVersion", "pending", "active"}  # the 8.3.8 spec's fields
+    connections = {c["remoteGateway"]: c for c in client.get(f"{API}/gateway-network/connections").json()["items"]}
+    edge = connections["Ignition-edge-07"]
+    assert edge["direction"] == "incoming" and edge["status"] == "PendingApproval" and "|" in edge["remoteId"]
+    assert client.put(f"{API}/gateway-network-incoming/toggleApproval/{edge['remoteId']}/true").status_code == 200
+    connections = {c["remoteGateway"]: c for c in client.get(f"{API}/gateway-network/connections").json()["items"]}
+    assert connections["Ignition-edge-07"]["status"] == "Running"
+    outgoing = connections["Ignition-historian"]["remoteId"]
+    assert client.put(f"{API}/gateway-network-incoming/toggleApproval/{outgoing}/true").status_code == 404
+    backup = make_gw(redundancy_role="Backup")
+    forbidden = httpx.put(f"{backup.url}{API}/gateway-network-incoming/toggleApproval/{edge['remoteId']}/true",
+                          headers={"X-Ignition-API-Token": backup.api_token})
+    assert forbidden.status_code == 403  # spec: forbidden on a backup node
 
 
 def test_singleton_delete_by_signature(client: httpx.Client) -> None:
