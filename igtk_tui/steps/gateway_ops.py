@@ -76,7 +76,8 @@ async def list_loggers(ctx: StepContext, **params: Any) -> dict[str, Any]:
 @step(
     "gateway.set_logger_level",
     description="Set a logger's level; with restore_after, keep it for that long and then put the "
-    "previous level back (also when the step is cancelled).",
+    "previous level back (also when the step is cancelled or times out: give the step a timeout "
+    "above restore_after).",
     params=connection_params(
         Param("logger", "string", required=True, description="Logger name, e.g. gateway.Router"),
         Param("level", "string", required=True, choices=LEVELS, description="The level to set"),

@@ -196,3 +196,18 @@ async def test_delete_project_needs_confirm_and_sends_no_confirm_parameter(tmp_p
     assert "Demo" not in gw.state.projects
     assert "not found" in run.error("missing") and "Global" in run.error("missing")
     assert [r for r in gw.requests if r[0] == "DELETE"][0] == ("DELETE", "/data/api/v1/projects/Demo", 200)
+
+
+async def test_the_new_operations_say_81_has_no_rest_api(gw81: SimulatedGateway) -> None:
+    import pytest
+
+    from igtk_tui.gateway.client import GatewayClient
+    from igtk_tui.gateway.errors import NotSupported
+
+    async with GatewayClient(gw81.url, username="admin", password="password") as client:
+        for call in (client.scan_status("projects"), client.list_loggers(), client.export_tags("default"),
+                     client.delete_project("Demo"), client.network_gateways()):
+            with pytest.raises(NotSupported) as err:
+                await call
+            assert "has no REST API" in str(err.value)
+    assert "Demo" in gw81.state.projects
