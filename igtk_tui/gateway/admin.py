@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from igtk_tui.gateway.errors import Conflict, GatewayError
+from igtk_tui.gateway.errors import Conflict, GatewayError, NotSupported
 from igtk_tui.gateway.session import API_PREFIX, GatewaySession
 from igtk_tui.gateway.transfer import DownloadedFile, receive_file, suggested_filename
 
 SCAN_KINDS = ("projects", "config")
+SCAN_MODULE = "/data/project-scan-endpoint"  # 8.1: the third-party Project Scan Endpoint module
 
 
 def _segment(text: str) -> str:
@@ -48,6 +49,21 @@ class GatewayAdmin(GatewaySession):
     async def request_scan(self, kind: str) -> None:
         """`POST /scan/projects|config`: asking twice only rescans, so it may be retried."""
         await self._api("POST", f"/scan/{kind}", f"requesting a {kind} scan", idempotent=True)
+
+    async def scan_projects_81(self, *, update_designers: bool = True, force_update: bool = False) -> None:
+        """8.1 has no scan route of its own: the third-party Project Scan Endpoint module's, where
+        installed (`/data/project-scan-endpoint/scan`); NotSupported when it is not."""
+        what = f"requesting a project scan on {self.base_url}"
+        probe = await self._send("GET", f"{SCAN_MODULE}/confirm-support", what=what, allow=(404,),
+                                 headers={"Accept": "application/json"})
+        if probe.status_code == 404 or not (self._json(probe, what) or {}).get("supported"):
+            raise NotSupported(f"{what}: Ignition 8.1 has no project scan route; install the Project Scan "
+                               "Endpoint module (/data/project-scan-endpoint), or restart the gateway to pick "
+                               "up the new files", status=probe.status_code)
+        await self._send("POST", f"{SCAN_MODULE}/scan", what=what, idempotent=True,
+                         params={"updateDesigners": str(update_designers).lower(),
+                                 "forceUpdate": str(force_update).lower()},
+                         headers={"Accept": "application/json"})
 
     # -- logs (§2.10) ---------------------------------------------------------------------------------
     async def list_loggers(self) -> list[dict[str, Any]]:

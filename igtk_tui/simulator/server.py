@@ -150,6 +150,7 @@ class SimulatedGateway:
         edition: str = "standard",
         redundancy_role: str = "Independent",
         redundant_peer: str = "",
+        project_scan_module: bool = False,
         extra_route_modules: Iterable[ModuleType] = (),
     ) -> None:
         if not (version.startswith("8.3") or version.startswith("8.1")):
@@ -175,6 +176,7 @@ class SimulatedGateway:
             allow_unsigned_modules=allow_unsigned_modules,
             redundancy_role=redundancy_role,
             redundant_peer=redundant_peer,
+            project_scan_module=project_scan_module,
         )
         self._faults = faults or Faults()
         self.state = GatewayState(self.config, self._faults, commissioning=commissioning)

@@ -47,6 +47,7 @@ class SimConfig:
     redundancy_role: str = "Independent"
     redundant_peer: str = ""
     scan_seconds: float = 0.3  # how long a project/config scan stays scanActive
+    project_scan_module: bool = False  # 8.1: the third-party Project Scan Endpoint module is installed
     url: str = ""
 
     @property

@@ -22,7 +22,7 @@ COLLISION_POLICIES = ("Abort", "Overwrite", "Rename", "Ignore", "MergeOverwrite"
 @step(
     "gateway.scan",
     description="Ask the gateway to scan projects and/or config from disk (after a file or git deploy) "
-    "and wait until each scan has finished.",
+    "and wait until each scan has finished (8.1: projects only, with the Project Scan Endpoint module).",
     params=connection_params(
         Param("scan", "string", default="both", choices=("projects", "config", "both"),
               description="What to scan"),
@@ -36,8 +36,11 @@ async def scan(ctx: StepContext, scan: str = "both", wait: bool = True, timeout:
                poll_interval: float = 1.0, **params: Any) -> dict[str, Any]:
     conn, _ = split_connection(params)
     client = await client_for(ctx, conn)
-    kinds = SCAN_KINDS if scan == "both" else (scan,)
     started = time.monotonic()
+    version = await client.ensure_version()
+    if not version.has_rest_api:
+        return await _scan_81(ctx, client, scan, started)
+    kinds = SCAN_KINDS if scan == "both" else (scan,)
     before = {kind: (await client.scan_status(kind)).get("lastScanTimestamp") for kind in kinds}
     for kind in kinds:
         await client.request_scan(kind)
@@ -57,6 +60,18 @@ async def scan(ctx: StepContext, scan: str = "both", wait: bool = True, timeout:
                                        what=f"the {kind} scan on {client.base_url} to finish")
         ctx.log(f"{kind} scan finished ({results[kind].get('lastScanDuration')} ms)")
     return {"status": "scanned" if wait else "requested", "scans": results,
+            "waited_seconds": round(time.monotonic() - started, 3)}
+
+
+async def _scan_81(ctx: StepContext, client: Any, scan: str, started: float) -> dict[str, Any]:
+    """8.1: projects only, through the Project Scan Endpoint module; it has no status to wait on."""
+    if scan == "config":
+        raise StepFailure("Ignition 8.1 keeps its configuration in the internal database: there is no config "
+                          "scan (scan: projects, or restart the gateway)")
+    await client.scan_projects_81()
+    ctx.log(f"project scan requested on {client.base_url} (8.1 Project Scan Endpoint module; "
+            "8.1 has no config scan and no scan status to wait on)")
+    return {"status": "requested", "scans": {"projects": {"module": "project-scan-endpoint"}},
             "waited_seconds": round(time.monotonic() - started, 3)}
 
 

@@ -211,3 +211,33 @@ async def test_the_new_operations_say_81_has_no_rest_api(gw81: SimulatedGateway)
                 await call
             assert "has no REST API" in str(err.value)
     assert "Demo" in gw81.state.projects
+
+
+SCAN_81 = """name: scan 81
+version: '1.0'
+parameters:
+  - {name: gateway_url, type: string}
+steps:
+  - id: login
+    name: Log in
+    type: gateway.login
+    parameters: {gateway_url: "{{ parameter.gateway_url }}", username: admin, password: password}
+  - {id: scan, name: Scan, type: gateway.scan, parameters: {scan: %s}}
+"""
+
+
+async def test_scan_on_81_uses_the_project_scan_endpoint_module_where_installed(tmp_path: Path, make_gw) -> None:
+    with_module = make_gw(version="8.1", project_scan_module=True)
+    run = await run_playbook(tmp_path, SCAN_81 % "both", {"gateway_url": with_module.url})
+    assert run.ok, run.result.error
+    assert run.output("scan")["status"] == "requested"
+    assert ("POST", "/data/project-scan-endpoint/scan", 200) in with_module.requests
+    assert any("8.1 has no config scan" in line for line in run.logs())
+
+    config = await run_playbook(tmp_path / "config", SCAN_81 % "config", {"gateway_url": with_module.url})
+    assert "no config scan" in config.error("scan")
+
+    without = make_gw(version="8.1")
+    missing = await run_playbook(tmp_path / "without", SCAN_81 % "projects", {"gateway_url": without.url})
+    assert "install the Project Scan Endpoint module" in missing.error("scan")
+    assert not [r for r in without.requests if r[0] == "POST" and "scan" in r[1]]
