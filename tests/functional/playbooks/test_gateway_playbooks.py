@@ -345,3 +345,28 @@ def test_project_deploy_scans_keeps_logs_and_restores_lost_tags(gw_cli: Igtk, tm
     assert finished["restore_tags"]["status"] == "completed"
     with sim83.state.lock:
         assert sim83.state.tags["default"] == tags_before
+
+
+def test_upgrade_with_tag_backup_restores_tags_an_upgrade_lost(gw_cli: Igtk, modules: dict[str, Path],
+                                                             tmp_path: Path) -> None:
+    from igtk_tui.simulator.state import PendingTask
+
+    archive = tmp_path / "module-archive"
+    accept = ("-p", "accept_certificate=true", "-p", "accept_license=true", "-p", f"module_archive={archive}")
+    with SimulatedGateway(version="8.3", api_tokens={TOKEN_NAME: TOKEN_SECRET}, restart_seconds=0.4) as gw:
+        target = ("-p", "gateway=sim83", "-p", f"gateway_url={gw.url}")
+        run(gw_cli, "module_install", *target, "-p", f"module_file={modules['1.0.0']}", *accept, *FAST)
+        with gw.state.lock:
+            tags_before = json.loads(json.dumps(gw.state.tags["default"]))
+            # the upgrade's restart loses a tag (as a module that rewrites its tags might)
+            gw.state.pending.append(PendingTask("tag loss", lambda g: g.tags["default"].pop(), visible=False))
+        r = run(gw_cli, "upgrade_with_tag_backup", *target, "-p", f"module_file={modules['1.1.0']}", *accept,
+                *FAST)
+        assert module_on(gw) == ("1.1.0", "ACTIVE")
+        upgrade = r.output("upgrade")
+        assert upgrade["status"] == "completed" and upgrade["outputs"]["verify"]["version"] == "1.1.0"
+        assert r.output("tags_after")["tag_count"] == r.output("tags_before")["tag_count"] - 1
+        assert r.finished("restore_tags")["status"] == "completed"
+        assert Path(r.output("logs")["path"]).is_file()
+        with gw.state.lock:
+            assert gw.state.tags["default"] == tags_before
