@@ -82,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     home = os.environ.get("IGTK_HOME")
     temporary = not home
     root = Path(tempfile.mkdtemp(prefix="igtk-demo-")) if temporary else Path(home or "").expanduser().resolve()
+    # The demo keeps API tokens over plain HTTP working (a real 8.3 gateway requires HTTPS for
+    # them by default; `igtk simulator --realistic` shows that).
     gateway = SimulatedGateway(version=getattr(args, "gateway_version", "8.3"))
     try:
         gateway.start()

@@ -4,6 +4,12 @@ Prints the URL and the API token (`API token: name:secret`) on start, then
 serves until SIGINT/SIGTERM and exits 0. Acceptance checks drive it with
 `--api-token NAME:SECRET` (repeatable; full permission); with none a token is
 generated and printed (DESIGN §7).
+
+`--realistic` serves what a default real 8.3 gateway does where that differs
+from the convenient test defaults: API keys need a secure connection, so a
+token over plain HTTP answers 403 (the simulator serves plain HTTP; a TLS
+proxy in front that sets `X-Forwarded-Proto: https` counts as secure).
+`--no-require-https` turns that one part off again.
 """
 
 from __future__ import annotations
@@ -55,9 +61,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "refuse_during_restart,restart_never_completes,failing_modules=a|b'",
     )
     parser.add_argument(
-        "--require-https",
+        "--realistic",
         action="store_true",
-        help="answer 403 to API tokens over plain HTTP (secure channel required)",
+        help="behave like a default real 8.3 gateway (API keys need HTTPS: 403 over plain HTTP)",
+    )
+    parser.add_argument(
+        "--require-https",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="answer 403 to API tokens over plain HTTP (default: on with --realistic, else off)",
     )
     parser.set_defaults(func=run)
     return parser
@@ -84,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         faults = Faults.parse(args.fault) if args.fault else Faults()
         if args.restart_seconds < 0:
             raise ValueError("--restart-seconds must be >= 0")
+        require_https = args.realistic if args.require_https is None else args.require_https
     except ValueError as exc:
         print(f"igtk: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -92,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         api_tokens=tokens,
         restart_seconds=args.restart_seconds,
         commissioning=args.commissioning,
-        require_https_for_tokens=args.require_https,
+        require_https_for_tokens=require_https,
         host=args.host,
         port=args.port,
         faults=faults,
@@ -114,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"Simulated Ignition {gateway.config.plain_version} gateway at {gateway.url}", flush=True)
         for name, secret in gateway.config.api_tokens.items():
             print(f"API token: {name}:{secret}", flush=True)
+        if require_https:
+            print("API tokens need a secure connection: over plain HTTP they answer 403 "
+                  "(as a default 8.3 gateway; --no-require-https turns it off)", flush=True)
         if args.commissioning:
             print("Waiting for commissioning (see /bootstrap, /post-step)", flush=True)
         print("Press Ctrl+C to stop.", flush=True)

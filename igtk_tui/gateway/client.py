@@ -14,7 +14,8 @@
 - Cancellation: every call is a plain httpx await, so cancelling the task
   stops it at once; downloads delete their partial file (transfer.py).
 
-The transport, auth and version detection are in session.py.
+The transport, auth and version detection are in session.py; scans, logs, tags,
+config resources, the gateway network and project delete in admin.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from igtk_tui.gateway import web81
+from igtk_tui.gateway.admin import GatewayAdmin
 from igtk_tui.gateway.errors import (
     AcceptanceRequired,
     Conflict,
@@ -36,11 +38,11 @@ from igtk_tui.gateway.errors import (
     NotSupported,
     Unauthorised,
 )
-from igtk_tui.gateway.session import ANY_STATUS, API_PREFIX, JSON, GatewaySession
+from igtk_tui.gateway.session import ANY_STATUS, API_PREFIX, JSON
 from igtk_tui.gateway.transfer import DownloadedFile, file_chunks, receive_file, suggested_filename
 
 
-class GatewayClient(GatewaySession):
+class GatewayClient(GatewayAdmin):
     """Every gateway operation the steps need, for Ignition 8.3 (REST) and 8.1 (web session)."""
 
     # -- 8.3 info ----------------------------------------------------------------------------

@@ -49,6 +49,11 @@ class GatewayStarting(GatewayError):
     """503 (or STARTING): the gateway is restarting or overloaded; waiting may help."""
 
 
+class RedundancyUnavailable(GatewayError):
+    """503 for a redundancy reason (a master whose backup node is down refuses a backup):
+    not transient, so never retried as a starting gateway's 503 is."""
+
+
 class TransferFailed(GatewayError):
     """An upload or download did not complete (dropped connection, short or corrupt body)."""
 

@@ -1,10 +1,16 @@
 """Build, validate and read gateway backups (`.gwbk`).
 
-A `.gwbk` is a zip (ignition-gateway.md §6): `backupinfo.xml` with `<version>`,
-`projects/<name>/project.json` (+ resources) and either the 8.1 internal config
-database `db_backup_sqlite.idb` (SQLite) or the 8.3 file-based resources under
-`config/resources/<collection>/...`. The simulator serves and restores these;
-the client uses `validate_gwbk` to check a downloaded backup before trusting it.
+A `.gwbk` is a zip (ignition-gateway.md §6). As a real 8.3.2 gateway writes it
+(issue 17 item 5): `backupinfo.xml` with root `<gateway-backup>`, a full
+`<version>` such as `8.3.2.2025120210`, `<backup-type>ALL</backup-type>`,
+`<ts>` and an `<edition>` that is empty for standard, and no gateway name;
+then `db_backup_sqlite.idb`, `gateway.xml`, `ignition.conf`, `redundancy.xml`,
+the file-based resources under `config/resources/<collection>/...` (the
+system name is `systemName` in `core/ignition/system-properties/config.json`)
+and `projects/<name>/project.json` (+ resources). 8.1 backups carry the name
+in the SQLite config database (`SYSPROPS.SYSTEMNAME`) instead. The simulator
+serves and restores these; the client uses `validate_gwbk` to check a
+downloaded backup before trusting it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from xml.etree import ElementTree
 
 BACKUP_INFO = "backupinfo.xml"
 IDB_ENTRY = "db_backup_sqlite.idb"
+SYSTEM_PROPERTIES_ENTRY = "config/resources/core/ignition/system-properties/config.json"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _VERSION_RE = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)")
 
@@ -53,16 +60,35 @@ def version_tuple(version: str) -> tuple[int, int, int]:
     return int(match[1]), int(match[2]), int(match[3])
 
 
-def _backup_info(version: str, gateway_name: str, edition: str) -> bytes:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def full_version(version: str) -> str:
+    """`8.3.2 (b2025120210)` -> `8.3.2.2025120210`, the form backupinfo.xml holds; a plain
+    version stays plain."""
+    match = re.match(r"^\s*(\d+\.\d+\.\d+)(?:\s*\(b?(\d+)\))?", version)
+    if not match:
+        raise ValueError(f"not an Ignition version: {version!r}")
+    return f"{match[1]}.{match[2]}" if match[2] else match[1]
+
+
+def _backup_info(version: str, edition: str) -> bytes:
+    # <ts> as epoch milliseconds: [UNVERIFIED] the exact format of the 8.3.2 element.
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        "<backupinfo>\n"
+        "<gateway-backup>\n"
         f"  <version>{version}</version>\n"
-        f"  <edition>{edition}</edition>\n"
-        f"  <gatewayname>{gateway_name}</gatewayname>\n"
-        f"  <timestamp>{stamp}</timestamp>\n"
-        "</backupinfo>\n"
+        "  <backup-type>ALL</backup-type>\n"
+        f"  <ts>{int(time.time() * 1000)}</ts>\n"
+        f"  <edition>{'' if edition == 'standard' else edition}</edition>\n"
+        "</gateway-backup>\n"
+    ).encode()
+
+
+def _properties(entries: Mapping[str, str]) -> bytes:
+    """A Java XML properties file (redundancy.xml, gateway.xml)."""
+    body = "".join(f'<entry key="{k}">{v}</entry>' for k, v in entries.items())
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+        '<!DOCTYPE properties SYSTEM "http://java.sun.com/dtd/properties.dtd">\n'
+        f"<properties>{body}</properties>\n"
     ).encode()
 
 
@@ -86,7 +112,7 @@ def _idb(gateway_name: str) -> bytes:
 
 
 def _resource_files(kind: str, name: str, config: Mapping[str, object]) -> dict[str, bytes]:
-    base = f"config/resources/core/{kind}/{name}"
+    base = f"config/resources/core/{kind}" + (f"/{name}" if name else "")
     meta = {"scope": "A", "version": 1, "restricted": False, "overridable": True, "files": ["config.json"]}
     return {
         f"{base}/config.json": json.dumps(config, indent=2).encode(),
@@ -100,21 +126,17 @@ def build_gwbk(
     projects: Iterable[BackupProject] = (),
     edition: str = "standard",
 ) -> bytes:
-    """A valid backup for `version` (8.1 layout below 8.3, file resources from 8.3)."""
-    plain = ".".join(str(part) for part in version_tuple(version))
-    entries: dict[str, bytes] = {BACKUP_INFO: _backup_info(plain, gateway_name, edition)}
+    """A valid backup for `version` (`8.3.6 (b2026042713)` or plain): the 8.3.2 layout
+    from 8.3 (see the module docstring), the SQLite config database below."""
+    version_tuple(version)
+    entries: dict[str, bytes] = {BACKUP_INFO: _backup_info(full_version(version), edition)}
+    entries[IDB_ENTRY] = _idb(gateway_name)
+    entries["redundancy.xml"] = _properties({"redundancy.noderole": "Independent"})
     if version_tuple(version) >= (8, 3, 0):
-        entries.update(
-            _resource_files("ignition/system-properties", "_singleton", {"systemName": gateway_name})
-        )
+        entries["gateway.xml"] = _properties({"gateway.httpPort": "8088", "gateway.httpsPort": "8043"})
+        entries["ignition.conf"] = b"wrapper.java.initmemory=1024\nwrapper.java.maxmemory=2048\n"
+        entries.update(_resource_files("ignition/system-properties", "", {"systemName": gateway_name}))
         entries.update(_resource_files("ignition/tag-provider", "default", {"profile": {"type": "STANDARD"}}))
-    else:
-        entries[IDB_ENTRY] = _idb(gateway_name)
-        entries["redundancy.xml"] = (
-            b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
-            b'<!DOCTYPE properties SYSTEM "http://java.sun.com/dtd/properties.dtd">\n'
-            b'<properties><entry key="redundancy.noderole">Independent</entry></properties>\n'
-        )
     for project in projects:
         root = f"projects/{project.name}"
         entries[f"{root}/project.json"] = json.dumps(project.config, indent=2).encode()
@@ -143,7 +165,7 @@ def _info_text(root: ElementTree.Element, name: str) -> str | None:
 
 def validate_gwbk(data: bytes | Path, *, crc_checked: bool = False) -> str:
     """Check that `data` (the bytes, or a file read from disk as needed: backups run to
-    gigabytes) is a usable backup; returns its version (e.g. `8.3.6`).
+    gigabytes) is a usable backup; returns its version without the build (e.g. `8.3.6`).
 
     Raises ValueError naming the problem: not a zip, a corrupt member, no
     backupinfo.xml or version, an 8.1 backup without a SQLite config DB, or an
@@ -168,10 +190,11 @@ def _check(archive: zipfile.ZipFile, crc_checked: bool) -> str:
         info = ElementTree.fromstring(archive.read(BACKUP_INFO))
     except ElementTree.ParseError as exc:
         raise ValueError(f"backupinfo.xml is not valid XML: {exc}") from None
-    version = _info_text(info, "version")
-    if not version:
+    written = _info_text(info, "version")
+    if not written:
         raise ValueError("backupinfo.xml has no <version>")
-    parsed = version_tuple(version)
+    parsed = version_tuple(written)  # a real 8.3.2 writes the build too: 8.3.2.2025120210
+    version = ".".join(str(part) for part in parsed)
     if parsed >= (8, 3, 0):
         if not any(name.startswith("config/resources/") for name in names):
             raise ValueError("8.3 backup has no config/resources/ entries")
@@ -203,7 +226,29 @@ def read_gwbk(data: bytes) -> BackupContents:
                 project.resources[rel] = archive.read(name)
         return BackupContents(
             version=version,
-            gateway_name=_info_text(info, "gatewayname"),
-            edition=_info_text(info, "edition"),
+            gateway_name=_system_name(archive),
+            edition=_info_text(info, "edition") or "standard",
             projects=projects,
         )
+
+
+def _system_name(archive: zipfile.ZipFile) -> str | None:
+    """8.3: `systemName` of the system-properties singleton; 8.1: SYSPROPS.SYSTEMNAME in the idb."""
+    names = set(archive.namelist())
+    if SYSTEM_PROPERTIES_ENTRY in names:
+        try:
+            name = json.loads(archive.read(SYSTEM_PROPERTIES_ENTRY)).get("systemName")
+        except (ValueError, AttributeError):
+            raise ValueError(f"{SYSTEM_PROPERTIES_ENTRY} is not a JSON object") from None
+        return str(name) if name else None
+    if IDB_ENTRY in names:
+        conn = sqlite3.connect(":memory:")
+        try:
+            conn.deserialize(archive.read(IDB_ENTRY))
+            row = conn.execute("SELECT SYSTEMNAME FROM SYSPROPS LIMIT 1").fetchone()
+        except sqlite3.Error:
+            return None  # a config DB without SYSPROPS: keep the gateway's own name
+        finally:
+            conn.close()
+        return str(row[0]) if row and row[0] else None
+    return None

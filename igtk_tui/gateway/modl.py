@@ -14,9 +14,16 @@ import base64
 import hashlib
 import io
 import zipfile
+import datetime
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
+
+if TYPE_CHECKING:  # cryptography is imported only when a certificate is built or read
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 CERT_ENTRY = "certificates.p7b"
 SIGNATURES_ENTRY = "signatures.properties"
@@ -108,6 +115,91 @@ def module_certificate(data: bytes) -> bytes | None:
         return archive.read(entry) if entry else None
 
 
+@dataclass(frozen=True)
+class CertificateInfo:
+    """The signing certificate of a module: what a gateway shows before trusting it (§2.5)."""
+
+    subject: str
+    issuer: str
+    serial: str
+    not_before_ms: int
+    not_after_ms: int
+    self_signed: bool
+    fingerprint: str  # SHA-1 of the DER certificate, as the 8.1 CERTIFICATES table keys it (§3.3)
+
+
+def read_certificate(p7b: bytes) -> CertificateInfo:
+    """The first (signing) certificate of a `certificates.p7b` chain, DER or PEM PKCS#7.
+
+    ValueError when the block holds no X.509 certificate (a gateway refuses such a module).
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    try:
+        if p7b.lstrip().startswith(b"-----BEGIN"):
+            certs = pkcs7.load_pem_pkcs7_certificates(p7b)
+        else:
+            certs = pkcs7.load_der_pkcs7_certificates(p7b)
+    except ValueError as exc:
+        raise ValueError(f"{CERT_ENTRY} is not a PKCS#7 certificate chain: {exc}") from None
+    if not certs:
+        raise ValueError(f"{CERT_ENTRY} holds no certificate")
+    cert = certs[0]
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return CertificateInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        serial=format(cert.serial_number, "x"),
+        not_before_ms=int(cert.not_valid_before_utc.timestamp() * 1000),
+        not_after_ms=int(cert.not_valid_after_utc.timestamp() * 1000),
+        self_signed=cert.subject == cert.issuer,
+        fingerprint=hashlib.sha1(der).hexdigest(),
+    )
+
+
+@functools.cache
+def _signing_key(subject: str) -> tuple[RSAPrivateKey, x509.Certificate]:
+    """One RSA key and self-signed certificate per subject per process (key generation is slow)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(hashlib.sha1(subject.encode()).digest()[:8], "big"))
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _sign(entries: dict[str, bytes], subject: str) -> dict[str, bytes]:
+    """signatures.properties (Base64 SHA256withRSA per entry) + certificates.p7b (DER PKCS#7), as
+    IA's module-signer writes them (§5)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    key, cert = _signing_key(subject)
+    lines = []
+    for path, content in entries.items():
+        signature = key.sign(content, padding.PKCS1v15(), hashes.SHA256())
+        lines.append(f"/{path}={base64.b64encode(signature).decode()}")
+    return {
+        SIGNATURES_ENTRY: ("\n".join(lines) + "\n").encode(),
+        CERT_ENTRY: pkcs7.serialize_certificates([cert], serialization.Encoding.DER),
+    }
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -120,11 +212,13 @@ def build_modl(
     license_text: str | None = None,
     signed: bool = True,
     description: str = "",
+    signer: str | None = None,
 ) -> bytes:
     """A real `.modl` zip (module.xml, a gateway jar, optional licence, signature files).
 
-    The signature files have the real layout (§5) but are not cryptographically
-    valid: nothing in igtk or the simulator verifies RSA signatures.
+    Signed modules carry a real self-signed X.509 certificate for `signer`
+    (default: the module id's vendor part, e.g. `com.example`) and real
+    SHA256withRSA signatures of every entry.
     """
     jar_name = f"{id.rsplit('.', 1)[-1]}-gateway-{version.split(' ')[0]}.jar"
     xml = [
@@ -157,17 +251,7 @@ def build_modl(
     if license_text is not None:
         entries["license.html"] = license_text.encode()
     if signed:
-        lines = []
-        for path, content in entries.items():
-            digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
-            lines.append(f"/{path}={digest}")
-        entries[SIGNATURES_ENTRY] = ("\n".join(lines) + "\n").encode()
-        subject = f"CN={id.rsplit('.', 1)[0]}"
-        entries[CERT_ENTRY] = (
-            "-----BEGIN PKCS7-----\n"
-            + base64.b64encode(f"simulated certificate chain for {subject}".encode()).decode()
-            + "\n-----END PKCS7-----\n"
-        ).encode()
+        entries.update(_sign(entries, signer or id.rsplit(".", 1)[0]))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, content in entries.items():

@@ -195,7 +195,7 @@ class GatewaySession:
             if stream:
                 await response.aread()
                 await response.aclose()
-            if status in RETRY_STATUSES and attempt < attempts:
+            if status in RETRY_STATUSES and attempt < attempts and not transport.lasting_503(response):
                 await self._backoff(what, attempt, attempts, f"HTTP {status}")
                 continue
             if (status == 401 and auth and self._session and not relogged and replayable

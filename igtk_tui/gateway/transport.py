@@ -22,6 +22,7 @@ from igtk_tui.gateway.errors import (
     GatewayStarting,
     GatewayUnreachable,
     NotFound,
+    RedundancyUnavailable,
     TransferFailed,
     Unauthorised,
 )
@@ -200,6 +201,18 @@ def transport_error(exc: httpx.TransportError, base_url: str, what: str, *, idem
         url=base_url)
 
 
+def lasting_503(response: httpx.Response) -> bool:
+    """A 503 that gives a redundancy reason (issue 17 item 8): waiting a few seconds will not
+    fix it, so it is not retried. The one place that tells it from a starting gateway's 503."""
+    return response.status_code == 503 and "redundan" in (gateway_message(response) or "").lower()
+
+
+def _secure_channel_refusal(detail: str | None) -> bool:
+    """A 403 whose message says the key needs a secure connection (8.3 default for API keys)."""
+    text = (detail or "").lower()
+    return "secure connection" in text or "requires https" in text or "secure channel" in text
+
+
 def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url: str,
                line: str | None, attempts: int = 1) -> GatewayError:
     """A non-success HTTP answer as a typed error with the gateway's own message and advice."""
@@ -222,6 +235,11 @@ def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url:
                       "or run gateway.login earlier in the playbook")
         return Unauthorised(f"{what}: the gateway refused the credentials (HTTP 401{said}): {advice}", **kw)
     if status == 403:
+        if auth_mode == "token" and base_url.startswith("http://") and _secure_channel_refusal(detail):
+            return Forbidden(
+                f"{what}: the gateway refuses API keys over plain HTTP (HTTP 403{said}): use its https:// "
+                "URL (port 8043 by default), or turn off 'Require secure connections for API keys' in "
+                "the gateway's security settings", **kw)
         if auth_mode == "token":
             advice = ("the API key's security level may lack permission for this (Gateway Settings: "
                       "Read/Write Permissions)")
@@ -239,6 +257,10 @@ def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url:
         return NotFound(f"{what}: not found (HTTP 404{said})", **kw)
     if status == 409:
         return Conflict(f"{what}: conflict (HTTP 409{said})", **kw)
+    if status == 503 and lasting_503(response):
+        return RedundancyUnavailable(
+            f"{what}: the gateway refused it for a redundancy reason (HTTP 503{said}): bring the other "
+            "node of the redundant pair back up (or check its connection) and try again", **kw)
     if status == 503:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         return GatewayStarting(

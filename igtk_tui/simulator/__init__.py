@@ -24,14 +24,15 @@ Layout (one job per module):
     faults.py        Faults (+ Faults.parse for the CLI)
     auth.py, idp.py  API tokens, sessions; the IdP login flow and page
     status.py        /StatusPing, /system/gwinfo
-    api_*.py         the 8.3 REST areas (system, modules, projects, backup, config, resources, perspective)
+    api_*.py         the 8.3 REST areas (system, modules, projects, backup, config, resources, logs,
+                     tags, network, perspective); docs/simulator.md names each one's real source
     web81*.py        8.1 web pages and /data/status routes
     web83.py         8.3 /app shell and /openapi(.json)
     commissioning.py /welcome, /bootstrap, /get-step, /post-step
     lifecycle.py, projects.py, listing.py             shared logic, no routes
     perspective.py, perspective_views.py              Perspective client pages (routes + views as data)
     (the .gwbk and .modl formats live in igtk_tui/gateway: the client needs them too)
-    testing.py       wait_for / ping / wait_running for tests that drive a simulator
+    testing.py       wait_for / ping / wait_running / RedundantPair for tests that drive a simulator
 
 Adding a route module (e.g. `perspective.py` for Perspective client pages):
 

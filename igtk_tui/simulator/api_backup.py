@@ -16,6 +16,7 @@ from igtk_tui.simulator.errors import HttpError
 from igtk_tui.gateway.gwbk import build_gwbk, read_gwbk, version_tuple
 from igtk_tui.simulator.projects import backup_projects, from_project_json
 from igtk_tui.simulator.routes import ONLY_83, Request, Response, Router
+from igtk_tui.simulator.seed import set_system_name
 from igtk_tui.simulator.state import GatewayState, PendingTask
 
 RESTORE_OK = "Restore operation successfully initiated"
@@ -28,7 +29,7 @@ def clean_name(name: str) -> str:
 
 def backup_response(state: GatewayState) -> Response:
     data = build_gwbk(
-        state.config.plain_version, state.gateway_name, backup_projects(state), state.config.edition
+        state.config.full_version, state.gateway_name, backup_projects(state), state.config.edition
     )
     stamp = time.strftime("%Y%m%d-%H%M")
     filename = f"{clean_name(state.gateway_name)}_Ignition-backup-{stamp}.gwbk"
@@ -53,15 +54,22 @@ def restore(state: GatewayState, data: bytes, new_name: str | None = None) -> No
         gateway.projects = {
             name: from_project_json(name, p.config, p.resources) for name, p in contents.projects.items()
         }
-        gateway.gateway_name = new_name or contents.gateway_name or gateway.gateway_name
+        # The backup's system name (system-properties singleton) applies, unless renamed on restore.
+        set_system_name(gateway, new_name or contents.gateway_name or gateway.gateway_name)
         gateway.restores += 1
 
     state.pending.append(PendingTask("Gateway Backup Restore", apply, visible=False))
     state.begin_restart()
 
 
+BACKUP_PEER_DOWN = "Unable to create a gateway backup: the redundant backup node is not connected"
+
+
 def _download(req: Request) -> Response:
     # `includePeerLocal` (8.3.8 spec) and `type` (older notes) are accepted and ignored (§2.7).
+    # Issue 17 item 8: a master whose backup is down answers 503 with the reason [wording UNVERIFIED].
+    if req.config.redundancy_role == "Master" and not req.state.redundant_peer_connected:
+        raise HttpError(503, BACKUP_PEER_DOWN)
     return backup_response(req.state)
 
 

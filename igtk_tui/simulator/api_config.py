@@ -15,27 +15,38 @@ from igtk_tui.simulator.state import now_ms
 DEFAULT_HOLD_MS = 60_000
 
 
+SCANS = ("projects", "config")
+
+
 def _kind(req: Request) -> str:
-    kind = req.params["kind"]
-    if kind not in ("config", "projects"):
-        raise HttpError(404, f"No route match for path: /v1/scan/{kind}")
-    return kind
+    """`projects` or `config`: the last segment of the concrete route's path."""
+    return req.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def scan_status(state: Any, kind: str) -> dict[str, Any]:
+    """The scan's status, finishing a running scan whose time is up (no timer thread)."""
+    scan = state.scans[kind]
+    until = scan.pop("_until", None)
+    if until is not None and time.monotonic() < until:
+        scan["_until"] = until
+    elif until is not None:
+        scan.update(scanActive=False, lastScanTimestamp=now_ms(),
+                    lastScanDuration=int(state.config.scan_seconds * 1000))
+    return {k: v for k, v in scan.items() if not k.startswith("_")}
 
 
 def _scan_status(req: Request) -> Response:
-    return Response.json(req.state.scans[_kind(req)])
+    return Response.json(scan_status(req.state, _kind(req)))
 
 
 def _scan(req: Request) -> Response:
-    """A scan finishes at once in the simulator; the status records it."""
+    """Start a scan: `scanActive` is true for `scan_seconds`, then the status shows the new
+    `lastScanTimestamp`. The answer is `true` (as a real 8.3 client's test double of the route)."""
     kind = _kind(req)
-    started = time.monotonic()
-    req.state.scans[kind] = {
-        "scanActive": False,
-        "lastScanTimestamp": now_ms(),
-        "lastScanDuration": max(1, int((time.monotonic() - started) * 1000)),
-    }
-    return Response.json(req.state.scans[kind])
+    scan_status(req.state, kind)
+    if not req.state.scans[kind]["scanActive"]:
+        req.state.scans[kind].update(scanActive=True, _until=time.monotonic() + req.config.scan_seconds)
+    return Response.json(True)
 
 
 def _lock_info(req: Request) -> dict[str, Any]:
@@ -83,8 +94,14 @@ def _release(req: Request) -> Response:
     return Response.json(lock)
 
 
+def _with_count(req: Request, mode: dict[str, Any]) -> dict[str, Any]:
+    from igtk_tui.simulator.api_resources import mode_resource_count
+
+    return {**mode, "resourceCount": mode_resource_count(req.state, mode["name"])}
+
+
 def _modes(req: Request) -> Response:
-    return envelope(req, list(req.state.modes.values()))
+    return envelope(req, [_with_count(req, m) for m in req.state.modes.values()])
 
 
 def _mode(req: Request) -> dict[str, Any]:
@@ -92,10 +109,6 @@ def _mode(req: Request) -> dict[str, Any]:
     if mode is None:
         raise HttpError(404, f"Deployment mode '{req.params['name']}' not found")
     return mode
-
-
-def _get_mode(req: Request) -> Response:
-    return Response.json(_mode(req))
 
 
 def _create_mode(req: Request) -> Response:
@@ -109,7 +122,6 @@ def _create_mode(req: Request) -> Response:
         "name": name,
         "title": str(data.get("title") or name),
         "description": str(data.get("description") or ""),
-        "resourceCount": 0,
     }
     return result([{"name": name}])
 
@@ -125,6 +137,11 @@ def _update_mode(req: Request) -> Response:
         if new_name in req.state.modes:
             return result([], 409, f"Deployment mode '{new_name}' already exists")
         req.state.modes[new_name] = req.state.modes.pop(mode["name"])
+        for (collection, rtype, rname), record in list(req.state.resources.items()):
+            if collection == mode["name"]:  # the mode's overrides follow it
+                del req.state.resources[(collection, rtype, rname)]
+                record.update(collection=new_name, collections=[new_name])
+                req.state.resources[(new_name, rtype, rname)] = record
         mode["name"] = new_name
     return result([{"name": mode["name"]}])
 
@@ -132,19 +149,21 @@ def _update_mode(req: Request) -> Response:
 def _delete_mode(req: Request) -> Response:
     name = _mode(req)["name"]
     del req.state.modes[name]
+    for key in [k for k in req.state.resources if k[0] == name]:
+        del req.state.resources[key]  # its overrides go with it
     return result([{"name": name}])
 
 
 def register(router: Router) -> None:
     api = router.group("/data/api/v1", auth="token", versions=ONLY_83)
-    api.get("/scan/{kind}", _scan_status)
-    api.post("/scan/{kind}", _scan)
-    api.get("/scan-lock/{kind}", _lock_status)
-    api.post("/scan-lock/{kind}", _acquire)
-    api.delete("/scan-lock/{kind}", _release)
-    for base in ("/mode", "/modes"):  # Bruno uses /mode; DOC-APIKEYS names /modes
-        api.get(base, _modes)
-        api.post(base, _create_mode)
-        api.get(base + "/{name}", _get_mode)
-        api.put(base + "/{name}", _update_mode)
-        api.delete(base + "/{name}", _delete_mode)
+    for kind in SCANS:  # concrete paths, as the real /openapi.json lists them
+        api.get(f"/scan/{kind}", _scan_status)
+        api.post(f"/scan/{kind}", _scan)
+        api.get(f"/scan-lock/{kind}", _lock_status)
+        api.post(f"/scan-lock/{kind}", _acquire)
+        api.delete(f"/scan-lock/{kind}", _release)
+    # IA-83API's paths; `GET /mode/{name}` and a plural `/modes` do not exist on real gateways.
+    api.get("/mode", _modes)
+    api.post("/mode", _create_mode)
+    api.put("/mode/{name}", _update_mode)
+    api.delete("/mode/{name}", _delete_mode)

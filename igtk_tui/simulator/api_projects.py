@@ -1,10 +1,18 @@
-"""8.3 REST: `/data/api/v1/projects/**` (ignition-gateway.md §2.6).
+"""8.3 REST: `/data/api/v1/projects/**` (ignition-gateway.md §2.6; issue 17 item 1).
 
-Mutations answer the `{"success","changes","problem"}` envelope; conflicts are
-409 with `success:false` and a problem message.
+Mutations answer the `{"success","changes","problem"}` envelope, errors
+included: a missing project is 404 with `success:false` and a problem
+(copy, rename, delete, modify); conflicts are 409. What real 8.3 clients
+and a Terraform provider's acceptance tests against 8.3.2 show: DELETE needs
+no `confirm`; create takes only `application/json` and import only
+`application/zip` (415 otherwise); an unchanged PUT and a failed copy answer
+304 (no body); a delete on a redundant node that is not the master is 503.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 from igtk_tui.simulator.errors import HttpError, Unprocessable
 from igtk_tui.simulator.listing import envelope, filter_items, result
@@ -12,20 +20,41 @@ from igtk_tui.simulator.projects import NAME_RE, apply_fields, export_zip, proje
 from igtk_tui.simulator.routes import ONLY_83, Request, Response, Router
 from igtk_tui.simulator.state import GatewayState, Project
 
-ZIP_TYPES = (
-    "",
-    "application/zip",
-    "application/octet-stream",
-    "application/x-zip-compressed",
-    "application/x-zip",
-)
+class _Missing(Exception):
+    """A project that does not exist: the 404 result envelope."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.response = result([], 404, f"Project '{name}' not found")
 
 
 def _get(state: GatewayState, name: str) -> Project:
     project = state.projects.get(name)
     if project is None:
-        raise HttpError(404, f"Project '{name}' not found")
+        raise _Missing(name)
     return project
+
+
+def _enveloped(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """Missing projects answer the 404 envelope, not Jetty's error page."""
+
+    @functools.wraps(handler)
+    def wrapper(req: Request) -> Response:
+        try:
+            return handler(req)
+        except _Missing as missing:
+            return missing.response
+
+    return wrapper
+
+
+def _require_type(req: Request, wanted: str) -> None:
+    if req.content_type != wanted:
+        raise HttpError(415, f"Unsupported Media Type: {req.content_type or '(none)'}; expected {wanted}")
+
+
+def _not_modified() -> Response:
+    return Response(304)
 
 
 def _required_name(data: dict[str, object], key: str) -> str:
@@ -51,11 +80,20 @@ def _names(req: Request) -> Response:
     return Response.json(filter_items(req, list(req.state.projects)))
 
 
+def _lookup(req: Request) -> Project:
+    """For reads (find, export, parents): a missing project is Jetty's plain 404."""
+    project = req.state.projects.get(req.params["name"])
+    if project is None:
+        raise HttpError(404, f"Project '{req.params['name']}' not found")
+    return project
+
+
 def _find(req: Request) -> Response:
-    return Response.json(project_item(req.state, _get(req.state, req.params["name"])))
+    return Response.json(project_item(req.state, _lookup(req)))
 
 
 def _create(req: Request) -> Response:
+    _require_type(req, "application/json")
     data = req.json_object()
     name = _required_name(data, "name")
     problem = _check_new_name(req.state, name)
@@ -72,14 +110,18 @@ def _create(req: Request) -> Response:
 def _modify(req: Request) -> Response:
     project = _get(req.state, req.params["name"])
     data = req.json_object()
+    before = project_item(req.state, project)
     apply_fields(project, data)
+    if project_item(req.state, project) == before:
+        return _not_modified()
     return result([{"name": project.name}])
 
 
 def _delete(req: Request) -> Response:
-    if not req.flag("confirm"):
-        raise HttpError(400, "Deleting a project requires confirm=true")
+    # `confirm` is accepted and ignored: real clients delete without it (issue 17 item 1).
     name = _get(req.state, req.params["name"]).name
+    if req.config.redundancy_role == "Backup":
+        raise HttpError(503, "Projects cannot be deleted on a redundant backup node; use the master")
     del req.state.projects[name]
     return result([{"name": name}])
 
@@ -88,9 +130,8 @@ def _copy(req: Request) -> Response:
     data = req.json_object()
     source, target = _required_name(data, "fromName"), _required_name(data, "toName")
     original = _get(req.state, source)
-    problem = _check_new_name(req.state, target)
-    if problem:
-        return problem
+    if target in req.state.projects or not NAME_RE.match(target):
+        return _not_modified()  # a copy that cannot be made changes nothing: 304
     copy = Project(**{**original.__dict__, "name": target, "resources": dict(original.resources)})
     req.state.projects[target] = copy
     return result([{"name": target}])
@@ -112,14 +153,13 @@ def _rename(req: Request) -> Response:
 
 
 def _export(req: Request) -> Response:
-    project = _get(req.state, req.params["name"])
+    project = _lookup(req)
     return Response.download(export_zip(project), f"{project.name}.zip", "application/zip")
 
 
 def _import(req: Request) -> Response:
     name = req.params["name"]
-    if req.content_type not in ZIP_TYPES:
-        raise HttpError(415, f"Unsupported Media Type: {req.content_type}")
+    _require_type(req, "application/zip")
     if not NAME_RE.match(name):
         return result([], 400, f"Invalid project name '{name}'")
     try:
@@ -148,7 +188,7 @@ def _parents(req: Request) -> Response:
 
 def _parents_for(req: Request) -> Response:
     """Names of valid parents for one project: inheritable, not itself, not a descendant."""
-    name = _get(req.state, req.params["name"]).name
+    name = _lookup(req).name
     excluded = _descendants(req.state, name) | {name}
     names = [p.name for p in req.state.projects.values() if p.inheritable and p.name not in excluded]
     return Response.json(filter_items(req, names))
@@ -160,10 +200,10 @@ def register(router: Router) -> None:
     api.get("/names", _names)
     api.get("/find/{name}", _find)
     api.post("/", _create)
-    api.put("/{name}", _modify)
-    api.delete("/{name}", _delete)
-    api.post("/copy", _copy)
-    api.post("/rename/{name}", _rename)
+    api.put("/{name}", _enveloped(_modify))
+    api.delete("/{name}", _enveloped(_delete))
+    api.post("/copy", _enveloped(_copy))
+    api.post("/rename/{name}", _enveloped(_rename))
     api.get("/export/{name}", _export)
     api.post("/import/{name}", _import)
     api.get("/parents", _parents)

@@ -1,5 +1,14 @@
-"""8.3 REST config resources: list/names/find/create/modify/delete, copy and move
-(ignition-gateway.md §2.12). A stale `signature` answers 409 [UNVERIFIED §2.12]."""
+"""8.3 REST config resources: list/names/find/create/modify/delete, singletons, copy and move
+(ignition-gateway.md §2.12; issue 17 items 2-3). A stale `signature` answers 409 [UNVERIFIED §2.12].
+
+Collections: `core`, `local` and one per deployment mode. A record posted with
+`"collection": "<mode>"` (or `?collection=`) is that mode's override of the
+core resource of the same name, not a conflict; find/list/delete take
+`?collection=`. Singletons (e.g. `ignition/system-properties`, which holds
+`systemName`) have no name: `GET /singleton/{module}/{type}` and
+`GET /find/{module}/{type}`; `defaultIfUndefined=true` answers the type's
+default record when the collection has none.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,7 @@ from typing import Any
 from igtk_tui.simulator.errors import HttpError, Unprocessable
 from igtk_tui.simulator.listing import envelope, filter_items, result
 from igtk_tui.simulator.routes import ONLY_83, Request, Response, Router
-from igtk_tui.simulator.seed import resource_record, signature
+from igtk_tui.simulator.seed import SYSTEM_PROPERTIES, resource_record, signature
 from igtk_tui.simulator.state import GatewayState
 
 Key = tuple[str, str, str]
@@ -19,8 +28,26 @@ def _type(req: Request) -> str:
     return f"{req.params['module']}/{req.params['type']}"
 
 
+SINGLETON_DEFAULTS: dict[str, dict[str, Any]] = {
+    # [UNVERIFIED] default configs: only systemName is known (8.3.2 .gwbk, issue 17 item 5).
+    SYSTEM_PROPERTIES: {"systemName": "Ignition", "launchpadAutoStart": True},
+    "ignition/gateway-network-settings": {"enabled": True, "port": 8060, "requireSSL": True,
+                                          "allowIncoming": True, "requireApproval": True},
+}
+SINGLETON = ""  # the key name of a singleton record
+
+
 def _collection(req: Request, name: str = "collection") -> str:
     return req.arg(name) or "core"
+
+
+def _known_collection(state: GatewayState, collection: str) -> bool:
+    return collection in ("core", "local") or collection in state.modes
+
+
+def mode_resource_count(state: GatewayState, mode: str) -> int:
+    """How many resources the mode's collection overrides (deployment mode `resourceCount`)."""
+    return sum(1 for (c, _, _) in state.resources if c == mode)
 
 
 def _records(state: GatewayState, rtype: str, collection: str) -> list[dict[str, Any]]:
@@ -64,35 +91,60 @@ def _find(req: Request) -> Response:
     return Response.json(_find_record(req.state, (_collection(req), _type(req), req.params["name"])))
 
 
+def _singleton(req: Request) -> Response:
+    """A singleton's record; with defaultIfUndefined=true the type's default when none is stored."""
+    rtype, collection = _type(req), _collection(req)
+    record = req.state.resources.get((collection, rtype, SINGLETON))
+    if record is not None:
+        return Response.json(record)
+    if req.flag("defaultIfUndefined") and rtype in SINGLETON_DEFAULTS:
+        return Response.json(resource_record(collection, rtype, SINGLETON, copy.deepcopy(SINGLETON_DEFAULTS[rtype])))
+    raise HttpError(404, f"Singleton resource of type '{rtype}' not found in collection '{collection}'")
+
+
 def _body_records(req: Request) -> list[dict[str, Any]]:
     data = req.json()
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise Unprocessable("Request body must be a JSON array of resource records")
+    singleton = _type(req) in SINGLETON_DEFAULTS
     for record in data:
-        if not isinstance(record.get("name"), str) or not record["name"]:
+        if singleton and record.get("name") in (None, ""):
+            record["name"] = SINGLETON
+        elif not isinstance(record.get("name"), str) or not record["name"]:
             raise Unprocessable("Unable to read required property 'name'")
     return data
 
 
+def _record_collection(req: Request, body: dict[str, Any]) -> str:
+    """The record's own `collection`, else `?collection=`, else core; an unknown one is 400."""
+    collection = body.get("collection") or _collection(req)
+    if not isinstance(collection, str) or not _known_collection(req.state, collection):
+        raise HttpError(400, f"Collection '{collection}' does not exist")
+    return collection
+
+
 def _create(req: Request) -> Response:
-    rtype, collection = _type(req), _collection(req)
+    rtype = _type(req)
     changes = []
     for body in _body_records(req):
+        collection = _record_collection(req, body)
         key = (collection, rtype, body["name"])
         if key in req.state.resources:
-            return result([], 409, f"Resource '{body['name']}' already exists")
+            return result([], 409, f"Resource '{body['name']}' already exists in collection '{collection}'")
         record = resource_record(
             collection, rtype, body["name"], body.get("config") or {}, body.get("description", "")
         )
+        record["enabled"] = bool(body.get("enabled", True))
         req.state.resources[key] = record
         changes.append(_change(record))
     return result(changes)
 
 
 def _modify(req: Request) -> Response:
-    rtype, collection = _type(req), _collection(req)
+    rtype = _type(req)
     changes = []
     for body in _body_records(req):
+        collection = _record_collection(req, body)
         record = _find_record(req.state, (collection, rtype, body["name"]))
         if body.get("signature") != record["signature"]:
             return result(
@@ -103,6 +155,8 @@ def _modify(req: Request) -> Response:
         record["description"] = str(body.get("description", record["description"]))
         record["version"] += 1
         _resign(record)
+        if (collection, rtype) == ("core", SYSTEM_PROPERTIES) and record["config"].get("systemName"):
+            req.state.gateway_name = str(record["config"]["systemName"])
         changes.append(_change(record))
     return result(changes)
 
@@ -112,6 +166,16 @@ def _delete(req: Request) -> Response:
     record = _find_record(req.state, key)
     if req.params["signature"] != record["signature"]:
         return result([], 409, f"Resource '{key[2]}' was modified by someone else (stale signature)")
+    del req.state.resources[key]
+    return result([_change(record)])
+
+
+def _delete_singleton(req: Request) -> Response:
+    """`DELETE /resources/{module}/{type}/{signature}`: a singleton has no name (8.3.8 spec)."""
+    key = (_collection(req), _type(req), SINGLETON)
+    record = _find_record(req.state, key)
+    if req.params["signature"] != record["signature"]:
+        return result([], 409, f"Singleton '{key[1]}' was modified by someone else (stale signature)")
     del req.state.resources[key]
     return result([_change(record)])
 
@@ -159,6 +223,9 @@ def register(router: Router) -> None:
     api.get("/list/{module}/{type}", _list)
     api.get("/names/{module}/{type}", _names)
     api.get("/find/{module}/{type}/{name}", _find)
+    api.get("/find/{module}/{type}", _singleton)
+    api.get("/singleton/{module}/{type}", _singleton)
     api.post("/{module}/{type}", _create)
     api.put("/{module}/{type}", _modify)
     api.delete("/{module}/{type}/{name}/{signature}", _delete)
+    api.delete("/{module}/{type}/{signature}", _delete_singleton)

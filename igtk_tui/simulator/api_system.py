@@ -42,8 +42,8 @@ def _gateway_info(req: Request) -> Response:
     return Response.json(
         {
             "name": req.state.gateway_name,
-            "redundancyRole": "Independent",
-            "redundantPeerAddress": None,
+            "redundancyRole": cfg.redundancy_role,
+            "redundantPeerAddress": cfg.redundant_peer or None,
             "edition": cfg.edition,
             "hostname": socket.gethostname(),
             "port": _port(req),
@@ -68,7 +68,11 @@ def _overview(req: Request) -> Response:
     return Response.json(
         {
             "version": req.config.full_version,
-            "redundancy": {"role": "Independent", "activityLevel": "Active", "projectState": "Good"},
+            "redundancy": {
+                "role": req.config.redundancy_role,
+                "activityLevel": state.redundancy()["RedundantNodeActiveStatus"],
+                "projectState": "Good",
+            },
             "java": {
                 "version": JVM_VERSION.split("+")[0],
                 "vendor": "Eclipse Adoptium",

@@ -10,17 +10,17 @@ licence text), like the 8.1 CERTIFICATES/EULAS tables (§3.3).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections.abc import Callable
 from typing import Any
 
-from igtk_tui.gateway.modl import module_certificate, read_module_info
+from igtk_tui.gateway.modl import CertificateInfo, module_certificate, read_certificate, read_module_info
 from igtk_tui.simulator.errors import HttpError
-from igtk_tui.simulator.state import GatewayState, Module, PendingTask, QuarantinedModule, now_ms
+from igtk_tui.simulator.state import GatewayState, Module, PendingTask, QuarantinedModule
 
-YEAR_MS = 365 * 24 * 3600 * 1000
+# A fresh install sits INACTIVE with this `onStartup` until the restart (8.3.2 capture, issue 17 item 4).
+FRESH_INSTALL_ON_STARTUP = "enabled"
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -40,8 +40,14 @@ def upload(state: GatewayState, filename: str, data: bytes) -> QuarantinedModule
     if not info.signed and not state.config.allow_unsigned_modules:
         # §5: unsigned modules are refused unless -Dignition.allowunsignedmodules=true.
         raise HttpError(400, f"Module {info.id} is not signed and unsigned modules are not allowed")
-    cert = module_certificate(data)
-    fingerprint = hashlib.sha1(cert).hexdigest() if cert else None
+    p7b = module_certificate(data)
+    cert: CertificateInfo | None = None
+    if p7b is not None:
+        try:
+            cert = read_certificate(p7b)
+        except ValueError as exc:
+            raise HttpError(400, f"Invalid module file '{filename}': {exc}") from None
+    fingerprint = cert.fingerprint if cert else None
     crc = zlib.crc32(info.license_text.encode()) if info.license_text is not None else None
     entry = QuarantinedModule(
         id=info.id,
@@ -53,7 +59,8 @@ def upload(state: GatewayState, filename: str, data: bytes) -> QuarantinedModule
         license_text=info.license_text,
         license_crc=crc,
         cert_fingerprint=fingerprint,
-        cert_subject=f"CN={info.id.rsplit('.', 1)[0]}" if cert else None,
+        cert_subject=cert.subject if cert else None,
+        certificate=cert,
         cert_accepted=fingerprint in state.trusted_certs if fingerprint else False,
         license_accepted=crc is not None and (info.id, crc) in state.accepted_eulas,
     )
@@ -79,16 +86,17 @@ def quarantined(state: GatewayState, module_id: str) -> QuarantinedModule:
 
 
 def certificate_info(entry: QuarantinedModule) -> dict[str, Any]:
-    if entry.cert_fingerprint is None:
+    """§2.5 certificate JSON, read from the certificate inside the uploaded .modl."""
+    cert = entry.certificate
+    if cert is None:
         raise HttpError(404, f"Module '{entry.id}' has no certificate")
-    start = now_ms() - YEAR_MS
     return {
-        "notValidAfter": start + 10 * YEAR_MS,
-        "notValidBefore": start,
-        "subjectName": entry.cert_subject,
-        "issuerName": entry.cert_subject,
-        "selfSigned": True,
-        "serialNumber": entry.cert_fingerprint[:16].upper(),
+        "notValidAfter": cert.not_after_ms,
+        "notValidBefore": cert.not_before_ms,
+        "subjectName": cert.subject,
+        "issuerName": cert.issuer,
+        "selfSigned": cert.self_signed,
+        "serialNumber": cert.serial,
     }
 
 
@@ -122,7 +130,7 @@ def install(state: GatewayState, module_id: str, immediate: bool = False) -> dic
         raise HttpError(409, "Module EULA has not been accepted.")  # [UNVERIFIED] code
     del state.quarantine[module_id]
     existing = state.modules.get(module_id)
-    on_startup = "UPGRADE" if existing else "INSTALL"
+    on_startup = "UPGRADE" if existing else FRESH_INSTALL_ON_STARTUP  # UPGRADE: [UNVERIFIED]
 
     def apply(gateway: GatewayState) -> None:
         previous = gateway.modules.get(entry.id)
@@ -134,7 +142,7 @@ def install(state: GatewayState, module_id: str, immediate: bool = False) -> dic
             vendor_name=entry.cert_subject.removeprefix("CN=") if entry.cert_subject else "Unknown",
             vendor_id=entry.id.rsplit(".", 1)[0],
             filename=entry.filename,
-            self_signed=True,
+            self_signed=entry.certificate.self_signed if entry.certificate else False,
             license_state="TRIAL",
             enabled=previous.enabled if previous else True,
         )

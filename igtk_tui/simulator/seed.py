@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from typing import Any
 
 from igtk_tui.simulator.state import GatewayState, Module, Project, now_ms
 
+# [UNVERIFIED] the real status words of a connection waiting for approval and of one running.
+PENDING_APPROVAL = "PendingApproval"
 SEED_SESSION_ID = "2f0c1b2e-7d3a-4c4e-9a51-5f1d6c0b9e01"
 SEED_PAGE_ID = "a1b2c3d4"
 
@@ -60,6 +63,23 @@ def resource_record(
         "healthchecks": [],
         "metrics": [],
     }
+
+
+SYSTEM_PROPERTIES = "ignition/system-properties"
+
+
+def set_system_name(state: GatewayState, name: str) -> None:
+    """The gateway name lives in two places a real gateway keeps equal: the name and the
+    system-properties singleton's `systemName`."""
+    state.gateway_name = name
+    key = ("core", SYSTEM_PROPERTIES, "")
+    record = state.resources.get(key)
+    if record is None:
+        state.resources[key] = resource_record("core", SYSTEM_PROPERTIES, "", {"systemName": name})
+    else:
+        record["config"] = {**record["config"], "systemName": name}
+        record["signature"] = signature({"name": "", "config": record["config"], "v": record["version"]})
+        record["attributes"]["lastModificationSignature"] = record["signature"]
 
 
 def _demo_resources() -> dict[str, bytes]:
@@ -130,20 +150,46 @@ def seed_state(state: GatewayState) -> None:
         ("core", "ignition/user-source", "default", {"profile": {"type": "INTERNAL"}, "settings": {}}),
     ):
         state.resources[(collection, rtype, name)] = resource_record(collection, rtype, name, config)
+    # The singleton holding the gateway's name (8.3.2 .gwbk: config/resources/core/ignition/system-properties).
+    set_system_name(state, state.gateway_name)
     state.modes = {
         "dev": {
             "name": "dev",
             "title": "Development",
             "description": "Development settings",
-            "resourceCount": 0,
         },
         "prod": {
             "name": "prod",
             "title": "Production",
             "description": "Production settings",
-            "resourceCount": 0,
         },
     }
+    for name, level in (("ROOT", "INFO"), ("gateway.Router", "INFO"), ("tags.Provider", "INFO"),
+                        ("perspective.Session", "WARN"), ("modules.ModuleManager", "INFO")):
+        state.loggers[name] = {"name": name, "level": level, "default": level}
+    state.log("gateway.Router", "INFO", f"Gateway '{state.gateway_name}' started")
+    state.log("modules.ModuleManager", "INFO", f"{len(state.modules)} modules loaded")
+    state.log("perspective.Session", "WARN", "Session 2f0c1b2e idle for 300 s")
+    state.tags["default"] = [
+        {"name": "Line1", "tagType": "Folder", "tags": [
+            {"name": "Speed", "tagType": "AtomicTag", "valueSource": "memory", "dataType": "Float8",
+             "value": 12.5},
+            {"name": "Running", "tagType": "AtomicTag", "valueSource": "memory", "dataType": "Boolean",
+             "value": True},
+        ]},
+        {"name": "Setpoint", "tagType": "AtomicTag", "valueSource": "memory", "dataType": "Int4", "value": 40},
+    ]
+    for name, address, direction, status in (
+        ("Ignition-historian", "10.0.0.21:8060", "outgoing", "Running"),
+        ("Ignition-edge-07", "10.0.3.7:8060", "incoming", PENDING_APPROVAL),
+    ):
+        remote_id = f"{name}|{uuid.uuid5(uuid.NAMESPACE_DNS, name)}"  # 8.3.8 spec: "test1|<uuid>"
+        state.gan_connections[remote_id] = {
+            "remoteId": remote_id, "remoteGateway": name, "internalId": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+            "networkAddr": address, "redundantRole": "Independent", "direction": direction,
+            "lastComm": stamp, "faultCount": 0, "lastError": "", "status": status, "pingTime": 3,
+            "remoteVersion": cfg.plain_version,
+        }
     for kind in ("config", "projects"):
         state.scans[kind] = {"scanActive": False, "lastScanTimestamp": stamp, "lastScanDuration": 12}
         state.scan_locks[kind] = {"locked": False, "holder": None, "acquiredAt": None, "expiresAt": None}

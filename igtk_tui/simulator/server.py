@@ -24,7 +24,7 @@ from igtk_tui.simulator.dispatch import BodyReader, Dispatcher
 from igtk_tui.simulator.faults import Faults
 from igtk_tui.simulator.routes import build_router
 from igtk_tui.simulator.seed import seed_state
-from igtk_tui.simulator.state import STARTING, GatewayState, SimConfig
+from igtk_tui.simulator.state import REDUNDANCY_ROLES, STARTING, GatewayState, SimConfig
 
 log = logging.getLogger("igtk.simulator")
 POLL_INTERVAL = 0.05  # how fast shutdown() is noticed by serve_forever
@@ -148,10 +148,15 @@ class SimulatedGateway:
         gateway_name: str = "Ignition-igtk-sim",
         allow_unsigned_modules: bool = False,
         edition: str = "standard",
+        redundancy_role: str = "Independent",
+        redundant_peer: str = "",
+        project_scan_module: bool = False,
         extra_route_modules: Iterable[ModuleType] = (),
     ) -> None:
         if not (version.startswith("8.3") or version.startswith("8.1")):
             raise ValueError(f"version must be 8.3 or 8.1 (or 8.3.x / 8.1.x), got {version!r}")
+        if redundancy_role not in REDUNDANCY_ROLES:
+            raise ValueError(f"redundancy_role must be one of {', '.join(REDUNDANCY_ROLES)}, got {redundancy_role!r}")
         tokens = dict(api_tokens or {})
         if not tokens:
             tokens["igtk"] = secrets.token_urlsafe(24)
@@ -169,6 +174,9 @@ class SimulatedGateway:
             edition=edition,
             trial_seconds=trial_seconds,
             allow_unsigned_modules=allow_unsigned_modules,
+            redundancy_role=redundancy_role,
+            redundant_peer=redundant_peer,
+            project_scan_module=project_scan_module,
         )
         self._faults = faults or Faults()
         self.state = GatewayState(self.config, self._faults, commissioning=commissioning)

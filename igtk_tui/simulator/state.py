@@ -16,12 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from igtk_tui.gateway.modl import CertificateInfo
 from igtk_tui.simulator.faults import Faults
 
 # §7: REST versions carry a build ("8.3.6 (b2026042713)"); gwinfo shows the plain one.
 VERSIONS = {"8.3": ("8.3.6", "b2026042713"), "8.1": ("8.1.44", "b2024091210")}
 RUNNING = "RUNNING"
 STARTING = "STARTING"
+REDUNDANCY_ROLES = ("Independent", "Master", "Backup")  # gwinfo RedundancyStatus (IA-HELM)
 
 
 @dataclass
@@ -41,6 +43,11 @@ class SimConfig:
     edition: str = "standard"
     trial_seconds: float = 7200.0
     allow_unsigned_modules: bool = False
+    # Redundancy (issue 17 item 8): "Independent", "Master" or "Backup", and the peer's address.
+    redundancy_role: str = "Independent"
+    redundant_peer: str = ""
+    scan_seconds: float = 0.3  # how long a project/config scan stays scanActive
+    project_scan_module: bool = False  # 8.1: the third-party Project Scan Endpoint module is installed
     url: str = ""
 
     @property
@@ -103,6 +110,7 @@ class QuarantinedModule:
     cert_accepted: bool
     license_accepted: bool
     reason: str = "Pending acceptance"
+    certificate: CertificateInfo | None = None
 
 
 @dataclass
@@ -174,6 +182,37 @@ class GatewayState:
         self.users: dict[str, str] = {config.admin_username: config.admin_password}
         self.generated_tokens: list[dict[str, str]] = []
         self.restores: int = 0
+        # A redundant node's view of its peer (False: the other node is down).
+        self.redundant_peer_connected = True
+        # Logging (§2.10): logger name -> (level, default level); recent events, newest last.
+        self.loggers: dict[str, dict[str, str]] = {}
+        self.log_events: list[dict[str, Any]] = []
+        # Tag configuration per provider, in the JSON tag-export shape (§2.11).
+        self.tags: dict[str, list[dict[str, Any]]] = {}
+        # Gateway network connections (remote id -> connection).
+        self.gan_connections: dict[str, dict[str, Any]] = {}
+
+    def log(self, logger: str, level: str, message: str) -> None:
+        """Record a gateway log event (what /logs and /logs/download serve)."""
+        self.log_events.append({"timestamp": now_ms(), "loggerName": logger, "level": level,
+                                "message": message, "stack": None, "mdc": {}})
+        del self.log_events[:-2000]
+
+    # -- redundancy (§1.2 gwinfo keys; IA-HELM redundant-health-check.sh) -----------------------
+    def redundancy(self) -> dict[str, str]:
+        """gwinfo's redundancy keys for this node: a backup is Warm while its master is up."""
+        role = self.config.redundancy_role
+        if role == "Independent":
+            return {"RedundancyStatus": role, "RedundantState": "Good", "RedundantNodeActiveStatus": "Active",
+                    "RedundantBackupAddresses": ""}
+        connected = self.redundant_peer_connected
+        active = "Active" if role == "Master" or not connected else "Warm"
+        return {
+            "RedundancyStatus": role,
+            "RedundantState": "Good" if connected else "Unknown",
+            "RedundantNodeActiveStatus": active,
+            "RedundantBackupAddresses": self.config.redundant_peer if role == "Master" else "",
+        }
 
     # -- restart machine (§1.5) ------------------------------------------------
     def begin_restart(self, seconds: float | None = None) -> None:

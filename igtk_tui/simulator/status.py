@@ -26,6 +26,7 @@ def status_ping(req: Request) -> Response:
 def gwinfo(req: Request) -> Response:
     """§1.2: one text/plain line of `Key=Value;` pairs (parse by key, order not guaranteed)."""
     cfg = req.config
+    redundancy = req.state.redundancy()
     pairs = [
         ("ContextStatus", context_status(req)),
         ("PlatformName", req.state.gateway_name),
@@ -33,11 +34,11 @@ def gwinfo(req: Request) -> Response:
         ("PlatformEdition", "" if cfg.edition == "standard" else cfg.edition),
         ("OS", platform.system() or "Linux"),
         ("RuntimeVersion", JVM_VERSION),
-        ("RedundancyStatus", "Independent"),
-        ("RedundantState", "Good"),
-        ("RedundantNodeActiveStatus", "Active"),
+        ("RedundancyStatus", redundancy["RedundancyStatus"]),
+        ("RedundantState", redundancy["RedundantState"]),
+        ("RedundantNodeActiveStatus", redundancy["RedundantNodeActiveStatus"]),
         ("RequireSsl", "false"),
-        ("RedundantBackupAddresses", ""),
+        ("RedundantBackupAddresses", redundancy["RedundantBackupAddresses"]),
     ]
     return Response.text("".join(f"{k}={v};" for k, v in pairs))
 

@@ -86,6 +86,36 @@ def ping(url: str) -> str:
     return str(response.json()["state"])
 
 
+class RedundantPair:
+    """A simulated master/backup pair (issue 17 item 8): each knows the other's address.
+
+    `backup_down()` stops the backup and tells the master, as a real master notices
+    its peer is gone; start with `with RedundantPair(**options) as pair:`.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self.backup = SimulatedGateway(redundancy_role="Backup", **options).start()
+        self.master = SimulatedGateway(
+            redundancy_role="Master", redundant_peer=f"{self.backup.host}:{self.backup.port}", **options
+        ).start()
+        self.backup.config.redundant_peer = f"{self.master.host}:{self.master.port}"
+
+    def backup_down(self) -> None:
+        self.backup.stop()
+        with self.master.state.lock:
+            self.master.state.redundant_peer_connected = False
+
+    def stop(self) -> None:
+        self.master.stop()
+        self.backup.stop()
+
+    def __enter__(self) -> RedundantPair:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 def wait_running(gw: SimulatedGateway, timeout: float = 10.0) -> None:
     """Until /StatusPing answers RUNNING (after a restart or commissioning)."""
     wait_for(lambda: ping(gw.url) == "RUNNING", timeout, "StatusPing RUNNING")

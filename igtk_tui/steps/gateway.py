@@ -294,5 +294,12 @@ async def reset_trial(ctx: StepContext, force: bool = False, **params: Any) -> d
     return {**_trial_output(after, "reset"), "reset": True}
 
 
-# Registering the other gateway.* steps (modules, projects, backup) with this module's import.
-from igtk_tui.steps import gateway_backup, gateway_modules, gateway_projects  # noqa: E402, F401
+# Registering the other gateway.* steps (modules, projects, backup, scan/logs/tags/network, resources)
+# with this module's import.
+from igtk_tui.steps import (  # noqa: E402, F401
+    gateway_backup,
+    gateway_modules,
+    gateway_ops,
+    gateway_projects,
+    gateway_resources,
+)

@@ -106,3 +106,29 @@ async def import_project(ctx: StepContext, project_name: str, file: str, overwri
     client = await client_for(ctx, conn)
     result = await client.import_project(project_name, data, overwrite=overwrite)
     return {"status": "imported", "project_name": project_name, "changes": result.get("changes", [])}
+
+
+@step(
+    "gateway.delete_project",
+    description="Delete a project; refused without confirm: true (export it first to keep a copy).",
+    params=connection_params(
+        Param("project_name", "string", required=True, description="Project name"),
+        Param("confirm", "boolean", default=False, description="Must be true: the deletion is not undone"),
+    ),
+    outputs=["status", "project_name"],
+)
+@gateway_step
+async def delete_project(ctx: StepContext, project_name: str, confirm: bool = False,
+                         **params: Any) -> dict[str, Any]:
+    if not confirm:
+        raise StepFailure(f"deleting project {project_name!r} needs confirm: true; nothing was deleted")
+    conn, _ = split_connection(params)
+    client = await client_for(ctx, conn)
+    try:
+        await client.delete_project(project_name)
+    except NotFound:
+        names = await client.project_names()
+        raise StepFailure(f"project {project_name!r} not found on {client.base_url} "
+                          f"(projects: {', '.join(names) or 'none'})") from None
+    ctx.log(f"project {project_name} deleted from {client.base_url}")
+    return {"status": "deleted", "project_name": project_name}

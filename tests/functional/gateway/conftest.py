@@ -44,6 +44,8 @@ def clean_redactor() -> Iterator[None]:
 @pytest.fixture
 def make_gw() -> Iterator[Callable[..., SimulatedGateway]]:
     """Start a gateway (fast restarts by default); every one is stopped at teardown."""
+    # API tokens over plain HTTP are accepted here (require_https_for_tokens=False), unlike a default
+    # real 8.3 gateway (`igtk simulator --realistic`); tests of that pass require_https_for_tokens=True.
     started: list[SimulatedGateway] = []
 
     def make(**kwargs: Any) -> SimulatedGateway:

@@ -62,7 +62,9 @@ async def test_https_only_key_over_http_says_so(make_gw) -> None:
     async with GatewayClient(gw.url, api_token=gw.api_token) as client:
         with pytest.raises(Forbidden) as err:
             await client.login()
-    assert err.value.status == 403 and "the key may require HTTPS" in str(err.value)
+    assert err.value.status == 403
+    assert "refuses API keys over plain HTTP" in str(err.value) and "https://" in str(err.value)
+    assert "Require secure connections for API keys" in str(err.value)
 
 
 async def test_read_only_key_write_is_forbidden_with_permission_advice(make_gw) -> None:
@@ -186,3 +188,30 @@ async def test_expired_81_session_logs_in_again(gw81: SimulatedGateway) -> None:
         await client.login()
         gw81.state.sessions.clear()  # 8.1 pages then redirect to the login instead of answering 401
         assert len(await client.list_modules()) >= 6
+
+
+async def test_backup_503_of_a_master_whose_backup_is_down_is_not_retried(tmp_path) -> None:
+    """Issue 17 item 8: that 503 names its reason and is not a starting gateway's; sent once."""
+    from igtk_tui.gateway.errors import RedundancyUnavailable
+    from igtk_tui.simulator.testing import RedundantPair
+
+    with RedundantPair(api_tokens={"igtk": "s3cret"}) as pair:
+        pair.backup_down()
+        async with GatewayClient(pair.master.url, api_token="igtk:s3cret", retries=3,
+                                 retry_backoff=0.01) as client:
+            with pytest.raises(RedundancyUnavailable) as err:
+                await client.download_backup(tmp_path / "b.gwbk")
+        assert err.value.status == 503 and "redundant backup node is not connected" in str(err.value)
+        assert "bring the other node of the redundant pair back up" in str(err.value)
+        assert [r for r in pair.master.requests if r[1] == "/data/api/v1/backup"] == [
+            ("GET", "/data/api/v1/backup", 503)]
+        assert not (tmp_path / "b.gwbk").exists()
+
+
+async def test_a_starting_gateways_503_is_still_retried(make_gw) -> None:
+    gw = make_gw(restart_seconds=0.5)
+    async with GatewayClient(gw.url, api_token=gw.api_token, retries=8, retry_backoff=0.1) as client:
+        await client.login()
+        gw.restart()
+        assert len(await client.list_projects()) >= 1  # 503 while STARTING, retried until RUNNING
+    assert ("GET", "/data/api/v1/projects/list", 503) in gw.requests

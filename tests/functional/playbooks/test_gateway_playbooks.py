@@ -292,3 +292,81 @@ def test_project_export_and_import(gw_cli: Igtk, tmp_path: Path, sim83: Simulate
                "-p", "project=DemoCopy", "-p", "overwrite=true")
     assert over.output("plan")["exists"] == "yes" and Path(over.output("save_current")["path"]).is_file()
     assert over.finished("import_over")["status"] == "completed"
+
+
+def test_project_deploy_scans_keeps_logs_and_restores_lost_tags(gw_cli: Igtk, tmp_path: Path,
+                                                               sim83: SimulatedGateway) -> None:
+    folder = tmp_path / "Line7"
+    (folder / "com.inductiveautomation.perspective" / "views" / "Main").mkdir(parents=True)
+    (folder / "project.json").write_text(json.dumps({"title": "Line 7", "enabled": True}))
+    view = folder / "com.inductiveautomation.perspective" / "views" / "Main" / "view.json"
+    view.write_text(json.dumps({"root": {"type": "ia.container.flex"}}))
+    with sim83.state.lock:
+        tags_before = json.loads(json.dumps(sim83.state.tags["default"]))
+        scanned_before = sim83.state.scans["projects"]["lastScanTimestamp"]
+    params = ("-p", "gateway=sim83", "-p", f"project_folder={folder}", "-p", "project=Line7",
+              "-p", "poll_interval=0.05")
+
+    r = run(gw_cli, "project_deploy", *params)
+    assert r.output("pack")["files"] == "2" and not Path(r.output("pack")["zip"]).exists()
+    assert sim83.state.projects["Line7"].title == "Line 7"
+    assert r.output("scan")["scans"]["projects"]["lastScanTimestamp"] > scanned_before
+    assert {m for m, p, _ in sim83.requests if p.startswith("/data/api/v1/scan/")} == {"GET", "POST"}
+    assert Path(r.output("logs")["path"]).is_file() and r.output("logs")["filename"].endswith(".idb")
+    assert r.finished("restore_tags")["status"] == "skipped"  # the tags did not change
+
+    # A deploy that loses a tag: the scans are held until the test has removed one after the
+    # import, so the backup taken first is what the playbook imports back.
+    with sim83.state.lock:
+        sim83.config.scan_seconds = 3600
+    proc = gw_cli.popen("run", "gateway/project_deploy", "--json", *params)
+    events = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            events.append(json.loads(line))
+            if events[-1]["event"] == "step_finished" and events[-1]["step_id"] == "import":
+                with sim83.state.lock:
+                    sim83.state.tags["default"].pop()
+                    sim83.config.scan_seconds = 0.05
+                    for scan in sim83.state.scans.values():
+                        if "_until" in scan:
+                            scan["_until"] = 0.0
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        with sim83.state.lock:
+            sim83.config.scan_seconds = 0.3
+    assert proc.returncode == 0, events[-1]
+    finished = {e["step_id"]: e for e in events if e["event"] == "step_finished"}
+    assert finished["tags_after"]["output"]["tag_count"] == finished["tags_before"]["output"]["tag_count"] - 1
+    assert finished["restore_tags"]["status"] == "completed"
+    with sim83.state.lock:
+        assert sim83.state.tags["default"] == tags_before
+
+
+def test_upgrade_with_tag_backup_restores_tags_an_upgrade_lost(gw_cli: Igtk, modules: dict[str, Path],
+                                                             tmp_path: Path) -> None:
+    from igtk_tui.simulator.state import PendingTask
+
+    archive = tmp_path / "module-archive"
+    accept = ("-p", "accept_certificate=true", "-p", "accept_license=true", "-p", f"module_archive={archive}")
+    with SimulatedGateway(version="8.3", api_tokens={TOKEN_NAME: TOKEN_SECRET}, restart_seconds=0.4) as gw:
+        target = ("-p", "gateway=sim83", "-p", f"gateway_url={gw.url}")
+        run(gw_cli, "module_install", *target, "-p", f"module_file={modules['1.0.0']}", *accept, *FAST)
+        with gw.state.lock:
+            tags_before = json.loads(json.dumps(gw.state.tags["default"]))
+            # the upgrade's restart loses a tag (as a module that rewrites its tags might)
+            gw.state.pending.append(PendingTask("tag loss", lambda g: g.tags["default"].pop(), visible=False))
+        r = run(gw_cli, "upgrade_with_tag_backup", *target, "-p", f"module_file={modules['1.1.0']}", *accept,
+                *FAST)
+        assert module_on(gw) == ("1.1.0", "ACTIVE")
+        upgrade = r.output("upgrade")
+        assert upgrade["status"] == "completed" and upgrade["outputs"]["verify"]["version"] == "1.1.0"
+        assert r.output("tags_after")["tag_count"] == r.output("tags_before")["tag_count"] - 1
+        assert r.finished("restore_tags")["status"] == "completed"
+        assert Path(r.output("logs")["path"]).is_file()
+        with gw.state.lock:
+            assert gw.state.tags["default"] == tags_before

@@ -24,6 +24,8 @@ LICENSE = "<html><body><h1>Example EULA</h1><p>Do good things.</p></body></html>
 @pytest.fixture
 def make_gw() -> Iterator[Callable[..., SimulatedGateway]]:
     """Start a gateway with test defaults (fast restarts, a read-only token); stopped at teardown."""
+    # API tokens over plain HTTP are accepted here (require_https_for_tokens=False), unlike a default
+    # real 8.3 gateway (`igtk simulator --realistic`); tests of that pass require_https_for_tokens=True.
     started: list[SimulatedGateway] = []
 
     def make(**kwargs: Any) -> SimulatedGateway:

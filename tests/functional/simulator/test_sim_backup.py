@@ -146,3 +146,65 @@ def test_validate_gwbk_reads_a_file_from_disk_and_can_skip_a_crc_already_checked
     with pytest.raises(ValueError, match="corrupt backup"):  # CRC mismatch or a broken deflate stream
         validate_gwbk(bad)
     assert validate_gwbk(bad, crc_checked=True) == "8.3.6"
+
+
+def _real_832_backup(system_name: str) -> bytes:
+    """A .gwbk of the shape a real 8.3.2 gateway writes (issue 17 item 5), built by hand, not by
+    build_gwbk: <gateway-backup> root, full version, backup-type ALL, ts, empty edition, no name
+    element; the idb, gateway.xml, ignition.conf, redundancy.xml and the system-properties singleton."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE SCHEMA_VERSION (ID INTEGER)")
+    idb = conn.serialize()
+    conn.close()
+    entries = {
+        "backupinfo.xml": (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<gateway-backup>\n'
+            "  <version>8.3.2.2025120210</version>\n  <backup-type>ALL</backup-type>\n"
+            "  <ts>1764670000000</ts>\n  <edition></edition>\n</gateway-backup>\n"
+        ).encode(),
+        "db_backup_sqlite.idb": idb,
+        "gateway.xml": b'<?xml version="1.0"?><properties></properties>',
+        "ignition.conf": b"wrapper.java.maxmemory=2048\n",
+        "redundancy.xml": b'<?xml version="1.0"?><properties><entry key="redundancy.noderole">'
+                          b"Independent</entry></properties>",
+        "config/resources/core/ignition/system-properties/config.json":
+            ('{"systemName": "%s", "launchpadAutoStart": true}' % system_name).encode(),
+        "config/resources/core/ignition/system-properties/resource.json": b'{"scope": "A", "version": 1}',
+        "projects/Line/project.json": b'{"title": "Line", "enabled": true}',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_real_832_backup_is_accepted_and_restoring_it_applies_its_system_name(
+    client: httpx.Client, gw: SimulatedGateway
+) -> None:
+    data = _real_832_backup("Plant-North")
+    assert validate_gwbk(data) == "8.3.2"
+    contents = read_gwbk(data)
+    assert contents.gateway_name == "Plant-North" and contents.edition == "standard"
+    assert client.post(f"{API}/backup", content=data, headers=OCTET).status_code == 200
+    wait_running(gw)
+    assert gw.state.gateway_name == "Plant-North"
+    singleton = client.get(f"{API}/resources/singleton/ignition/system-properties").json()
+    assert singleton["config"]["systemName"] == "Plant-North"
+    assert "Line" in client.get(f"{API}/projects/names").json()
+
+
+def test_the_simulators_backup_has_the_real_832_shape(client: httpx.Client, gw: SimulatedGateway) -> None:
+    from xml.etree import ElementTree
+
+    data = client.get(f"{API}/backup").content
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        info = ElementTree.fromstring(archive.read("backupinfo.xml"))
+        system = archive.read("config/resources/core/ignition/system-properties/config.json")
+    assert {"db_backup_sqlite.idb", "gateway.xml", "ignition.conf", "redundancy.xml"} <= names
+    assert info.tag == "gateway-backup" and info.findtext("version") == "8.3.6.2026042713"
+    assert info.findtext("backup-type") == "ALL" and info.findtext("ts", "").isdigit()
+    assert info.findtext("edition") in ("", None)
+    assert info.find("gatewayname") is None and info.find("gateway-name") is None
+    assert b'"systemName": "Ignition-igtk-sim"' in system

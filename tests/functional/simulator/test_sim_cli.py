@@ -94,6 +94,30 @@ def test_generates_token_and_sigint_exits_zero() -> None:
             proc.wait()
 
 
+def _overview_status(url: str, **headers: str) -> int:
+    token = {"X-Ignition-API-Token": "ci:topsecret", **headers}
+    return http.get(f"{url}/data/api/v1/overview", headers=token).status_code
+
+
+def test_realistic_mode_requires_https_for_api_keys_by_default() -> None:
+    """Issue 17 item 6: real 8.3 defaults to 'require secure connections for API keys'."""
+    for args, expected in ((("--realistic",), 403), (("--realistic", "--no-require-https"), 200)):
+        proc = _start("--port", "0", "--api-token", "ci:topsecret", *args)
+        try:
+            lines = _read_until(proc, r"Press Ctrl\+C")
+            url = re.search(r"(http://127\.0\.0\.1:\d+)", lines[0])[1]  # type: ignore[index]
+            assert _overview_status(url) == expected, args
+            assert any("need a secure connection" in line for line in lines) == (expected == 403)
+            if expected == 403:  # a TLS proxy in front makes the channel secure
+                assert _overview_status(url, **{"X-Forwarded-Proto": "https"}) == 200
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
 def test_bad_arguments_exit_2() -> None:
     for args in (("--fault", "bogus=1"), ("--api-token", "no-colon")):
         proc = _start("--port", "0", *args)

@@ -80,7 +80,9 @@ def test_full_lifecycle(client: httpx.Client, gw: SimulatedGateway, modl: Callab
     assert client.get(f"{API}/modules/quarantined").json()["items"] == []
     assert client.get(f"{API}/restart-tasks/pending").json() == {"pending": [f"Module Installed: {WIDGET}"]}
     before = _healthy(client)[WIDGET]
-    assert before["state"] != "ACTIVE" and before["onStartup"] == "INSTALL"
+    # issue 17 item 4 (8.3.2): a fresh install is INACTIVE with onStartup "enabled" until the restart
+    assert before["state"] == "INACTIVE" and before["onStartup"] == "enabled"
+    assert body["onStartup"] == "enabled"
 
     _restart(client, gw)
     after = _healthy(client)[WIDGET]
@@ -167,3 +169,70 @@ def test_toggle_state(client: httpx.Client) -> None:
     assert _healthy(client)[vision]["state"] == "INACTIVE"
     client.put(f"{API}/modules/toggle-state", json={"enable": [vision], "disable": []})
     assert _healthy(client)[vision]["state"] == "ACTIVE"
+
+
+def _ca_signed_modl(module_id: str) -> tuple[bytes, dict[str, object]]:
+    """A .modl whose certificates.p7b holds a leaf certificate issued by a separate CA (DER PKCS#7),
+    the shape of a vendor-signed module; returns the file and what the certificate says."""
+    import datetime
+    import io
+    import zipfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    from igtk_tui.gateway.modl import build_modl
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Root CA")])
+    leaf_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Corp"),
+                           x509.NameAttribute(NameOID.COMMON_NAME, "Example Modules")])
+    start = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    end = datetime.datetime(2027, 6, 7, 8, 9, 10, tzinfo=datetime.timezone.utc)
+    leaf = (x509.CertificateBuilder().subject_name(leaf_name).issuer_name(ca_name)
+            .public_key(leaf_key.public_key()).serial_number(0x1234ABCD)
+            .not_valid_before(start).not_valid_after(end).sign(ca_key, hashes.SHA256()))
+    unsigned = build_modl(module_id, "Vendor", "2.0.0", signed=False, license_text=None)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(unsigned)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))
+        dst.writestr("signatures.properties", "/module.xml=AAAA\n")
+        dst.writestr("certificates.p7b", pkcs7.serialize_certificates([leaf], serialization.Encoding.DER))
+    expected = {
+        "subjectName": leaf.subject.rfc4514_string(),
+        "issuerName": "CN=Example Root CA",
+        "serialNumber": "1234abcd",
+        "notValidBefore": int(start.timestamp() * 1000),
+        "notValidAfter": int(end.timestamp() * 1000),
+        "selfSigned": False,
+    }
+    return out.getvalue(), expected
+
+
+def test_certificate_is_the_one_inside_the_module(client: httpx.Client) -> None:
+    """Issue 17 item 4: subject, issuer, serial and validity come from the .modl's signature block."""
+    data, expected = _ca_signed_modl("com.vendor.thing")
+    assert _upload(client, data, "Thing.modl").status_code == 200
+    cert = client.get(f"{API}/modules/certificate", params={"moduleId": "com.vendor.thing"}).json()
+    assert cert == expected
+    assert expected["subjectName"] == "CN=Example Modules,O=Example Corp"
+
+
+def test_a_module_whose_certificate_block_is_not_pkcs7_is_refused(client: httpx.Client) -> None:
+    import io
+    import zipfile
+
+    from igtk_tui.gateway.modl import build_modl
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(build_modl("com.bad.cert", "Bad", "1.0.0", signed=False))) as src, \
+            zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))
+        dst.writestr("certificates.p7b", b"not a certificate")
+    refused = _upload(client, out.getvalue(), "Bad.modl")
+    assert refused.status_code == 400 and "PKCS#7" in refused.json()["message"]

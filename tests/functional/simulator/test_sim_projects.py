@@ -55,18 +55,57 @@ def test_create_modify_copy_rename_delete(client: httpx.Client, gw: SimulatedGat
     assert client.put(f"{API}/Nope", json={"title": "x"}).status_code == 404
 
     assert client.post(f"{API}/copy", json={"fromName": "Line1", "toName": "Line2"}).status_code == 200
-    assert client.post(f"{API}/copy", json={"fromName": "Line1", "toName": "Line2"}).status_code == 409
-    assert client.post(f"{API}/copy", json={"fromName": "Nope", "toName": "Line3"}).status_code == 404
+    failed_copy = client.post(f"{API}/copy", json={"fromName": "Line1", "toName": "Line2"})
+    assert failed_copy.status_code == 304 and failed_copy.content == b""  # real 8.3: a failed copy is 304
+    missing = client.post(f"{API}/copy", json={"fromName": "Nope", "toName": "Line3"})
+    assert missing.status_code == 404
+    assert missing.json() == {"success": False, "changes": [], "problem": {
+        "message": "Project 'Nope' not found", "stacktrace": None}}
     assert client.get(f"{API}/find/Line2").json()["title"] == "Line One"
 
     renamed = client.post(f"{API}/rename/Global", json={"name": "Shared"})
     assert renamed.status_code == 200
     assert client.get(f"{API}/find/Line1").json()["parent"] == "Shared"  # children follow
 
-    assert client.delete(f"{API}/Line2").status_code == 400  # confirm=true is required
-    assert client.delete(f"{API}/Line2", params={"confirm": "true"}).status_code == 200
+    deleted = client.delete(f"{API}/Line2")  # real clients delete without confirm and succeed
+    assert deleted.status_code == 200 and deleted.json()["changes"] == [{"name": "Line2"}]
     assert "Line2" not in gw.state.projects
-    assert client.delete(f"{API}/Line2", params={"confirm": "true"}).status_code == 404
+    again = client.delete(f"{API}/Line2", params={"confirm": "true"})
+    assert again.status_code == 404 and again.json()["success"] is False
+    assert "not found" in again.json()["problem"]["message"]
+
+
+def test_missing_project_errors_use_the_result_envelope(client: httpx.Client) -> None:
+    """Issue 17 item 1: copy, rename and delete of a missing project answer 404 with the envelope."""
+    for response in (
+        client.post(f"{API}/copy", json={"fromName": "Ghost", "toName": "Other"}),
+        client.post(f"{API}/rename/Ghost", json={"name": "Other"}),
+        client.delete(f"{API}/Ghost"),
+    ):
+        assert response.status_code == 404, response.request.url
+        body = response.json()
+        assert body["success"] is False and body["changes"] == []
+        assert body["problem"]["message"] == "Project 'Ghost' not found"
+
+
+def test_unchanged_put_is_304_and_create_needs_json(client: httpx.Client) -> None:
+    assert client.put(f"{API}/Demo", json={"title": "Demo v2"}).status_code == 200
+    unchanged = client.put(f"{API}/Demo", json={"title": "Demo v2"})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    as_form = client.post(API, content=b"name=Line9", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert as_form.status_code == 415
+    assert client.get(f"{API}/find/Line9").status_code == 404
+
+
+def test_delete_on_a_redundant_backup_is_503(make_gw) -> None:
+    from igtk_tui.simulator.testing import client as sim_client
+
+    backup = make_gw(redundancy_role="Backup")
+    headers = {"X-Ignition-API-Token": backup.api_token, "Accept": "application/json"}
+    with sim_client(backup.url, headers=headers) as c:
+        refused = c.delete(f"{API}/Demo")
+    assert refused.status_code == 503 and "backup" in refused.json()["message"]
+    assert "Demo" in backup.state.projects
 
 
 def test_export_then_import(client: httpx.Client, gw: SimulatedGateway) -> None:
@@ -91,10 +130,9 @@ def test_export_then_import(client: httpx.Client, gw: SimulatedGateway) -> None:
     assert overwrite.status_code == 200
 
     assert client.post(f"{API}/import/Bad", content=b"not a zip", headers=ZIP).status_code == 400
-    wrong_type = client.post(
-        f"{API}/import/Bad", content=export.content, headers={"Content-Type": "application/json"}
-    )
-    assert wrong_type.status_code == 415
+    for wrong in ("application/json", "application/octet-stream", ""):
+        wrong_type = client.post(f"{API}/import/Bad", content=export.content, headers={"Content-Type": wrong})
+        assert wrong_type.status_code == 415, wrong  # real 8.3 takes only application/zip
     assert client.get(f"{API}/export/Nope").status_code == 404
 
 

@@ -90,7 +90,7 @@ def test_chunked_request_body_is_read(gw: SimulatedGateway) -> None:
         yield b'{"name":"Chunk'
         yield b'ed","title":"T"}'
 
-    headers = {"X-Ignition-API-Token": gw.api_token}
+    headers = {"X-Ignition-API-Token": gw.api_token, "Content-Type": "application/json"}
     response = http.post(f"{gw.url}/data/api/v1/projects", content=chunks(), headers=headers)
     assert response.status_code == 200, response.text
     assert "Chunked" in gw.state.projects
