@@ -29,6 +29,8 @@ BUILTIN_MODULES = (
     "igtk_tui.steps.browser",
     "igtk_tui.steps.perspective",
     "igtk_tui.steps.perspective_fat",
+    "igtk_tui.steps.designer",
+    "igtk_tui.steps.report",
 )
 ENTRY_POINT_GROUP = "igtk.steps"
 
@@ -135,7 +137,7 @@ class Registry:
 REGISTRY = Registry()
 
 # Step-name prefixes whose built-in module is not named after them.
-_PREFIX_MODULES = {"playbook": "flow", "debug": "flow"}
+_PREFIX_MODULES = {"playbook": "flow", "debug": "flow", "fat": "report"}
 
 
 def _modules_for(name: str) -> list[str]:
