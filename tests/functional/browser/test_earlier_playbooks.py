@@ -145,3 +145,22 @@ def test_module_upgrade_nests_uninstall_restart_install_restart(gw: SimulatedGat
     assert gw.state.restart_count == restarts + 2
     upgraded = modules(gw)[MODULE_ID]
     assert upgraded["version"] == "2.0.0" and upgraded["state"] == "ACTIVE" and upgraded["onStartup"] is None
+
+
+@pytest.fixture
+def gw81() -> Iterator[SimulatedGateway]:
+    gateway = SimulatedGateway(version="8.1", admin_password=PASSWORD, restart_seconds=1.0).start()
+    yield gateway
+    gateway.stop()
+
+
+def test_the_same_login_playbook_signs_in_to_an_81_gateway(gw81: SimulatedGateway, tmp_path: Path) -> None:
+    events = run(gw81, "gateway/gateway_login.yaml", tmp_path)
+    assert set(statuses(events).values()) == {"completed"}
+    assert [s.username for s in gw81.state.sessions.values()] == ["admin"]
+
+
+def test_trial_reset_on_81_uses_its_status_page_banner(gw81: SimulatedGateway, tmp_path: Path) -> None:
+    gw81.state.trial_expires_at = time.time() - 1
+    run(gw81, "gateway81/reset_trial.yaml", tmp_path)
+    assert not gw81.state.trial_expired() and gw81.state.trial_seconds_left() > 7000
