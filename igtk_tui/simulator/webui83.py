@@ -80,7 +80,7 @@ function showPending() {
 function waitForRunning() {
   fetch("/StatusPing", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
     document.getElementById("gateway-state").textContent = s.state;
-    if (s.state === "RUNNING") { notice("restarted", "Gateway restarted"); location.reload(); }
+    if (s.state === "RUNNING") { notice("restarted", "Gateway restarted"); showPending(); }
     else { setTimeout(waitForRunning, 300); }
   }, function () { setTimeout(waitForRunning, 300); });
 }
