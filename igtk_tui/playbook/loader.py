@@ -396,7 +396,8 @@ class _Builder:
                 if not hint and key in STEP_KEYS:
                     hint = f" ({key!r} is a step field: move it out of 'parameters')"
                     if self.earlier:
-                        hint = f" (so the step ran once, as written; {key!r} is a step field: move it out of 'parameters')"
+                        hint = (f" (so the step ran once, as written; {key!r} is a step field: "
+                                "move it out of 'parameters')")
                 known = f"; known: {', '.join(declared)}" if declared and not hint else ""
                 what = f"unknown parameter {key!r} for {step_type.name}"
                 if step_type.name == "utility.python" and key == "code":
@@ -415,7 +416,7 @@ class _Builder:
             for key, value in earlier.DEFAULTS.get(step_type.name, {}).items():
                 kept.setdefault(key, value)
         for spec in step_type.params:
-            if spec.required and spec.name not in kept and spec.name not in params:
+            if spec.required and spec.name not in kept:
                 self.err(path, f"{step_type.name} needs parameter {spec.name!r}")
         if step_type.name == "utility.python" and has_refs(kept.get("script", "")):
             self.err(path + ("script",),
