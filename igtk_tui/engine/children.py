@@ -31,6 +31,7 @@ async def run_child(runner: Runner, ctx: StepContext, playbook_ref: str, params:
         bound = bind_parameters(child_pb, params)
     except InvalidInput as exc:  # not found, unverified, cycle, bad parameters: retrying cannot help
         raise ParamError(str(exc)) from None
+    ctx.log(f"playbook.run {playbook_ref!r}: running {child_pb.path}")
     for name in secret_parameter_names(child_pb):  # as for a top-level run: the child's secrets too
         if bound.get(name) is not None:
             redact.register(bound[name])

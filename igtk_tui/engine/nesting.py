@@ -18,7 +18,10 @@ class NestingError(InvalidInput):
 
 
 class PlaybookResolver:
-    """Finds child playbooks: relative to the parent's folder first, then the library roots.
+    """Finds child playbooks: relative to the parent's folder, then to each folder above it
+    (nearest first), then to the library roots. The earlier toolkit's paths were relative to its
+    playbooks root (`gateway/gateway_login.yaml` from inside `playbooks/gateway/`): searching
+    upwards finds them, and a playbook's own tree always wins over a built-in of the same path.
 
     `is_verified(playbook)` and `is_enabled(playbook)` come from the library's
     metadata; by default the YAML's own `verified:` decides and all are enabled.
@@ -42,7 +45,8 @@ class PlaybookResolver:
             candidates.append(rel)
         else:
             if parent.folder:
-                candidates.append(parent.folder / rel)
+                folder = parent.folder.resolve()
+                candidates.extend(above / rel for above in (folder, *folder.parents))
             candidates.extend(root / rel for root in self.roots)
         for c in candidates:
             for variant in (c, c.with_suffix(".yaml"), c.with_suffix(".yml")):

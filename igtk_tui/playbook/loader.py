@@ -2,7 +2,9 @@
 
 Unknown keys (top level, step fields, step parameters) are errors with a
 "did you mean" hint: the earlier toolkit silently ignored typos such as
-`code:` for `script:` or `retry_count` inside `parameters`.
+`code:` for `script:` or `retry_count` inside `parameters`. A playbook in the
+earlier toolkit's own format (`playbook.earlier`) loads with a located warning
+for each of them instead, and they are dropped as that toolkit dropped them.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 
 import yaml
 
+from igtk_tui.playbook import earlier
 from igtk_tui.playbook.conditions import ConditionError, names_in
 from igtk_tui.playbook.errors import PlaybookError, Problem, did_you_mean
 from igtk_tui.playbook.model import Location, OnFailure, Parameter, ParamType, Playbook, Step
-from igtk_tui.playbook.refs import has_refs, iter_refs
+from igtk_tui.playbook.refs import has_refs, iter_refs, literal_braces
 
 TOP_KEYS = (
     "name", "version", "description", "domain", "group", "verified",
@@ -108,6 +111,7 @@ def load_text(text: str, *, path: str | Path | None = None, registry: Any = None
     data = located.convert(node)
     builder = _Builder(located, registry)
     playbook = builder.build(data, text, Path(path) if path else None)
+    located.problems = list(dict.fromkeys(located.problems))  # once per location and message
     errors = [p for p in located.problems if p.severity == "error"]
     if errors:
         raise PlaybookError(located.problems)
@@ -121,6 +125,7 @@ class _Builder:
         self.step_ids: list[str] = []
         self.param_names: list[str] = []
         self.param_types: dict[str, ParamType] = {}
+        self.earlier = False
 
     def err(self, path: tuple[Any, ...], message: str, *, key: bool = False, severity: str = "error") -> None:
         loc = (self.l.key_locs if key else self.l.locs).get(path) or self.l.locs.get(path) or self._nearest(path)
@@ -133,15 +138,23 @@ class _Builder:
                 return self.l.locs[path]
         return self.l.locs.get((), Location(self.l.file, 1, 1))
 
+    def unknown(self, path: tuple[Any, ...], what: str, hint: str) -> None:
+        """An unknown key: an error, or in the earlier format a warning (the key is dropped)."""
+        if self.earlier:
+            self.err(path, earlier.ignored(what, hint), key=True, severity="warning")
+        else:
+            self.err(path, f"{what}{hint}", key=True)
+
     def check_keys(self, data: dict[str, Any], path: tuple[Any, ...], allowed: tuple[str, ...], what: str) -> None:
         for key in data:
             if key not in allowed:
-                self.err(path + (key,), f"unknown {what} {key!r}{did_you_mean(str(key), allowed)}", key=True)
+                self.unknown(path + (key,), f"unknown {what} {key!r}", did_you_mean(str(key), allowed))
 
     def build(self, data: Any, text: str, path: Path | None) -> Playbook:
         if not isinstance(data, dict):
             self.err((), "a playbook must be a mapping with name, version and steps")
             return _empty(path, text)
+        self.earlier = earlier.is_earlier_format(data)
         self.check_keys(data, (), TOP_KEYS, "top-level key")
         name = self.text_field(data, (), "name", required=True)
         version_raw = data.get("version")
@@ -183,6 +196,7 @@ class _Builder:
             path=path.resolve() if path else None,
             source=text,
             warnings=warnings,
+            earlier_format=self.earlier,
         )
 
     def text_field(self, data: dict[str, Any], path: tuple[Any, ...], key: str, *, required: bool = False) -> str | None:
@@ -288,7 +302,7 @@ class _Builder:
             self.err(path + ("parameters",), "'parameters' must be a mapping")
             params = {}
         if step_type is not None:
-            self.check_step_params(step_type, params, path + ("parameters",))
+            params = self.check_step_params(step_type, params, path + ("parameters",))
         for key, value in params.items():  # per value, so problems point at the value written
             self.check_refs(value, path + ("parameters", key))
         timeout = self.number(item, path, "timeout", 300.0, minimum=0.001)
@@ -353,42 +367,73 @@ class _Builder:
             return default
         return value
 
-    def check_step_params(self, step_type: Any, params: dict[str, Any], path: tuple[Any, ...]) -> None:
+    def check_step_params(self, step_type: Any, params: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
+        """Check a step's parameters; returns those the step gets (earlier format: ignored ones dropped,
+        the earlier toolkit's defaults filled in)."""
         from igtk_tui.steps.registry import check_value
 
         declared = step_type.param_names
+        kept: dict[str, Any] = {}
+        unread = earlier.UNREAD.get(step_type.name, {}) if self.earlier else {}
         for key, value in params.items():
             spec = step_type.param(key)
-            if spec is None:
-                if not step_type.extra_params:
-                    alias = PARAM_ALIASES.get(str(key))
-                    hint = f" (did you mean {alias!r}?)" if alias in declared else did_you_mean(str(key), declared)
-                    if not hint and key in STEP_KEYS:
-                        hint = f" ({key!r} is a step field: move it out of 'parameters')"
-                    known = f"; known: {', '.join(declared)}" if declared and not hint else ""
-                    self.err(path + (key,), f"unknown parameter {key!r} for {step_type.name}{hint}{known}", key=True)
+            if key in unread:
+                self.err(path + (key,), f"parameter {key!r} of {step_type.name} {earlier.IGNORED}: {unread[key]}",
+                         key=True, severity="warning")
                 continue
+            if self.earlier and step_type.name == "browser.navigate" and key == "wait_for":
+                waits = step_type.param("wait_until").choices or ()
+                if isinstance(value, str) and not has_refs(value) and value not in waits:
+                    self.err(path + (key,), f"parameter 'wait_for' of browser.navigate {earlier.IGNORED}: it never "
+                             f"read it (only {', '.join(waits)} mean wait_until)", key=True, severity="warning")
+                    continue
+            if spec is None:
+                if step_type.extra_params:
+                    kept[key] = value
+                    continue
+                alias = PARAM_ALIASES.get(str(key))
+                hint = f" (did you mean {alias!r}?)" if alias in declared else did_you_mean(str(key), declared)
+                if not hint and key in STEP_KEYS:
+                    hint = f" ({key!r} is a step field: move it out of 'parameters')"
+                    if self.earlier:
+                        hint = (f" (so the step ran once, as written; {key!r} is a step field: "
+                                "move it out of 'parameters')")
+                known = f"; known: {', '.join(declared)}" if declared and not hint else ""
+                what = f"unknown parameter {key!r} for {step_type.name}"
+                if step_type.name == "utility.python" and key == "code":
+                    # The earlier toolkit failed such a step too (its handler reads only `script`).
+                    self.err(path + (key,), f"{what}{hint}: the earlier toolkit failed this step too, "
+                             "its handler reads only 'script'", key=True)
+                    continue
+                self.unknown(path + (key,), what, hint or known)
+                continue
+            kept[key] = value
             if not has_refs(value):
                 _, error = check_value(spec, value)
                 if error:
                     self.err(path + (key,), error)
+        if self.earlier:
+            for key, value in earlier.DEFAULTS.get(step_type.name, {}).items():
+                kept.setdefault(key, value)
         for spec in step_type.params:
-            if spec.required and spec.name not in params:
+            if spec.required and spec.name not in kept:
                 self.err(path, f"{step_type.name} needs parameter {spec.name!r}")
-        if step_type.name == "utility.python" and has_refs(params.get("script", "")):
+        if step_type.name == "utility.python" and has_refs(kept.get("script", "")):
             self.err(path + ("script",),
                      "references inside script source are pasted as text (kept for the earlier toolkit); "
                      "pass them as data instead: `params: {name: '{{ parameter.x }}'}` and read params['name'] "
                      "(igtk migrate rewrites this)", severity="warning")
+        return kept
 
     def check_refs(self, value: Any, path: tuple[Any, ...]) -> None:
-        try:
-            refs = iter_refs(value)
-        except ValueError as exc:
-            self.err(path, str(exc))
-            return
-        for ref in refs:
+        for ref in iter_refs(value):
             self.check_ref(ref, path)
+        if path[-1] == "script":
+            return  # braces in script source are code (f-strings, dicts), never references
+        for text in _texts(value):
+            for literal in literal_braces(text):
+                self.err(path, f"{literal} is not a reference (references are dotted names such as "
+                         "parameter.x): kept as literal text", severity="warning")
 
     def check_ref(self, ref: Any, path: tuple[Any, ...]) -> None:
         root, rest = ref.root, ref.rest
@@ -404,6 +449,16 @@ class _Builder:
                          f"{did_you_mean(rest[0], self.step_ids)}")
             elif len(rest) < 2:
                 self.err(path, f"reference {ref.text} must name an output key: step.{rest[0]}.KEY")
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
 
 
 def _empty(path: Path | None, text: str) -> Playbook:

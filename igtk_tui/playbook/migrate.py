@@ -40,7 +40,7 @@ import yaml
 
 from igtk_tui.playbook.loader import load_text
 from igtk_tui.playbook.model import Location, ParamType, Playbook
-from igtk_tui.playbook.refs import REF_RE, Ref, parse_refs
+from igtk_tui.playbook.refs import REF_RE, Ref, has_refs, parse_refs
 
 TEXT_TYPES = (ParamType.STRING, ParamType.FILE, ParamType.CREDENTIAL)
 CODE_TYPES = (ParamType.INTEGER, ParamType.FLOAT, ParamType.BOOLEAN, ParamType.LIST, ParamType.DICT)
@@ -170,7 +170,7 @@ def _line_offsets(text: str) -> list[int]:
 def rewrite_script(script: str, playbook: Playbook, existing_params: dict[str, Any]) -> _ScriptResult:
     """Rewrite one script; references that cannot be moved safely are left and reported."""
     rw = _Rewriter(playbook, existing_params)
-    refs = [(m.start(), m.end(), m.group(0)) for m in REF_RE.finditer(script)]
+    refs = [(m.start(), m.end(), m.group(0)) for m in REF_RE.finditer(script) if parse_refs(m.group(0))]
     result = _ScriptResult(script, {}, [], [])
     if not refs:
         return result
@@ -236,7 +236,8 @@ def rewrite_script(script: str, playbook: Playbook, existing_params: dict[str, A
     def compiles(source: str) -> str | None:
         # References still left in place stand for a value (the engine pastes them).
         try:
-            compile(REF_RE.sub("None", source), "<utility.python>", "exec")
+            compile(REF_RE.sub(lambda m: "None" if parse_refs(m.group(0)) else m.group(0), source),
+                    "<utility.python>", "exec")
         except (SyntaxError, ValueError) as exc:
             return getattr(exc, "msg", str(exc))
         return None
@@ -404,7 +405,7 @@ def migrate_text(text: str, *, path: str | Path | None = None) -> Migration:
             continue
         s_key, s_val = script_pair
         script = s_val.value
-        if not REF_RE.search(script):
+        if not has_refs(script):
             continue
         existing_pair = _mapping_get(pnode, "params")
         existing: dict[str, Any] = {}

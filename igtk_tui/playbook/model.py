@@ -91,6 +91,8 @@ class Playbook:
     path: Path | None = None
     source: str = ""
     warnings: tuple[str, ...] = ()
+    # Written in the earlier toolkit's format (playbook.earlier): its defaults and script names apply.
+    earlier_format: bool = False
 
     def parameter(self, name: str) -> Parameter | None:
         for p in self.parameters:

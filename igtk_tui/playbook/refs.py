@@ -5,6 +5,8 @@ Forms (DESIGN §3): `{{ parameter.x }}`, bare `{{ x }}`, `{{ variable.x }}`,
 `{{ parameter.CRED.field }}` for credential-typed parameters, and
 `{{ step.ID.key }}` (deeper keys and list indexes go further into outputs).
 A value that is exactly one reference keeps the referenced value's type.
+Any other `{{ ... }}` (a CSS rule in an HTML string, template text) is not a
+reference and stays literal text, as in the earlier toolkit.
 """
 
 from __future__ import annotations
@@ -42,27 +44,35 @@ class Ref:
 
 
 def parse_refs(text: str) -> list[Ref]:
-    """Every reference in `text`; raises ValueError for a malformed one."""
+    """Every reference in `text` (other `{{ ... }}` text is literal)."""
     if "{{" not in text:
         return []
-    return list(_parse_cached(text))
+    return list(_parse_cached(text)[0])
+
+
+def literal_braces(text: str) -> list[str]:
+    """The `{{ ... }}` pieces of `text` that are not references and stay as written."""
+    if "{{" not in text:
+        return []
+    return list(_parse_cached(text)[1])
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> tuple[Ref, ...]:
+def _parse_cached(text: str) -> tuple[tuple[Ref, ...], tuple[str, ...]]:
     # Step parameters are parsed again on every run of a step: texts are immutable, so cache.
-    out = []
+    refs, literal = [], []
     for m in REF_RE.finditer(text):
         inner = m.group(1)
-        if not PATH_RE.match(inner):
-            raise ValueError(f"malformed reference {m.group(0)!r}: expected a dotted name such as parameter.x")
-        out.append(Ref(m.group(0), tuple(inner.split("."))))
-    return tuple(out)
+        if PATH_RE.match(inner):
+            refs.append(Ref(m.group(0), tuple(inner.split("."))))
+        else:
+            literal.append(m.group(0))
+    return tuple(refs), tuple(literal)
 
 
 def has_refs(value: Any) -> bool:
     if isinstance(value, str):
-        return "{{" in value and bool(REF_RE.search(value))
+        return "{{" in value and bool(parse_refs(value))
     if isinstance(value, dict):
         return any(has_refs(v) for v in value.values())
     if isinstance(value, list):

@@ -1,7 +1,7 @@
 """The identity-provider login flow (8.1 gateway login §3.1, 8.3 web UI §2.2).
 
 Two-step HTML page (`input.username-field`, `div.submit-button` CONTINUE,
-`input.password-field`) driven by the JSON challenge routes; tokens rotate at
+`input.password-field`, CONTINUE again) driven by the JSON challenge routes; tokens rotate at
 every step and a replayed token is a Jetty 400. The page also works without
 JavaScript (form POST), which is what plain HTTP clients can use. A flow ends
 at `/data/federate/callback/<client>`, which sets the session cookie and
@@ -205,7 +205,7 @@ def login_page(token: str, auth_url: str, error: str = "") -> str:
   function submit() {{
     if (step === 1) {{
       if (!form.username.value) {{ return; }}
-      userStep.style.display = "none"; passStep.style.display = ""; button.textContent = "SIGN IN";
+      userStep.style.display = "none"; passStep.style.display = "";
       step = 2; form.password.focus(); return;
     }}
     post("submit-username-password-challenge", {{username: form.username.value,

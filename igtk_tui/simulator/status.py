@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from igtk_tui.simulator.routes import Request, Response, Router
+from igtk_tui.simulator.routes import ONLY_81, Request, Response, Router
 from igtk_tui.simulator.state import STARTING
 
 JVM_VERSION = "17.0.13+11"
@@ -44,7 +44,7 @@ def gwinfo(req: Request) -> Response:
 
 
 def root(req: Request) -> Response:
-    return Response.redirect("/web/home" if req.config.line == "8.1" else "/app")
+    return Response.redirect("/web/home")
 
 
 def register(router: Router) -> None:
@@ -52,4 +52,4 @@ def register(router: Router) -> None:
     # [UNVERIFIED §1.1] some early 8.1 builds answered here; harmless alias.
     router.get("/system/StatusPing", status_ping, always=True, commissioning=True, ping=True)
     router.get("/system/gwinfo", gwinfo, always=True, commissioning=True)
-    router.get("/", root)
+    router.get("/", root, versions=ONLY_81)  # 8.3: the web UI's home page (webui83)

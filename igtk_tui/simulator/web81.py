@@ -56,9 +56,9 @@ def page(req: Request, title: str, body: str, status: int = 200) -> Response:
 <span class="gateway-version">Ignition {esc(req.config.plain_version)}</span> <span class="user">{user}</span></div>
 <div id="trial-banner" class="trial-banner" data-expired="{str(trial["expired"]).lower()}">
 Trial Mode: <span class="trial-remaining">{trial["remainingDisplay"]}</span> remaining {reset}</div>
-<div class="nav"><a href="/web/home">Home</a> <a href="/web/status">Status</a>
+<nav class="nav"><a href="/web/home">Home</a> <a href="/web/status">Status</a>
 <a href="/web/config/system.modules">Modules</a> <a href="/web/config/system.backup">Backup/Restore</a>
-<a href="/web/config/system.restart">Restart</a></div>
+<a href="/web/config/system.restart">Restart</a></nav>
 <div class="content"><h1>{esc(title)}</h1>
 {body}
 </div>

@@ -5,7 +5,8 @@ Names, parameters and output keys are those of the earlier toolkit
 everywhere and is milliseconds (declared, and a seconds-sized value is
 rejected when the playbook loads), `fill` never logs the value, `keyboard`
 exists, screenshots never overwrite another run's, and `verify` with
-`exists: false` handles Playwright's own TimeoutError.
+`exists: false` handles Playwright's own TimeoutError. `verify` means what
+the earlier toolkit's did: `exists: true` is "becomes visible".
 """
 
 from __future__ import annotations
@@ -41,13 +42,16 @@ VERIFY_MS = 5_000
         Param("url", "string", required=True, description="Absolute URL"),
         Param("wait_until", "string", default="load", choices=WAIT_UNTIL, description="When navigation counts as done"),
         timeout_param(30_000, "wait for the page"),
-        Param("wait_for", "string", description="Also wait for this selector to be visible"),
+        Param("wait_for", "string", description="Also wait for this selector to be visible; "
+              "load, domcontentloaded, networkidle or commit mean wait_until (as in the earlier toolkit)"),
     ],
     outputs=["url", "status", "http_status", "title"],
 )
 @browser_step
 async def navigate(ctx: StepContext, page: Any, url: str, wait_until: str = "load", timeout: int = 30_000,
                    wait_for: str | None = None) -> dict[str, Any]:
+    if wait_for in WAIT_UNTIL:  # the earlier toolkit's playbooks wrote wait_until this way
+        wait_until, wait_for = wait_for, None
     ctx.log(f"open {url} (waits for {wait_until}, up to {timeout} ms)", "debug")
     try:
         response = await page.goto(url, wait_until=wait_until, timeout=timeout)
@@ -197,25 +201,33 @@ async def wait(ctx: StepContext, page: Any, selector: str, state: str = "visible
 
 @step(
     "browser.verify",
-    description="Check that an element exists (or, with exists: false, that it does not).",
-    params=[selector_param(), Param("exists", "boolean", default=True), timeout_param(VERIFY_MS, "wait")],
-    outputs=["selector", "exists", "expected", "status", "message"],
+    description="Check that an element becomes visible (exists: false: that it does not), "
+    "or reaches a state: visible, hidden, attached, detached.",
+    params=[selector_param(), Param("exists", "boolean", default=True, description="true: becomes visible; "
+                                    "false: does not become visible (Playwright's default state, as before)"),
+            Param("state", "string", choices=WAIT_STATES, description="Instead of exists: the state to reach"),
+            Param("condition", "string", choices=("exists",), description="Earlier toolkit: same as exists: true"),
+            timeout_param(VERIFY_MS, "wait")],
+    outputs=["selector", "exists", "expected", "state", "status", "message"],
 )
 @browser_step
-async def verify(ctx: StepContext, page: Any, selector: str, exists: bool = True,
-                 timeout: int = VERIFY_MS) -> dict[str, Any]:
-    if exists:
-        await require(page, selector, timeout)
-        message = f"{selector!r} exists"
-    else:
-        try:
-            await page.locator(selector).first.wait_for(state="detached", timeout=timeout)
-        except Exception as exc:
-            if not is_timeout(exc):  # Playwright's TimeoutError, not the builtin one
-                raise
-            raise StepFailure(f"{selector!r} exists, expected it not to (still present after {timeout} ms)") from None
-        message = f"{selector!r} does not exist"
-    return {"selector": selector, "exists": exists, "expected": exists, "status": "verified", "message": message}
+async def verify(ctx: StepContext, page: Any, selector: str, exists: bool = True, state: str | None = None,
+                 condition: str | None = None, timeout: int = VERIFY_MS) -> dict[str, Any]:
+    if state is None:
+        state = "visible" if exists or condition == "exists" else "hidden"
+    try:
+        await page.locator(selector).first.wait_for(state=state, timeout=timeout)
+    except Exception as exc:
+        if not is_timeout(exc):  # Playwright's TimeoutError, not the builtin one
+            raise
+        if state in ("visible", "attached"):
+            raise StepFailure(await why_not(page, selector, timeout, "see")) from None
+        shown = "visible" if state == "hidden" else "present"
+        raise StepFailure(f"{selector!r} is {shown}, expected it {state} (after {timeout} ms)") from None
+    found = state in ("visible", "attached")
+    message = f"{selector!r} is {state}"
+    return {"selector": selector, "exists": found, "expected": found, "state": state, "status": "verified",
+            "message": message}
 
 
 @step(

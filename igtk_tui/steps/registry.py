@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "igtk_tui.steps.browser",
     "igtk_tui.steps.perspective",
     "igtk_tui.steps.perspective_fat",
+    "igtk_tui.steps.designer",
     "igtk_tui.steps.report",
 )
 ENTRY_POINT_GROUP = "igtk.steps"

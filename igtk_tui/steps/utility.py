@@ -80,6 +80,9 @@ import xml.etree.ElementTree as ET
 _globals = {"__name__": "__main__", "params": params, "variables": variables,
             "set_variable": set_variable, "get_variable": get_variable,
             "json": json, "os": os, "re": re, "time": time, "zipfile": zipfile, "Path": Path, "ET": ET}
+if _payload["earlier"]:  # the earlier toolkit's scripts used these without importing them
+    import asyncio, subprocess
+    _globals.update(asyncio=asyncio, subprocess=subprocess)
 exec(compile(_payload["script"], "<utility.python>", "exec"), _globals)
 """
 _MARKER = "\x1eIGTK-SET-VARIABLE\x1e"
@@ -108,7 +111,7 @@ async def python(ctx: StepContext, script: str, params: dict[str, Any] | None = 
 
 async def _run_script(ctx: StepContext, script: str, params: dict[str, Any] | None) -> dict[str, Any]:
     payload = json.dumps({"script": script, "params": params or {}, "variables": ctx.variables,
-                          "marker": _MARKER}, default=str)
+                          "marker": _MARKER, "earlier": ctx.frame.playbook.earlier_format}, default=str)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-u", "-c", _BOOTSTRAP,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

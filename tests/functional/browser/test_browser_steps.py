@@ -44,6 +44,9 @@ async def test_every_browser_step_succeeds_on_the_demo_page(tmp_path: Path, demo
         - {id: enabled, name: enabled, type: browser.verify_state, parameters: {selector: "#goButton", state: enabled}}
         - {id: absent, name: absent, type: browser.verify, parameters: {selector: "#noSuchThing", exists: false, timeout: 200}}
         - {id: shadow, name: shadow, type: browser.verify, parameters: {selector: "#ackButton"}}
+        - {id: not_shown, name: not_shown, type: browser.verify, parameters: {selector: "#hiddenLabel", exists: false}}
+        - {id: attached, name: attached, type: browser.verify, parameters: {selector: "#hiddenLabel", state: attached}}
+        - {id: cond, name: cond, type: browser.verify, parameters: {selector: "#goButton", condition: exists}}
         - {id: pump, name: pump, type: browser.get_text, parameters: {selector: "#pumpState"}}
         - {id: value, name: value, type: browser.get_text, parameters: {selector: "#nameField"}}
         - {id: nav, name: nav, type: browser.click, parameters: {selector: "#toOverview"}}
@@ -72,6 +75,8 @@ async def test_every_browser_step_succeeds_on_the_demo_page(tmp_path: Path, demo
     assert out["keys"] == {"status": "pressed", "keys": ["Enter"], "typed_characters": 3}
     assert out["attr"]["actual_value"] == "true"
     assert out["absent"]["exists"] is False and out["shadow"]["exists"] is True
+    assert out["not_shown"]["state"] == "hidden" and out["attached"]["state"] == "attached"
+    assert out["cond"]["state"] == "visible"
     assert out["pump"]["text"] == "Pump on"
     assert out["uploaded"]["actual_text"] == "Uploaded data.txt (5 bytes)"
     assert out["upload"]["file_path"] == str(tmp_path / "data.txt")
@@ -105,7 +110,12 @@ FAILURES = {
     "hidden_not_visible": ('browser.verify_state', '{selector: "#hiddenLabel", state: visible, timeout: 150}',
                            "'#hiddenLabel' is hidden, expected visible (after 150 ms)"),
     "present_not_absent": ('browser.verify', '{selector: "#goButton", exists: false, timeout: 150}',
-                           "'#goButton' exists, expected it not to (still present after 150 ms)"),
+                           "'#goButton' is visible, expected it hidden (after 150 ms)"),
+    # The earlier toolkit's meaning: exists: true is "becomes visible", not mere presence.
+    "hidden_verify": ('browser.verify', '{selector: "#hiddenLabel", timeout: 150}',
+                      "could not see '#hiddenLabel' within 150 ms: the element is hidden"),
+    "detached_state": ('browser.verify', '{selector: "#hiddenLabel", state: detached, timeout: 150}',
+                       "'#hiddenLabel' is present, expected it detached (after 150 ms)"),
     "missing_verify": ('browser.verify', '{selector: "#nope", timeout: 150}', "no element matches '#nope' after 150 ms"),
     "disabled_click": ('browser.click', '{selector: "#lockedButton", timeout: 150}',
                        "could not click '#lockedButton' within 150 ms: the element is disabled"),

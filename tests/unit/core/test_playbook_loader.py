@@ -340,14 +340,20 @@ def test_reference_to_a_later_or_unknown_step_is_an_error() -> None:
     only(problems, "must name an output key")
 
 
-def test_malformed_reference_is_an_error() -> None:
-    problems = problems_of("""\
+def test_braces_that_are_not_a_reference_stay_literal_text_with_a_warning() -> None:
+    pb = load_text(textwrap.dedent("""\
         name: X
         version: 1
         steps:
-          - {id: a, name: a, type: utility.log, parameters: {message: "{{ parameter.x + 1 }}"}}
-        """)
-    only(problems, "malformed reference")
+          - {id: a, name: a, type: utility.log, parameters: {message: "{{ parameter.x + 1 }} {{ color: red }}"}}
+        """), path="x.yaml")
+    assert pb.steps[0].parameters["message"] == "{{ parameter.x + 1 }} {{ color: red }}"
+    assert pb.warnings == (
+        "x.yaml:4:63: warning: {{ parameter.x + 1 }} is not a reference (references are dotted names "
+        "such as parameter.x): kept as literal text",
+        "x.yaml:4:63: warning: {{ color: red }} is not a reference (references are dotted names "
+        "such as parameter.x): kept as literal text",
+    )
 
 
 @pytest.mark.parametrize(

@@ -57,8 +57,10 @@ def test_parse_refs_and_roots() -> None:
         ("step", ("s", "k")), ("variable", ("v",)),
     ]
     assert refs.has_refs({"a": [1, "{{ x }}"]}) and not refs.has_refs({"a": [1, "{ x }"]})
-    with pytest.raises(ValueError, match="malformed reference"):
-        parse_refs("{{ x y }}")
+    # The earlier toolkit's rule: anything but a dotted name is literal text, not an error.
+    assert parse_refs("{{ x y }} body {{ color: red; }}") == []
+    assert refs.literal_braces("{{ x y }} {{ x }}") == ["{{ x y }}"]
+    assert resolve("<style>p {{ color: red }}</style>{{ y }}", lambda ref: "!") == "<style>p {{ color: red }}</style>!"
 
 
 def test_dig_errors_say_what_is_missing() -> None:
