@@ -146,7 +146,7 @@ def reliability(item: dict[str, Any]) -> str:
     selector = str(item.get("selector") or "")
     if item.get("id") and selector.startswith(("#", "[id=")):
         return "high"
-    if ">> nth=" in selector or "nth-of-type" in selector or item.get("componentPath") and "component-path" in selector:
+    if ">> nth=" in selector or "nth-of-type" in selector or (item.get("componentPath") and "component-path" in selector):
         return "low"
     if selector.startswith("[data-component=") or item.get("ariaLabel") or item.get("placeholder") or item.get("name"):
         return "medium"

@@ -75,12 +75,11 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     Every run is recorded in the history store; the progress/JSON sink is fed
     through the recorder, so a step shown finished is already committed.
     """
+    from igtk_tui.commands import run_controls
     from igtk_tui.engine.events import EventBus, ExecutionStatus
     from igtk_tui.engine.launch import needs_vault
     from igtk_tui.sinks.human import HumanProgress
     from igtk_tui.sinks.jsonl import JsonLines
-
-    from igtk_tui.commands import run_controls
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)

@@ -6,10 +6,10 @@ Kept apart from client.py so the operator-facing wording lives in one place.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
-import functools
 import ssl
 from urllib.parse import urlsplit
 

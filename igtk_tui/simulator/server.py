@@ -150,7 +150,7 @@ class SimulatedGateway:
         edition: str = "standard",
         extra_route_modules: Iterable[ModuleType] = (),
     ) -> None:
-        if not (version.startswith("8.3") or version.startswith("8.1")):
+        if not version.startswith(("8.3", "8.1")):
             raise ValueError(f"version must be 8.3 or 8.1 (or 8.3.x / 8.1.x), got {version!r}")
         tokens = dict(api_tokens or {})
         if not tokens:

@@ -51,7 +51,7 @@ async def navigate(ctx: StepContext, page: Any, url: str, wait_until: str = "loa
     ctx.log(f"open {url} (waits for {wait_until}, up to {timeout} ms)", "debug")
     try:
         response = await page.goto(url, wait_until=wait_until, timeout=timeout)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to open the page is the step's failure, in plain words
         if is_timeout(exc):
             raise StepFailure(f"{url} did not finish loading ({wait_until}) within {timeout} ms") from None
         reason = plain_error(exc).removesuffix(f" at {url}")

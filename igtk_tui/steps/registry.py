@@ -12,10 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from igtk_tui.engine.context import StepContext
+from typing import Any
 
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -124,7 +121,7 @@ class Registry:
                 loaded = ep.load()
                 if callable(loaded) and not isinstance(loaded, type(importlib)):
                     loaded()
-            except Exception as exc:  # a broken plugin must not break the tool
+            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the tool
                 self.load_errors.append(f"step plugin {ep.name!r} failed to load: {exc}")
                 continue
             for name in set(self.types) - before:

@@ -16,7 +16,6 @@ from typing import Any
 from igtk_tui import redact
 from igtk_tui.errors import InvalidInput
 
-
 _encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode
 
 

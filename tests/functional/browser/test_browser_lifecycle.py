@@ -104,8 +104,8 @@ async def wait_blocked(rec: Any, sim: SimulatedGateway, step_id: str) -> None:
     if step_id == "hang":
         assert await asyncio.to_thread(wait_for_hang, sim.state, 15)
     else:
-        await rec.wait_for(lambda e: e.kind == "log" and e.step_id == step_id and "(waits" in e.message
-                           or e.kind == "log" and e.step_id == step_id and e.message.startswith("wait for"))
+        await rec.wait_for(lambda e: (e.kind == "log" and e.step_id == step_id and "(waits" in e.message)
+                           or (e.kind == "log" and e.step_id == step_id and e.message.startswith("wait for")))
 
 
 BLOCKING = """
