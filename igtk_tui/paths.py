@@ -7,6 +7,7 @@ and makes `igtk info` able to print every path.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -93,10 +94,9 @@ def builtin_themes_dir() -> Path:
     return _shipped("themes")
 
 
-def resolve_paths(env: dict[str, str] | None = None) -> Paths:
+def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
     """IGTK_HOME roots everything; otherwise the platform's XDG locations."""
-    env = os.environ if env is None else env
-    home = env.get("IGTK_HOME")
+    home = (os.environ if env is None else env).get("IGTK_HOME")
     if home:
         root = Path(home).expanduser().resolve()
         return Paths(config_dir=root / "config", data_dir=root / "data", state_dir=root / "state")

@@ -159,7 +159,7 @@ def enrich(components: list[Any], analyzed_at: str) -> list[dict[str, Any]]:
     for raw in components:
         item = dict(raw) if isinstance(raw, dict) else {"selector": str(raw)}
         has_label = bool(item.get("label") or item.get("ariaLabel") or item.get("text") or item.get("placeholder"))
-        item["metadata"] = {
+        metadata: dict[str, Any] = {
             "analyzed_at": analyzed_at,
             "has_label": has_label,
             "has_id": bool(item.get("id")),
@@ -168,8 +168,9 @@ def enrich(components: list[Any], analyzed_at: str) -> list[dict[str, Any]]:
             "in_shadow_dom": bool(item.get("inShadow")),
         }
         if item.get("id"):
-            item["metadata"]["recommended_selector"] = component_selector(component_id=str(item["id"]))
+            metadata["recommended_selector"] = component_selector(component_id=str(item["id"]))
         else:
-            item["metadata"]["recommended_selector"] = item.get("selector")
+            metadata["recommended_selector"] = item.get("selector")
+        item["metadata"] = metadata
         out.append(item)
     return out

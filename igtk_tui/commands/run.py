@@ -117,10 +117,14 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     async def main() -> Any:
         from igtk_tui.store.session import recorded
 
+        def on_signal(sig: signal.Signals) -> None:
+            received.append(sig)
+            execution.cancel()
+
         async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
+                loop.add_signal_handler(sig, on_signal, sig)
             detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
             startup.resume()  # started: the engine may run for hours from here
             try:

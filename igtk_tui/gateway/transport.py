@@ -11,6 +11,7 @@ import html
 import json
 import re
 import ssl
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -210,7 +211,7 @@ def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url:
     said = f": {detail}" if detail else ""
     url = str(response.request.url) if response.request else base_url
     path = response.request.url.path if response.request else ""
-    kw = {"status": status, "url": url, "detail": detail}
+    kw: dict[str, Any] = {"status": status, "url": url, "detail": detail}
     if status == 401:
         if auth_mode == "token":
             advice = ("check the API token (name:secret) in the credential: the value is the whole key as "

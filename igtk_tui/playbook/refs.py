@@ -112,7 +112,7 @@ def to_text(value: Any) -> str:
     if value is None:
         return ""
     if hasattr(value, "reference_text"):
-        return value.reference_text()
+        return str(value.reference_text())
     return str(value)
 
 

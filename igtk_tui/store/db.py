@@ -153,7 +153,8 @@ class Database:
         if conn is None:
             raise StoreError("the history database is closed")
         # aiosqlite's own queue: the same path every public aiosqlite method takes.
-        return await conn._execute(lambda: fn(conn._conn))
+        result: T = await conn._execute(lambda: fn(conn._conn))
+        return result
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(connection)` in one IMMEDIATE transaction; raises StoreBusy when locked."""

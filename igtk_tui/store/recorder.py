@@ -25,6 +25,7 @@ Why this shape:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -269,7 +270,7 @@ class Recorder:
             batches = list(self._unwritten)
             self._last_write = loop.time()
             try:
-                await self._db.write(lambda c, batches=batches: apply_all(batches, c))
+                await self._db.write(functools.partial(apply_all, batches))
             except StoreBusy as exc:
                 if not self._bypass:
                     self._bypass = True

@@ -154,9 +154,12 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
     def action_delete(self) -> None:
         from igtk_tui.tui.screens.confirm import ConfirmScreen
 
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete()
+
         self.app.push_screen(ConfirmScreen(f"Delete execution {self.execution_id[:8]}?",
-                                           "Removes its record, logs and artifacts."),
-                             lambda yes: self.delete() if yes else None)
+                                           "Removes its record, logs and artifacts."), confirmed)
 
     @work(group="detail-delete", exit_on_error=False)
     async def delete(self) -> None:

@@ -213,9 +213,12 @@ class HistoryScreen(RegistryChecks, Screen[None]):
             return
         from igtk_tui.tui.screens.confirm import ConfirmScreen
 
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete_rows([row.id])
+
         self.app.push_screen(ConfirmScreen(f"Delete execution {row.id[:8]} ({row.playbook})?",
-                                           "Removes its record, logs and artifacts."),
-                             lambda yes: self.delete_rows([row.id]) if yes else None)
+                                           "Removes its record, logs and artifacts."), confirmed)
 
     @work(group="history-delete", exit_on_error=False)
     async def delete_rows(self, ids: list[str]) -> None:

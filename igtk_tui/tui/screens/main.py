@@ -8,9 +8,9 @@ service. At 80x24 the panes shrink (breakpoint classes) and `z` zooms one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import events, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -27,6 +27,9 @@ from igtk_tui.tui.widgets.status_bar import DemoBanner, StatusBar
 from igtk_tui.tui.widgets.step_tree import StepTree
 from igtk_tui.tui.widgets.vault_list import VaultList
 
+if TYPE_CHECKING:
+    from igtk_tui.tui.app import IgtkApp
+
 AUTO_INSPECT = ("breakpoint", "debug", "failure")
 
 
@@ -42,6 +45,9 @@ class MainScreen(RegistryChecks, Screen[None]):
     BINDINGS = bindings_for("main")
     NARROW_BELOW = 100  # columns: the left column shrinks to a fixed width
     SHORT_BELOW = 32  # rows: the vault pane shows its state only, until it has focus
+
+    if TYPE_CHECKING:  # the app this screen runs in, for the type checker only (as Textual does)
+        app = getters.app(IgtkApp)
 
     def __init__(self) -> None:
         super().__init__(id="main")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from igtk_tui.tui.actions import ActionState
@@ -65,7 +66,7 @@ class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
         if self.row_count == 0 or self.cursor_row < 0:
             return None
         try:
-            return str(self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value)
+            return str(self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value)
         except Exception:  # noqa: BLE001 - empty or shrinking table
             return None
 
