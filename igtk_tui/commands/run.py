@@ -1,6 +1,6 @@
 """`igtk run PLAYBOOK`: the headless runner for cron, CI and scripts.
 
-Exit codes (DESIGN §4): 0 completed, 1 failed, 2 invalid input, 3 a needed
+Exit codes (docs/cli.md): 0 completed, 1 failed, 2 invalid input, 3 a needed
 service is unavailable, 130 cancelled by SIGINT. Never imports textual.
 """
 
@@ -98,10 +98,11 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
     from igtk_tui import logfile
+    from igtk_tui.sinks.process_log import execution_log_sink
 
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
-    bus.subscribe(logfile.execution_log_sink)
+    bus.subscribe(execution_log_sink)
     sink = JsonLines() if args.json else HumanProgress()
     if getattr(args, "junit", None):
         from igtk_tui.sinks.junit import JUnitWriter  # only when asked: xml.etree costs start-up time

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from igtk_tui.browser.actions import (
+from igtk_tui.engine.context import StepContext, StepFailure
+from igtk_tui.steps.browser_common import (
     act,
     browser_step,
     is_timeout,
@@ -24,7 +25,6 @@ from igtk_tui.browser.actions import (
     wait_for_text,
     why_not,
 )
-from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.steps.registry import Param, step
 
 WAIT_UNTIL = ("load", "domcontentloaded", "networkidle", "commit")

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from igtk_tui.values import to_bool
+
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 
 # Parameter value kinds a step may declare.
@@ -215,20 +217,6 @@ def check_value(param: Param, value: Any) -> tuple[Any, str | None]:
     if param.max is not None and isinstance(value, (int, float)) and value > param.max:
         return value, f"{param.name} must be at most {param.max:g}{_unit(param)}, got {value!r}"
     return value, None
-
-
-def to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        v = value.strip().lower()
-        if v in {"true", "yes", "y", "on", "1"}:
-            return True
-        if v in {"false", "no", "n", "off", "0"}:
-            return False
-    raise ValueError(f"not a boolean: {value!r}")
 
 
 def _article(kind: str) -> str:

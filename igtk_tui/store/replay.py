@@ -88,9 +88,7 @@ def merge_parameters(
     masked = masked_names(stored)
     from_credential: set[str] = set()
     if credential is not None:
-        from igtk_tui.vault.autofill import autofill
-
-        filled = autofill([(p.name, p.type.value) for p in playbook.parameters], {}, credential)
+        filled = credential.fill([(p.name, p.type.value) for p in playbook.parameters], {})
         from_credential = {name for name, value in filled.items() if value not in (None, "")}
     replaced = from_credential | (set(GATEWAY_PARAM_NAMES) if gateway_url else set())
     values = {name: value for name, value in stored.items()

@@ -15,8 +15,8 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from igtk_tui.browser.actions import is_timeout
 from igtk_tui.engine.context import StepFailure
+from igtk_tui.steps.browser_common import is_timeout
 
 CLIENT_PREFIX = "/data/perspective/client"
 # The client is ready when a view, a terminal state or a login form is on screen.
