@@ -3,7 +3,7 @@
 Prints the URL and the API token (`API token: name:secret`) on start, then
 serves until SIGINT/SIGTERM and exits 0. Acceptance checks drive it with
 `--api-token NAME:SECRET` (repeatable; full permission); with none a token is
-generated and printed (DESIGN §7).
+generated and printed (docs/cli.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`{{ ... }}` references: parsing, static checks and resolution.
 
-Forms (DESIGN §3): `{{ parameter.x }}`, bare `{{ x }}`, `{{ variable.x }}`,
+Forms (docs/playbook-format.md): `{{ parameter.x }}`, bare `{{ x }}`, `{{ variable.x }}`,
 `{{ credential.NAME }}` / `{{ credential.NAME.field }}`,
 `{{ parameter.CRED.field }}` for credential-typed parameters, and
 `{{ step.ID.key }}` (deeper keys and list indexes go further into outputs).

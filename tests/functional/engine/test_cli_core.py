@@ -1,4 +1,4 @@
-"""The command-line contract (DESIGN §4) for run, validate, schema, info and migrate,
+"""The command-line contract (docs/cli.md) for run, validate, schema, info and migrate,
 driven as an operator or CI job would: a real `igtk` process."""
 
 from __future__ import annotations

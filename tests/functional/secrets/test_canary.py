@@ -1,4 +1,4 @@
-"""The canary (DESIGN §5): a secret planted in every place a secret travels, then every sink
+"""The canary (docs/secrets.md): a secret planted in every place a secret travels, then every sink
 grepped for it, byte for byte, in every encoding it could take (raw, URL-, JSON-, XML-escaped,
 repr, base64, and its random core alone, which finds a cut or sanitised copy).
 
