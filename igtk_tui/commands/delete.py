@@ -25,8 +25,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from igtk_tui.engine.events import LIVE_STATUSES
     from igtk_tui.runtime import Runtime
-    from igtk_tui.store.recovery import LIVE_STATUSES
     from igtk_tui.store.session import with_store
 
     async def remove(store: Store) -> tuple[list[str], list[str]]:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from igtk_tui.errors import ServiceUnavailable
 from igtk_tui.store.schema import LATEST_VERSION, MIGRATIONS
 
 T = TypeVar("T")
@@ -31,8 +32,8 @@ BUSY_TIMEOUT_MS = 5000
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-class StoreError(Exception):
-    """The history database cannot be used (corrupt, newer schema, unwritable)."""
+class StoreError(ServiceUnavailable):
+    """The history database cannot be used (corrupt, newer schema, unwritable): exit 3."""
 
 
 class StoreBusy(StoreError):

@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui import redact
+from igtk_tui.engine.events import LIVE_STATUSES, RESUMABLE_STATUSES
 from igtk_tui.engine.execution import ResumeState
 from igtk_tui.engine.launch import GATEWAY_PARAM_NAMES
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import OnFailure, Playbook
 from igtk_tui.store.executions import ExecutionDetail
-from igtk_tui.store.recovery import LIVE_STATUSES
 
-RESUMABLE = ("interrupted", "failed", "cancelled")
 FINISHED_STEP = ("completed", "skipped")
 
 
@@ -115,7 +114,7 @@ def _finished(step: Any, playbook: Playbook) -> bool:
 def resume_state(detail: ExecutionDetail, playbook: Playbook) -> ResumeState:
     """Where and with what a resumed run starts; InvalidInput when it cannot."""
     status = detail.status
-    if status not in RESUMABLE:
+    if status not in RESUMABLE_STATUSES:
         if status in LIVE_STATUSES:
             raise InvalidInput(f"execution {detail.id} is still {status} (pid {detail.owner_pid} on "
                                f"{detail.summary.host}); it can be resumed once it has stopped")

@@ -16,10 +16,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static, Tree
 
+from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
-from igtk_tui.tui.viewmodel import RESUMABLE, ExecutionView
+from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
 from igtk_tui.tui.widgets.log_view import LogView
 from igtk_tui.tui.widgets.playbook_tree import PlaybookTree, entry_flags
@@ -287,7 +288,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         return ActionState(
             screen="main", pane=pane, live=live, paused=bool(view and view.status == "paused"),
             step_selected=self.selected_step_path() is not None,
-            resumable=bool(view and not view.live and view.status in RESUMABLE and self.app.store is not None),
+            resumable=bool(view and not view.live and view.status in RESUMABLE_STATUSES and self.app.store is not None),
             rerunnable=bool(view and not view.live), openable=openable,
             running=len(self.app.executions.active),
         )
