@@ -152,7 +152,8 @@ def cold_start(runs: int, tmp: Path) -> None:
         import igtk_tui.engine.launch, igtk_tui.playbook.loader, igtk_tui.sinks.human, igtk_tui.steps.utility
         t2 = time.perf_counter()
         import importlib
-        for name in ("igtk_tui.store.session", "igtk_tui.logfile", "igtk_tui.browser.discovery"):
+        for name in ("igtk_tui.store.session", "igtk_tui.logfile", "igtk_tui.sinks.process_log",
+                     "igtk_tui.browser.discovery"):
             try:  # what `igtk run` imports lazily (history store, log file, browser pre-flight)
                 importlib.import_module(name)
             except ImportError:

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(argv: list[str]) -> int:
     if not argv and sys.stdin.isatty() and sys.stdout.isatty():
-        # `igtk` alone opens the TUI (DESIGN §4); in a pipe or a script it prints the help instead.
+        # `igtk` alone opens the TUI (docs/cli.md); in a pipe or a script it prints the help instead.
         argv = ["tui"]
     parser = build_parser(argv[0] if argv and argv[0] in COMMAND_MODULES else None)
     args = parser.parse_args(argv)

@@ -66,7 +66,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
                 value = [v for v in value.split(os.pathsep) if v]
             return tuple(str(v) for v in value)
         if kind.startswith("bool"):
-            from igtk_tui.steps.registry import to_bool
+            from igtk_tui.values import to_bool
 
             return to_bool(value)
         if "float" in kind:

@@ -1,4 +1,4 @@
-"""Errors that carry the process exit code of the command-line contract (DESIGN §4)."""
+"""Errors that carry the process exit code of the command-line contract (docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """The process log file (`<logs_dir>/igtk.log`), rotated, with every record scrubbed.
 
-Execution log lines are copied here too (one line each, tagged with the
-execution id) so an operator can `tail -f` it on a plant server; the database
-remains the record of each execution.
+Execution log lines are copied here too by `sinks.process_log` (a bus
+subscriber), so an operator can `tail -f` it on a plant server.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ import logging.handlers
 from pathlib import Path
 
 from igtk_tui import redact
-from igtk_tui.engine.events import Event, LogRecord
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 class RedactingFilter(logging.Filter):
@@ -47,12 +44,3 @@ def setup(logs_dir: Path, level: int = logging.INFO) -> Path:
     logger.setLevel(level)
     return path
 
-
-_execution_log = logging.getLogger("igtk_tui.execution")
-
-
-def execution_log_sink(event: Event) -> None:
-    """Bus subscriber copying execution log lines to the log file."""
-    if isinstance(event, LogRecord):
-        where = f"{event.execution_id[:8]} {event.step_id or '-'}"
-        _execution_log.log(_LEVELS.get(event.level, logging.INFO), "%s %s", where, event.message)

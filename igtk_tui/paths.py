@@ -7,6 +7,7 @@ and makes `igtk info` able to print every path.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -75,27 +76,27 @@ def system_config_file() -> Path:
     return Path("/etc/igtk/config.toml")
 
 
-def builtin_playbooks_dir() -> Path:
-    """Shipped playbooks: next to the package in a checkout, inside it when installed."""
+def _shipped(folder: str) -> Path:
+    """A folder shipped with igtk: inside the package when installed from a wheel (setup.py
+    copies it to `_shipped/`), else the checkout's top-level folder (editable install, tests)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "playbooks", here / "_shipped" / "playbooks"):
-        if candidate.is_dir():
-            return candidate
-    return here.parent / "playbooks"
+    installed = here / "_shipped" / folder
+    if installed.is_dir():
+        return installed
+    return here.parent / folder
+
+
+def builtin_playbooks_dir() -> Path:
+    return _shipped("playbooks")
 
 
 def builtin_themes_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "themes", here / "_shipped" / "themes"):
-        if candidate.is_dir():
-            return candidate
-    return here.parent / "themes"
+    return _shipped("themes")
 
 
-def resolve_paths(env: dict[str, str] | None = None) -> Paths:
+def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
     """IGTK_HOME roots everything; otherwise the platform's XDG locations."""
-    env = os.environ if env is None else env
-    home = env.get("IGTK_HOME")
+    home = (os.environ if env is None else env).get("IGTK_HOME")
     if home:
         root = Path(home).expanduser().resolve()
         return Paths(config_dir=root / "config", data_dir=root / "data", state_dir=root / "state")

@@ -64,8 +64,13 @@ class Runtime:
     def metadata(self) -> PlaybookMetadata:
         """Library metadata (verified, enabled, origin...) in the store's SQLite file."""
         if self._metadata is None:
-            self._metadata = PlaybookMetadata(self.paths.db_file)
+            self._metadata = PlaybookMetadata(self._open_metadata_repo)
         return self._metadata
+
+    def _open_metadata_repo(self) -> Any:
+        from igtk_tui.store.playbook_meta import PlaybookMetaRepo  # first use only: validate never needs it
+
+        return PlaybookMetaRepo(self.paths.db_file)
 
     def resolver(self) -> PlaybookResolver:
         """Nesting gate fed by the library: only verified, enabled children run."""

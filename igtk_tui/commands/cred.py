@@ -121,10 +121,9 @@ def _read_secret(prompt: str, what: str = "secret") -> str:
 
 def _open(args: argparse.Namespace, *, backend: str | None = None) -> Vault:
     """Open the vault; at a terminal, ask for the file passphrase instead of failing."""
+    from igtk_tui.config import load_settings
     from igtk_tui.paths import resolve_paths
     from igtk_tui.vault import Vault, VaultUnavailable
-
-    from igtk_tui.config import load_settings
 
     paths = resolve_paths()
     # The same vault `igtk run -c` and the TUI open: the vault_backend setting unless --backend says otherwise.

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from igtk_tui.store import Store
 
 
 def add_parser(sub: Any) -> None:
@@ -22,11 +25,11 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from igtk_tui.engine.events import LIVE_STATUSES
     from igtk_tui.runtime import Runtime
-    from igtk_tui.store.recovery import LIVE_STATUSES
     from igtk_tui.store.session import with_store
 
-    async def remove(store: Any) -> tuple[list[str], list[str]]:
+    async def remove(store: Store) -> tuple[list[str], list[str]]:
         ids: list[str] = []
         for given in args.execution_ids:
             execution_id = await store.executions.resolve_id(given)

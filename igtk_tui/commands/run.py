@@ -1,6 +1,6 @@
 """`igtk run PLAYBOOK`: the headless runner for cron, CI and scripts.
 
-Exit codes (DESIGN §4): 0 completed, 1 failed, 2 invalid input, 3 a needed
+Exit codes (docs/cli.md): 0 completed, 1 failed, 2 invalid input, 3 a needed
 service is unavailable, 130 cancelled by SIGINT. Never imports textual.
 """
 
@@ -89,12 +89,11 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     Every run is recorded in the history store; the progress/JSON sink is fed
     through the recorder, so a step shown finished is already committed.
     """
+    from igtk_tui.commands import run_controls
     from igtk_tui.engine.events import EventBus, ExecutionStatus
     from igtk_tui.engine.launch import needs_vault
     from igtk_tui.sinks.human import HumanProgress
     from igtk_tui.sinks.jsonl import JsonLines
-
-    from igtk_tui.commands import run_controls
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     reports = report_specs(args)  # a bad FORMAT:FILE is exit 2 before anything runs
@@ -114,10 +113,11 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
     from igtk_tui import logfile
+    from igtk_tui.sinks.process_log import execution_log_sink
 
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
-    bus.subscribe(logfile.execution_log_sink)
+    bus.subscribe(execution_log_sink)
     sink = JsonLines() if args.json else HumanProgress()
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
@@ -129,10 +129,14 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     async def main() -> Any:
         from igtk_tui.store.session import recorded
 
+        def on_signal(sig: signal.Signals) -> None:
+            received.append(sig)
+            execution.cancel()
+
         async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
+                loop.add_signal_handler(sig, on_signal, sig)
             detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
             startup.resume()  # started: the engine may run for hours from here
             try:

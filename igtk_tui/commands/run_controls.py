@@ -66,4 +66,8 @@ def attach(loop: asyncio.AbstractEventLoop, execution: Any, say: Callable[[str],
                 action()
 
     loop.add_reader(fd, on_readable)
-    return lambda: loop.remove_reader(fd)
+
+    def detach() -> None:
+        loop.remove_reader(fd)
+
+    return detach

@@ -20,6 +20,8 @@ def run(args: argparse.Namespace) -> int:
     if args.steps:
         for name in REGISTRY.names():
             st = REGISTRY.get(name)
+            if st is None:  # names() lists only registered types
+                continue
             print(f"{name}: {st.description}")
             for p in st.params:
                 flags = ", ".join(filter(None, [p.kind, "required" if p.required else "",

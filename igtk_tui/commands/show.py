@@ -8,6 +8,7 @@ from typing import Any
 
 from igtk_tui.commands.argtypes import whole_number
 
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("show", help="one recorded execution in detail", description=__doc__.splitlines()[0])
     p.add_argument("execution_id", metavar="EXECUTION_ID", help="an id or a unique prefix (6+ characters)")

@@ -3,7 +3,7 @@
 Prints the URL and the API token (`API token: name:secret`) on start, then
 serves until SIGINT/SIGTERM and exits 0. Acceptance checks drive it with
 `--api-token NAME:SECRET` (repeatable; full permission); with none a token is
-generated and printed (DESIGN §7).
+generated and printed (docs/cli.md).
 
 `--realistic` serves what a default real 8.3 gateway does where that differs
 from the convenient test defaults: API keys need a secure connection, so a

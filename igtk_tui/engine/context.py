@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from igtk_tui.engine.controls import StepInterrupted
+from igtk_tui.errors import IgtkError
 
 if TYPE_CHECKING:
     from igtk_tui.engine.frame import Frame
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class StepFailure(Exception):
-    """A step failed for a reason the operator can act on; the message says which."""
+class StepFailure(IgtkError):
+    """A step failed for a reason the operator can act on; the message says which (exit 1)."""
 
 
 class Resources:

@@ -35,6 +35,13 @@ class ExecutionStatus(str, Enum):
         return self in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED)
 
 
+# The one definition of "live" and "resumable" for the store, the CLI and the TUI. Tuples of
+# members: `"running" in LIVE_STATUSES` holds for the plain strings rows and views carry.
+# Live: an owner process still drives it (PENDING exists only in memory, before it starts).
+LIVE_STATUSES = (ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
+RESUMABLE_STATUSES = (ExecutionStatus.INTERRUPTED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED)
+
+
 class StepStatus(str, Enum):
     PENDING = "pending"
     RUNNING = "running"

@@ -61,7 +61,7 @@ class Frame:
                 self.scrub_snapshot = (version, dict(self.variables), out)
                 return dict(out)
         cache = self.scrub_cache
-        out: dict[str, Any] = {}
+        out = {}
         immutable = True
         for name, value in self.variables.items():
             if not isinstance(value, _IMMUTABLE):

@@ -75,9 +75,7 @@ def build_request(
     values = dict(given)
     names: list[str] = []
     if credential is not None:
-        from igtk_tui.vault.autofill import autofill
-
-        values = autofill([(p.name, p.type.value) for p in playbook.parameters], values, credential)
+        values = credential.fill([(p.name, p.type.value) for p in playbook.parameters], values)
         names.append(credential.name)
     if gateway_url:
         for name in GATEWAY_PARAM_NAMES:

@@ -138,10 +138,12 @@ class Runner:
         return action
 
     def _preview_params(self, frame: Frame, step: Step) -> dict[str, Any]:
+        preview: dict[str, Any]
         try:
-            return redact.scrub_obj(refs.resolve(raw_params(self, frame, step), self.lookup(frame)))
+            preview = redact.scrub_obj(refs.resolve(raw_params(self, frame, step), self.lookup(frame)))
         except Exception:  # noqa: BLE001 - a preview must never fail the gate
-            return redact.scrub_obj(raw_params(self, frame, step))
+            preview = redact.scrub_obj(raw_params(self, frame, step))
+        return preview
 
     # -- the loop -------------------------------------------------------------
     async def run_frame(self, frame: Frame, start: int = 0) -> None:

@@ -38,8 +38,9 @@ from igtk_tui.gateway.errors import (
     NotSupported,
     Unauthorised,
 )
-from igtk_tui.gateway.session import ANY_STATUS, API_PREFIX, JSON
+from igtk_tui.gateway.session import ANY_STATUS, JSON
 from igtk_tui.gateway.transfer import DownloadedFile, file_chunks, receive_file, suggested_filename
+from igtk_tui.gateway.transport import API_PREFIX
 
 
 class GatewayClient(GatewayAdmin):
@@ -87,10 +88,11 @@ class GatewayClient(GatewayAdmin):
     async def module_certificate(self, module_id: str) -> dict[str, Any] | None:
         """The certificate to accept, or None when the module has none (404)."""
         try:
-            return await self._api("GET", "/modules/certificate", f"reading the certificate of {module_id}",
-                                   params={"moduleId": module_id})
+            certificate: dict[str, Any] | None = await self._api(
+                "GET", "/modules/certificate", f"reading the certificate of {module_id}", params={"moduleId": module_id})
         except NotFound:
             return None
+        return certificate
 
     async def accept_certificate(self, module_id: str) -> bool:
         """True when accepted now, False when it already was (409 `already accepted` is fine)."""

@@ -6,11 +6,12 @@ Kept apart from client.py so the operator-facing wording lives in one place.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
-import functools
 import ssl
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -223,7 +224,7 @@ def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url:
     said = f": {detail}" if detail else ""
     url = str(response.request.url) if response.request else base_url
     path = response.request.url.path if response.request else ""
-    kw = {"status": status, "url": url, "detail": detail}
+    kw: dict[str, Any] = {"status": status, "url": url, "detail": detail}
     if status == 401:
         if auth_mode == "token":
             advice = ("check the API token (name:secret) in the credential: the value is the whole key as "

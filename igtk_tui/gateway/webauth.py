@@ -36,6 +36,8 @@ async def web_login(client: GatewayClient, username: str, password: str) -> str 
     """Log in; returns the CSRF token (8.3) or None (8.1). Raises Unauthorised on a wrong password."""
     line = client.line
     what = f"logging in to {client.base_url} as {username!r}"
+    if line is None:  # the version probe decides which login pages exist
+        raise GatewayError(f"{what}: the gateway's version is not known yet")
     landing = await client._send("GET", START_PAGE[line], what=what, auth=False, allow=ANY, follow=True)
     if landing.status_code >= 500:
         from igtk_tui.gateway.transport import http_error
@@ -84,8 +86,9 @@ async def web_login(client: GatewayClient, username: str, password: str) -> str 
 async def web_logout(client: GatewayClient) -> None:
     """End the web session (best effort) and forget its cookies."""
     try:
-        await client._send("GET", LOGOUT_PAGE[client.line], what="logging out", auth=False, allow=ANY,
-                           retry=False)
+        if client.line is not None:  # never logged in without a known version
+            await client._send("GET", LOGOUT_PAGE[client.line], what="logging out", auth=False, allow=ANY,
+                               retry=False)
     except GatewayError:
         pass
     finally:

@@ -300,7 +300,7 @@ class Library:
             raise InvalidInput(f"{entry.path} is in an extra playbook folder; edit it there")
         return self.duplicate(entry.rel_path), True
 
-    def save_text(self, rel: str, text: str, *, check: Callable[[Playbook], None] | None = None) -> SaveResult:
+    def save_text(self, rel: str, text: str, *, check: Callable[[Playbook], object] | None = None) -> SaveResult:
         """Validate and save new content for a user playbook: backup, revision+1.
 
         Raises PlaybookError (file:line:col problems) without touching the file.
@@ -437,7 +437,8 @@ class Library:
             replaced = _backup_path(dest)
             _atomic_write(replaced, dest.read_text(encoding="utf-8"))
         declared = str(bundle.get("content_hash") or "")
-        meta_in = bundle.get("metadata") if isinstance(bundle.get("metadata"), dict) else {}
+        raw_meta = bundle.get("metadata")
+        meta_in: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
         claims = bool(meta_in.get("verified")) or playbook.verified
         if not claims:
             restored, reason = False, "the bundle is not verified"

@@ -18,7 +18,6 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 ORIGINS = ("built-in", "user-created", "duplicated", "imported")
@@ -71,17 +70,17 @@ _FIELDS = {f.name for f in fields(PlaybookMeta)}
 class PlaybookMetadata:
     """Read and change metadata rows; every change stamps `updated_at`."""
 
-    def __init__(self, db_file: Path) -> None:
-        self.db_file = db_file
+    def __init__(self, open_repo: Callable[[], Any]) -> None:
+        # The runtime hands in how to open the store's repository: the playbook layer sits below
+        # the store and never imports it.
+        self._open_repo = open_repo
         self._repo: Any = None
 
     @property
     def repo(self) -> Any:
-        """The SQLite repository, imported on first use (`igtk validate` never needs it)."""
+        """The SQLite repository, opened on first use (`igtk validate` never needs it)."""
         if self._repo is None:
-            from igtk_tui.store.playbook_meta import PlaybookMetaRepo
-
-            self._repo = PlaybookMetaRepo(self.db_file)
+            self._repo = self._open_repo()
         return self._repo
 
     def get(self, path: str) -> PlaybookMeta | None:

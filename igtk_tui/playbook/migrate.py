@@ -388,6 +388,8 @@ def migrate_text(text: str, *, path: str | Path | None = None) -> Migration:
     playbook = load_text(text, path=path)
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     migration = Migration(Path(path) if path else None, text, text)
+    if root is None:  # an empty document (load_text has refused it already): nothing to rewrite
+        return migration
     edits: list[tuple[int, int, str]] = []
     expected: dict[str, tuple[str, dict[str, str]]] = {}
     for step_node in _step_nodes(root):
@@ -397,13 +399,15 @@ def migrate_text(text: str, *, path: str | Path | None = None) -> Migration:
         id_node = _mapping_get(step_node, "id")
         step_id = id_node[1].value if id_node and isinstance(id_node[1], yaml.ScalarNode) else "?"
         params_pair = _mapping_get(step_node, "parameters")
-        if not params_pair or not isinstance(params_pair[1], yaml.MappingNode):
+        pnode = params_pair[1] if params_pair else None
+        if not isinstance(pnode, yaml.MappingNode):
             continue
-        pnode = params_pair[1]
         script_pair = _mapping_get(pnode, "script")
-        if not script_pair or not isinstance(script_pair[1], yaml.ScalarNode):
+        if not script_pair:
             continue
         s_key, s_val = script_pair
+        if not isinstance(s_val, yaml.ScalarNode):
+            continue
         script = s_val.value
         if not has_refs(script):
             continue
@@ -440,8 +444,9 @@ def migrate_text(text: str, *, path: str | Path | None = None) -> Migration:
                       block if block is not None else _flow_value(res.script)))
         # The params mapping.
         flow_params = "{" + ", ".join(f"{_flow_key(k)}: {_flow_yaml(v)}" for k, v in merged.items()) + "}"
-        if existing_pair and (flow or existing_pair[1].flow_style or not isinstance(existing_pair[1], yaml.MappingNode)
-                              or not existing_pair[1].value):
+        existing_node = existing_pair[1] if existing_pair else None
+        if existing_pair and (flow or not isinstance(existing_node, yaml.MappingNode) or existing_node.flow_style
+                              or not existing_node.value):
             edits.append((existing_pair[1].start_mark.index, existing_pair[1].end_mark.index, flow_params))
         elif existing_pair:
             # A block mapping: keep what is written (comments too) and add the new keys after it.
@@ -463,9 +468,9 @@ def migrate_text(text: str, *, path: str | Path | None = None) -> Migration:
                 edits.append((s_key.start_mark.index, s_key.start_mark.index,
                               f"params: {flow_params}\n{' ' * col}"))
             else:
-                lines = [f"{' ' * col}params:"] + [f"{' ' * (col + 2)}{_flow_key(k)}: {_flow_yaml(v)}"
-                                                   for k, v in merged.items()]
-                edits.append((line_start, line_start, "\n".join(lines) + "\n"))
+                rows = [f"{' ' * col}params:"] + [f"{' ' * (col + 2)}{_flow_key(k)}: {_flow_yaml(v)}"
+                                                  for k, v in merged.items()]
+                edits.append((line_start, line_start, "\n".join(rows) + "\n"))
     new = text
     for s, e, replacement in sorted(edits, key=lambda x: (x[0], x[1]), reverse=True):
         new = new[:s] + replacement + new[e:]

@@ -1,4 +1,4 @@
-"""The typed playbook model: a superset of the earlier toolkit's format (DESIGN §3)."""
+"""The typed playbook model: a superset of the earlier toolkit's format (docs/playbook-format.md)."""
 
 from __future__ import annotations
 

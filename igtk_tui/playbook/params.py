@@ -16,6 +16,7 @@ from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.errors import did_you_mean
 from igtk_tui.playbook.model import Parameter, ParamType, Playbook
 from igtk_tui.playbook.refs import has_refs
+from igtk_tui.values import to_bool
 
 
 class ParameterValueError(ValueError):
@@ -23,8 +24,6 @@ class ParameterValueError(ValueError):
 
 
 def _bool(value: Any) -> bool:
-    from igtk_tui.steps.registry import to_bool
-
     try:
         return to_bool(value)
     except ValueError:

@@ -1,6 +1,6 @@
 """`{{ ... }}` references: parsing, static checks and resolution.
 
-Forms (DESIGN §3): `{{ parameter.x }}`, bare `{{ x }}`, `{{ variable.x }}`,
+Forms (docs/playbook-format.md): `{{ parameter.x }}`, bare `{{ x }}`, `{{ variable.x }}`,
 `{{ credential.NAME }}` / `{{ credential.NAME.field }}`,
 `{{ parameter.CRED.field }}` for credential-typed parameters, and
 `{{ step.ID.key }}` (deeper keys and list indexes go further into outputs).
@@ -122,7 +122,7 @@ def to_text(value: Any) -> str:
     if value is None:
         return ""
     if hasattr(value, "reference_text"):
-        return value.reference_text()
+        return str(value.reference_text())
     return str(value)
 
 

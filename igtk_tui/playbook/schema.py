@@ -20,7 +20,7 @@ _REF = {"type": "string", "pattern": r"\{\{.*\}\}"}
 
 
 def _param_schema(p: Any) -> dict[str, Any]:
-    base = dict(_KIND[p.kind])
+    base: dict[str, Any] = dict(_KIND[p.kind])
     if p.choices:
         base["enum"] = list(p.choices)
     if p.min is not None:

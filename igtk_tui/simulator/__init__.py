@@ -1,8 +1,8 @@
 """A faithful simulated Ignition gateway: a real HTTP server on a real 127.0.0.1 port.
 
-Used by tests, benchmarks and `igtk demo`. Facts come from
-shared/reference/ignition-gateway.md (section numbers are cited in each
-module; [UNVERIFIED] behaviour is marked and kept configurable).
+Used by tests, benchmarks and `igtk demo` (its contract: docs/cli.md). Facts come
+from the team's gateway reference notes (`ignition-gateway.md §N` in each module;
+[UNVERIFIED] behaviour is marked and kept configurable).
 
     from igtk_tui.simulator import SimulatedGateway, Faults
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import time
 
-from igtk_tui.simulator.errors import HttpError
 from igtk_tui.gateway.gwbk import build_gwbk, read_gwbk, version_tuple
+from igtk_tui.simulator.errors import HttpError
 from igtk_tui.simulator.projects import backup_projects, from_project_json
 from igtk_tui.simulator.routes import ONLY_83, Request, Response, Router
 from igtk_tui.simulator.seed import set_system_name

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 import uuid
 import weakref
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from igtk_tui.simulator.auth import find_session
@@ -74,7 +75,7 @@ def _client(req: Request) -> Response:
     base = f"{CLIENT_PREFIX}/{quote(name)}"
     gateway_home = "/web/home" if req.config.line == "8.1" else "/app"
     if project is None or not project.enabled:
-        config = {"terminal": ["Project not found", f"The project '{name}' does not exist or is not enabled."],
+        config: dict[str, Any] = {"terminal": ["Project not found", f"The project '{name}' does not exist or is not enabled."],
                   "base": base}
         return Response.html(client_page(config, "Project not found"))
     if name == DEMO_PROJECT:

@@ -13,8 +13,8 @@ import re
 import zipfile
 from typing import Any
 
-from igtk_tui.simulator.errors import Unprocessable
 from igtk_tui.gateway.gwbk import BackupProject
+from igtk_tui.simulator.errors import Unprocessable
 from igtk_tui.simulator.state import GatewayState, Project
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")

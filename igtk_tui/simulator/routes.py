@@ -162,7 +162,7 @@ class Request:
         parts: dict[str, tuple[str | None, bytes]] = {}
         if not message.is_multipart():
             return parts
-        for part in message.iter_parts():  # type: ignore[attr-defined]
+        for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
             if name:
                 payload = part.get_payload(decode=True)

@@ -153,7 +153,7 @@ class SimulatedGateway:
         project_scan_module: bool = False,
         extra_route_modules: Iterable[ModuleType] = (),
     ) -> None:
-        if not (version.startswith("8.3") or version.startswith("8.1")):
+        if not version.startswith(("8.3", "8.1")):
             raise ValueError(f"version must be 8.3 or 8.1 (or 8.3.x / 8.1.x), got {version!r}")
         if redundancy_role not in REDUNDANCY_ROLES:
             raise ValueError(f"redundancy_role must be one of {', '.join(REDUNDANCY_ROLES)}, got {redundancy_role!r}")

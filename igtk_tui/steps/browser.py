@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from igtk_tui.browser.actions import (
+from igtk_tui.engine.context import StepContext, StepFailure
+from igtk_tui.steps.browser_common import (
     act,
     browser_step,
     is_timeout,
@@ -25,7 +26,6 @@ from igtk_tui.browser.actions import (
     wait_for_text,
     why_not,
 )
-from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.steps.registry import Param, step
 
 WAIT_UNTIL = ("load", "domcontentloaded", "networkidle", "commit")
@@ -55,7 +55,7 @@ async def navigate(ctx: StepContext, page: Any, url: str, wait_until: str = "loa
     ctx.log(f"open {url} (waits for {wait_until}, up to {timeout} ms)", "debug")
     try:
         response = await page.goto(url, wait_until=wait_until, timeout=timeout)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to open the page is the step's failure, in plain words
         if is_timeout(exc):
             raise StepFailure(f"{url} did not finish loading ({wait_until}) within {timeout} ms") from None
         reason = plain_error(exc).removesuffix(f" at {url}")

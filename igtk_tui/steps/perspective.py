@@ -13,10 +13,18 @@ import asyncio
 import re
 from typing import Any
 
-from igtk_tui.browser import perspective as psp
-from igtk_tui.browser.actions import act, browser_step, is_timeout, read_text, require, timeout_param, wait_for_text
 from igtk_tui.engine.context import StepContext, StepFailure
+from igtk_tui.steps import perspective_common as psp
 from igtk_tui.steps.browser import CHECK_STATES, MATCHES, VERIFY_MS, check_state
+from igtk_tui.steps.browser_common import (
+    act,
+    browser_step,
+    is_timeout,
+    read_text,
+    require,
+    timeout_param,
+    wait_for_text,
+)
 from igtk_tui.steps.registry import Param, step
 
 LOGIN_FIELD = "input.username-field"

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from igtk_tui import redact
-from igtk_tui.browser import perspective as psp
-from igtk_tui.browser.actions import act, browser_step, plain_error, require, timeout_param, wait_for_text
 from igtk_tui.browser.inventory import INVENTORY_JS
 from igtk_tui.engine.context import StepContext, StepFailure
+from igtk_tui.steps import perspective_common as psp
+from igtk_tui.steps.browser_common import act, browser_step, plain_error, require, timeout_param, wait_for_text
 from igtk_tui.steps.perspective import editable_selector
 from igtk_tui.steps.registry import Param, step
 

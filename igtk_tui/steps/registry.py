@@ -12,10 +12,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from igtk_tui.engine.context import StepContext
+from igtk_tui.values import to_bool
 
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -126,7 +125,7 @@ class Registry:
                 loaded = ep.load()
                 if callable(loaded) and not isinstance(loaded, type(importlib)):
                     loaded()
-            except Exception as exc:  # a broken plugin must not break the tool
+            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the tool
                 self.load_errors.append(f"step plugin {ep.name!r} failed to load: {exc}")
                 continue
             for name in set(self.types) - before:
@@ -220,20 +219,6 @@ def check_value(param: Param, value: Any) -> tuple[Any, str | None]:
     if param.max is not None and isinstance(value, (int, float)) and value > param.max:
         return value, f"{param.name} must be at most {param.max:g}{_unit(param)}, got {value!r}"
     return value, None
-
-
-def to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        v = value.strip().lower()
-        if v in {"true", "yes", "y", "on", "1"}:
-            return True
-        if v in {"false", "no", "n", "off", "0"}:
-            return False
-    raise ValueError(f"not a boolean: {value!r}")
 
 
 def _article(kind: str) -> str:

@@ -44,8 +44,10 @@ class Store:
     @classmethod
     async def open(cls, paths: Paths, settings: Any = None, *, recover_dead: bool = True,
                    busy_timeout_ms: int | None = None) -> Store:
-        kwargs = {"busy_timeout_ms": busy_timeout_ms} if busy_timeout_ms is not None else {}
-        db = await Database.open(paths.db_file, **kwargs)
+        if busy_timeout_ms is None:
+            db = await Database.open(paths.db_file)
+        else:
+            db = await Database.open(paths.db_file, busy_timeout_ms=busy_timeout_ms)
         store = cls(db, paths, settings)
         if recover_dead:
             try:

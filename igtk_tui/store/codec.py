@@ -1,7 +1,7 @@
 """Values in and out of the history database: JSON columns and timestamps.
 
 Why here: every JSON column passes through `dumps`, which scrubs registered
-secrets once more before anything reaches the file (DESIGN §5: the database is
+secrets once more before anything reaches the file (docs/secrets.md: the database is
 a sink like any other), and every timestamp leaves as ISO 8601 UTC.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 from igtk_tui import redact
 from igtk_tui.errors import InvalidInput
-
 
 _encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from igtk_tui.errors import ServiceUnavailable
 from igtk_tui.store.schema import LATEST_VERSION, MIGRATIONS
 
 T = TypeVar("T")
@@ -31,8 +32,8 @@ BUSY_TIMEOUT_MS = 5000
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-class StoreError(Exception):
-    """The history database cannot be used (corrupt, newer schema, unwritable)."""
+class StoreError(ServiceUnavailable):
+    """The history database cannot be used (corrupt, newer schema, unwritable): exit 3."""
 
 
 class StoreBusy(StoreError):
@@ -153,7 +154,8 @@ class Database:
         if conn is None:
             raise StoreError("the history database is closed")
         # aiosqlite's own queue: the same path every public aiosqlite method takes.
-        return await conn._execute(lambda: fn(conn._conn))
+        result: T = await conn._execute(lambda: fn(conn._conn))
+        return result
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(connection)` in one IMMEDIATE transaction; raises StoreBusy when locked."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+from igtk_tui.engine.events import LIVE_STATUSES
 from igtk_tui.paths import Paths
 from igtk_tui.store.artifacts import remove_execution_folder
 from igtk_tui.store.db import Database
-from igtk_tui.store.recovery import LIVE_STATUSES
 
-_LIVE = ",".join(f"'{s}'" for s in LIVE_STATUSES)
+_LIVE = ",".join(f"'{s.value}'" for s in LIVE_STATUSES)
 
 
 def _delete_rows(c: sqlite3.Connection, ids: list[str]) -> tuple[list[str], list[str]]:

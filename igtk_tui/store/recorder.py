@@ -25,6 +25,7 @@ Why this shape:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -187,7 +188,7 @@ class Recorder:
 
     def _notify(self) -> None:
         self._release()
-        done = self._failed is not None or self._bypass and self._closing
+        done = self._failed is not None or (self._bypass and self._closing)
         keep = []
         for target, fut in self._waiters:
             if target <= self._committed or done:
@@ -269,7 +270,7 @@ class Recorder:
             batches = list(self._unwritten)
             self._last_write = loop.time()
             try:
-                await self._db.write(lambda c: apply_all(batches, c))
+                await self._db.write(functools.partial(apply_all, batches))
             except StoreBusy as exc:
                 if not self._bypass:
                     self._bypass = True

@@ -13,11 +13,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from igtk_tui.engine.events import LIVE_STATUSES
 from igtk_tui.store.db import Database
 from igtk_tui.store.owner import ProcessIdentity, owner_alive
 
-LIVE_STATUSES = ("running", "paused")
-_LIVE = ",".join(f"'{s}'" for s in LIVE_STATUSES)
+_LIVE = ",".join(f"'{s.value}'" for s in LIVE_STATUSES)
 
 
 @dataclass(frozen=True)

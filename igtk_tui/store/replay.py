@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui import redact
+from igtk_tui.engine.events import LIVE_STATUSES, RESUMABLE_STATUSES
 from igtk_tui.engine.execution import ResumeState
 from igtk_tui.engine.launch import GATEWAY_PARAM_NAMES
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import OnFailure, Playbook
 from igtk_tui.store.executions import ExecutionDetail
-from igtk_tui.store.recovery import LIVE_STATUSES
 
-RESUMABLE = ("interrupted", "failed", "cancelled")
 FINISHED_STEP = ("completed", "skipped")
 
 
@@ -88,9 +87,7 @@ def merge_parameters(
     masked = masked_names(stored)
     from_credential: set[str] = set()
     if credential is not None:
-        from igtk_tui.vault.autofill import autofill
-
-        filled = autofill([(p.name, p.type.value) for p in playbook.parameters], {}, credential)
+        filled = credential.fill([(p.name, p.type.value) for p in playbook.parameters], {})
         from_credential = {name for name, value in filled.items() if value not in (None, "")}
     replaced = from_credential | (set(GATEWAY_PARAM_NAMES) if gateway_url else set())
     values = {name: value for name, value in stored.items()
@@ -117,7 +114,7 @@ def _finished(step: Any, playbook: Playbook) -> bool:
 def resume_state(detail: ExecutionDetail, playbook: Playbook) -> ResumeState:
     """Where and with what a resumed run starts; InvalidInput when it cannot."""
     status = detail.status
-    if status not in RESUMABLE:
+    if status not in RESUMABLE_STATUSES:
         if status in LIVE_STATUSES:
             raise InvalidInput(f"execution {detail.id} is still {status} (pid {detail.owner_pid} on "
                                f"{detail.summary.host}); it can be resumed once it has stopped")

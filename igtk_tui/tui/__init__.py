@@ -1,1 +1,1 @@
-"""The terminal UI. The only package that imports textual (DESIGN §1)."""
+"""The terminal UI. The only package that imports textual (docs/architecture.md)."""

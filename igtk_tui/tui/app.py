@@ -16,9 +16,8 @@ import signal
 import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
@@ -34,6 +33,9 @@ from igtk_tui.tui.services import ExecutionService, Launch
 from igtk_tui.tui.themes import DEFAULT_THEME, load_themes, remember_theme, status_styles
 from igtk_tui.tui.vault_ui import VaultController
 from igtk_tui.tui.widgets.status_bar import user_at_host
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
 
 ENDED_DIGEST_DELAY = 1.0  # seconds of execution ends gathered into one notification
 HANGUP_REASON = "interrupted: the terminal hung up (SIGHUP)"
@@ -221,7 +223,8 @@ class IgtkApp(App[int], inherit_bindings=False):
 
         def rel(path: str) -> str | None:
             try:
-                return library.relative(Path(path))
+                relative: str | None = library.relative(Path(path))
+                return relative
             except Exception:  # noqa: BLE001
                 return None
 
@@ -307,9 +310,9 @@ class IgtkApp(App[int], inherit_bindings=False):
                 counts[message.status] = counts.get(message.status, 0) + 1
             text = f"{len(ended)} executions finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
             worst = "failed" if "failed" in counts else "cancelled" if "cancelled" in counts else "completed"
-        severity = {"completed": "information", "failed": "error"}.get(worst, "warning")
+        severity: SeverityLevel = "information" if worst == "completed" else "error" if worst == "failed" else "warning"
         self.notify(text, title="Execution", severity=severity, markup=False)
-        self.run_worker(self.refresh_last_results, group="last-results", exclusive=True, exit_on_error=False)
+        self.run_worker(self.refresh_last_results(), group="last-results", exclusive=True, exit_on_error=False)
 
     # -- starting executions (the Launcher does the work) -----------------------------------------
     def open_params_form(self, entry: Any, **options: Any) -> None:
@@ -319,11 +322,11 @@ class IgtkApp(App[int], inherit_bindings=False):
         self.launcher.start(launch, resume=resume)
 
     def rerun_execution(self, execution_id: str) -> None:
-        self.run_worker(partial(self.launcher.relaunch, execution_id, resume=False), group="relaunch",
+        self.run_worker(self.launcher.relaunch(execution_id, resume=False), group="relaunch",
                         exclusive=True, exit_on_error=False)
 
     def resume_execution(self, execution_id: str) -> None:
-        self.run_worker(partial(self.launcher.relaunch, execution_id, resume=True), group="relaunch",
+        self.run_worker(self.launcher.relaunch(execution_id, resume=True), group="relaunch",
                         exclusive=True, exit_on_error=False)
 
     # -- app-wide actions ---------------------------------------------------------------------------
@@ -350,7 +353,8 @@ class IgtkApp(App[int], inherit_bindings=False):
 
         self.push_screen(VaultScreen())
 
-    def action_back(self) -> None:
+    # Textual dispatches sync and async actions alike; ours are sync so key handlers call them directly.
+    def action_back(self) -> None:  # type: ignore[override]
         screen = self.screen
         if screen.maximized is not None:
             screen.minimize()
@@ -368,7 +372,7 @@ class IgtkApp(App[int], inherit_bindings=False):
                                            "filter TEXT, q, q! · ? lists every command"),
                          lambda text: run_command(self, text) if text else None)
 
-    def action_quit(self) -> None:
+    def action_quit(self) -> None:  # type: ignore[override]  # sync, as action_back above
         running = len(self.executions.active)
         if not running:
             self.shutdown()

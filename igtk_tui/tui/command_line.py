@@ -46,7 +46,7 @@ def run_command(app: Any, text: str) -> None:
         return
     action = actions.command(name)
     if action is None:
-        known = [a.id for a in actions.ACTIONS] + [a for a in ARG_COMMANDS]
+        known = [a.id for a in actions.ACTIONS] + list(ARG_COMMANDS)
         close = difflib.get_close_matches(name, known, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else "; ? lists every command"
         app.notify(f"unknown command :{name}{hint}", severity="warning", markup=False)

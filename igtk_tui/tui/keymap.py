@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
 
 
-def bindings_for(scope: str) -> list[Binding]:
+def bindings_for(scope: str) -> list[BindingType]:
     return [
         Binding(a.key, a.handler, a.footer, show=a.show, key_display=a.key_display,
                 priority=a.priority, id=a.id, tooltip=a.description)

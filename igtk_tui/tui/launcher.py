@@ -109,7 +109,7 @@ class Launcher:
             app.notify("This execution is not in the history (is the database open?)", severity="warning")
             return
         state = None
-        if resume:
+        if resume and detail is not None:  # resuming always read the detail above
             state = resume_state(detail, playbook)
             if state is None:
                 app.notify("Nothing left to resume: every step finished", severity="warning")

@@ -46,7 +46,7 @@ class ActionsProvider(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: Any = self.app
         screen = self.screen
-        out = []
+        out: list[tuple[str, str, Callable[[], Any]]] = []
         for action in actions.ACTIONS:
             if action.id in ("command-palette",) or action.scopes[0] in ("confirm", "prompt", "credential"):
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from igtk_tui import redact
@@ -108,7 +109,7 @@ class ExecutionService:
         self.views[execution.id] = view
         self.executions[execution.id] = execution
         self.launches[execution.id] = launch
-        bus.subscribe(lambda event, v=view: self._on_event(v, event))
+        bus.subscribe(partial(self._on_event, view))
         self._added.append(execution.id)
         self._dirty.add(execution.id)
         self.workers[execution.id] = self.app.run_worker(
@@ -131,7 +132,7 @@ class ExecutionService:
             if recorder is not None:
                 launch = self.launches[execution.id]
                 recorder.expect(execution.id, rerun_of=launch.rerun_of, playbook_rel=launch.playbook_ref or None)
-                execution.bus.subscribe(lambda event, r=recorder: r(self._as_recorded(event)))
+                execution.bus.subscribe(partial(self._record, recorder))
             await execution.run()
         except Exception as exc:  # noqa: BLE001 - shown on the execution, never a crash of the UI
             view.status, view.error = "failed", redact.scrub(f"{type(exc).__name__}: {exc}")
@@ -151,6 +152,9 @@ class ExecutionService:
             self.app.post_message(ExecutionEnded(view.id, view.status, view.playbook))
 
     # -- events ---------------------------------------------------------------------------
+    def _record(self, recorder: Any, event: Any) -> None:
+        recorder(self._as_recorded(event))
+
     def _as_recorded(self, event: Any) -> Any:
         """A run stopped by a hang-up is recorded `interrupted` (resumable) from its first write on."""
         if (self.hangup_reason and event.kind == "execution_finished" and event.status.value == "cancelled"

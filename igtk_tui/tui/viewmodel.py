@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from igtk_tui import redact
-
-LIVE = ("pending", "running", "paused")
-RESUMABLE = ("interrupted", "failed", "cancelled")
+from igtk_tui.engine.events import LIVE_STATUSES
 
 
 @dataclass
@@ -86,7 +84,7 @@ class ExecutionView:
 
     @property
     def live(self) -> bool:
-        return self.status in LIVE
+        return self.status in LIVE_STATUSES
 
     @property
     def progress(self) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Vault errors, each carrying the exit code of DESIGN §4.
+"""Vault errors, each carrying the exit code of docs/cli.md.
 
 Unavailable, locked and corrupt are "a needed service is unavailable" (exit 3);
 a duplicate or unknown credential name is bad input (exit 2).

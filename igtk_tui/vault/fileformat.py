@@ -196,7 +196,7 @@ def decode(raw: bytes, keys: Keys) -> dict[str, Credential]:
             raise VaultCorrupt(f"entry {name!r} appears twice")
         try:
             out[name] = Credential.from_payload(name, json.loads(payload))
-        except Exception as exc:  # a payload that decrypts but does not parse
+        except Exception as exc:  # noqa: BLE001 - a payload that decrypts but does not parse
             raise VaultCorrupt(f"entry {name!r} is malformed: {exc}") from None
     if reader.pos != len(body):
         raise VaultCorrupt("the file has unexpected trailing data")

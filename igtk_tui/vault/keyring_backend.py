@@ -112,7 +112,7 @@ def _find_backend() -> ProbeResult:
             continue
         try:
             candidate.get_password(SERVICE, PROBE_USER)
-        except Exception as exc:  # locked, no bus, denied: any failure means "not usable"
+        except Exception as exc:  # noqa: BLE001 - locked, no bus, denied: any failure means "not usable"
             failures.append(f"{ident} failed: {type(exc).__name__}: {exc}")
             continue
         return ProbeResult(candidate, "", tuple(refused))
@@ -135,7 +135,7 @@ def call_with_timeout(fn: Callable[..., T], timeout: float, *args: Any) -> T:
     def target() -> None:
         try:
             box["value"] = fn(*args)
-        except BaseException as exc:  # handed to the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             box["error"] = exc
 
     thread = threading.Thread(target=target, name="igtk-keyring", daemon=True)
@@ -180,7 +180,7 @@ class KeyringStore:
             ) from None
         except (CredentialExists, VaultCorrupt, VaultUnavailable):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any backend failure is "unavailable", with its name
             raise VaultUnavailable(f"the OS keyring failed: {type(exc).__name__}: {exc}") from None
 
     def _set_secret(self, name: str, secret: str) -> None:

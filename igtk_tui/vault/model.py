@@ -7,6 +7,7 @@ the secret-free view used by `list()`, `igtk cred list` and the TUI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -103,6 +104,13 @@ class Credential:
 
     def with_changes(self, **changes: Any) -> Credential:
         return replace(self, **changes)
+
+    def fill(self, params_decl: Iterable[tuple[str, str]], given: Mapping[str, Any]) -> dict[str, Any]:
+        """`given` plus what this credential supplies (vault.autofill). A method, so the engine and
+        the store fill parameters from the credential they are handed without importing the vault."""
+        from igtk_tui.vault.autofill import autofill
+
+        return autofill(params_decl, given, self)
 
     def to_payload(self) -> dict[str, str]:
         """Everything but the name, for storage (the name is stored as the key)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from igtk_tui import redact
@@ -36,7 +36,7 @@ def keyring_index_path(paths: Paths) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _register(cred: Credential) -> None:

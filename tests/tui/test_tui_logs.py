@@ -12,8 +12,8 @@ from igtk_tui import redact
 from igtk_tui.engine.events import LogRecord
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded, ExecutionsUpdated
-from igtk_tui.tui.screens.prompt import PromptScreen
 from igtk_tui.tui.render import Clock
+from igtk_tui.tui.screens.prompt import PromptScreen
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
 from igtk_tui.tui.widgets.log_view import LogView, batch_width, line_width
 

@@ -88,7 +88,7 @@ def test_status_is_a_glyph_and_a_word() -> None:
     row = execution_label(view, clock.now()).plain
     assert row.startswith("#1 ▶ running") and "0/2" in row
     assert elapsed(3.25) == "3.2s" and elapsed(3.25, live=True) == "3s" and elapsed(3725) == "1h02m"
-    assert len({g for g in GLYPHS.values()}) == len(GLYPHS)  # every state has its own glyph
+    assert len(set(GLYPHS.values())) == len(GLYPHS)  # every state has its own glyph
 
 
 def test_fuzzy_filter_prefers_substrings_and_accepts_initials() -> None:

@@ -70,7 +70,9 @@ class CredentialForm(RegistryChecks, ModalScreen[CredentialInput | None]):
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
     def save(self) -> None:
-        get = lambda wid: self.query_one(wid, Input).value.strip()  # noqa: E731
+        def get(wid: str) -> str:
+            return self.query_one(wid, Input).value.strip()
+
         name, secret = get("#cred-name"), self.query_one("#cred-secret", Input).value
         if not name:
             self.show_error("a name is needed")

@@ -10,10 +10,10 @@ they were, and references the operator did not touch keep resolving.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -25,6 +25,9 @@ from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.messages import ExecutionsUpdated
 
 CONTEXT_KEYS = ("message", "error", "url", "title", "screenshot", "page_text")
+
+if TYPE_CHECKING:
+    from igtk_tui.tui.app import IgtkApp
 
 
 def changed_parameters(original: dict[str, Any], edited: Any) -> dict[str, Any]:
@@ -71,6 +74,8 @@ def validate_for_step(step_type: str, changed: dict[str, Any]) -> list[str]:
 class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
     SCOPE = "debug"
     BINDINGS = bindings_for("debug")
+    if TYPE_CHECKING:  # the app this runs in, for the type checker only (as Textual does)
+        app = getters.app(IgtkApp)
 
     def __init__(self, execution_id: str) -> None:
         super().__init__()
@@ -80,7 +85,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
 
     @property
     def view(self) -> Any:
-        return self.app.executions.views.get(self.execution_id)  # type: ignore[attr-defined]
+        return self.app.executions.views.get(self.execution_id)
 
     def compose(self) -> ComposeResult:
         view = self.view
@@ -125,16 +130,16 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
 
     def action_state(self) -> ActionState:
         view = self.view
-        service = self.app.executions  # type: ignore[attr-defined]
+        service = self.app.executions
         live = view is not None and service.execution(self.execution_id) is not None
         return ActionState(screen="debug", live=live, paused=bool(view and view.status == "paused"))
 
     def on_mount(self) -> None:
-        self.app.executions.subscribe(self)  # type: ignore[attr-defined]
+        self.app.executions.subscribe(self)
         self.query_one("#resume").focus()
 
     def on_unmount(self) -> None:
-        self.app.executions.unsubscribe(self)  # type: ignore[attr-defined]
+        self.app.executions.unsubscribe(self)
 
     @on(ExecutionsUpdated)
     def updated(self, message: ExecutionsUpdated) -> None:
@@ -145,7 +150,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
 
     # -- controls -----------------------------------------------------------------------------
     def _control(self, action: str) -> None:
-        self.app.executions.control(self.execution_id, action)  # type: ignore[attr-defined]
+        self.app.executions.control(self.execution_id, action)
 
     def action_pause(self) -> None:
         self._control("resume")
@@ -173,7 +178,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
         errors = self.query_one("#debug-errors", Static)
         view = self.view
         pause = view.pause if view else None
-        execution = self.app.executions.execution(self.execution_id)  # type: ignore[attr-defined]
+        execution = self.app.executions.execution(self.execution_id)
         if pause is None or execution is None:
             errors.update("✗ the execution is no longer paused")
             return False

@@ -3,25 +3,28 @@ outputs and errors, the log tail and the artifacts. Rerun, resume, delete."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
 
 from igtk_tui import redact
+from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.store.codec import local_time
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text
 from igtk_tui.tui.screens.history import HistoryTable
-from igtk_tui.tui.viewmodel import RESUMABLE
 
 LOG_TAIL = 5000
+
+if TYPE_CHECKING:
+    from igtk_tui.tui.app import IgtkApp
 
 
 def _yaml(value: Any) -> str:
@@ -32,6 +35,8 @@ def _yaml(value: Any) -> str:
 class ExecutionDetailScreen(RegistryChecks, Screen[None]):
     SCOPE = "detail"
     BINDINGS = bindings_for("detail")
+    if TYPE_CHECKING:  # the app this runs in, for the type checker only (as Textual does)
+        app = getters.app(IgtkApp)
 
     def __init__(self, execution_id: str) -> None:
         super().__init__(id="detail")
@@ -134,17 +139,17 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
     # -- actions ----------------------------------------------------------------------------------
     def action_state(self) -> ActionState:
         s = self.detail.summary if self.detail else None
-        views = self.app.executions.views  # type: ignore[attr-defined]
+        views = self.app.executions.views
         live = bool(s and s.id in views and views[s.id].live)
-        return ActionState(screen="detail", resumable=bool(s and s.status in RESUMABLE and not live),
+        return ActionState(screen="detail", resumable=bool(s and s.status in RESUMABLE_STATUSES and not live),
                            rerunnable=s is not None, deletable=bool(s and not live), reportable=s is not None)
 
     def action_rerun(self) -> None:
-        self.app.rerun_execution(self.execution_id)  # type: ignore[attr-defined]
+        self.app.rerun_execution(self.execution_id)
         self._to_main()
 
     def action_resume(self) -> None:
-        self.app.resume_execution(self.execution_id)  # type: ignore[attr-defined]
+        self.app.resume_execution(self.execution_id)
         self._to_main()
 
     def _to_main(self) -> None:
@@ -159,9 +164,12 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
     def action_delete(self) -> None:
         from igtk_tui.tui.screens.confirm import ConfirmScreen
 
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete()
+
         self.app.push_screen(ConfirmScreen(f"Delete execution {self.execution_id[:8]}?",
-                                           "Removes its record, logs and artifacts."),
-                             lambda yes: self.delete() if yes else None)
+                                           "Removes its record, logs and artifacts."), confirmed)
 
     @work(group="detail-delete", exit_on_error=False)
     async def delete(self) -> None:
@@ -171,8 +179,10 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
         deleted, problems = await store.executions.delete([self.execution_id])
         self.notify(f"deleted {len(deleted)} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
                     markup=False)
-        self.app.run_worker(self.app.refresh_last_results, exit_on_error=False)  # type: ignore[attr-defined]
-        history = next((s for s in self.app.screen_stack if s.id == "history"), None)
+        self.app.run_worker(self.app.refresh_last_results(), exit_on_error=False)
+        from igtk_tui.tui.screens.history import HistoryScreen
+
+        history = next((s for s in self.app.screen_stack if isinstance(s, HistoryScreen)), None)
         self.app.pop_screen()
         if history is not None:
-            history.reload()  # type: ignore[attr-defined]
+            history.reload()

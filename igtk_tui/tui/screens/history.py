@@ -7,26 +7,29 @@ loaded rows and fetches more pages while too few match.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
+from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.store.codec import local_time
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import elapsed, status_text
-from igtk_tui.tui.viewmodel import RESUMABLE
 
 PAGE = 200
 NEAR_END = 20
 MAX_PAGES_PER_FILTER = 10
 STATUSES = ("completed", "failed", "cancelled", "interrupted", "running", "paused")
+
+if TYPE_CHECKING:
+    from igtk_tui.tui.app import IgtkApp
 
 
 class HistoryTable(DataTable[Any], inherit_bindings=False):
@@ -43,6 +46,8 @@ class HistoryTable(DataTable[Any], inherit_bindings=False):
 class HistoryScreen(RegistryChecks, Screen[None]):
     SCOPE = "history"
     BINDINGS = bindings_for("history")
+    if TYPE_CHECKING:  # the app this runs in, for the type checker only (as Textual does)
+        app = getters.app(IgtkApp)
 
     def __init__(self) -> None:
         super().__init__(id="history")
@@ -181,11 +186,11 @@ class HistoryScreen(RegistryChecks, Screen[None]):
 
     def action_state(self) -> ActionState:
         row = self.selected
-        views = self.app.executions.views  # type: ignore[attr-defined]
+        views = self.app.executions.views
         live = bool(row and row.id in views and views[row.id].live)
         table_focused = isinstance(self.focused, HistoryTable)
         return ActionState(screen="history", openable=row is not None and table_focused,
-                           resumable=bool(row and row.status in RESUMABLE and not live),
+                           resumable=bool(row and row.status in RESUMABLE_STATUSES and not live),
                            rerunnable=row is not None, deletable=bool(row and not live and table_focused),
                            reportable=row is not None)
 
@@ -199,13 +204,13 @@ class HistoryScreen(RegistryChecks, Screen[None]):
     def action_rerun(self) -> None:
         row = self.selected
         if row is not None:
-            self.app.rerun_execution(row.id)  # type: ignore[attr-defined]
+            self.app.rerun_execution(row.id)
             self.app.pop_screen()
 
     def action_resume(self) -> None:
         row = self.selected
         if row is not None:
-            self.app.resume_execution(row.id)  # type: ignore[attr-defined]
+            self.app.resume_execution(row.id)
             self.app.pop_screen()
 
     def action_report(self) -> None:
@@ -221,9 +226,12 @@ class HistoryScreen(RegistryChecks, Screen[None]):
             return
         from igtk_tui.tui.screens.confirm import ConfirmScreen
 
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete_rows([row.id])
+
         self.app.push_screen(ConfirmScreen(f"Delete execution {row.id[:8]} ({row.playbook})?",
-                                           "Removes its record, logs and artifacts."),
-                             lambda yes: self.delete_rows([row.id]) if yes else None)
+                                           "Removes its record, logs and artifacts."), confirmed)
 
     @work(group="history-delete", exit_on_error=False)
     async def delete_rows(self, ids: list[str]) -> None:
@@ -239,4 +247,4 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         self.shown = [r for r in self.shown if r.id not in deleted]
         self.notify(f"deleted {len(deleted)} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
                     markup=False)
-        self.run_worker(self.app.refresh_last_results, exit_on_error=False)  # type: ignore[attr-defined]
+        self.run_worker(self.app.refresh_last_results(), exit_on_error=False)

@@ -8,24 +8,28 @@ service. At 80x24 the panes shrink (breakpoint classes) and `z` zooms one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import events, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static, Tree
 
+from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
-from igtk_tui.tui.viewmodel import RESUMABLE, ExecutionView
+from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
 from igtk_tui.tui.widgets.log_view import LogView
 from igtk_tui.tui.widgets.playbook_tree import PlaybookTree, entry_flags
 from igtk_tui.tui.widgets.status_bar import DemoBanner, StatusBar
 from igtk_tui.tui.widgets.step_tree import StepTree
 from igtk_tui.tui.widgets.vault_list import VaultList
+
+if TYPE_CHECKING:
+    from igtk_tui.tui.app import IgtkApp
 
 AUTO_INSPECT = ("breakpoint", "debug", "failure")
 
@@ -42,6 +46,9 @@ class MainScreen(RegistryChecks, Screen[None]):
     BINDINGS = bindings_for("main")
     NARROW_BELOW = 100  # columns: the left column shrinks to a fixed width
     SHORT_BELOW = 32  # rows: the vault pane shows its state only, until it has focus
+
+    if TYPE_CHECKING:  # the app this screen runs in, for the type checker only (as Textual does)
+        app = getters.app(IgtkApp)
 
     def __init__(self) -> None:
         super().__init__(id="main")
@@ -281,7 +288,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         return ActionState(
             screen="main", pane=pane, live=live, paused=bool(view and view.status == "paused"),
             step_selected=self.selected_step_path() is not None,
-            resumable=bool(view and not view.live and view.status in RESUMABLE and self.app.store is not None),
+            resumable=bool(view and not view.live and view.status in RESUMABLE_STATUSES and self.app.store is not None),
             rerunnable=bool(view and not view.live), openable=openable,
             running=len(self.app.executions.active),
         )

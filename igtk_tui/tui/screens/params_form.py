@@ -271,8 +271,11 @@ class ParamsForm(RegistryChecks, ModalScreen[FormResult | None]):
 
         current = self.query_one("#preset", Select).value
         default = current if isinstance(current, str) else "default"
-        self.app.push_screen(PromptScreen("preset name (secret values are never stored)", default),
-                             lambda name: self.save_preset(name) if name else None)
+        def named(name: str | None) -> None:
+            if name:
+                self.save_preset(name)
+
+        self.app.push_screen(PromptScreen("preset name (secret values are never stored)", default), named)
 
     @work(group="presets", exit_on_error=False)
     async def save_preset(self, name: str) -> None:

@@ -1,4 +1,4 @@
-"""The vault passphrase box: never `getpass` inside the TUI (DESIGN §5).
+"""The vault passphrase box: never `getpass` inside the TUI (docs/secrets.md).
 
 Opening runs in a thread (the KDF is deliberately slow); a wrong passphrase
 is said at the field and the box stays open. A missing vault file is created

@@ -51,7 +51,7 @@ class ExecutionsBar(OptionList, inherit_bindings=False):
                     self._prompt_keys[view.id] = key
                     self.replace_option_prompt_at_index(self._row_of[view.id], label)
         if new:
-            options = []
+            options: list[Option] = []
             for view in new:
                 label = execution_label(view, now, styles)
                 self._prompt_keys[view.id] = label.plain

@@ -116,7 +116,8 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
         self.clock = clock or Clock()
         self._lines: FormattedLines = FormattedLines(self.clock.stamp)  # type: ignore[assignment]
-        self.highlighter = LogHighlighter()
+        self.log_highlighter = LogHighlighter()
+        self.highlighter = self.log_highlighter
         self.view: ExecutionView | None = None
         self.level = "all"
         self.step_filter: str | None = None
@@ -191,7 +192,7 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         return len(kept)
 
     def set_tints(self, styles: dict[str, str]) -> None:
-        self.highlighter.styles = styles
+        self.log_highlighter.styles = styles
         self._render_line_cache.clear()
         self.refresh()
 
@@ -262,7 +263,7 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
     # -- search ---------------------------------------------------------------------------------
     def search(self, term: str) -> None:
         self.search_term = term
-        self.highlighter.term = term
+        self.log_highlighter.term = term
         self._render_line_cache.clear()
         self.match_index = -1
         self._match_rows = None

@@ -9,7 +9,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Tree
 
-from igtk_tui.tui.render import GLYPHS, elapsed
+from igtk_tui.glyphs import GLYPHS
+from igtk_tui.tui.render import elapsed
 from igtk_tui.tui.widgets.step_tree import TREE_NAV, move_to
 
 
@@ -44,8 +45,8 @@ def entry_flags(entry: Any) -> dict[str, bool]:
 
 def entry_group(entry: Any) -> str:
     if "/" in entry.rel_path:
-        return entry.rel_path.split("/", 1)[0]
-    return entry.group or "(top level)"
+        return str(entry.rel_path).split("/", 1)[0]
+    return str(entry.group or "(top level)")
 
 
 class PlaybookTree(Tree[Any], inherit_bindings=False):

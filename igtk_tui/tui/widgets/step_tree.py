@@ -7,14 +7,14 @@ scroll position survive, and an idle run writes nothing to the terminal).
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from igtk_tui.tui.render import step_label
 from igtk_tui.tui.viewmodel import ExecutionView
 
-TREE_NAV = [
+TREE_NAV: list[BindingType] = [
     Binding("up,k", "cursor_up", show=False),
     Binding("down,j", "cursor_down", show=False),
     Binding("pageup", "page_up", show=False),

@@ -8,15 +8,20 @@ app's vault controller.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import getters
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 
 COLUMNS = ("name", "type", "username", "gateway")
+
+if TYPE_CHECKING:
+    from igtk_tui.tui.app import IgtkApp
 
 
 class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
@@ -30,6 +35,8 @@ class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
         Binding("home,g", "scroll_top", show=False),
         Binding("end,G", "scroll_bottom", show=False),
     ]
+    if TYPE_CHECKING:  # the app this runs in, for the type checker only (as Textual does)
+        app = getters.app(IgtkApp)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
@@ -65,7 +72,7 @@ class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
         if self.row_count == 0 or self.cursor_row < 0:
             return None
         try:
-            return str(self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value)
+            return str(self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value)
         except Exception:  # noqa: BLE001 - empty or shrinking table
             return None
 
@@ -74,7 +81,7 @@ class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
                            vault_item=self.selected_name is not None)
 
     def _controller(self) -> Any:
-        return self.app.vault_ui  # type: ignore[attr-defined]
+        return self.app.vault_ui
 
     def action_add(self) -> None:
         self._controller().add()

@@ -37,7 +37,7 @@ from igtk_tui.simulator.perspective import release_hung_requests, wait_for_hang
 
 REPO = Path(__file__).resolve().parents[3]
 SMOKE = REPO / "tests" / "data" / "playbooks" / "perspective_smoke.yaml"
-LIMIT = 0.5  # seconds: DESIGN §2.5
+LIMIT = 0.5  # seconds: cancel and skip stop the step in flight within 500 ms (docs/architecture.md)
 
 
 @pytest.fixture(autouse=True)
@@ -104,8 +104,8 @@ async def wait_blocked(rec: Any, sim: SimulatedGateway, step_id: str) -> None:
     if step_id == "hang":
         assert await asyncio.to_thread(wait_for_hang, sim.state, 15)
     else:
-        await rec.wait_for(lambda e: e.kind == "log" and e.step_id == step_id and "(waits" in e.message
-                           or e.kind == "log" and e.step_id == step_id and e.message.startswith("wait for"))
+        await rec.wait_for(lambda e: (e.kind == "log" and e.step_id == step_id and "(waits" in e.message)
+                           or (e.kind == "log" and e.step_id == step_id and e.message.startswith("wait for")))
 
 
 BLOCKING = """
@@ -218,7 +218,7 @@ def test_perspective_smoke_playbook_through_igtk_run(sim: SimulatedGateway, scra
     assert during, "the browser was not found while the playbook ran"
     assert wait_gone(during) == [] and chromium_processes(mentions=[scratch]) == []
     assert not [p for p in scratch.iterdir() if p.name.startswith(("igtk-browser-", "playwright"))]
-    # The browser version is recorded with the execution (DESIGN: browser version on the execution).
+    # The browser version is recorded with the execution (the execution records its browser version).
     noted = [e["value"] for e in events if e["event"] == "note" and e["key"] == "browser_version"]
     assert len(noted) == 1 and noted[0][0].isdigit()
     shown = subprocess.run([sys.executable, "-m", "igtk_tui", "show", events[0]["execution_id"], "--json"],

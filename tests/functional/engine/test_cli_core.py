@@ -1,4 +1,4 @@
-"""The command-line contract (DESIGN §4) for run, validate, schema, info and migrate,
+"""The command-line contract (docs/cli.md) for run, validate, schema, info and migrate,
 driven as an operator or CI job would: a real `igtk` process."""
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def test_params_file_yaml_and_json_and_command_line_precedence(tmp_path: Path, h
         finished = [e for e in json_lines(proc.stdout) if e["event"] == "step_finished"]
         assert finished[0]["output"]["logged"] == expected
     proc = igtk("run", str(pb), "--params-file", str(json_file), "-p", "count=9", "--json", home=home)
-    assert [e for e in json_lines(proc.stdout) if e["event"] == "step_finished"][0]["output"]["logged"] == (
+    assert next(e for e in json_lines(proc.stdout) if e["event"] == "step_finished")["output"]["logged"] == (
         "9 ['x', 'y']")
     bad = igtk("run", str(pb), "--params-file", str(tmp_path / "none.yaml"), home=home)
     assert bad.returncode == 2 and "--params-file" in bad.stderr

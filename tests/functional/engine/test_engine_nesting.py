@@ -355,7 +355,7 @@ def test_nesting_in_rollback_steps_is_checked_too(tmp_path: Path, proj: Path) ->
 
 async def test_a_childs_secret_parameters_are_masked_and_its_credentials_open_the_vault_lazily(
         tmp_path: Path, proj: Path) -> None:
-    
+
     from igtk_tui.engine.launch import LazyCredentials
 
     write(proj, "child.yaml", """\

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from gw_helpers import run_playbook
 
-from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.gateway.gwbk import validate_gwbk
+from igtk_tui.simulator import SimulatedGateway
 
 
 def playbook(gw: SimulatedGateway, steps: str, password: str = "password") -> str:

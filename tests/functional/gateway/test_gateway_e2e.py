@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui.gateway.client import GatewayClient
+from igtk_tui.gateway.gwbk import validate_gwbk
 from igtk_tui.gateway.modl import build_modl
 from igtk_tui.simulator import SimulatedGateway
-from igtk_tui.gateway.gwbk import validate_gwbk
 from igtk_tui.simulator.testing import wait_running
 
 REPO = Path(__file__).resolve().parents[3]

@@ -10,9 +10,9 @@ import pytest
 from gw_helpers import run_playbook
 
 from igtk_tui.config import Settings
+from igtk_tui.gateway.gwbk import validate_gwbk
 from igtk_tui.paths import resolve_paths
 from igtk_tui.simulator import SimulatedGateway
-from igtk_tui.gateway.gwbk import validate_gwbk
 from igtk_tui.vault import Vault
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
 from igtk_tui.vault.model import Credential

@@ -1,4 +1,4 @@
-"""The canary (DESIGN §5): a secret planted in every place a secret travels, then every sink
+"""The canary (docs/secrets.md): a secret planted in every place a secret travels, then every sink
 grepped for it, byte for byte, in every encoding it could take (raw, URL-, JSON-, XML-escaped,
 repr, base64, and its random core alone, which finds a cut or sanitised copy).
 
@@ -87,14 +87,14 @@ version: '1'
 description: the vault password travels through every kind of step
 steps:
 """
-GATEWAY_STEPS = f"""\
+GATEWAY_STEPS = """\
   - id: login
     name: gateway web-session login
     type: gateway.login
     parameters:
-      gateway_url: "{{{{ credential.gw.gateway_url }}}}"
-      username: "{{{{ credential.gw.username }}}}"
-      password: "{{{{ credential.gw.password }}}}"
+      gateway_url: "{{ credential.gw.gateway_url }}"
+      username: "{{ credential.gw.username }}"
+      password: "{{ credential.gw.password }}"
   - id: status
     name: an authenticated call on that session
     type: gateway.get_info
@@ -136,12 +136,12 @@ BROWSER_STEPS = f"""\
     type: browser.verify_text
     parameters: {{selector: "#welcomeLabel", text: "Welcome, admin"}}
 """
-SCRIPT_STEPS = f"""\
+SCRIPT_STEPS = """\
   - id: script
     name: a script gets the password as a parameter
     type: utility.python
     parameters:
-      params: {{pw: "{{{{ credential.gw.password }}}}"}}
+      params: {pw: "{{ credential.gw.password }}"}
       script: |
         import sys
         print(params["pw"])
@@ -154,18 +154,18 @@ SCRIPT_STEPS = f"""\
     type: utility.python
     on_failure: continue
     parameters:
-      params: {{pw: "{{{{ credential.gw.password }}}}"}}
+      params: {pw: "{{ credential.gw.password }}"}
       script: |
         raise RuntimeError("login refused for password " + params["pw"])
   - id: say
     name: a log line with the password
     type: utility.log
-    parameters: {{message: "the password is {{{{ credential.gw.password }}}}", level: warning}}
+    parameters: {message: "the password is {{ credential.gw.password }}", level: warning}
   - id: fatal
     name: the run fails with the password in its error
     type: utility.python
     parameters:
-      params: {{pw: "{{{{ credential.gw.password }}}}"}}
+      params: {pw: "{{ credential.gw.password }}"}
       script: |
         raise SystemExit("giving up with " + params["pw"])
 """

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.gateway.gwbk import BackupProject, build_gwbk, read_gwbk, validate_gwbk
+from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.simulator.testing import client as sim_client
 from igtk_tui.simulator.testing import wait_for, wait_running
 

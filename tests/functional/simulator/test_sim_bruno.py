@@ -1,6 +1,6 @@
 """Every request of Inductive Automation's 8.3 Bruno collection is answered on its method and
 path (never 404/405). The requests are vendored in tests/data/ia83_requests.json, generated
-once from shared/reference/ia-83-api-requests/*.bru (sample path/query values filled in)."""
+once from Inductive Automation's 8.3 Bruno collection (*.bru; sample path/query values filled in)."""
 
 from __future__ import annotations
 

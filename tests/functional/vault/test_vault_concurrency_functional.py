@@ -12,6 +12,7 @@ from pathlib import Path
 from igtk_tui.paths import Paths
 from igtk_tui.vault import Credential, Vault
 
+
 def _create(open_vault: Callable[..., Vault], passphrase: str) -> None:
     """Make the file now, with the cheap test KDF (the first write creates it)."""
     vault = open_vault(passphrase=passphrase)

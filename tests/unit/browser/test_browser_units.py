@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from igtk_tui.browser import perspective as psp
 from igtk_tui.browser.discovery import BrowserUnavailable, find_browser, playbook_needs_browser
 from igtk_tui.engine.context import StepFailure
 from igtk_tui.playbook.errors import PlaybookError
 from igtk_tui.playbook.loader import load_text
+from igtk_tui.steps import perspective_common as psp
 from igtk_tui.steps.registry import REGISTRY
 
 

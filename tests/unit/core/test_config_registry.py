@@ -9,7 +9,8 @@ import pytest
 from igtk_tui.config import Settings, load_settings
 from igtk_tui.errors import InvalidInput
 from igtk_tui.paths import resolve_paths
-from igtk_tui.steps.registry import REGISTRY, Param, Registry, StepType, check_value, to_bool
+from igtk_tui.steps.registry import REGISTRY, Param, Registry, StepType, check_value
+from igtk_tui.values import to_bool
 
 
 def test_igtk_home_roots_every_path(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from igtk_tui.paths import Paths
 from igtk_tui.store.db import Database, StoreError
 from igtk_tui.store.executions import ExecutionRepository
 from igtk_tui.store.schema import LATEST_VERSION
-from igtk_tui.paths import Paths
 
 # The version-1 shape, written by hand (as the first release created it).
 V1 = """

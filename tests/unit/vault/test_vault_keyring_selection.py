@@ -12,15 +12,14 @@ from collections.abc import Callable, Iterator
 import keyring
 import keyring.backend
 import pytest
-from keyring.backends import chainer, fail
 from jaraco.classes import properties
+from keyring.backends import chainer, fail
 from keyring.errors import PasswordDeleteError
 
 from igtk_tui import redact
 from igtk_tui.errors import EXIT_UNAVAILABLE
 from igtk_tui.paths import Paths
-from igtk_tui.vault import Credential, CredentialExists, CredentialNotFound, VaultUnavailable
-from igtk_tui.vault import keyring_backend
+from igtk_tui.vault import Credential, CredentialExists, CredentialNotFound, VaultUnavailable, keyring_backend
 
 
 class FakeOSKeyring(keyring.backend.KeyringBackend):

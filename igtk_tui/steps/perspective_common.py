@@ -15,8 +15,8 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from igtk_tui.browser.actions import is_timeout
 from igtk_tui.engine.context import StepFailure
+from igtk_tui.steps.browser_common import is_timeout
 
 CLIENT_PREFIX = "/data/perspective/client"
 # The client is ready when a view, a terminal state or a login form is on screen.
@@ -146,7 +146,7 @@ def reliability(item: dict[str, Any]) -> str:
     selector = str(item.get("selector") or "")
     if item.get("id") and selector.startswith(("#", "[id=")):
         return "high"
-    if ">> nth=" in selector or "nth-of-type" in selector or item.get("componentPath") and "component-path" in selector:
+    if ">> nth=" in selector or "nth-of-type" in selector or (item.get("componentPath") and "component-path" in selector):
         return "low"
     if selector.startswith("[data-component=") or item.get("ariaLabel") or item.get("placeholder") or item.get("name"):
         return "medium"
@@ -159,7 +159,7 @@ def enrich(components: list[Any], analyzed_at: str) -> list[dict[str, Any]]:
     for raw in components:
         item = dict(raw) if isinstance(raw, dict) else {"selector": str(raw)}
         has_label = bool(item.get("label") or item.get("ariaLabel") or item.get("text") or item.get("placeholder"))
-        item["metadata"] = {
+        metadata: dict[str, Any] = {
             "analyzed_at": analyzed_at,
             "has_label": has_label,
             "has_id": bool(item.get("id")),
@@ -168,8 +168,9 @@ def enrich(components: list[Any], analyzed_at: str) -> list[dict[str, Any]]:
             "in_shadow_dom": bool(item.get("inShadow")),
         }
         if item.get("id"):
-            item["metadata"]["recommended_selector"] = component_selector(component_id=str(item["id"]))
+            metadata["recommended_selector"] = component_selector(component_id=str(item["id"]))
         else:
-            item["metadata"]["recommended_selector"] = item.get("selector")
+            metadata["recommended_selector"] = item.get("selector")
+        item["metadata"] = metadata
         out.append(item)
     return out
