@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from igtk_tui.gateway.errors import Conflict, GatewayError, NotSupported
-from igtk_tui.gateway.session import API_PREFIX, GatewaySession
+from igtk_tui.gateway.session import GatewaySession
 from igtk_tui.gateway.transfer import DownloadedFile, receive_file, suggested_filename
+from igtk_tui.gateway.transport import API_PREFIX
 
 SCAN_KINDS = ("projects", "config")
 SCAN_MODULE = "/data/project-scan-endpoint"  # 8.1: the third-party Project Scan Endpoint module

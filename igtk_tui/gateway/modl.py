@@ -11,11 +11,11 @@ module files with `build_modl`.
 from __future__ import annotations
 
 import base64
+import datetime
+import functools
 import hashlib
 import io
 import zipfile
-import datetime
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -168,7 +168,7 @@ def _signing_key(subject: str) -> tuple[RSAPrivateKey, x509.Certificate]:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

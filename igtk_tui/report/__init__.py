@@ -12,11 +12,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui import redact
 from igtk_tui.errors import InvalidInput
 from igtk_tui.report.model import Report, build_report
+
+if TYPE_CHECKING:
+    from igtk_tui.paths import Paths
 
 FORMATS = {"html": ".html", "json": ".json", "junit": ".xml", "md": ".md"}
 _DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+)")
@@ -73,7 +76,7 @@ def write_report(path: Path, text: str) -> Path:
     return path
 
 
-def report_file(paths: Any, execution_id: str, fmt: str) -> Path:
+def report_file(paths: Paths, execution_id: str, fmt: str) -> Path:
     """The default file of `igtk report` without -o: in the execution's artifacts folder."""
     return paths.execution_artifacts(execution_id) / f"report{FORMATS[check_format(fmt)]}"
 

@@ -20,6 +20,7 @@ from igtk_tui.simulator.projects import NAME_RE, apply_fields, export_zip, proje
 from igtk_tui.simulator.routes import ONLY_83, Request, Response, Router
 from igtk_tui.simulator.state import GatewayState, Project
 
+
 class _Missing(Exception):
     """A project that does not exist: the 404 result envelope."""
 

@@ -41,7 +41,7 @@ _UNFINISHED = ("pending", "running", "paused")
              "visual_issues"],
 )
 async def generate_report(ctx: StepContext, test_results: Any = None, visual_analysis: dict[str, Any] | None = None,
-                          screenshots_dir: str | None = None, format: str = "html", template: str | None = None,
+                          screenshots_dir: str | None = None, format: str = "html", template: str | None = None,  # noqa: A002 - the earlier toolkit named it so
                           metadata: dict[str, Any] | None = None) -> dict[str, Any]:
     from igtk_tui.paths import resolve_paths
     from igtk_tui.report import FORMATS as SUFFIXES
@@ -82,7 +82,7 @@ async def generate_report(ctx: StepContext, test_results: Any = None, visual_ana
     ],
     outputs=["status", "format", "output_path", "report_id"],
 )
-async def export_report(ctx: StepContext, report_id: str, output_path: str, format: str | None = None) -> dict[str, Any]:
+async def export_report(ctx: StepContext, report_id: str, output_path: str, format: str | None = None) -> dict[str, Any]:  # noqa: A002 - the earlier toolkit named it so
     from igtk_tui.report import FORMATS as SUFFIXES
 
     if format == "pdf":

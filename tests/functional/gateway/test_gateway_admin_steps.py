@@ -98,16 +98,16 @@ async def test_tags_backed_up_and_restored_around_a_loss(tmp_path: Path, gw: Sim
   - id: restore
     name: Import tags
     type: gateway.import_tags
-    parameters: {file: "%s", provider: default}
-""" % out["path"], params(gw))
+    parameters: {{file: "{}", provider: default}}
+""".format(out["path"]), params(gw))
     assert run.ok, run.result.error
     assert gw.state.tags["default"] == original
     run = await run_playbook(tmp_path / "third", HEAD + """
   - id: again
     name: Import tags again
     type: gateway.import_tags
-    parameters: {file: "%s", collision_policy: Abort}
-""" % out["path"], params(gw))
+    parameters: {{file: "{}", collision_policy: Abort}}
+""".format(out["path"]), params(gw))
     assert "2 problem(s)" in run.error("again") and "already exists" in run.error("again")
 
 
@@ -195,7 +195,7 @@ async def test_delete_project_needs_confirm_and_sends_no_confirm_parameter(tmp_p
     assert run.output("delete") == {"status": "deleted", "project_name": "Demo"}
     assert "Demo" not in gw.state.projects
     assert "not found" in run.error("missing") and "Global" in run.error("missing")
-    assert [r for r in gw.requests if r[0] == "DELETE"][0] == ("DELETE", "/data/api/v1/projects/Demo", 200)
+    assert next(r for r in gw.requests if r[0] == "DELETE") == ("DELETE", "/data/api/v1/projects/Demo", 200)
 
 
 async def test_the_new_operations_say_81_has_no_rest_api(gw81: SimulatedGateway) -> None:

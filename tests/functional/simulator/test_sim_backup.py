@@ -158,17 +158,17 @@ def _real_832_backup(system_name: str) -> bytes:
     conn.close()
     entries = {
         "backupinfo.xml": (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<gateway-backup>\n'
-            "  <version>8.3.2.2025120210</version>\n  <backup-type>ALL</backup-type>\n"
-            "  <ts>1764670000000</ts>\n  <edition></edition>\n</gateway-backup>\n"
-        ).encode(),
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<gateway-backup>\n'
+            b"  <version>8.3.2.2025120210</version>\n  <backup-type>ALL</backup-type>\n"
+            b"  <ts>1764670000000</ts>\n  <edition></edition>\n</gateway-backup>\n"
+        ),
         "db_backup_sqlite.idb": idb,
         "gateway.xml": b'<?xml version="1.0"?><properties></properties>',
         "ignition.conf": b"wrapper.java.maxmemory=2048\n",
         "redundancy.xml": b'<?xml version="1.0"?><properties><entry key="redundancy.noderole">'
                           b"Independent</entry></properties>",
         "config/resources/core/ignition/system-properties/config.json":
-            ('{"systemName": "%s", "launchpadAutoStart": true}' % system_name).encode(),
+            (f'{{"systemName": "{system_name}", "launchpadAutoStart": true}}').encode(),
         "config/resources/core/ignition/system-properties/resource.json": b'{"scope": "A", "version": 1}',
         "projects/Line/project.json": b'{"title": "Line", "enabled": true}',
     }

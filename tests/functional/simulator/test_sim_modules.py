@@ -190,8 +190,8 @@ def _ca_signed_modl(module_id: str) -> tuple[bytes, dict[str, object]]:
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Root CA")])
     leaf_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Corp"),
                            x509.NameAttribute(NameOID.COMMON_NAME, "Example Modules")])
-    start = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
-    end = datetime.datetime(2027, 6, 7, 8, 9, 10, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    end = datetime.datetime(2027, 6, 7, 8, 9, 10, tzinfo=datetime.UTC)
     leaf = (x509.CertificateBuilder().subject_name(leaf_name).issuer_name(ca_name)
             .public_key(leaf_key.public_key()).serial_number(0x1234ABCD)
             .not_valid_before(start).not_valid_after(end).sign(ca_key, hashes.SHA256()))
