@@ -1,0 +1,147 @@
+"""`igtk attach ID`: follow a live execution of the agent, as `igtk run` prints it.
+
+The same stdin controls as `igtk run` (enter, p, s, b, d, x); Ctrl-C detaches
+and the execution goes on. The exit code is the execution's: 0 completed,
+1 failed, 130 cancelled; 3 when the agent went away under it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("attach", help="follow a live execution; Ctrl-C detaches", description=__doc__.splitlines()[0])
+    p.add_argument("execution_id", metavar="ID", help="a live execution's id or a unique prefix")
+    p.set_defaults(func=run)
+
+
+class RemoteExecution:
+    """What the stdin controls drive (commands/run_controls.py), sent to the agent."""
+
+    def __init__(self, client: Any, execution_id: str, say: Callable[[str], None]) -> None:
+        self.client = client
+        self.id = execution_id
+        self.say = say
+        self.controls = argparse.Namespace(debug=False)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _send(self, verb: str, body: dict[str, Any] | None = None) -> None:
+        async def go() -> None:
+            try:
+                await self.client.control(self.id, verb, body)
+            except Exception as exc:  # noqa: BLE001 - shown to the operator, who may try again
+                self.say(f"igtk: {verb}: {exc}")
+
+        task = asyncio.get_running_loop().create_task(go())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def resume(self) -> None:
+        self._send("resume")
+
+    def skip(self) -> None:
+        self._send("skip")
+
+    def step_back(self) -> None:
+        self._send("back")
+
+    def cancel(self) -> None:
+        self._send("cancel")
+
+    def set_debug(self, on: bool) -> None:
+        self._send("debug", {"on": on})
+
+
+def exit_code(status: str | None) -> int:
+    return {"completed": EXIT_OK, "failed": EXIT_FAILED, "cancelled": EXIT_CANCELLED}.get(status or "", EXIT_UNAVAILABLE)
+
+
+def run(args: argparse.Namespace) -> int:
+    from igtk_tui.agent.client import AgentClient
+    from igtk_tui.runtime import Runtime
+
+    paths = Runtime().paths
+    with AgentClient.connect(paths) as client:  # no agent / another version: exit 3 with the fix
+        summary = client.get(args.execution_id)["execution"]
+    return asyncio.run(follow(paths, summary["id"]))
+
+
+async def follow(paths: Any, execution_id: str) -> int:
+    from igtk_tui.agent import wire
+    from igtk_tui.agent.client import AgentGone, AsyncAgentClient
+    from igtk_tui.agent.location import AgentLocation
+    from igtk_tui.commands import run_controls
+    from igtk_tui.sinks.human import HumanProgress
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    location = AgentLocation.of(paths)
+    client = AsyncAgentClient(location)
+    remote = RemoteExecution(client, execution_id, say)
+    sink = HumanProgress()
+    seen: set[tuple[Any, ...]] = set()
+    final: list[str] = []
+    loop = asyncio.get_running_loop()
+
+    def show(data: dict[str, Any]) -> None:
+        key = (data["event"], data.get("ts"), data.get("step_id"), data.get("message"))
+        if key in seen:  # replayed by the snapshot after a reconnect
+            return
+        seen.add(key)
+        if data["event"] == "controls":
+            remote.controls.debug = bool(data.get("debug"))
+        if data["event"] == "execution_finished":
+            final.append(str(data["status"]))
+        sink(wire.decode(data))
+
+    async def stream() -> None:
+        while True:
+            try:
+                async for kind, data in client.events(execution_id):
+                    if kind == "snapshot":
+                        remote.controls.debug = bool(data["execution"]["debug"])
+                        for item in data["events"]:
+                            show(item)
+                    elif kind == "end":
+                        return
+                    else:
+                        show(data)
+                return
+            except AgentGone as exc:
+                if not location.alive():
+                    say(f"igtk: {exc}; the agent is gone, and execution {execution_id[:8]} with it: it is "
+                        f"recorded `interrupted` (continue it with `igtk resume {execution_id[:8]}`)")
+                    return
+                say(f"igtk: {exc}; reconnecting…")
+                await asyncio.sleep(0.5)
+
+    detached = asyncio.Event()
+    loop.add_signal_handler(signal.SIGINT, detached.set)
+    stop_stdin = run_controls.attach(loop, remote, say)
+    following = asyncio.ensure_future(stream())
+    waiting = asyncio.ensure_future(detached.wait())
+    try:
+        await asyncio.wait({following, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop_stdin()
+        loop.remove_signal_handler(signal.SIGINT)
+        for task in (following, waiting):
+            task.cancel()
+        await asyncio.gather(following, waiting, return_exceptions=True)
+        await client.aclose()
+    if detached.is_set() and not final:
+        say(f"igtk: detached; execution {execution_id[:8]} goes on (`igtk attach {execution_id[:8]}` to follow it again)")
+        return EXIT_OK
+    return exit_code(final[0] if final else None)
