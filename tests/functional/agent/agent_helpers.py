@@ -87,19 +87,23 @@ def stop_agent(handle: AgentHandle) -> None:
         os.kill(handle.pid, signal.SIGKILL)
     except ProcessLookupError:
         return
-    wait_gone(handle.pid)
+    wait_gone(handle)
 
 
-def wait_gone(pid: int) -> None:
-    """Wait (bounded) until the agent process is gone or a zombie (it is not our child)."""
+def wait_gone(handle: AgentHandle) -> None:
+    """Wait (bounded) until the agent process is gone or a zombie (it is not our child) and
+    its lock is released: a zombie leader's other threads may still hold its files."""
     import time
 
+    pid = handle.pid
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
-        if state == "Z":
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat")
+        gone = not stat.exists() or stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z"
+        if gone and not handle.location.alive():
             return
         time.sleep(0.01)
+    raise AssertionError(f"agent pid {pid} did not go away")
 
 
 def wait_event(handle: AgentHandle, execution_id: str, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:

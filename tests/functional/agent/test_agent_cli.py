@@ -147,7 +147,7 @@ def test_sigterm_stops_the_agent_and_its_runs_are_interrupted_resumable(agent: A
     execution_id = agent.detach(write_playbook(tmp_path))
     wait_event(agent, execution_id, kind_is("step_started", step_id="nap"))
     os.kill(agent.pid, signal.SIGTERM)  # what systemd sends at `systemctl --user stop`
-    wait_gone(agent.pid)
+    wait_gone(agent)
     assert not agent.location.alive()
     shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
     assert shown["status"] == "interrupted"
