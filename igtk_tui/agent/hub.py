@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 
 LOG_BACKLOG = 2000      # log lines kept per execution for late clients
 KEEP_FINISHED = 50      # finished executions kept for `attach` after their end
-WATCH_QUEUE = 10_000    # events buffered per watcher; a watcher that falls this far behind is dropped
+WATCH_QUEUE = 100_000   # events buffered per watcher (references only); one that falls this far behind is dropped
 CONTROL_VERBS = ("pause", "resume", "skip", "back", "cancel")
+# Ends a watcher's queue that overflowed (None ends one whose execution finished).
+OVERFLOW: dict[str, Any] = {"event": "overflow"}
 
 
 @dataclass
@@ -93,7 +95,7 @@ class LiveExecution:
             except asyncio.QueueFull:  # far behind: drop it; it reconnects and gets a fresh snapshot
                 self._watchers.discard(queue)
                 queue.get_nowait()
-                queue.put_nowait(None)
+                queue.put_nowait(OVERFLOW)
         if event.kind == "execution_finished":
             for queue in tuple(self._watchers):
                 self._close_watcher(queue)

@@ -33,13 +33,14 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from igtk_tui import __version__
 from igtk_tui.agent import wire
-from igtk_tui.agent.hub import CONTROL_VERBS, Hub, StartSpec
+from igtk_tui.agent.hub import CONTROL_VERBS, OVERFLOW, Hub, StartSpec
 from igtk_tui.agent.location import API_VERSION, AgentLocation, AgentLock
 from igtk_tui.errors import EXIT_UNAVAILABLE, IgtkError, InvalidInput
 
 log = logging.getLogger(__name__)
 
 KEEPALIVE = 15.0  # seconds between SSE comments on a quiet stream (a dead client is noticed)
+STREAM_BATCH = 500  # events written to a stream at once when they queue up
 
 
 def peer_uid(sock: socket.socket) -> int:
@@ -166,10 +167,20 @@ class Agent:
                     except TimeoutError:
                         yield ": keep-alive\n\n"
                         continue
+                    chunk = []
+                    while data is not None and data is not OVERFLOW:
+                        chunk.append(f"event: {data['event']}\ndata: {wire.dumps(data)}\n\n")
+                        if queue.empty() or len(chunk) >= STREAM_BATCH:
+                            break
+                        data = queue.get_nowait()
+                    if chunk:  # what is queued goes out in one write
+                        yield "".join(chunk)
                     if data is None:
                         yield "event: end\ndata: {}\n\n"
                         return
-                    yield f"event: {data['event']}\ndata: {wire.dumps(data)}\n\n"
+                    if data is OVERFLOW:  # the client fell too far behind: it reconnects for a fresh snapshot
+                        yield "event: overflow\ndata: {}\n\n"
+                        return
             finally:
                 live.unwatch(queue)
 

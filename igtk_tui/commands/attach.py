@@ -116,9 +116,12 @@ async def follow(paths: Any, execution_id: str) -> int:
                             show(item)
                     elif kind == "end":
                         return
+                    elif kind == "overflow":  # we fell behind: a fresh snapshot (shown only where new)
+                        break
                     else:
                         show(data)
-                return
+                else:
+                    raise AgentGone("the agent closed the stream")
             except AgentGone as exc:
                 if not location.alive():
                     say(f"igtk: {exc}; the agent is gone, and execution {execution_id[:8]} with it: it is "
