@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
@@ -21,46 +20,6 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("attach", help="follow a live execution; Ctrl-C detaches", description=__doc__.splitlines()[0])
     p.add_argument("execution_id", metavar="ID", help="a live execution's id or a unique prefix")
     p.set_defaults(func=run)
-
-
-class RemoteExecution:
-    """What the stdin controls drive (commands/run_controls.py), sent to the agent."""
-
-    def __init__(self, client: Any, execution_id: str, say: Callable[[str], None]) -> None:
-        self.client = client
-        self.id = execution_id
-        self.say = say
-        self.controls = argparse.Namespace(debug=False)
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def _send(self, verb: str, body: dict[str, Any] | None = None) -> None:
-        async def go() -> None:
-            try:
-                await self.client.control(self.id, verb, body)
-            except Exception as exc:  # noqa: BLE001 - shown to the operator, who may try again
-                self.say(f"igtk: {verb}: {exc}")
-
-        task = asyncio.get_running_loop().create_task(go())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def pause(self) -> None:
-        self._send("pause")
-
-    def resume(self) -> None:
-        self._send("resume")
-
-    def skip(self) -> None:
-        self._send("skip")
-
-    def step_back(self) -> None:
-        self._send("back")
-
-    def cancel(self) -> None:
-        self._send("cancel")
-
-    def set_debug(self, on: bool) -> None:
-        self._send("debug", {"on": on})
 
 
 def exit_code(status: str | None) -> int:
@@ -81,6 +40,7 @@ async def follow(paths: Any, execution_id: str) -> int:
     from igtk_tui.agent import wire
     from igtk_tui.agent.client import AgentGone, AsyncAgentClient
     from igtk_tui.agent.location import AgentLocation
+    from igtk_tui.agent.remote import RemoteExecution
     from igtk_tui.commands import run_controls
     from igtk_tui.sinks.human import HumanProgress
 
@@ -89,7 +49,7 @@ async def follow(paths: Any, execution_id: str) -> int:
 
     location = AgentLocation.of(paths)
     client = AsyncAgentClient(location)
-    remote = RemoteExecution(client, execution_id, say)
+    remote = RemoteExecution(client, execution_id, lambda text: say(f"igtk: {text}"))
     sink = HumanProgress()
     seen: set[tuple[Any, ...]] = set()
     final: list[str] = []
@@ -100,8 +60,7 @@ async def follow(paths: Any, execution_id: str) -> int:
         if key in seen:  # replayed by the snapshot after a reconnect
             return
         seen.add(key)
-        if data["event"] == "controls":
-            remote.controls.debug = bool(data.get("debug"))
+        remote.follow(data)
         if data["event"] == "execution_finished":
             final.append(str(data["status"]))
         sink(wire.decode(data))
@@ -111,7 +70,6 @@ async def follow(paths: Any, execution_id: str) -> int:
             try:
                 async for kind, data in client.events(execution_id):
                     if kind == "snapshot":
-                        remote.controls.debug = bool(data["execution"]["debug"])
                         for item in data["events"]:
                             show(item)
                     elif kind == "end":
