@@ -226,7 +226,8 @@ def main() -> int:
             for execution_id in ids:
                 client.control(execution_id, "cancel")
             busy = rss_mib(pid)
-            print(f"4. agent RSS idle {idle:.1f} MiB (target <= 60 MiB); with {args.executions} executions {busy:.1f} MiB")
+            print(f"4. agent RSS idle {idle:.1f} MiB (target <= 60 MiB); "
+                  f"with {args.executions} executions {busy:.1f} MiB")
         finally:
             client.close()
             subprocess.run([sys.executable, "-m", "igtk_tui", "agent", "stop", "--cancel-running"],

@@ -73,7 +73,8 @@ class AgentClient:
         location = AgentLocation.of(paths)
         if not location.alive():
             if not start:
-                raise ServiceUnavailable(f"no agent is running for {paths.state_dir} (start one with `igtk agent start`)")
+                raise ServiceUnavailable(f"no agent is running for {paths.state_dir} "
+                                         "(start one with `igtk agent start`)")
             spawn(location)
         client = cls(location)
         try:
@@ -205,7 +206,7 @@ def spawn(location: AgentLocation, *, timeout: float = START_TIMEOUT) -> int:
     with open(location.log, "ab") as log, open(os.devnull, "rb") as devnull:
         os.chmod(location.log, 0o600)
         proc = subprocess.Popen([sys.executable, "-m", "igtk_tui", "agent", "run"], stdin=devnull, stdout=log,
-                                stderr=log, start_new_session=True, close_fds=True)
+                                stderr=log, start_new_session=True, close_fds=True, cwd=str(location.folder))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         code = proc.poll()

@@ -23,7 +23,8 @@ def add_parser(sub: Any) -> None:
 
 
 def exit_code(status: str | None) -> int:
-    return {"completed": EXIT_OK, "failed": EXIT_FAILED, "cancelled": EXIT_CANCELLED}.get(status or "", EXIT_UNAVAILABLE)
+    codes = {"completed": EXIT_OK, "failed": EXIT_FAILED, "cancelled": EXIT_CANCELLED}
+    return codes.get(status or "", EXIT_UNAVAILABLE)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,6 +104,7 @@ async def follow(paths: Any, execution_id: str) -> int:
         await asyncio.gather(following, waiting, return_exceptions=True)
         await client.aclose()
     if detached.is_set() and not final:
-        say(f"igtk: detached; execution {execution_id[:8]} goes on (`igtk attach {execution_id[:8]}` to follow it again)")
+        short = execution_id[:8]
+        say(f"igtk: detached; execution {short} goes on (`igtk attach {short}` to follow it again)")
         return EXIT_OK
     return exit_code(final[0] if final else None)

@@ -36,9 +36,15 @@ GATEWAY_PLAYBOOK = """\
     parameters:
       - {name: gateway_url, type: string, required: true}
     steps:
-      - {id: ping, name: StatusPing before, type: gateway.ping, parameters: {gateway_url: "{{ parameter.gateway_url }}", require_running: true}}
+      - id: ping
+        name: StatusPing before
+        type: gateway.ping
+        parameters: {gateway_url: "{{ parameter.gateway_url }}", require_running: true}
       - {id: nap, name: Wait for the upgrade window, type: utility.sleep, parameters: {seconds: 300}}
-      - {id: again, name: StatusPing after, type: gateway.ping, parameters: {gateway_url: "{{ parameter.gateway_url }}"}}
+      - id: again
+        name: StatusPing after
+        type: gateway.ping
+        parameters: {gateway_url: "{{ parameter.gateway_url }}"}
     """
 
 

@@ -44,7 +44,8 @@ def test_served_routes_match_the_openapi_document(home: Path) -> None:
 
 
 EID = "e1"
-STEPS = (StepInfo("a", "a", "first", "utility.log", breakpoint=True), StepInfo("p/c", "c", "child", "utility.sleep", parent="p"))
+STEPS = (StepInfo("a", "a", "first", "utility.log", breakpoint=True),
+         StepInfo("p/c", "c", "child", "utility.sleep", parent="p"))
 EVERY_EVENT = [
     ExecutionStarted(EID, playbook="P", playbook_path="/x/p.yaml", playbook_hash="h", parameters={"n": [1, 2]},
                      steps=STEPS, debug=True, credentials=("gw",), resumed_from=None),

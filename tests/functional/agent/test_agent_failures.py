@@ -51,7 +51,7 @@ def test_attach_says_when_it_loses_the_agent(agent: AgentHandle, tmp_path: Path)
 def test_two_agents_for_one_root_are_impossible(agent: AgentHandle) -> None:
     second = igtk(agent.home, "agent", "run", timeout=30)
     assert second.returncode == 3
-    assert f"an agent already runs" in second.stderr and str(agent.pid) in second.stderr
+    assert "an agent already runs" in second.stderr and str(agent.pid) in second.stderr
     with agent.client() as client:
         assert client.status()["pid"] == agent.pid  # the first one is untouched
 
