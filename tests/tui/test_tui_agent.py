@@ -76,3 +76,38 @@ async def test_q_and_sighup_leave_the_agents_runs_running(runtime, agent: AgentH
         await wait_until(pilot, lambda: not second.is_running, what="q to leave without asking", timeout=30)
     (item,) = json.loads(igtk(agent.home, "ps", "--json").stdout)
     assert item["status"] == "running"
+
+
+async def test_a_debug_pause_in_the_agent_waits_for_the_tui_which_edits_and_resumes_it(
+        runtime, agent: AgentHandle) -> None:
+    from tui_helpers import PLAYBOOKS
+
+    from igtk_tui.playbook.loader import load_file
+    from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
+
+    failing = PLAYBOOKS / "flows" / "failing.yaml"
+    execution_id = agent.detach(failing, "--debug")
+    wait_event(agent, execution_id, kind_is("paused", reason="debug"))  # raised before any client attached
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = await wait_until(pilot, lambda: app.executions.views.get(execution_id), what="the agent's run")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen) and view.pause is not None
+                         and app.screen.pause is view.pause, what="the waiting debug pause", timeout=30)
+        await pilot.press("p")
+        debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
+                                 and view.pause is not None and view.pause.reason == "failure"
+                                 and app.screen.pause is view.pause and app.screen,
+                                 what="the failure pause", timeout=30)
+        editor = debug.query_one("#debug-params")
+        script = load_file(failing).step("check").parameters["script"]
+        editor.text = "params:\n  expected: good\nscript: |\n" + "".join(f"  {line}\n" for line in script.splitlines())
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "✓ saved params" in str(debug.query_one("#debug-errors").render()),
+                         what="the saved parameters")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: view.steps["check"].status == "completed", what="the fixed step", timeout=30)
+        assert app.executions.control(execution_id, "cancel")
+        await wait_until(pilot, lambda: not view.live, what="the end", timeout=30)
+    shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
+    check = next(s for s in shown["steps"] if s["id"] == "check")
+    assert check["status"] == "completed"
