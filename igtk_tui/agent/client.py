@@ -159,44 +159,46 @@ class AsyncAgentClient:
                 if response.status_code >= 400:
                     await response.aread()
                     _raise_for(response)
-                kind, data = "message", []
+                parser = SseParser()
                 async for line in response.aiter_lines():
-                    item = _sse_line(line, kind, data)
-                    if isinstance(item, tuple):
+                    item = parser.feed(line)
+                    if item is not None:
                         yield item
-                        kind, data = "message", []
-                    elif item is not None:
-                        kind = item
         except httpx.TransportError as exc:
             raise AgentGone(f"lost the agent: {exc}") from None
 
 
-def _sse_line(line: str, kind: str, data: list[str]) -> tuple[str, dict[str, Any]] | str | None:
-    """One SSE line: a finished (event, data) pair, a new event name, or None."""
-    if not line:
-        if not data:
+class SseParser:
+    """Server-sent events, one line at a time: `feed` returns a finished (event, data) or None."""
+
+    def __init__(self) -> None:
+        self.kind = "message"
+        self.data: list[str] = []
+
+    def feed(self, line: str) -> tuple[str, dict[str, Any]] | None:
+        if not line:
+            if not self.data:
+                return None
+            done = (self.kind, json.loads("\n".join(self.data)))
+            self.kind, self.data = "message", []
+            return done
+        if line.startswith(":"):  # a comment (keep-alive)
             return None
-        return kind, json.loads("\n".join(data))
-    if line.startswith(":"):
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "event":
+            self.kind = value
+        elif name == "data":
+            self.data.append(value)
         return None
-    name, _, value = line.partition(":")
-    value = value[1:] if value.startswith(" ") else value
-    if name == "event":
-        return value
-    if name == "data":
-        data.append(value)
-    return None
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    kind, data = "message", []
+    parser = SseParser()
     for line in lines:
-        item = _sse_line(line, kind, data)
-        if isinstance(item, tuple):
+        item = parser.feed(line)
+        if item is not None:
             yield item
-            kind, data = "message", []
-        elif item is not None:
-            kind = item
 
 
 def spawn(location: AgentLocation, *, timeout: float = START_TIMEOUT) -> int:
