@@ -277,7 +277,8 @@ class Hub:
 
     def _as_recorded(self, event: Event) -> Event:
         """Runs the agent itself stopped (SIGTERM) are `interrupted`, resumable, not operator-cancelled."""
-        if self.stop_reason and event.kind == "execution_finished" and event.status == ExecutionStatus.CANCELLED:
+        if (self.stop_reason and event.kind == "execution_finished"
+                and getattr(event, "status", None) == ExecutionStatus.CANCELLED):
             from dataclasses import replace
 
             return replace(event, status=ExecutionStatus.INTERRUPTED,  # type: ignore[call-arg]

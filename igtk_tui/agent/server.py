@@ -15,6 +15,7 @@ The API is written down in docs/agent-api.md and docs/agent-openapi.json.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import signal
 import socket
 import struct
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -207,12 +209,17 @@ class Agent:
         sock = bind_socket(self.location)
         config = uvicorn.Config(self.app, http=PeerCheckedProtocol, lifespan="off", log_level="warning",
                                 access_log=False, timeout_graceful_shutdown=3)
-        self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.server = AgentServer(config)
         loop = asyncio.get_running_loop()
+        tasks: set[asyncio.Task[None]] = set()
+
+        def on_signal(sig: signal.Signals) -> None:
+            task = loop.create_task(self.shutdown(f"the agent was stopped ({sig.name})"))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda s=sig: loop.create_task(
-                self.shutdown(f"the agent was stopped ({signal.Signals(s).name})")))
+            loop.add_signal_handler(sig, on_signal, sig)
         loop.add_signal_handler(signal.SIGHUP, lambda: None)  # a terminal going away is not ours to obey
         try:
             await self.server.serve(sockets=[sock])
@@ -224,6 +231,15 @@ class Agent:
             except FileNotFoundError:
                 pass
             await self.hub.close()
+
+
+class AgentServer(uvicorn.Server):
+    """uvicorn without its own signal handling: SIGTERM/SIGINT first stop the runs
+    (recorded `interrupted`), then the server (Agent.serve installs those handlers)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def bind_socket(location: AgentLocation) -> socket.socket:
