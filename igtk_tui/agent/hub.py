@@ -205,7 +205,6 @@ class Hub:
         self.executions: dict[str, LiveExecution] = {}
         self.stopping = False
         self.stop_reason: str | None = None  # set when the agent itself stops runs (SIGTERM)
-        self._changed = asyncio.Event()
 
     async def open(self) -> None:
         """Open the store (recovery marks a dead agent's runs interrupted) and the recorder."""
@@ -228,8 +227,6 @@ class Hub:
         live = self.executions.get(event.execution_id)
         if live is not None:
             live.add(event)
-            if event.kind == "execution_finished":
-                self._changed.set()
 
     # -- starting ---------------------------------------------------------------
     def _prepare(self, spec: StartSpec) -> tuple[Any, Any]:
@@ -273,7 +270,6 @@ class Hub:
             log.exception("execution %s ended with an internal error", live.id)
         finally:
             await asyncio.shield(self.recorder.flush())
-            self._changed.set()
 
     def _as_recorded(self, event: Event) -> Event:
         """Runs the agent itself stopped (SIGTERM) are `interrupted`, resumable, not operator-cancelled."""

@@ -12,13 +12,10 @@ No textual import: the feed runs as an App worker and only touches view models.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from igtk_tui.tui.viewmodel import ExecutionView
-
-log = logging.getLogger(__name__)
 
 POLL = 1.0  # seconds between looks for executions started elsewhere (another TUI, run --detach)
 
@@ -90,7 +87,7 @@ class AgentFeed:
         service = self.service
         remote: RemoteExecution | None = None
         view: ExecutionView | None = None
-        seen = 0
+        last_ts = float("-inf")  # after an overflow, the fresh snapshot is applied only past this
         try:
             while True:
                 async for kind, data in self.client.events(execution_id):
@@ -103,14 +100,15 @@ class AgentFeed:
                             view = ExecutionView(execution_id, 0, summary["playbook"],
                                                  playbook_ref=summary.get("playbook_path") or "")
                             service.add_remote(view, remote)
-                        items, seen = items[seen:], max(seen, len(items))  # after an overflow: only what is new
+                        items = [i for i in items if float(i.get("ts") or 0) > last_ts]
                     elif kind in ("end", "overflow"):
                         items = []
                     else:
-                        items, seen = [data], seen + 1
+                        items = [data]
                     for item in items:
                         assert remote is not None
                         remote.follow(item)
+                        last_ts = max(last_ts, float(item.get("ts") or 0))
                         service.apply_remote(execution_id, wire.decode(item))
                     if kind == "end":
                         return
