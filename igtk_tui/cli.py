@@ -35,7 +35,13 @@ COMMAND_MODULES = (
     "simulator",
     "info",
     "migrate",
+    "agent",
+    "ps",
+    "attach",
+    "control",
 )
+# Sub-commands added by a module of another name (one module for the control verbs).
+COMMAND_OF = {"pause": "control", "skip": "control", "back": "control", "cancel": "control"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +103,8 @@ def _dispatch(argv: list[str]) -> int:
     if not argv and sys.stdin.isatty() and sys.stdout.isatty():
         # `igtk` alone opens the TUI (docs/cli.md); in a pipe or a script it prints the help instead.
         argv = ["tui"]
-    parser = build_parser(argv[0] if argv and argv[0] in COMMAND_MODULES else None)
+    name = COMMAND_OF.get(argv[0], argv[0]) if argv else None
+    parser = build_parser(name if name in COMMAND_MODULES else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

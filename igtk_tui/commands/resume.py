@@ -46,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from igtk_tui.store import replay
 
     runtime = Runtime()
+    from igtk_tui.commands.control import resume_live
+
+    if resume_live(runtime.paths, args.execution_id):  # a paused live execution of the agent goes on
+        return 0
     detail = load_detail(runtime, args.execution_id)
     playbook = replay.playbook_as_run(detail)
     state = replay.resume_state(detail, playbook)

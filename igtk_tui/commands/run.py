@@ -21,6 +21,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="run a playbook headless", description=__doc__.splitlines()[0])
     p.add_argument("playbook", metavar="PLAYBOOK", help="a playbook file or a library path (gateway/backup)")
     add_run_options(p)
+    p.add_argument("--detach", action="store_true",
+                   help="hand the execution to the agent (started if needed), print its id and exit 0")
     p.set_defaults(func=run)
 
 
@@ -79,7 +81,47 @@ def run(args: argparse.Namespace) -> int:
     given = given_parameters(args)
     credential = given_credential(runtime, args)
     request = build_request(playbook, given, credential=credential, gateway_url=args.gateway)
+    if args.detach:
+        return detach(runtime, playbook, given, args)
     return execute(runtime, request, args, trigger="cli")
+
+
+def detach(runtime: Any, playbook: Any, given: dict[str, Any], args: argparse.Namespace) -> int:
+    """`--detach`: the input was checked here (exit 2); the agent checks again and runs it."""
+    from igtk_tui.agent.client import AgentClient
+    from igtk_tui.errors import InvalidInput
+
+    if args.junit or args.json or args.reports:
+        option = "--junit" if args.junit else "--json" if args.json else "--report"
+        raise InvalidInput(f"{option} cannot be used with --detach "
+                           "(follow the run with `igtk attach ID`; its record is in `igtk show ID`)")
+    spec = {"playbook": str(playbook.path), "params": given, "credential": args.credential,
+            "gateway_url": args.gateway, "debug": args.debug, "breakpoints": list(args.breakpoint),
+            "trigger": "cli-detach"}
+    with AgentClient.connect(runtime.paths, start=True) as client:
+        started = client.start(spec)
+    print(started["id"])
+    return EXIT_OK
+
+
+def preflight(runtime: Any, request: Any) -> Any:
+    """Every check before the first step (shared with the agent); returns the credentials source.
+
+    Disabled playbook or bad nesting: exit 2; no browser, locked vault, gateway unreachable: exit 3.
+    """
+    from igtk_tui.browser.discovery import preflight as browser_preflight
+    from igtk_tui.engine.launch import LazyCredentials, needs_vault
+
+    runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
+    tree = runtime.resolver().check_tree(request.playbook)
+    browser_preflight(tree, runtime.settings, runtime.env)  # no browser: exit 3 now
+    credentials = (runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)
+                   else LazyCredentials(runtime.vault))
+    if request.gateway_url:
+        from igtk_tui.gateway.probe import preflight_gateway
+
+        preflight_gateway(request.playbook, request.gateway_url, runtime.settings)  # unreachable: exit 3 now
+    return credentials
 
 
 def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: str,
@@ -91,25 +133,12 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     """
     from igtk_tui.commands import run_controls
     from igtk_tui.engine.events import EventBus, ExecutionStatus
-    from igtk_tui.engine.launch import needs_vault
     from igtk_tui.sinks.human import HumanProgress
     from igtk_tui.sinks.jsonl import JsonLines
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     reports = report_specs(args)  # a bad FORMAT:FILE is exit 2 before anything runs
-    runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
-    tree = runtime.resolver().check_tree(request.playbook)
-    from igtk_tui.browser.discovery import preflight
-
-    preflight(tree, runtime.settings, runtime.env)  # no browser: exit 3 now
-    from igtk_tui.engine.launch import LazyCredentials
-
-    credentials = (runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)
-                   else LazyCredentials(runtime.vault))
-    if request.gateway_url:
-        from igtk_tui.gateway.probe import preflight_gateway
-
-        preflight_gateway(request.playbook, request.gateway_url, runtime.settings)  # unreachable: exit 3 now
+    credentials = preflight(runtime, request)
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
     from igtk_tui import logfile

@@ -136,6 +136,10 @@ class StepContext:
         """A safe point: blocks while paused; skip/back chosen here interrupt the step."""
         await self._runner.checkpoint(self.step_id)
 
+    async def wait_pause_request(self) -> None:
+        """Return once the operator (or a breakpoint) asks for a pause."""
+        await self._runner.controls.wait_pause_request()
+
     async def sleep(self, seconds: float) -> None:
         """Sleep that honours pause (the remaining time waits) and cancels instantly."""
         remaining = max(0.0, float(seconds))

@@ -46,6 +46,7 @@ class Controls:
 
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
+        self._pause_asked = asyncio.Event()
         self._running: list[RunningStep] = []
         self._timers: list[asyncio.Timeout] = []
         self.paused_at: float | None = None
@@ -56,6 +57,7 @@ class Controls:
     def pause(self) -> None:
         self.pause_requested = True
         self.pause_reason = "operator"
+        self._pause_asked.set()
         self._changed()
 
     def resume(self) -> None:
@@ -141,6 +143,13 @@ class Controls:
     def remove_timer(self, timer: asyncio.Timeout) -> None:
         if timer in self._timers:
             self._timers.remove(timer)
+
+    async def wait_pause_request(self) -> None:
+        """Return once a pause is requested: for work that must stop at once, not at the
+        next safe point (a script subprocess is suspended while the run is paused)."""
+        while not self.pause_requested:
+            self._pause_asked.clear()
+            await self._pause_asked.wait()
 
     async def wait_while_paused(self) -> str | None:
         """Block until resumed, an action is chosen or the run is cancelled.

@@ -147,8 +147,18 @@ async def _run_script(ctx: StepContext, script: str, params: dict[str, Any] | No
         proc.stdin.write(payload.encode("utf-8") + b"\n")
         await proc.stdin.drain()
         proc.stdin.close()
-        await asyncio.gather(read_stdout(), read_stderr())
-        code = await proc.wait()
+        work = asyncio.ensure_future(asyncio.gather(read_stdout(), read_stderr()))
+        suspender = asyncio.create_task(_suspend_while_paused(ctx, proc))
+        try:
+            done, _ = await asyncio.wait({work, suspender}, return_when=asyncio.FIRST_COMPLETED)
+            if suspender in done:
+                suspender.result()  # skip/back chosen at the pause (StepInterrupted) or cancel
+            await work
+            code = await proc.wait()
+        finally:
+            for task in (suspender, work):
+                task.cancel()
+            await asyncio.gather(suspender, work, return_exceptions=True)
     finally:
         if proc.returncode is None:
             _kill(proc)
@@ -169,6 +179,33 @@ def _script_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
     env["PYTHONIOENCODING"] = "utf-8"
     return env
+
+
+async def _suspend_while_paused(ctx: StepContext, proc: asyncio.subprocess.Process) -> None:
+    """Pause stops the script at once: SIGSTOP its process group, SIGCONT on resume.
+
+    Why not wait for the next safe point: a script has none, so it ran to its end
+    after `p`. Cancel and skip still kill it (SIGKILL reaches a stopped process).
+    """
+    while proc.returncode is None:
+        await ctx.wait_pause_request()
+        if not _signal_group(proc, signal.SIGSTOP):
+            return
+        ctx.log("script suspended while the run is paused", "info")
+        try:
+            await ctx.checkpoint()  # the pause itself: blocks until resume, skip, back or cancel
+        finally:
+            _signal_group(proc, signal.SIGCONT)
+
+
+def _signal_group(proc: asyncio.subprocess.Process, sig: int) -> bool:
+    if proc.returncode is not None:
+        return False
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:

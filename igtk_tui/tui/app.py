@@ -173,6 +173,15 @@ class IgtkApp(App[int], inherit_bindings=False):
         self.vault_ui.open_in_background()
         self.run_worker(self._open_store(), group="store", exit_on_error=False, name="open store")
         self.run_worker(self._warm_gateway, thread=True, group="warm", exit_on_error=False, name="warm gateway")
+        self.follow_agent()
+
+    def follow_agent(self) -> None:
+        """Show the agent's executions (started by `igtk run --detach` or another TUI), when it runs."""
+        from igtk_tui.tui.agent_feed import AgentFeed
+
+        feed = AgentFeed(self.executions, self.runtime.paths,
+                         lambda text, severity: self.notify(text, title="Agent", severity=severity, markup=False))
+        self.run_worker(feed.run(), group="agent", exit_on_error=False, name="agent feed")
 
     def _load_engine(self) -> None:
         import igtk_tui.engine.execution  # noqa: F401 - what the first run needs, loaded off the loop
@@ -373,7 +382,7 @@ class IgtkApp(App[int], inherit_bindings=False):
                          lambda text: run_command(self, text) if text else None)
 
     def action_quit(self) -> None:  # type: ignore[override]  # sync, as action_back above
-        running = len(self.executions.active)
+        running = len(self.executions.owned_active)  # the agent's runs go on: leaving only stops watching them
         if not running:
             self.shutdown()
             return

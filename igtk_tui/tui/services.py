@@ -55,6 +55,8 @@ class ExecutionService:
         self.executions: dict[str, Execution] = {}
         self.launches: dict[str, Launch] = {}
         self.workers: dict[str, Worker[Any]] = {}
+        # Executions of the agent shown here (tui/agent_feed.py): controlled, never cancelled by our exit.
+        self.remote: dict[str, Any] = {}
         self.cancelled_by_operator: set[str] = set()  # the rest of a shutdown's cancels were not chosen
         self.hangup_reason: str | None = None  # set when the terminal went away: runs end `interrupted`
         self._dirty: set[str] = set()
@@ -84,12 +86,19 @@ class ExecutionService:
         """Running or paused executions (what quit asks about and the status line counts)."""
         return [v for v in self.views.values() if v.live]
 
+    @property
+    def owned_active(self) -> list[ExecutionView]:
+        """Live executions this process runs (what quitting would stop; the agent's go on)."""
+        return [v for v in self.active if v.id not in self.remote]
+
     def ordered(self) -> list[ExecutionView]:
         return list(self.views.values())
 
     def execution(self, execution_id: str | None) -> Execution | None:
         view = self.views.get(execution_id or "")
-        return self.executions.get(execution_id or "") if view is not None and view.live else None
+        if view is None or not view.live:
+            return None
+        return self.executions.get(execution_id or "") or self.remote.get(execution_id or "")
 
     # -- starting -------------------------------------------------------------------------
     def start(self, launch: Launch, *, credentials: Any = None, resume: ResumeState | None = None,
@@ -170,6 +179,18 @@ class ExecutionService:
         view.apply(event)
         self._dirty.add(view.id)
 
+    def add_remote(self, view: ExecutionView, execution: Any) -> None:
+        """Show an execution of the agent; `execution` (agent/remote.py) takes the controls."""
+        view.logs = type(view.logs)(maxlen=self.log_max_lines)
+        self.remote[view.id] = execution
+        self.add_view(view)
+
+    def apply_remote(self, execution_id: str, event: Any) -> None:
+        """An event of an agent's execution, decoded to the engine's type: applied as the bus would."""
+        view = self.views.get(execution_id)
+        if view is not None:
+            self._on_event(view, event)
+
     def touch(self, execution_id: str) -> None:
         """Something outside the engine changed a view (e.g. a recovered record)."""
         if execution_id in self.views:
@@ -187,7 +208,7 @@ class ExecutionService:
         """The coalesced tick: one message per subscriber, whatever the event rate."""
         self.ticks += 1
         for view in self.views.values():
-            if view.status == "running" and view.id in self.executions:
+            if view.status == "running" and (view.id in self.executions or view.id in self.remote):
                 self._dirty.add(view.id)  # elapsed counters move
         if not self._dirty:
             return

@@ -143,7 +143,9 @@ class MainScreen(RegistryChecks, Screen[None]):
         bar.sync(service.ordered(), message.changed, now, styles)
         self._size_executions(bar)
         if message.added and self._follow_new:
-            started = [i for i in message.added if i in service.executions]
+            # Runs started here, or (with nothing selected yet) an agent's run this TUI found.
+            started = [i for i in message.added
+                       if i in service.executions or (i in service.remote and self.selected_id is None)]
             newest = started[-1] if started else None
             if newest is not None:
                 self._follow_new = False

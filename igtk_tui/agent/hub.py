@@ -1,0 +1,313 @@
+"""The executions an agent owns: started, followed, controlled, and watched.
+
+Why a backlog per execution: a client that attaches late must see what an early
+one saw. Every event is kept (logs capped to the newest LOG_BACKLOG lines) and a
+watcher gets, in one synchronous step, the snapshot so far and a queue of what
+follows, so nothing is missed or shown twice between the two.
+
+Events reach the hub through the store's recorder (post-commit delivery, as for
+`igtk run`): what a client is shown finished is already in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from igtk_tui import redact
+from igtk_tui.agent import wire
+from igtk_tui.engine.events import Event, ExecutionStatus
+from igtk_tui.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+LOG_BACKLOG = 2000      # log lines kept per execution for late clients
+KEEP_FINISHED = 50      # finished executions kept for `attach` after their end
+WATCH_QUEUE = 100_000   # events buffered per watcher (references only); one that falls this far behind is dropped
+CONTROL_VERBS = ("pause", "resume", "skip", "back", "cancel")
+# Ends a watcher's queue that overflowed (None ends one whose execution finished).
+OVERFLOW: dict[str, Any] = {"event": "overflow"}
+
+
+@dataclass
+class StartSpec:
+    """What a client asks the agent to run (the agent loads and validates it again)."""
+
+    playbook: str
+    params: dict[str, Any] = field(default_factory=dict)
+    credential: str | None = None
+    gateway_url: str | None = None
+    debug: bool = False
+    breakpoints: tuple[str, ...] = ()
+    trigger: str = "agent"
+
+    @classmethod
+    def from_json(cls, data: Any) -> StartSpec:
+        if not isinstance(data, dict) or not isinstance(data.get("playbook"), str):
+            raise InvalidInput("the request needs a `playbook` (a file or a library path)")
+        params = data.get("params") or {}
+        if not isinstance(params, dict):
+            raise InvalidInput("`params` must be an object of parameter names to values")
+        breakpoints = data.get("breakpoints") or []
+        if not isinstance(breakpoints, list) or not all(isinstance(b, str) for b in breakpoints):
+            raise InvalidInput("`breakpoints` must be a list of step ids")
+        return cls(playbook=data["playbook"], params=params, credential=data.get("credential") or None,
+                   gateway_url=data.get("gateway_url") or None, debug=bool(data.get("debug", False)),
+                   breakpoints=tuple(breakpoints), trigger=str(data.get("trigger") or "agent"))
+
+
+class LiveExecution:
+    """One execution in the agent: the engine object, its backlog and its watchers."""
+
+    def __init__(self, execution: Any) -> None:
+        self.execution = execution
+        self.id: str = execution.id
+        self.playbook: str = execution.playbook.name
+        self.playbook_path = str(execution.playbook.path) if execution.playbook.path else None
+        self.trigger: str = execution.trigger
+        self.started_at = time.time()
+        self.finished_at: float | None = None
+        self.final: dict[str, Any] | None = None
+        self.task: asyncio.Task[Any] | None = None
+        self.current_step: str | None = None
+        self.pause: dict[str, Any] | None = None
+        self.steps_total = 0
+        self.steps_done = 0
+        self._seq = 0
+        self._events: list[tuple[int, dict[str, Any]]] = []
+        self._logs: deque[tuple[int, dict[str, Any]]] = deque(maxlen=LOG_BACKLOG)
+        self._watchers: set[asyncio.Queue[dict[str, Any] | None]] = set()
+
+    # -- events in ------------------------------------------------------------
+    def add(self, event: Event) -> None:
+        data = wire.encode(event)
+        self._seq += 1
+        (self._logs if event.kind == "log" else self._events).append((self._seq, data))
+        self._fold(event, data)
+        for queue in tuple(self._watchers):
+            try:
+                queue.put_nowait(data)
+            except asyncio.QueueFull:  # far behind: drop it; it reconnects and gets a fresh snapshot
+                self._watchers.discard(queue)
+                queue.get_nowait()
+                queue.put_nowait(OVERFLOW)
+        if event.kind == "execution_finished":
+            for queue in tuple(self._watchers):
+                self._close_watcher(queue)
+
+    def _fold(self, event: Event, data: dict[str, Any]) -> None:
+        kind = event.kind
+        if kind == "execution_started":
+            self.steps_total = len(data["steps"])
+        elif kind == "step_started":
+            self.current_step = data["step_id"]
+        elif kind == "step_finished":
+            if "/" not in data["step_id"]:
+                self.steps_done += 1
+            if self.current_step == data["step_id"]:
+                self.current_step = None
+        elif kind == "step_reset" and "/" not in data["step_id"]:
+            self.steps_done = max(0, self.steps_done - 1)
+        elif kind == "paused":
+            self.pause = {"step_id": data["step_id"], "reason": data["reason"]}
+        elif kind == "resumed":
+            self.pause = None
+        elif kind == "execution_finished":
+            self.final, self.finished_at, self.pause, self.current_step = data, time.time(), None, None
+
+    # -- state out ------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        if self.final is not None:
+            return str(self.final["status"])
+        if self.pause is not None:
+            return ExecutionStatus.PAUSED.value
+        status = self.execution.status.value
+        return "running" if status == "pending" else status
+
+    @property
+    def live(self) -> bool:
+        return self.final is None
+
+    def summary(self) -> dict[str, Any]:
+        controls = self.execution.controls
+        return {
+            "id": self.id, "playbook": self.playbook, "playbook_path": self.playbook_path,
+            "status": self.status, "trigger": self.trigger, "started_at": self.started_at,
+            "finished_at": self.finished_at, "current_step": self.current_step, "pause": self.pause,
+            "steps_total": self.steps_total, "steps_done": self.steps_done, "debug": controls.debug,
+            "breakpoints": sorted(controls.breakpoints), "watchers": len(self._watchers),
+            "error": self.final.get("error") if self.final else None,
+        }
+
+    def backlog(self) -> list[dict[str, Any]]:
+        """Every event so far in order (only the newest LOG_BACKLOG log lines)."""
+        merged = sorted(chain(self._events, self._logs), key=lambda item: item[0])
+        return [data for _, data in merged]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"execution": self.summary(), "events": self.backlog()}
+
+    def watch(self) -> tuple[dict[str, Any], asyncio.Queue[dict[str, Any] | None]]:
+        """The snapshot and a queue of every later event (None ends it), taken together."""
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=WATCH_QUEUE)
+        if self.live:
+            self._watchers.add(queue)
+        else:
+            queue.put_nowait(None)
+        return self.snapshot(), queue
+
+    def unwatch(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+        self._watchers.discard(queue)
+
+    def _close_watcher(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+        self._watchers.discard(queue)
+        try:
+            queue.put_nowait(None)
+        except asyncio.QueueFull:
+            queue.get_nowait()
+            queue.put_nowait(None)
+
+    # -- controls -------------------------------------------------------------
+    def control(self, verb: str) -> None:
+        if not self.live:
+            raise InvalidInput(f"execution {self.id[:8]} has finished ({self.status}); nothing to {verb}")
+        ex = self.execution
+        {"pause": ex.pause, "resume": ex.resume, "skip": ex.skip, "back": ex.step_back, "cancel": ex.cancel}[verb]()
+
+    def set_debug(self, on: bool) -> None:
+        self.execution.set_debug(on)
+
+    def set_breakpoint(self, step: str, on: bool | None) -> bool:
+        """Set, clear (on given) or toggle (on None) a breakpoint; returns whether it is set now."""
+        if on is None or (step in self.execution.controls.breakpoints) != on:
+            return bool(self.execution.toggle_breakpoint(step))
+        return on
+
+    def edit_parameters(self, step: str, params: dict[str, Any]) -> None:
+        """Parameter edits for a step, taken only at a debug pause (applied on the step's next run)."""
+        if self.pause is None:
+            raise InvalidInput("parameters can be edited only while the execution is paused")
+        self.execution.controls.set_step_parameters(step, params)
+
+
+class Hub:
+    """Every execution the agent owns; events arrive through the recorder listener."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.recorder: Any = None
+        self.executions: dict[str, LiveExecution] = {}
+        self.stopping = False
+        self.stop_reason: str | None = None  # set when the agent itself stops runs (SIGTERM)
+
+    async def open(self) -> None:
+        """Open the store (recovery marks a dead agent's runs interrupted) and the recorder."""
+        store = await self.runtime.open_store(retention=True)
+        for item in store.recovered:
+            log.warning("execution %s was left running by a process that died; marked interrupted", item.id)
+        library = self.runtime.library
+        from pathlib import Path
+
+        self.recorder = store.recorder(playbook_rel=lambda p: library.relative(Path(p)),
+                                       on_warning=lambda text: log.warning("%s", text))
+        self.recorder.add_listener(self._deliver)
+
+    async def close(self) -> None:
+        if self.recorder is not None:
+            await self.recorder.close()
+        await self.runtime.close()
+
+    def _deliver(self, event: Event) -> None:
+        live = self.executions.get(event.execution_id)
+        if live is not None:
+            live.add(event)
+
+    # -- starting ---------------------------------------------------------------
+    def _prepare(self, spec: StartSpec) -> tuple[Any, Any]:
+        """Load, bind and preflight, exactly as `igtk run` does (runs in a thread: probes block)."""
+        from igtk_tui.commands.run import preflight
+        from igtk_tui.engine.launch import build_request
+        from igtk_tui.playbook.loader import load_file
+
+        playbook = load_file(self.runtime.library.find(spec.playbook))
+        credential = self.runtime.vault().get(spec.credential) if spec.credential else None
+        request = build_request(playbook, spec.params, credential=credential, gateway_url=spec.gateway_url)
+        return request, preflight(self.runtime, request)
+
+    async def start(self, spec: StartSpec) -> LiveExecution:
+        from igtk_tui import logfile
+        from igtk_tui.engine.events import EventBus
+
+        if self.stopping:
+            raise InvalidInput("the agent is stopping; start the run again once it has stopped")
+        request, credentials = await asyncio.to_thread(self._prepare, spec)
+        bus = EventBus()
+        bus.subscribe(logfile.execution_log_sink)
+        execution = self.runtime.new_execution(
+            request.playbook, request.params, bus=bus, trigger=spec.trigger, debug=spec.debug,
+            breakpoints=spec.breakpoints, gateway_url=request.gateway_url,
+            credential_names=request.credential_names, credentials=credentials,
+        )
+        live = LiveExecution(execution)
+        self.executions[execution.id] = live
+        self.recorder.expect(execution.id, playbook_rel=self.runtime.library.relative(request.playbook.path)
+                             if request.playbook.path else None)
+        bus.subscribe(lambda event: self.recorder(self._as_recorded(event)))
+        live.task = asyncio.create_task(self._run(live), name=f"agent-execution:{execution.id}")
+        self._prune()
+        return live
+
+    async def _run(self, live: LiveExecution) -> None:
+        try:
+            await live.execution.run()
+        except Exception:  # noqa: BLE001 - one broken run never takes the agent (and the others) down
+            log.exception("execution %s ended with an internal error", live.id)
+        finally:
+            await asyncio.shield(self.recorder.flush())
+
+    def _as_recorded(self, event: Event) -> Event:
+        """Runs the agent itself stopped (SIGTERM) are `interrupted`, resumable, not operator-cancelled."""
+        if (self.stop_reason and event.kind == "execution_finished"
+                and getattr(event, "status", None) == ExecutionStatus.CANCELLED):
+            from dataclasses import replace
+
+            return replace(event, status=ExecutionStatus.INTERRUPTED,  # type: ignore[call-arg]
+                           error=redact.scrub(f"interrupted: {self.stop_reason}"))
+        return event
+
+    def _prune(self) -> None:
+        done = [e for e in self.executions.values() if not e.live]
+        for old in sorted(done, key=lambda e: e.finished_at or 0)[:-KEEP_FINISHED or None]:
+            del self.executions[old.id]
+
+    # -- finding ---------------------------------------------------------------
+    def find(self, given: str) -> LiveExecution:
+        """By id or a unique prefix; InvalidInput (HTTP 404/400) otherwise."""
+        if given in self.executions:
+            return self.executions[given]
+        hits = [e for key, e in self.executions.items() if key.startswith(given)] if len(given) >= 4 else []
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise InvalidInput(f"execution id {given!r} is ambiguous: {', '.join(h.id[:8] for h in hits)}")
+        raise LookupError(f"no live execution {given!r} in the agent")
+
+    def running(self) -> list[LiveExecution]:
+        return [e for e in self.executions.values() if e.live]
+
+    async def cancel_all(self, reason: str | None = None) -> None:
+        """Cancel every live run and wait for their last rows to be committed."""
+        self.stopping, self.stop_reason = True, reason
+        tasks = [e.task for e in self.running() if e.task is not None]
+        for live in self.running():
+            live.execution.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=30)
+        if self.recorder is not None:
+            await self.recorder.flush()

@@ -1,0 +1,300 @@
+"""The agent process: the `/v1` JSON API (Starlette) served by uvicorn on a Unix socket.
+
+Why these choices:
+- A Unix socket in a 0700 folder, itself 0600, and every connection's peer uid
+  checked with SO_PEERCRED: only the user who owns the state root can drive it,
+  and there is never a TCP port.
+- The socket is bound here, not by uvicorn's `uds=` option, because uvicorn
+  chmods a socket it creates to 0666.
+- The engine and the recorder are the ones `igtk run` uses: an agent's runs are
+  recorded the same way and owned by this process, so after a kill -9 the next
+  igtk start marks them `interrupted`, resumable.
+The API is written down in docs/agent-api.md and docs/agent-openapi.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import struct
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from igtk_tui import __version__
+from igtk_tui.agent import wire
+from igtk_tui.agent.hub import CONTROL_VERBS, OVERFLOW, Hub, StartSpec
+from igtk_tui.agent.location import API_VERSION, AgentLocation, AgentLock
+from igtk_tui.errors import EXIT_UNAVAILABLE, IgtkError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE = 15.0  # seconds between SSE comments on a quiet stream (a dead client is noticed)
+STREAM_BATCH = 500  # events written to a stream at once when they queue up
+
+
+def peer_uid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return uid
+
+
+class PeerCheckedProtocol(H11Protocol):
+    """uvicorn's HTTP protocol that hangs up on any peer that is not this user."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        uid = peer_uid(sock) if sock is not None else -1
+        if uid != os.getuid():
+            log.warning("refused a connection from uid %s (the agent serves uid %s only)", uid, os.getuid())
+            transport.close()
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class Agent:
+    def __init__(self, runtime: Any, location: AgentLocation) -> None:
+        self.runtime = runtime
+        self.location = location
+        self.hub = Hub(runtime)
+        self.started = time.time()
+        self.server: uvicorn.Server | None = None
+        self.app = Starlette(routes=self.routes(), exception_handlers={IgtkError: self._igtk_error})
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v1/agent", self.agent_status, methods=["GET"]),
+            Route("/v1/agent/stop", self.agent_stop, methods=["POST"]),
+            Route("/v1/executions", self.list_executions, methods=["GET"]),
+            Route("/v1/executions", self.start_execution, methods=["POST"]),
+            Route("/v1/executions/{id}", self.get_execution, methods=["GET"]),
+            Route("/v1/executions/{id}/events", self.stream_events, methods=["GET"]),
+            Route("/v1/executions/{id}/debug", self.set_debug, methods=["POST"]),
+            Route("/v1/executions/{id}/breakpoints", self.set_breakpoint, methods=["POST"]),
+            Route("/v1/executions/{id}/parameters", self.edit_parameters, methods=["POST"]),
+            Route("/v1/executions/{id}/{verb}", self.control, methods=["POST"]),
+        ]
+
+    # -- handlers ----------------------------------------------------------------
+    async def _igtk_error(self, request: Request, exc: Exception) -> Response:
+        code = getattr(exc, "exit_code", 0)
+        return _error(503 if code == EXIT_UNAVAILABLE else 400, str(exc))
+
+    def status(self) -> dict[str, Any]:
+        return {"version": __version__, "api": API_VERSION, "pid": os.getpid(), "started_at": self.started,
+                "uptime": time.time() - self.started, "socket": str(self.location.socket),
+                "state_root": str(self.runtime.paths.state_dir),
+                "running": [e.summary() for e in self.hub.running()]}
+
+    async def agent_status(self, request: Request) -> Response:
+        return JSONResponse(self.status())
+
+    async def agent_stop(self, request: Request) -> Response:
+        body = await _body(request)
+        running = self.hub.running()
+        if running and not body.get("cancel_running"):
+            return _error(409, f"{len(running)} execution(s) running; stop refused "
+                               "(wait for them, or stop with --cancel-running)")
+        asyncio.get_running_loop().create_task(self.shutdown(None))
+        return JSONResponse({"stopping": True, "cancelled": [e.id for e in running]})
+
+    async def list_executions(self, request: Request) -> Response:
+        every = request.query_params.get("all") in ("1", "true")
+        items = self.hub.executions.values() if every else self.hub.running()
+        return JSONResponse({"executions": [e.summary() for e in items]})
+
+    async def start_execution(self, request: Request) -> Response:
+        live = await self.hub.start(StartSpec.from_json(await _body(request)))
+        return JSONResponse(live.summary(), status_code=201)
+
+    async def get_execution(self, request: Request) -> Response:
+        return self._with(request, lambda live: JSONResponse(live.snapshot()))
+
+    async def control(self, request: Request) -> Response:
+        verb = request.path_params["verb"]
+        if verb not in CONTROL_VERBS:
+            return _error(404, f"unknown control {verb!r}; one of {', '.join(CONTROL_VERBS)}")
+        return self._with(request, lambda live: (live.control(verb), JSONResponse(live.summary()))[1])
+
+    async def set_debug(self, request: Request) -> Response:
+        body = await _body(request)
+        return self._with(request, lambda live: (live.set_debug(bool(body.get("on"))), JSONResponse(live.summary()))[1])
+
+    async def set_breakpoint(self, request: Request) -> Response:
+        body = await _body(request)
+        step = body.get("step")
+        if not isinstance(step, str) or not step:
+            return _error(400, "`step` (a step id or parent/child path) is required")
+        on = body.get("on")
+        return self._with(request, lambda live: JSONResponse(
+            {"step": step, "on": live.set_breakpoint(step, None if on is None else bool(on))}))
+
+    async def edit_parameters(self, request: Request) -> Response:
+        body = await _body(request)
+        step, params = body.get("step"), body.get("parameters")
+        if not isinstance(step, str) or not isinstance(params, dict):
+            return _error(400, "`step` (text) and `parameters` (an object) are required")
+        return self._with(request, lambda live: (live.edit_parameters(step, params), JSONResponse(live.summary()))[1])
+
+    async def stream_events(self, request: Request) -> Response:
+        try:
+            live = self.hub.find(request.path_params["id"])
+        except LookupError as exc:
+            return _error(404, str(exc))
+        except InvalidInput as exc:
+            return _error(400, str(exc))
+        snapshot, queue = live.watch()
+
+        async def events() -> Any:
+            try:
+                yield f"event: snapshot\ndata: {wire.dumps(snapshot)}\n\n"
+                while True:
+                    try:
+                        data = await asyncio.wait_for(queue.get(), KEEPALIVE)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+                        continue
+                    chunk = []
+                    while data is not None and data is not OVERFLOW:
+                        chunk.append(f"event: {data['event']}\ndata: {wire.dumps(data)}\n\n")
+                        if queue.empty() or len(chunk) >= STREAM_BATCH:
+                            break
+                        data = queue.get_nowait()
+                    if chunk:  # what is queued goes out in one write
+                        yield "".join(chunk)
+                    if data is None:
+                        yield "event: end\ndata: {}\n\n"
+                        return
+                    if data is OVERFLOW:  # the client fell too far behind: it reconnects for a fresh snapshot
+                        yield "event: overflow\ndata: {}\n\n"
+                        return
+            finally:
+                live.unwatch(queue)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    def _with(self, request: Request, act: Any) -> Response:
+        try:
+            return act(self.hub.find(request.path_params["id"]))  # type: ignore[no-any-return]
+        except LookupError as exc:
+            return _error(404, str(exc))
+        except InvalidInput as exc:
+            return _error(409, str(exc))
+
+    # -- life ----------------------------------------------------------------------
+    async def shutdown(self, reason: str | None) -> None:
+        """Cancel what runs (recorded `interrupted` when `reason` is given), then stop serving."""
+        await self.hub.cancel_all(reason)
+        if self.server is not None:
+            self.server.should_exit = True
+
+    async def serve(self) -> None:
+        await self.hub.open()
+        sock = bind_socket(self.location)
+        config = uvicorn.Config(self.app, http=PeerCheckedProtocol, lifespan="off", log_level="warning",
+                                access_log=False, timeout_graceful_shutdown=3)
+        self.server = AgentServer(config)
+        loop = asyncio.get_running_loop()
+        tasks: set[asyncio.Task[None]] = set()
+
+        def on_signal(sig: signal.Signals) -> None:
+            task = loop.create_task(self.shutdown(f"the agent was stopped ({sig.name})"))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, lambda: None)  # a terminal going away is not ours to obey
+        try:
+            await self.server.serve(sockets=[sock])
+        finally:
+            if self.hub.running():
+                await self.hub.cancel_all("the agent stopped")
+            try:
+                self.location.socket.unlink()
+            except FileNotFoundError:
+                pass
+            await self.hub.close()
+
+
+class AgentServer(uvicorn.Server):
+    """uvicorn without its own signal handling: SIGTERM/SIGINT first stop the runs
+    (recorded `interrupted`), then the server (Agent.serve installs those handlers)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind_socket(location: AgentLocation) -> socket.socket:
+    """The listening socket, 0600 from its first moment (umask), stale file replaced."""
+    location.prepare()
+    path = location.socket
+    try:
+        path.unlink()  # we hold the lock: a socket file left here belongs to a dead agent
+    except FileNotFoundError:
+        pass
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        sock.bind(str(path))
+    finally:
+        os.umask(old)
+    os.chmod(path, 0o600)
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise InvalidInput("the request body is not JSON") from None
+    return data if isinstance(data, dict) else {}
+
+
+def run_foreground(runtime: Any) -> int:
+    """`igtk agent run`: hold the lock, serve until stopped; exit 3 when another agent holds it."""
+    from igtk_tui import logfile
+
+    location = AgentLocation.of(runtime.paths)
+    lock = AgentLock(location)
+    if not lock.acquire():
+        from igtk_tui.errors import ServiceUnavailable
+
+        raise ServiceUnavailable(f"an agent already runs for {runtime.paths.state_dir} "
+                                 f"(pid {location.holder_pid() or '?'}); see `igtk agent status`")
+    logfile.setup(runtime.paths.logs_dir)
+    logging.getLogger("igtk_tui").addHandler(_stderr_handler())
+    try:
+        asyncio.run(Agent(runtime, location).serve())
+    finally:
+        lock.release()
+    return 0
+
+
+def _stderr_handler() -> logging.Handler:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s igtk-agent %(levelname)s %(message)s"))
+    handler.setLevel(logging.WARNING)
+    return handler

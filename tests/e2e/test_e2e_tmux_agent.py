@@ -1,0 +1,105 @@
+"""Done-when of the agent, with real processes in a real terminal: a long gateway
+playbook runs in the agent (against the simulated gateway over a real port); a
+TUI in tmux shows it; `kill -HUP` of that TUI leaves it running; a new TUI shows
+it live with its backlog, pauses it and cancels it with its keys.
+
+What this does not cover yet: the run is started with `igtk run --detach`, not
+from the TUI's own form (the TUI still runs what it starts in-process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functional" / "agent"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from agent_helpers import AgentHandle, kind_is, stop_agent, wait_event, write_playbook  # noqa: E402
+from test_e2e_tmux_demo import Terminal, igtk  # noqa: E402
+
+from igtk_tui.simulator.server import SimulatedGateway  # noqa: E402
+
+pytestmark = [pytest.mark.tmux, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
+
+GATEWAY_PLAYBOOK = """\
+    name: Long gateway job
+    version: 1
+    parameters:
+      - {name: gateway_url, type: string, required: true}
+    steps:
+      - id: ping
+        name: StatusPing before
+        type: gateway.ping
+        parameters: {gateway_url: "{{ parameter.gateway_url }}", require_running: true}
+      - {id: nap, name: Wait for the upgrade window, type: utility.sleep, parameters: {seconds: 300}}
+      - id: again
+        name: StatusPing after
+        type: gateway.ping
+        parameters: {gateway_url: "{{ parameter.gateway_url }}"}
+    """
+
+
+def open_tui(home: Path) -> Terminal:
+    env = {"IGTK_HOME": str(home), "TERM": "xterm-256color", "PATH": os.environ.get("PATH", ""),
+           "HOME": str(home), "LANG": "C.UTF-8"}
+    term = Terminal(f"{sys.executable} -m igtk_tui", env)
+    term.wait_for("Playbooks (", timeout=30)
+    return term
+
+
+def pane_pid(term: Terminal) -> int:
+    out = subprocess.run(["tmux", "display-message", "-p", "-t", term.name, "#{pane_pid}"],
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def live_status(home: Path, execution_id: str) -> str:
+    items = json.loads(igtk(home, "ps", "--json").stdout)
+    return next((i["status"] for i in items if i["id"] == execution_id), "gone")
+
+
+def test_hup_of_the_tui_leaves_the_agents_run_and_a_new_tui_drives_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with SimulatedGateway() as gateway:
+        agent = AgentHandle.start(home)
+        try:
+            execution_id = agent.detach(write_playbook(tmp_path, GATEWAY_PLAYBOOK, "gw.yaml"), "--gateway", gateway.url)
+            wait_event(agent, execution_id, kind_is("step_started", step_id="nap"))
+            first = open_tui(home)
+            try:
+                first.wait_for("Long gateway job")
+                os.kill(pane_pid(first), signal.SIGHUP)
+                deadline = time.monotonic() + 30
+                while first.alive():  # the TUI leaves on SIGHUP; its pane, and the session, close
+                    assert time.monotonic() < deadline, first.screen()
+                    time.sleep(0.1)  # polling interval of the deadline loop
+            finally:
+                first.kill()
+            assert live_status(home, execution_id) == "running"
+            second = open_tui(home)
+            try:
+                screen = second.wait_for(lambda s: "Long gateway job" in s and "Wait for the upgrade" in s)
+                assert "StatusPing before" in screen  # the backlog: what ran before this TUI existed
+                second.keys("p")
+                second.wait_for("‖ paused")
+                assert live_status(home, execution_id) == "paused"
+                second.keys("x")  # cancel asks first
+                second.wait_for("Cancel execution")
+                second.keys("y")
+                second.wait_for("cancelled")
+            finally:
+                second.kill()
+            shown = json.loads(igtk(home, "show", execution_id, "--json").stdout)
+            assert shown["status"] == "cancelled"
+            assert [s["status"] for s in shown["steps"]][:1] == ["completed"]
+        finally:
+            stop_agent(agent)

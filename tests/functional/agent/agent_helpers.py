@@ -1,0 +1,123 @@
+"""Helpers for agent tests: the CLI as a subprocess, the agent handle, event waits.
+
+Waits read the agent's own event stream (snapshot, then live events) until the
+wanted event arrives; never a sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from igtk_tui.agent.client import AgentClient
+from igtk_tui.agent.location import AgentLocation
+from igtk_tui.paths import Paths, resolve_paths
+
+TIMEOUT = 60
+
+LONG = """\
+    name: Long
+    version: 1
+    parameters:
+      - {name: seconds, type: float, default: 120}
+    steps:
+      - {id: a, name: first, type: utility.log, parameters: {message: hello}}
+      - {id: nap, name: nap, type: utility.sleep, parameters: {seconds: "{{ parameter.seconds }}"}}
+      - {id: b, name: last, type: utility.log, parameters: {message: bye}}
+    """
+
+
+def write_playbook(folder: Path, text: str = LONG, name: str = "long.yaml") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def igtk(home: Path, *args: str, stdin: Any = subprocess.DEVNULL, timeout: float = TIMEOUT,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "IGTK_HOME": str(home), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "igtk_tui", *args], stdin=stdin, capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+
+
+def popen(home: Path, *args: str, stdin: Any = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "igtk_tui", *args], stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "IGTK_HOME": str(home)})
+
+
+@dataclass
+class AgentHandle:
+    home: Path
+    paths: Paths
+    pid: int
+
+    @classmethod
+    def start(cls, home: Path) -> AgentHandle:
+        done = igtk(home, "agent", "start")
+        assert done.returncode == 0, done.stderr
+        paths = resolve_paths({"IGTK_HOME": str(home)})
+        with AgentClient.connect(paths) as client:
+            pid = int(client.status()["pid"])
+        return cls(home, paths, pid)
+
+    @property
+    def location(self) -> AgentLocation:
+        return AgentLocation.of(self.paths)
+
+    def client(self) -> AgentClient:
+        return AgentClient.connect(self.paths)
+
+    def detach(self, playbook: Path, *args: str) -> str:
+        done = igtk(self.home, "run", str(playbook), "--detach", *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+
+def stop_agent(handle: AgentHandle) -> None:
+    if handle.location.alive():
+        igtk(handle.home, "agent", "stop", "--cancel-running")
+    try:
+        os.kill(handle.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    wait_gone(handle)
+
+
+def wait_gone(handle: AgentHandle) -> None:
+    """Wait (bounded) until the agent process is gone or a zombie (it is not our child) and
+    its lock is released: a zombie leader's other threads may still hold its files."""
+    import time
+
+    pid = handle.pid
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat")
+        gone = not stat.exists() or stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z"
+        if gone and not handle.location.alive():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"agent pid {pid} did not go away")
+
+
+def wait_event(handle: AgentHandle, execution_id: str, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The first event (from the snapshot or live) matching `pred`; AssertionError at the stream's end."""
+    seen: list[str] = []
+    with handle.client() as client:
+        for kind, data in client.events(execution_id):
+            items = data["events"] if kind == "snapshot" else [data] if kind != "end" else []
+            for item in items:
+                seen.append(item["event"])
+                if pred(item):
+                    return item
+    raise AssertionError(f"the stream ended without the event; saw {seen}")
+
+
+def kind_is(kind: str, **fields: Any) -> Callable[[dict[str, Any]], bool]:
+    return lambda e: e["event"] == kind and all(e.get(k) == v for k, v in fields.items())
