@@ -159,7 +159,7 @@ async def stream_rate(location: AgentLocation, client: AgentClient, pb: Path, li
         await r.aclose()
     total = sum(counts)
     span = max(lasts) - t0
-    print(f"2. {clients} clients × {counts[0]} events each ({lines} log lines): {total / span:,.0f} events/s "
+    print(f"2. {clients} clients x {counts[0]} events each ({lines} log lines): {total / span:,.0f} events/s "
           f"delivered in total, {counts[0] / span:,.0f}/s per client, {span:.2f} s")
 
 

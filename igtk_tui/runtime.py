@@ -21,6 +21,7 @@ from igtk_tui.playbook.model import Playbook
 if TYPE_CHECKING:  # the engine loads with the first execution: `igtk history` and friends never need it
     from igtk_tui.engine.events import EventBus
     from igtk_tui.engine.execution import Execution, ResumeState
+    from igtk_tui.engine.launch import RunRequest
 
 
 class LibraryResolver(PlaybookResolver):
@@ -116,6 +117,25 @@ class Runtime:
             await store.close()
 
     # -- executions ---------------------------------------------------------
+    def preflight(self, request: RunRequest) -> Any:
+        """Every check before the first step (shared with the agent); returns the credentials source.
+
+        Disabled playbook or bad nesting: exit 2; no browser, locked vault, gateway unreachable: exit 3.
+        """
+        from igtk_tui.browser.discovery import preflight as browser_preflight
+        from igtk_tui.engine.launch import LazyCredentials, needs_vault
+
+        self.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
+        tree = self.resolver().check_tree(request.playbook)
+        browser_preflight(tree, self.settings, self.env)  # no browser: exit 3 now
+        credentials = (self.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)
+                       else LazyCredentials(self.vault))
+        if request.gateway_url:
+            from igtk_tui.gateway.probe import preflight_gateway
+
+            preflight_gateway(request.playbook, request.gateway_url, self.settings)  # unreachable: exit 3 now
+        return credentials
+
     def new_execution(
         self,
         playbook: Playbook,

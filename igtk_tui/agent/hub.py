@@ -231,24 +231,23 @@ class Hub:
     # -- starting ---------------------------------------------------------------
     def _prepare(self, spec: StartSpec) -> tuple[Any, Any]:
         """Load, bind and preflight, exactly as `igtk run` does (runs in a thread: probes block)."""
-        from igtk_tui.commands.run import preflight
         from igtk_tui.engine.launch import build_request
         from igtk_tui.playbook.loader import load_file
 
         playbook = load_file(self.runtime.library.find(spec.playbook))
         credential = self.runtime.vault().get(spec.credential) if spec.credential else None
         request = build_request(playbook, spec.params, credential=credential, gateway_url=spec.gateway_url)
-        return request, preflight(self.runtime, request)
+        return request, self.runtime.preflight(request)
 
     async def start(self, spec: StartSpec) -> LiveExecution:
-        from igtk_tui import logfile
         from igtk_tui.engine.events import EventBus
+        from igtk_tui.sinks.process_log import execution_log_sink
 
         if self.stopping:
             raise InvalidInput("the agent is stopping; start the run again once it has stopped")
         request, credentials = await asyncio.to_thread(self._prepare, spec)
         bus = EventBus()
-        bus.subscribe(logfile.execution_log_sink)
+        bus.subscribe(execution_log_sink)
         execution = self.runtime.new_execution(
             request.playbook, request.params, bus=bus, trigger=spec.trigger, debug=spec.debug,
             breakpoints=spec.breakpoints, gateway_url=request.gateway_url,

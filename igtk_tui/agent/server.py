@@ -48,7 +48,7 @@ STREAM_BATCH = 500  # events written to a stream at once when they queue up
 def peer_uid(sock: socket.socket) -> int:
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
-    return uid
+    return int(uid)
 
 
 class PeerCheckedProtocol(H11Protocol):

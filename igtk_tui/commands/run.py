@@ -104,26 +104,6 @@ def detach(runtime: Any, playbook: Any, given: dict[str, Any], args: argparse.Na
     return EXIT_OK
 
 
-def preflight(runtime: Any, request: Any) -> Any:
-    """Every check before the first step (shared with the agent); returns the credentials source.
-
-    Disabled playbook or bad nesting: exit 2; no browser, locked vault, gateway unreachable: exit 3.
-    """
-    from igtk_tui.browser.discovery import preflight as browser_preflight
-    from igtk_tui.engine.launch import LazyCredentials, needs_vault
-
-    runtime.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
-    tree = runtime.resolver().check_tree(request.playbook)
-    browser_preflight(tree, runtime.settings, runtime.env)  # no browser: exit 3 now
-    credentials = (runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)
-                   else LazyCredentials(runtime.vault))
-    if request.gateway_url:
-        from igtk_tui.gateway.probe import preflight_gateway
-
-        preflight_gateway(request.playbook, request.gateway_url, runtime.settings)  # unreachable: exit 3 now
-    return credentials
-
-
 def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: str,
             resume: Any = None, rerun_of: str | None = None) -> int:
     """Run a prepared request with the CLI's sinks; shared by run, rerun and resume.
@@ -138,7 +118,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     reports = report_specs(args)  # a bad FORMAT:FILE is exit 2 before anything runs
-    credentials = preflight(runtime, request)
+    credentials = runtime.preflight(request)
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
     from igtk_tui import logfile

@@ -150,7 +150,8 @@ async def _run_script(ctx: StepContext, script: str, params: dict[str, Any] | No
         work = asyncio.ensure_future(asyncio.gather(read_stdout(), read_stderr()))
         suspender = asyncio.create_task(_suspend_while_paused(ctx, proc))
         try:
-            done, _ = await asyncio.wait({work, suspender}, return_when=asyncio.FIRST_COMPLETED)
+            waiting: set[asyncio.Future[Any]] = {work, suspender}
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if suspender in done:
                 suspender.result()  # skip/back chosen at the pause (StepInterrupted) or cancel
             await work

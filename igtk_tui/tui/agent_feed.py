@@ -15,13 +15,15 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from textual.notifications import SeverityLevel
+
 from igtk_tui.tui.viewmodel import ExecutionView
 
 POLL = 1.0  # seconds between looks for executions started elsewhere (another TUI, run --detach)
 
 
 class AgentFeed:
-    def __init__(self, service: Any, paths: Any, notify: Callable[[str, str], None]) -> None:
+    def __init__(self, service: Any, paths: Any, notify: Callable[[str, SeverityLevel], None]) -> None:
         self.service = service
         self.paths = paths
         self.notify = notify  # (text, severity)
