@@ -33,6 +33,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gateway", metavar="URL", help="gateway URL for gateway_url/url parameters")
     p.add_argument("--json", action="store_true", help="print one JSON event per line")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="leave the steps' info-level log lines out of the progress (warnings and errors stay)")
     p.add_argument("--debug", action="store_true", help="debug mode: pause after each step and on failure")
     p.add_argument("--breakpoint", action="append", default=[], metavar="STEP_ID",
                    help="pause before this step (repeatable)")
@@ -103,7 +105,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
     bus.subscribe(logfile.execution_log_sink)
-    sink = JsonLines() if args.json else HumanProgress()
+    sink = JsonLines() if args.json else HumanProgress(quiet=getattr(args, "quiet", False))
     if getattr(args, "junit", None):
         from igtk_tui.sinks.junit import JUnitWriter  # only when asked: xml.etree costs start-up time
 
