@@ -104,7 +104,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
 
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
-    bus.subscribe(logfile.execution_log_sink)
+    bus.subscribe(logfile.ExecutionLogCopy())
     sink = JsonLines() if args.json else HumanProgress(quiet=getattr(args, "quiet", False))
     if getattr(args, "junit", None):
         from igtk_tui.sinks.junit import JUnitWriter  # only when asked: xml.etree costs start-up time

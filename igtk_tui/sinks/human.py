@@ -22,6 +22,7 @@ from igtk_tui.engine.events import (
     StepStarted,
 )
 from igtk_tui.glyphs import GLYPHS
+from igtk_tui.sinks.stream import LineStream
 
 # The headless run's stdin commands (commands/run_controls.py), shown at each pause.
 # Log lines shown under their step (debug ones stay in the history), so cron mail carries
@@ -47,10 +48,10 @@ class HumanProgress:
         self.top: dict[str, int] = {}  # top-level path -> its 1-based position
         self.rows: dict[str, tuple[str, int, float, str | None]] = {}
         self.total = 0
+        self.out = LineStream(self.stream)
 
     def _print(self, text: str) -> None:
-        self.stream.write(redact.scrub(text) + "\n")
-        self.stream.flush()
+        self.out.write(redact.scrub(text))
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, ExecutionStarted):
@@ -78,6 +79,7 @@ class HumanProgress:
             self._print("  ▶ resumed")
         elif isinstance(event, ExecutionFinished):
             self._summary(event)
+            self.out.flush()  # the process may leave before the loop turns again
 
     def _list(self, path: str, name: str) -> None:
         self.order.append(path)
