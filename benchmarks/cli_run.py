@@ -12,6 +12,9 @@
                                                               target: <= 1 s for 100,000 lines
 3. loader  `load_text` of 10,000 and 40,000 steps in-process: ms per step (the loader's
            growth; issue 15 makes it linear).                 target: <= 0.05 ms/step
+4. retention  a 1-step `igtk run` on a store of --rows executions (default 1,000,000, all
+           beyond the default limits), with retention on against retention off, and how many
+           executions that run removed.                      target: no wait (ratio ~1.0)
 """
 
 from __future__ import annotations
@@ -125,12 +128,42 @@ def bench_loader() -> None:
         print(f"   N={n:>6,}  {elapsed:7.2f} s   {elapsed / n * 1000:6.3f} ms/step   target <= 0.05 ms/step")
 
 
+def bench_retention(tmp: Path, rounds: int, rows: int) -> None:
+    import sqlite3
+
+    from store import seed  # benchmarks/store.py: executemany through the real migrations
+
+    print(f"\n4. retention: 1-step igtk run on a store of {rows:,} executions, best of {rounds}")
+    home = tmp / "home-retention"
+    pb = tmp / "one-step.yaml"
+    pb.write_text(trivial_playbook(1))
+    env = env_for(home)
+    (home / "data").mkdir(parents=True)
+    took = seed(home / "data" / "igtk.db", rows)
+    print(f"   seeded in {took:.1f} s")
+
+    def count() -> int:
+        with sqlite3.connect(home / "data" / "igtk.db") as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM executions").fetchone()[0])
+
+    off_env = {**env, "IGTK_RETENTION_DAYS": "none", "IGTK_RETENTION_COUNT": "none"}
+    off, on, removed = [], [], []
+    for _ in range(rounds):  # interleaved: both see the same moments of this VM
+        off.append(timed(cmd("run", str(pb)), off_env))
+        before = count()
+        on.append(timed(cmd("run", str(pb)), env))
+        removed.append(before + 1 - count())
+    print(f"   retention off {min(off) * 1000:6.0f} ms   on {min(on) * 1000:6.0f} ms   ratio {min(on) / min(off):4.2f}"
+          f"   removed per run {min(removed)}-{max(removed)}   target: no wait (ratio ~1.0)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", nargs="*", choices=["steps", "logs", "loader"], default=[])
+    parser.add_argument("part", nargs="*", choices=["steps", "logs", "loader", "retention"], default=[])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    parts = args.part or ["steps", "logs", "loader"]
+    parts = args.part or ["steps", "logs", "loader", "retention"]
     print(f"igtk run benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), "
           f"load {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="igtk-bench-") as raw:
@@ -141,6 +174,8 @@ def main() -> None:
             bench_logs(tmp, args.rounds)
         if "loader" in parts:
             bench_loader()
+        if "retention" in parts:
+            bench_retention(tmp, args.rounds, args.rows)
 
 
 if __name__ == "__main__":
