@@ -71,7 +71,7 @@ class CountingRotatingHandler(logging.handlers.RotatingFileHandler):
             self.handleError(record)
 
     def write_text(self, text: str) -> None:
-        """Append already formatted lines (the caller holds no lock)."""
+        """Append already formatted lines (the caller holds the handler lock)."""
         if self.stream is None:
             self.stream = self._open()
         self.stream.write(text)
