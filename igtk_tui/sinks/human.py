@@ -24,12 +24,12 @@ from igtk_tui.engine.events import (
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.sinks.stream import LineStream
 
-# The headless run's stdin commands (commands/run_controls.py), shown at each pause.
 # Log lines shown under their step (debug ones stay in the history), so cron mail carries
 # the result (`healthy=yes`, a report's summary); `-q` keeps only warnings and errors.
 SHOWN_LEVELS = frozenset({"info", "warning", "error"})
 QUIET_LEVELS = frozenset({"warning", "error"})
 
+# The headless run's stdin commands (commands/run_controls.py), shown at each pause.
 PAUSE_HELP = "enter: resume · p: pause · s: skip step · b: step back · d: debug on/off · x: cancel"
 
 
