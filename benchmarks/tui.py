@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/tui.py            # everything (about two minutes)
     .venv/bin/python benchmarks/tui.py startup    # one part: startup | logs | bytes | concurrent
 
-1. startup    time to the first screen in tmux at 80x24, igtk against a bare Textual
-              app measured in the same run (ratio; target <= 1.3x)
+1. startup    time until the operator can act, in tmux at 80x24: the library listed (its
+              title carries the count, not "loading") and focused (its heavy border), for
+              `igtk` and `igtk demo` (which starts a simulator), against a bare Textual app
+              with one Static measured in the same run (ratio; targets <= 1.5x and <= 2x)
 2. logs       100,000 log lines through the log pane (target <= 1 s), with key latency
               while they stream
 3. bytes      bytes per second written to a pty (80x24, TERM=xterm-256color) while a run
@@ -20,6 +22,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import re
 import shutil
 import statistics
 import struct
@@ -39,16 +42,17 @@ PY = sys.executable
 
 BARE_APP = '''
 from textual.app import App
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 class Bare(App):
     def compose(self):
-        yield Header()
         yield Static("bare app ready")
-        yield Footer()
 
 Bare().run()
 '''
+BARE_READY = re.compile(r"bare app ready")
+# The library pane focused (heavy border) with its entries counted: listed, not loading.
+IGTK_READY = re.compile(r"┏━ 1 Playbooks \(\d+\)")
 
 STREAM_PLAYBOOK = '''
 name: Stream logs
@@ -96,7 +100,7 @@ async def key_latency(app, tree) -> float:  # noqa: ANN001 - textual objects, im
 
 
 # -- 1. time to first screen in tmux ---------------------------------------------------------------
-def _first_screen(command: str, marker: str, env: dict[str, str]) -> float:
+def _first_screen(command: str, marker: re.Pattern[str], env: dict[str, str]) -> float:
     name = f"igtk-bench-{uuid.uuid4().hex[:8]}"
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     started = time.perf_counter()
@@ -108,10 +112,10 @@ def _first_screen(command: str, marker: str, env: dict[str, str]) -> float:
         deadline = started + 30
         while time.perf_counter() < deadline:
             out = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True).stdout
-            if marker in out:
+            if marker.search(out):
                 return time.perf_counter() - started
             time.sleep(0.005)
-        raise RuntimeError(f"{marker!r} never appeared")
+        raise RuntimeError(f"{marker.pattern!r} never appeared")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
 
@@ -136,17 +140,24 @@ def bench_startup(runs: int = 11) -> None:
 
 
 def _startup_runs(bare: Path, env: dict[str, str], runs: int) -> None:
-    _first_screen(f"{PY} {bare}", "bare app ready", env)  # warm the file cache for both
-    _first_screen(f"{PY} -m igtk_tui tui", "1 Playbooks", env)
-    bare_times, igtk_times = [], []
-    for _ in range(runs):  # interleaved, so both see the same machine load
-        bare_times.append(_first_screen(f"{PY} {bare}", "bare app ready", env))
-        igtk_times.append(_first_screen(f"{PY} -m igtk_tui tui", "1 Playbooks", env))
-    ratio = statistics.median(igtk_times) / statistics.median(bare_times)
-    best = min(igtk_times) / min(bare_times)
-    print(f"startup   first screen in tmux 80x24 (median of {runs}): bare Textual app {median_ms(bare_times)}, "
-          f"igtk {median_ms(igtk_times)}, ratio {ratio:.2f}x (target <= 1.3x); best runs "
-          f"{min(bare_times) * 1000:.0f} / {min(igtk_times) * 1000:.0f} ms = {best:.2f}x")
+    commands = {"bare Textual app (one Static)": (f"{PY} {bare}", BARE_READY),
+                "igtk": (f"{PY} -m igtk_tui tui", IGTK_READY),
+                "igtk demo": (f"{PY} -m igtk_tui demo", IGTK_READY)}
+    for command, marker in commands.values():
+        _first_screen(command, marker, env)  # warm the file cache and byte code for each
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):  # interleaved, so all see the same machine load
+        for name, (command, marker) in commands.items():
+            times[name].append(_first_screen(command, marker, env))
+    bare_median = statistics.median(times["bare Textual app (one Static)"])
+    targets = {"igtk": 1.5, "igtk demo": 2.0}
+    print(f"startup   until the operator can act, tmux 80x24, median of {runs} (library listed and focused)")
+    for name, samples in times.items():
+        ratio = statistics.median(samples) / bare_median
+        target = targets.get(name)
+        verdict = f"   target <= {target}x: {'ok' if ratio <= target else 'MISSED'}" if target else ""
+        print(f"          {name:<30} {median_ms(samples):>7}  best {min(samples) * 1000:5.0f} ms  "
+              f"{ratio:4.2f}x the bare app{verdict}")
 
 
 # -- 2. 100,000 log lines through the log pane --------------------------------------------------------

@@ -241,13 +241,13 @@ class Hub:
 
     async def start(self, spec: StartSpec) -> LiveExecution:
         from igtk_tui.engine.events import EventBus
-        from igtk_tui.sinks.process_log import execution_log_sink
+        from igtk_tui.sinks.process_log import ExecutionLogCopy
 
         if self.stopping:
             raise InvalidInput("the agent is stopping; start the run again once it has stopped")
         request, credentials = await asyncio.to_thread(self._prepare, spec)
         bus = EventBus()
-        bus.subscribe(execution_log_sink)
+        bus.subscribe(ExecutionLogCopy())
         execution = self.runtime.new_execution(
             request.playbook, request.params, bus=bus, trigger=spec.trigger, debug=spec.debug,
             breakpoints=spec.breakpoints, gateway_url=request.gateway_url,

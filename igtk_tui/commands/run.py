@@ -37,6 +37,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (the same as --report junit:FILE)")
     p.add_argument("--report", dest="reports", action="append", default=[], metavar="FORMAT:FILE",
                    help="after the run, write its report: html, json, junit or md (repeatable)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="leave the steps' info-level log lines out of the progress (warnings and errors stay)")
     p.add_argument("--debug", action="store_true", help="debug mode: pause after each step and on failure")
     p.add_argument("--breakpoint", action="append", default=[], metavar="STEP_ID",
                    help="pause before this step (repeatable)")
@@ -122,12 +124,12 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
     from igtk_tui import logfile
-    from igtk_tui.sinks.process_log import execution_log_sink
+    from igtk_tui.sinks.process_log import ExecutionLogCopy
 
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
-    bus.subscribe(execution_log_sink)
-    sink = JsonLines() if args.json else HumanProgress()
+    bus.subscribe(ExecutionLogCopy())
+    sink = JsonLines() if args.json else HumanProgress(quiet=getattr(args, "quiet", False))
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,

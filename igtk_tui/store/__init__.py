@@ -3,8 +3,8 @@
 `Store.open()` opens the one connection (WAL, migrations), marks executions
 of dead processes `interrupted` (recovery.py), and offers the repositories
 and a Recorder (the EventBus subscriber). Retention runs as a background task
-started with `start_retention()` and is cancelled by `close()`: it never
-delays start-up or exit.
+started with `start_retention()`, one small tick at a time, and is cancelled by
+`close()` without waiting: it never delays start-up or exit.
 
 Nothing here imports aiosqlite at module scope; `Database.open` does.
 """
@@ -86,19 +86,19 @@ class Store:
         if not days and count is None:
             return None
         if self._retention is None:
-            from igtk_tui.store.retention import apply_retention
+            from igtk_tui.store.retention import TICK_PAUSE, apply_retention
 
             self._retention = asyncio.get_running_loop().create_task(
-                apply_retention(self.db, self.paths, days=days, count=count), name="igtk-retention")
+                apply_retention(self.db, self.paths, days=days, count=count, pause=TICK_PAUSE),
+                name="igtk-retention")
             self._retention.add_done_callback(_log_retention)
         return self._retention
 
-    async def close(self, *, retention_grace: float = 2.0) -> None:
-        """Let a running retention pass finish for up to `retention_grace` seconds, then
-        stop it (the next start continues where it left off) and close the connection."""
+    async def close(self) -> None:
+        """Stop retention where it is, never waiting for it (the next start continues
+        where it left off: at most the tick in flight finishes), and close the connection."""
         task, self._retention = self._retention, None
         if task is not None and not task.done():
-            await asyncio.wait({task}, timeout=retention_grace)
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         await self.db.close()

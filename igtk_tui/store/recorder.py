@@ -136,6 +136,9 @@ class Recorder:
             return
         seq = self._enqueue(event)
         if self._listeners:
+            if not self._outbox and (event.kind not in DURABLE_KINDS or self._bypass):
+                self._deliver(event)  # nothing held before it (a log line): what _release would do, cheaper
+                return
             self._outbox.append((seq, event))
             self._release()
 

@@ -1,15 +1,19 @@
 """Retention: keep the last N days and/or the newest N executions.
 
-Why in the background and in small chunks: it runs at every start of a run or
-of the TUI and must never delay either; each chunk is its own short
-transaction, so a concurrent `igtk run` in another process waits at most
-milliseconds for the write lock, and a process that exits mid-way simply
-leaves the rest to the next start. Live (running/paused) executions are never
-removed; artifact folders go with their rows.
+Why in the background and in small ticks: it starts with every run and the TUI
+and must never delay either, nor their exit. Each tick deletes at most CHUNK
+executions in its own short transaction and then gives the connection to the
+recorder for TICK_PAUSE, so a concurrent `igtk run` in another process waits
+at most milliseconds for the write lock, this process's own commits are not
+queued behind a long purge, and a process that exits mid-way (the store
+cancels retention at close, it never waits for it) simply leaves the rest to
+the next run. Live (running/paused) executions are never removed; artifact
+folders go with their rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from igtk_tui.paths import Paths
@@ -18,6 +22,7 @@ from igtk_tui.store.db import Database
 from igtk_tui.store.deletion import delete_executions
 
 CHUNK = 50
+TICK_PAUSE = 0.02  # between ticks: pacing, so the recorder's commits come first
 
 
 async def _beyond_count(db: Database, keep: int) -> tuple[float, str] | None:
@@ -27,7 +32,8 @@ async def _beyond_count(db: Database, keep: int) -> tuple[float, str] | None:
     return (row[0], row[1]) if row else None
 
 
-async def _delete_upto(db: Database, paths: Paths, bound: tuple[float, str], inclusive: bool) -> int:
+async def _delete_upto(db: Database, paths: Paths, bound: tuple[float, str], inclusive: bool,
+                       pause: float) -> int:
     op = "<=" if inclusive else "<"
     cursor: tuple[float, str] = (float("-inf"), "")
     total = 0
@@ -41,17 +47,20 @@ async def _delete_upto(db: Database, paths: Paths, bound: tuple[float, str], inc
         cursor = (rows[-1][0], rows[-1][1])
         deleted, _problems = await delete_executions(db, paths, [r[1] for r in rows])  # live ones are kept
         total += len(deleted)
+        if pause:
+            await asyncio.sleep(pause)
 
 
 async def apply_retention(db: Database, paths: Paths, *, days: float | None, count: int | None,
-                          now: float | None = None) -> int:
-    """Delete what falls outside either limit; returns how many executions went."""
+                          now: float | None = None, pause: float = 0.0) -> int:
+    """Delete what falls outside either limit, `pause` seconds between ticks; returns how many went."""
     now = time.time() if now is None else now
     removed = 0
     if count is not None and count >= 0:
         bound = await _beyond_count(db, count)
         if bound is not None:
-            removed += await _delete_upto(db, paths, bound, inclusive=True)
+            removed += await _delete_upto(db, paths, bound, inclusive=True, pause=pause)
     if days is not None and days > 0:
-        removed += await _delete_upto(db, paths, (age_cutoff(days, now=now), ""), inclusive=False)
+        removed += await _delete_upto(db, paths, (age_cutoff(days, now=now), ""), inclusive=False,
+                                    pause=pause)
     return removed

@@ -77,3 +77,28 @@ async def test_start_retention_runs_in_the_background_from_settings(paths: Paths
         assert [e.id for e in await store.executions.list_executions()] == ["x0", "x1"]
     finally:
         await store.close()
+
+
+async def test_close_stops_retention_at_once_and_the_next_open_goes_on(paths: Paths) -> None:
+    from igtk_tui.config import Settings
+    from igtk_tui.store import Store
+
+    store = await open_store(paths)
+    total = CHUNK * 40
+    await seed(store, [(f"y{i:05d}", "completed", time.time() - 1000 - i) for i in range(total)])
+    await store.close()
+
+    store = await Store.open(paths, Settings(retention_days=None, retention_count=0))
+    task = store.start_retention()
+    assert task is not None
+    await store.close()  # does not wait for 40 ticks: the pass is cancelled where it is
+    assert task.cancelled()
+    store = await Store.open(paths, Settings(retention_days=None, retention_count=0))
+    try:
+        left = await store.executions.count()
+        assert total - 2 * CHUNK <= left <= total
+        task = store.start_retention()
+        assert task is not None and await task == left  # the next start finishes the job
+        assert await store.executions.count() == 0
+    finally:
+        await store.close()
