@@ -20,6 +20,7 @@ import pytest
 from igtk_tui.gateway.gwbk import read_gwbk
 from igtk_tui.gateway.modl import build_modl
 from igtk_tui.simulator import SimulatedGateway
+from igtk_tui.simulator.lifecycle import FRESH_INSTALL_ON_STARTUP
 
 REPO = Path(__file__).resolve().parents[3]
 TREE = REPO / "tests" / "data" / "earlier" / "playbooks"
@@ -114,7 +115,7 @@ def test_module_install_with_certificate_and_licence(gw: SimulatedGateway, tmp_p
     path = module_file(tmp_path, "1.0.0")
     events = run(gw, "sequences/login_and_install.yaml", tmp_path, module_file=str(path))
     assert set(statuses(events).values()) == {"completed"}  # both acceptance steps were there
-    assert modules(gw)[MODULE_ID]["onStartup"] == "INSTALL"
+    assert modules(gw)[MODULE_ID]["onStartup"] == FRESH_INSTALL_ON_STARTUP  # INACTIVE until the restart
     assert api(gw, "/restart-tasks/pending")["pending"] == [f"Module Installed: {MODULE_ID}"]
     gw.restart(0)
     assert modules(gw)[MODULE_ID]["state"] == "ACTIVE"
