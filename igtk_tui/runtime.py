@@ -45,6 +45,10 @@ class Runtime:
         self.env = dict(os.environ if env is None else env)
         self.paths = paths or resolve_paths(self.env)
         self.settings = settings or load_settings(self.paths, self.env)
+        from igtk_tui.playbook import safe_yaml
+
+        safe_yaml.configure(safe_yaml.YamlLimits(max_bytes=self.settings.playbook_max_bytes,
+                                                 max_depth=self.settings.playbook_max_depth))
         self._library: Library | None = None
         self._metadata: PlaybookMetadata | None = None
         self._vault: Any = None
