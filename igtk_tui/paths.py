@@ -98,6 +98,7 @@ def resolve_paths(env: dict[str, str] | None = None) -> Paths:
     home = env.get("IGTK_HOME")
     if home:
         root = Path(home).expanduser().resolve()
+        _check_home(root)
         return Paths(config_dir=root / "config", data_dir=root / "data", state_dir=root / "state")
     import platformdirs
 
@@ -106,6 +107,18 @@ def resolve_paths(env: dict[str, str] | None = None) -> Paths:
         data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
         state_dir=Path(platformdirs.user_state_dir(APP_NAME)),
     )
+
+
+def _check_home(root: Path) -> None:
+    """IGTK_HOME must be a folder, or not exist yet under a folder: a file there is an operator's slip."""
+    from igtk_tui.errors import InvalidInput
+
+    for candidate in (root, *root.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise InvalidInput(f"IGTK_HOME={root}: {candidate} is a file, not a folder; "
+                                   "point IGTK_HOME at a folder (it is created if missing)")
+            return
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -101,7 +101,7 @@ class _Frame:
 
 
 def read_file(path: Path, limits: YamlLimits | None = None) -> str:
-    """A playbook file's text; refuses what is not a readable regular UTF-8 file within the size limit."""
+    """A playbook's (or a params file's) text; refuses what is not a readable regular UTF-8 file within the size limit."""
     import os
     import stat
 
@@ -127,7 +127,7 @@ def read_file(path: Path, limits: YamlLimits | None = None) -> str:
         if stat.S_ISDIR(info.st_mode):
             raise fail("is a folder, not a playbook file")
         if not stat.S_ISREG(info.st_mode):
-            raise fail("is not a regular file (a pipe, device or socket cannot be a playbook)")
+            raise fail("is not a regular file (a pipe, a device or a socket cannot be read as one)")
         if info.st_size > limits.max_bytes:
             raise fail(_too_big(info.st_size, limits))
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from igtk_tui.engine.events import Event, ExecutionFinished, ExecutionStarted, S
 
 class JUnitWriter:
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = check_target(path)
         self.playbook = "playbook"
         self.order: list[str] = []
         self.names: dict[str, str] = {}
@@ -59,6 +60,34 @@ class JUnitWriter:
         root.append(suite)
         text = redact.scrub(ET.tostring(root, encoding="unicode"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        # A unique temporary file next to the target, renamed over it: a reader never sees half a report.
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+
+def check_target(path: Path) -> Path:
+    """The report's path, refused (exit 2, before the run) when a report could not be written there:
+    a scratch file is created and removed next to it, the one test every file system answers truly."""
+    from igtk_tui.errors import InvalidInput
+
+    path = path.expanduser().absolute()
+    if path.is_dir():
+        raise InvalidInput(f"--junit {path}: is a folder; give a file name, e.g. {path / 'report.xml'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(scratch)
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(13, "permission denied")
+    except FileExistsError:
+        raise InvalidInput(f"--junit {path}: a file stands where its folder should be") from None
+    except OSError as exc:
+        raise InvalidInput(f"--junit {path}: a report cannot be written there ({exc.strerror or exc})") from None
+    return path
