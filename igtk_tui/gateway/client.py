@@ -389,8 +389,9 @@ async def probe(url: str, verify: bool = True, timeout: float = 5.0, *, ca_bundl
     DNS and TLS failures and silence.
     """
     try:
+        # No TLS warning here: the execution's first client says it, once, in the run's log.
         client = GatewayClient(url, verify=verify, ca_bundle=ca_bundle, connect_timeout=timeout,
-                               read_timeout=timeout, retries=0)
+                               read_timeout=timeout, retries=0, warn_insecure=False)
     except GatewayError as exc:
         raise GatewayUnreachable(str(exc), url=url) from None
     async with client:

@@ -55,6 +55,7 @@ class GatewaySession:
         retry_backoff: float = 0.25,
         log: LogFn | None = None,
         concurrency: int | None = 16,
+        warn_insecure: bool = True,
     ) -> None:
         try:
             self.base_url = transport.normalise_url(base_url)
@@ -75,7 +76,7 @@ class GatewaySession:
         self.retry_backoff = retry_backoff
         self.log = log
         self.concurrency = concurrency
-        if not verify:
+        if not verify and warn_insecure:
             self._warn(f"TLS certificate verification is OFF for {self.base_url}: anyone on the network path "
                        "could impersonate the gateway and read its credentials; prefer ca_bundle")
         self._http = httpx.AsyncClient(
@@ -110,9 +111,12 @@ class GatewaySession:
         return f"<{type(self).__name__} {self.base_url} {self.version or '?'} auth={self.auth_mode}>"
 
     def _warn(self, message: str) -> None:
-        logger.warning(message)
+        """To the execution's log when there is one (it reaches the process log from there too),
+        else to the process log: one warning, said once."""
         if self.log:
             self.log(message, "warning")
+        else:
+            logger.warning(message)
 
     def _note(self, message: str, level: str = "debug") -> None:
         logger.log(logging.WARNING if level == "warning" else logging.DEBUG, message)
