@@ -121,6 +121,22 @@ def _check_home(root: Path) -> None:
             return
 
 
+def keep_private(paths: Paths) -> None:
+    """Everything igtk writes is its owner's alone: files 0600, folders 0700.
+
+    A umask rather than a chmod per file, because SQLite (database, WAL, SHM), log rotation,
+    artifacts and reports all create files of their own; the state roots made by an older
+    version (0755) are tightened, which closes the files inside them too.
+    """
+    os.umask(0o077)
+    for root in (paths.config_dir, paths.data_dir, paths.state_dir):
+        try:
+            if root.is_dir() and root.stat().st_mode & 0o077:
+                os.chmod(root, 0o700)
+        except OSError:
+            pass
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create a folder readable only by its owner (0700)."""
     path.mkdir(parents=True, exist_ok=True)
