@@ -9,7 +9,7 @@
 - TLS verification on by default, a per-gateway CA bundle, and an explicit
   opt-out that logs a warning every time a client is made with it.
 - Retries with backoff only for idempotent calls (GET/HEAD, toggles) on a
-  dropped connection or 502/503/504; uploads, installs, restarts and restores
+  dropped connection or 500/502/503/504 (never 401/403); uploads, installs, restarts and restores
   are sent exactly once.
 - Cancellation: every call is a plain httpx await, so cancelling the task
   stops it at once; downloads delete their partial file (transfer.py).

@@ -1,7 +1,7 @@
 """GatewaySession: the transport, authentication and version detection under GatewayClient.
 
 One httpx.AsyncClient per gateway. Retries with backoff only for idempotent
-calls (GET/HEAD, toggles) on a dropped connection or 502/503/504; everything
+calls (GET/HEAD, toggles) on a dropped connection or 500/502/503/504; everything
 else is sent exactly once. Every failure becomes a typed error whose message
 says what to do (transport.py). The unauthenticated health routes
 (/StatusPing, /system/gwinfo, ignition-gateway.md §1) live here too.
@@ -199,7 +199,7 @@ class GatewaySession:
             if stream:
                 await response.aread()
                 await response.aclose()
-            if status in RETRY_STATUSES and attempt < attempts:
+            if attempt < attempts and transport.should_retry(response):
                 await self._backoff(what, attempt, attempts, f"HTTP {status}")
                 continue
             if (status == 401 and auth and self._session and not relogged and replayable
@@ -231,7 +231,8 @@ class GatewaySession:
     async def detect_version(self) -> GatewayVersion:
         """Read `/system/gwinfo` (no auth, parsed by key); fall back to probing the REST API."""
         what = f"detecting the gateway version at {self.base_url}"
-        # 502/503/504 are retried, then raise (a starting gateway is not "not a gateway").
+        # 500/502/503/504 are retried, then raise as what they are (a failing or starting gateway is not
+        # "not a gateway": that hint is for answers no Ignition gateway gives).
         answers = ANY_STATUS - RETRY_STATUSES
         response = await self._send("GET", "/system/gwinfo", what=what, auth=False, allow=answers)
         info = parse_gwinfo(response.text) if response.status_code == 200 else {}

@@ -27,9 +27,22 @@ from igtk_tui.gateway.errors import (
 )
 
 API_PREFIX = "/data/api/v1"
-RETRY_STATUSES = frozenset({502, 503, 504})
+# The answers after which an idempotent request is sent again (with backoff): the gateway or a
+# proxy in front of it failing, busy or starting. 401/403 never: a refused credential stays refused.
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # Transport failures after which an idempotent request may be sent again.
 RETRYABLE_EXCEPTIONS = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
+def should_retry(response: httpx.Response) -> bool:
+    """The one retry decision for an HTTP answer to an idempotent request."""
+    return response.status_code in RETRY_STATUSES
+
+
+def is_transient(error: GatewayError) -> bool:
+    """Whether a failed step may succeed if run again (its retry_count): not when credentials or
+    permissions were refused."""
+    return not isinstance(error, (Unauthorised, Forbidden))
 
 
 def normalise_url(url: str) -> str:
@@ -263,5 +276,7 @@ def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url:
     if status in (400, 415, 422):
         return GatewayError(f"{what}: the gateway rejected the request (HTTP {status}{said})", **kw)
     if status >= 500:
-        return GatewayError(f"{what}: the gateway failed (HTTP {status}{said}): see the gateway's logs", **kw)
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        return GatewayError(f"{what}: the gateway failed (HTTP {status}{tries}{said}): see the gateway's logs",
+                            **kw)
     return GatewayError(f"{what}: unexpected HTTP {status}{said}", **kw)

@@ -67,7 +67,9 @@ def gateway_step(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., 
         try:
             return await fn(ctx, **params)
         except GatewayError as exc:
-            raise StepFailure(str(exc)) from None
+            from igtk_tui.gateway.transport import is_transient
+
+            raise StepFailure(str(exc), transient=is_transient(exc)) from None
 
     return wrapper
 
