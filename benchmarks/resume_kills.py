@@ -1,0 +1,70 @@
+"""Random kill -9 of a shipped gateway playbook, then `igtk resume`: prints resumes completed.
+
+    .venv/bin/python benchmarks/resume_kills.py [--kills 50] [--latency 0.05] [--seed N]
+
+Each round starts `igtk run gateway/health_check` against a simulated 8.3 gateway (every request
+delayed by --latency seconds, so a run lasts long enough for kills to land inside steps as well
+as between them), kills it with SIGKILL at a random moment after its first step started, and
+runs `igtk resume ID` (resuming again while the resumed run stays resumable, as an operator
+would). Printed: rounds, resumes completed, and the failures with their error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "functional" / "playbooks"))
+
+from igtk_cli_helpers import Igtk  # noqa: E402
+from resume_kill import run_and_kill  # noqa: E402
+
+from igtk_tui.simulator import SimulatedGateway  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=15)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    completed, failures, already_done = 0, [], 0
+    landed: dict[int, int] = {}  # steps finished before the kill -> rounds
+    with tempfile.TemporaryDirectory(prefix="igtk-kills-") as folder, \
+            SimulatedGateway(version="8.3", api_tokens={"igtk": "s3cret-token-value"}) as gw:
+        cli = Igtk(Path(folder) / "home")
+        cli.seed_cheap_vault()
+        added = cli("cred", "add", "sim", "--type", "api-token", "--username", "igtk", "--gateway-url", gw.url,
+                    stdin="s3cret-token-value")
+        assert added.code == 0, added.describe()
+        gw.faults.latency = args.latency
+        for round_ in range(1, args.kills + 1):
+            killed = run_and_kill(cli, ["gateway/health_check", "-p", "gateway=sim"],
+                                  after_seconds=rng.uniform(0, 12 * args.latency))
+            landed[len(killed.finished)] = landed.get(len(killed.finished), 0) + 1
+            if len(killed.finished) == 7:
+                already_done += 1  # finished before the kill: nothing to resume, counts as completed
+                completed += 1
+                continue
+            result = cli("resume", killed.execution_id, "--json")
+            if result.code == 0 and result.execution["status"] == "completed":
+                completed += 1
+            else:
+                error = result.execution["error"] if result.events else result.stderr.strip()[-300:]
+                failures.append(f"round {round_} (killed after {killed.finished}): exit {result.code}: {error}")
+    print(f"kills: {args.kills}  resumes completed: {completed} of {args.kills}"
+          f"  (runs finished before their kill: {already_done})")
+    print("killed after N steps finished: " + ", ".join(f"{n}: {landed[n]}" for n in sorted(landed)))
+    for failure in failures:
+        print("  " + failure)
+    return 0 if completed == args.kills else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
