@@ -60,8 +60,8 @@ class Redactor:
         self._secrets: set[str] = set()
         self._raw: set[str] = set()  # the secrets long enough to have fragments worth masking
         self._anchors: list[tuple[str, str, int]] = []  # (anchor, its secret, its offset in it)
-        self._anchor_pattern: re.Pattern[str] | None = None
-        self._by_anchor: dict[str, list[tuple[str, int]]] = {}
+        # The anchors' pattern and, per anchor, (secret, offset): one tuple, swapped whole.
+        self._anchor_index: tuple[re.Pattern[str], dict[str, list[tuple[str, int]]]] | None = None
         self._pattern: re.Pattern[str] | None = None
         # Bumped whenever the set of secrets changes, so callers may cache scrubbed values.
         self.version = 0
@@ -82,7 +82,7 @@ class Redactor:
                 self._anchors.extend((text[i:i + ANCHOR_LENGTH], text, i)
                                      for i in range(0, len(text) - ANCHOR_LENGTH + 1, ANCHOR_STRIDE))
             if len(self._secrets) + len(self._raw) != before:
-                self._pattern = self._anchor_pattern = None
+                self._pattern = self._anchor_index = None
                 self.version += 1
 
     def clear(self) -> None:
@@ -90,7 +90,7 @@ class Redactor:
             self._secrets.clear()
             self._raw.clear()
             self._anchors.clear()
-            self._pattern = self._anchor_pattern = None
+            self._pattern = self._anchor_index = None
             self.version += 1
 
     @property
@@ -117,18 +117,18 @@ class Redactor:
         return self._mask_fragments(text) if self._anchors else text
 
     def _mask_fragments(self, text: str) -> str:
-        pattern = self._anchor_pattern
-        if pattern is None:
+        index = self._anchor_index
+        if index is None:
             with self._lock:
                 by_anchor: dict[str, list[tuple[str, int]]] = {}
                 for anchor, secret, offset in self._anchors:
                     by_anchor.setdefault(anchor, []).append((secret, offset))
-                self._by_anchor = by_anchor
-                pattern = self._anchor_pattern = re.compile(
-                    "|".join(re.escape(a) for a in sorted(by_anchor, reverse=True)))
+                pattern = re.compile("|".join(re.escape(a) for a in sorted(by_anchor, reverse=True)))
+                index = self._anchor_index = (pattern, by_anchor)
+        pattern, by_anchor = index
         spans: list[tuple[int, int]] = []
         for match in pattern.finditer(text):
-            for secret, offset in self._by_anchor.get(match.group(), ()):
+            for secret, offset in by_anchor.get(match.group(), ()):
                 left, right = match.span()
                 i, j = offset, offset + ANCHOR_LENGTH
                 while left > 0 and i > 0 and text[left - 1] == secret[i - 1]:
