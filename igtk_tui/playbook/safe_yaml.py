@@ -14,6 +14,7 @@ composing a node tree, so every limit holds *while* parsing, before anything can
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,6 @@ def configure(limits: YamlLimits) -> None:
     """Set the process's limits (the runtime does it from Settings)."""
     global _limits
     _limits = limits
-
-
-def current_limits() -> YamlLimits:
-    return _limits
 
 
 @dataclass
@@ -251,7 +248,9 @@ class _Builder:
         if self.alias_nodes > self.limits.max_alias_nodes:
             raise _Fatal(event.start_mark, f"aliases expand to more than {self.limits.max_alias_nodes:,} values "
                          "(a YAML bomb?)")
-        self.place(anchor.value, anchor.size, event.start_mark, alias=True)
+        # A copy, as a composed tree gave: no two places share one mutable value (bounded by the budget).
+        value = copy.deepcopy(anchor.value) if isinstance(anchor.value, (dict, list)) else anchor.value
+        self.place(value, anchor.size, event.start_mark, alias=True)
 
     # -- helpers ----------------------------------------------------------------
     def new_anchor(self, event: Any) -> _Anchor | None:
