@@ -62,8 +62,8 @@ def main() -> None:
     for steps in sizes:
         text = playbook_text(steps)
         load_text(text)  # warm caches (registry, step modules)
-        seconds = best_of(args.runs, lambda: load_text(text))
-        floor = best_of(args.runs, lambda: sum(1 for _ in yaml.parse(text, Loader=loader)))
+        seconds = best_of(args.runs, lambda text=text: load_text(text))
+        floor = best_of(args.runs, lambda text=text: sum(1 for _ in yaml.parse(text, Loader=loader)))
         per_step.append(seconds / steps * 1000)
         print(f"{steps:>8} {seconds:>8.2f} {per_step[-1]:>8.3f} {floor / steps * 1000:>14.3f} "
               f"{seconds / floor:>8.1f}")

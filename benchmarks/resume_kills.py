@@ -7,7 +7,8 @@ delayed by --latency seconds, so a run lasts long enough for kills to land insid
 as between them), kills it with SIGKILL at a random moment within the steps' duration of one
 uninterrupted run (measured first), counted from its first step's start, and runs
 `igtk resume ID` once. Rounds go on until --kills runs were killed with steps left (a kill
-that lands after the last step has nothing to resume, and is counted apart). Printed: rounds, resumes completed, and the failures with their error.
+that lands after the last step has nothing to resume, and is counted apart). Printed: rounds,
+resumes completed, and the failures with their error.
 """
 
 from __future__ import annotations

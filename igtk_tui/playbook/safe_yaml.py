@@ -28,7 +28,7 @@ from igtk_tui.playbook.model import Location
 
 # libyaml's parser when PyYAML has it: the same events and marks, many times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVER = Resolver()
+_RESOLVER: Any = Resolver()  # types-PyYAML leaves resolve() untyped
 _CONSTRUCTOR = SafeConstructor()
 _SCALAR_TAGS = {
     f"tag:yaml.org,2002:{name}": _CONSTRUCTOR.yaml_constructors[f"tag:yaml.org,2002:{name}"]

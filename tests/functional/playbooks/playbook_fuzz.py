@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-import tracemalloc
 import traceback
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
