@@ -37,6 +37,8 @@ class Settings:
     vault_backend: str = "auto"  # auto | keyring | file
     # Library
     playbook_dirs: tuple[str, ...] = ()
+    playbook_max_bytes: int = 10 * 1024 * 1024  # a larger playbook file is refused before parsing
+    playbook_max_depth: int = 64  # nesting levels of YAML collections in one playbook
     # TUI
     theme: str = "igtk-dark"
     mouse: bool = False

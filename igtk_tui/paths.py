@@ -99,6 +99,7 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
     home = (os.environ if env is None else env).get("IGTK_HOME")
     if home:
         root = Path(home).expanduser().resolve()
+        _check_home(root)
         return Paths(config_dir=root / "config", data_dir=root / "data", state_dir=root / "state")
     import platformdirs
 
@@ -107,6 +108,34 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
         data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
         state_dir=Path(platformdirs.user_state_dir(APP_NAME)),
     )
+
+
+def _check_home(root: Path) -> None:
+    """IGTK_HOME must be a folder, or not exist yet under a folder: a file there is an operator's slip."""
+    from igtk_tui.errors import InvalidInput
+
+    for candidate in (root, *root.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise InvalidInput(f"IGTK_HOME={root}: {candidate} is a file, not a folder; "
+                                   "point IGTK_HOME at a folder (it is created if missing)")
+            return
+
+
+def keep_private(paths: Paths) -> None:
+    """Everything igtk writes is its owner's alone: files 0600, folders 0700.
+
+    A umask rather than a chmod per file, because SQLite (database, WAL, SHM), log rotation,
+    artifacts and reports all create files of their own; the state roots made by an older
+    version (0755) are tightened, which closes the files inside them too.
+    """
+    os.umask(0o077)
+    for root in (paths.config_dir, paths.data_dir, paths.state_dir):
+        try:
+            if root.is_dir() and root.stat().st_mode & 0o077:
+                os.chmod(root, 0o700)
+        except OSError:
+            pass
 
 
 def ensure_private_dir(path: Path) -> Path:

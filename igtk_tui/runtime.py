@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from igtk_tui.config import Settings, load_settings
 from igtk_tui.engine.nesting import PlaybookResolver
-from igtk_tui.paths import Paths, builtin_playbooks_dir, resolve_paths
+from igtk_tui.paths import Paths, builtin_playbooks_dir, keep_private, resolve_paths
 from igtk_tui.playbook.library import Library
 from igtk_tui.playbook.metadata import PlaybookMetadata
 from igtk_tui.playbook.model import Playbook
@@ -45,7 +45,12 @@ class Runtime:
                  env: dict[str, str] | None = None) -> None:
         self.env = dict(os.environ if env is None else env)
         self.paths = paths or resolve_paths(self.env)
+        keep_private(self.paths)
         self.settings = settings or load_settings(self.paths, self.env)
+        from igtk_tui.playbook import safe_yaml
+
+        safe_yaml.configure(safe_yaml.YamlLimits(max_bytes=self.settings.playbook_max_bytes,
+                                                 max_depth=self.settings.playbook_max_depth))
         self._library: Library | None = None
         self._metadata: PlaybookMetadata | None = None
         self._vault: Any = None

@@ -3,7 +3,9 @@
 With `--debug` or `--breakpoint` a run pauses and must be told to go on; from
 a terminal (or a pipe) the operator types a letter and Enter. Where nobody can
 answer (stdin is /dev/null, a file, or closed: cron, CI) those flags are
-refused up front instead of hanging until the execution timeout.
+refused up front instead of hanging until the execution timeout; and when stdin
+reaches its end during a run that can still pause (debug mode or breakpoints
+left), the run is cancelled, as when its terminal closes.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ def attach(loop: asyncio.AbstractEventLoop, execution: Any, say: Callable[[str],
         chunk = os.read(fd, 4096)
         if not chunk:  # EOF: nobody will type any more
             loop.remove_reader(fd)
+            if execution.controls.debug or execution.controls.breakpoints:
+                # Like a closed terminal (SIGHUP): a pause nobody can answer would last forever,
+                # and going on would run steps the operator meant to inspect first.
+                say("igtk: stdin closed while the run can still pause for it: cancelling the run")
+                execution.cancel()
             return
         buffer.extend(chunk)
         while b"\n" in buffer:

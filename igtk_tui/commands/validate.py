@@ -25,6 +25,9 @@ def run(args: argparse.Namespace) -> int:
 
     resolver = Runtime().resolver()
     files = collect_files(args.paths)
+    if not files:
+        print(f"igtk: no playbooks (*.yaml, *.yml) found in {', '.join(args.paths)}", file=sys.stderr)
+        return EXIT_INVALID
     bad = 0
     for path in files:
         try:

@@ -59,7 +59,7 @@ async def run_attempts(runner: Runner, frame: Frame, step: Step, path: str) -> S
         except ParamError as exc:
             error, retryable = str(exc), False
         except (StepFailure, ExecutionAborted) as exc:
-            error = str(exc)
+            error, retryable = str(exc), getattr(exc, "transient", True)
         except Exception as exc:  # noqa: BLE001 - any handler error fails the attempt
             error = describe(exc)
             if getattr(runner.settings, "debug_tracebacks", False):

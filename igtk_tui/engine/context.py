@@ -22,7 +22,14 @@ T = TypeVar("T")
 
 
 class StepFailure(IgtkError):
-    """A step failed for a reason the operator can act on; the message says which (exit 1)."""
+    """A step failed for a reason the operator can act on; the message says which (exit 1).
+
+    `transient=False` says trying again cannot help (a refused credential): the step's
+    retry_count is not spent on it."""
+
+    def __init__(self, message: str = "", *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class Resources:

@@ -41,6 +41,9 @@ class ResumeState:
     outputs: dict[str, dict[str, Any]]
     variables: dict[str, Any]
     start_step: str
+    # Finished steps before start_step that are run again first, because what they opened (a
+    # gateway session, a browser page) died with the old process and later steps use it.
+    reopen: tuple[str, ...] = ()
 
 
 @dataclass
@@ -200,6 +203,8 @@ class Execution:
         index = ids.index(state.start_step)
         self.frame.variables.update(state.variables)
         for step in self.playbook.steps[:index]:
+            if step.id in state.reopen:
+                continue  # run again by _run_steps, before the start step
             output = state.outputs.get(step.id)
             if output is None:
                 self.frame.statuses[step.id] = StepStatus.SKIPPED
@@ -217,9 +222,22 @@ class Execution:
         if self.timeout:
             async with asyncio.timeout(self.timeout) as timer:
                 self.controls.add_timer(timer)
+                await self._reopen()
                 await self.runner.run_frame(self.frame, start_index)
         else:
+            await self._reopen()
             await self.runner.run_frame(self.frame, start_index)
+
+    async def _reopen(self) -> None:
+        """Resume: run again, in order, the finished steps whose sessions later steps need."""
+        for step_id in self.resume_state.reopen if self.resume_state else ():
+            step = self.playbook.step(step_id)
+            if step is None:
+                continue
+            outcome = await self.runner._run_step(self.frame, step)
+            if outcome.status != StepStatus.COMPLETED:
+                raise ExecutionAborted(f"resume: step {step_id!r} was run again to reopen its session "
+                                       f"and did not complete: {outcome.error or outcome.status.value}")
 
 
 def _uuid4() -> str:

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import ParamType, Playbook
 from igtk_tui.playbook.params import bind_parameters
@@ -31,19 +29,25 @@ class RunRequest:
 
 
 def read_params_file(path: str) -> dict[str, Any]:
+    """A mapping of parameter values; read and parsed by the playbook's safe YAML layer (size, pipes,
+    binary, aliases and tags refused with file:line:col, exit 2)."""
+    from igtk_tui.playbook import safe_yaml
+    from igtk_tui.playbook.errors import PlaybookError
+
     try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"--params-file {path}: {exc.strerror or exc}") from None
-    try:
+        text = safe_yaml.read_file(Path(path).expanduser())
         if path.endswith(".json"):
             import json
 
-            data = json.loads(text)
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise InvalidInput(f"--params-file {path}: not valid JSON: {exc}") from None
         else:
-            data = yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"--params-file {path}: not valid YAML/JSON: {exc}") from None
+            document = safe_yaml.parse(text, path)
+            data = document.value if document else None
+    except PlaybookError as exc:
+        raise InvalidInput("\n".join(f"--params-file {p}" for p in exc.problems)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -78,6 +82,7 @@ def build_request(
         values = credential.fill([(p.name, p.type.value) for p in playbook.parameters], values)
         names.append(credential.name)
     if gateway_url:
+        check_gateway_url(gateway_url)
         for name in GATEWAY_PARAM_NAMES:
             if playbook.parameter(name) and name not in values:
                 values[name] = gateway_url
@@ -87,6 +92,23 @@ def build_request(
             names.append(str(bound[p.name]))
     gw = gateway_url or next((str(bound[n]) for n in GATEWAY_PARAM_NAMES if bound.get(n)), None)
     return RunRequest(playbook, bound, tuple(names), gw, list(playbook.warnings))
+
+
+def check_gateway_url(url: str) -> None:
+    """`--gateway` must be an http(s) URL with a host and no user info (exit 2 before anything runs)."""
+    from urllib.parse import urlsplit
+
+    if "@" in url.partition("?")[0].partition("#")[0]:  # first, and never quoted: it may hold a password
+        raise InvalidInput("--gateway: a user name or password inside the URL is not accepted (it would be "
+                           "recorded with the URL); store them in a vault credential and pass -c NAME")
+    try:
+        parts = urlsplit(url.strip())
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InvalidInput(f"--gateway {url!r}: expected a gateway URL like http://host:8088 or https://host:8043")
 
 
 class LazyCredentials:

@@ -9,7 +9,7 @@
 - TLS verification on by default, a per-gateway CA bundle, and an explicit
   opt-out that logs a warning every time a client is made with it.
 - Retries with backoff only for idempotent calls (GET/HEAD, toggles) on a
-  dropped connection or 502/503/504; uploads, installs, restarts and restores
+  dropped connection or 500/502/503/504 (never 401/403); uploads, installs, restarts and restores
   are sent exactly once.
 - Cancellation: every call is a plain httpx await, so cancelling the task
   stops it at once; downloads delete their partial file (transfer.py).
@@ -393,8 +393,9 @@ async def probe(url: str, verify: bool = True, timeout: float = 5.0, *, ca_bundl
     DNS and TLS failures and silence.
     """
     try:
+        # No TLS warning here: the execution's first client says it, once, in the run's log.
         client = GatewayClient(url, verify=verify, ca_bundle=ca_bundle, connect_timeout=timeout,
-                               read_timeout=timeout, retries=0)
+                               read_timeout=timeout, retries=0, warn_insecure=False)
     except GatewayError as exc:
         raise GatewayUnreachable(str(exc), url=url) from None
     async with client:

@@ -1,7 +1,7 @@
 """GatewaySession: the transport, authentication and version detection under GatewayClient.
 
 One httpx.AsyncClient per gateway. Retries with backoff only for idempotent
-calls (GET/HEAD, toggles) on a dropped connection or 502/503/504; everything
+calls (GET/HEAD, toggles) on a dropped connection or 500/502/503/504; everything
 else is sent exactly once. Every failure becomes a typed error whose message
 says what to do (transport.py). The unauthenticated health routes
 (/StatusPing, /system/gwinfo, ignition-gateway.md §1) live here too.
@@ -55,6 +55,7 @@ class GatewaySession:
         retry_backoff: float = 0.25,
         log: LogFn | None = None,
         concurrency: int | None = 16,
+        warn_insecure: bool = True,
     ) -> None:
         try:
             self.base_url = transport.normalise_url(base_url)
@@ -75,7 +76,7 @@ class GatewaySession:
         self.retry_backoff = retry_backoff
         self.log = log
         self.concurrency = concurrency
-        if not verify:
+        if not verify and warn_insecure:
             self._warn(f"TLS certificate verification is OFF for {self.base_url}: anyone on the network path "
                        "could impersonate the gateway and read its credentials; prefer ca_bundle")
         self._http = httpx.AsyncClient(
@@ -112,9 +113,12 @@ class GatewaySession:
         return f"<{type(self).__name__} {self.base_url} {self.version or '?'} auth={self.auth_mode}>"
 
     def _warn(self, message: str) -> None:
-        logger.warning(message)
+        """To the execution's log when there is one (it reaches the process log from there too),
+        else to the process log: one warning, said once."""
         if self.log:
             self.log(message, "warning")
+        else:
+            logger.warning(message)
 
     def _note(self, message: str, level: str = "debug") -> None:
         logger.log(logging.WARNING if level == "warning" else logging.DEBUG, message)
@@ -197,7 +201,7 @@ class GatewaySession:
             if stream:
                 await response.aread()
                 await response.aclose()
-            if status in RETRY_STATUSES and attempt < attempts and not transport.lasting_503(response):
+            if attempt < attempts and transport.should_retry(response):
                 await self._backoff(what, attempt, attempts, f"HTTP {status}")
                 continue
             if (status == 401 and auth and self._session and not relogged and replayable
@@ -229,7 +233,8 @@ class GatewaySession:
     async def detect_version(self) -> GatewayVersion:
         """Read `/system/gwinfo` (no auth, parsed by key); fall back to probing the REST API."""
         what = f"detecting the gateway version at {self.base_url}"
-        # 502/503/504 are retried, then raise (a starting gateway is not "not a gateway").
+        # 500/502/503/504 are retried, then raise as what they are (a failing or starting gateway is not
+        # "not a gateway": that hint is for answers no Ignition gateway gives).
         answers = ANY_STATUS - RETRY_STATUSES
         response = await self._send("GET", "/system/gwinfo", what=what, auth=False, allow=answers)
         info = parse_gwinfo(response.text) if response.status_code == 200 else {}

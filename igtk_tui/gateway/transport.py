@@ -29,15 +29,40 @@ from igtk_tui.gateway.errors import (
 )
 
 API_PREFIX = "/data/api/v1"
-RETRY_STATUSES = frozenset({502, 503, 504})
+# The answers after which an idempotent request is sent again (with backoff): the gateway or a
+# proxy in front of it failing, busy or starting. 401/403 never: a refused credential stays refused.
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # Transport failures after which an idempotent request may be sent again.
 RETRYABLE_EXCEPTIONS = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
+def should_retry(response: httpx.Response) -> bool:
+    """The one retry decision for an HTTP answer to an idempotent request: a redundancy 503
+    (the master's backup is down) lasts, so it is not retried like a starting gateway's."""
+    return response.status_code in RETRY_STATUSES and not lasting_503(response)
+
+
+def is_transient(error: GatewayError) -> bool:
+    """Whether a failed step may succeed if run again (its retry_count): not when credentials or
+    permissions were refused."""
+    return not isinstance(error, (Unauthorised, Forbidden))
 
 
 def normalise_url(url: str) -> str:
     """`http://host:8088/` -> `http://host:8088`; ValueError for anything that is not an http(s) URL."""
     text = (url or "").strip()
     parts = urlsplit(text)
+    if "@" in text.partition("?")[0].partition("#")[0]:
+        # Checked first, and the URL never quoted: its user info may hold a password (httpx's
+        # "Invalid port: ..." quoted a piece of one; a '/' in the password moves the '@' out of netloc).
+        host = text.rpartition("@")[2].split("/")[0]
+        raise ValueError(f"a gateway URL with a user name or password in it ({parts.scheme}://…@{host}) is "
+                         "not accepted: give username/password or api_token as step parameters, or from a "
+                         "vault credential (-c NAME)")
+    try:
+        parts.port  # noqa: B018 - raises ValueError when the port is not a number
+    except ValueError:
+        raise ValueError("the port in the gateway URL is not a number (like http://host:8088)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"gateway URL {url!r} must look like http://host:8088 or https://host:8043")
     return text.rstrip("/")
@@ -275,5 +300,7 @@ def http_error(response: httpx.Response, what: str, *, auth_mode: str, base_url:
     if status in (400, 415, 422):
         return GatewayError(f"{what}: the gateway rejected the request (HTTP {status}{said})", **kw)
     if status >= 500:
-        return GatewayError(f"{what}: the gateway failed (HTTP {status}{said}): see the gateway's logs", **kw)
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        return GatewayError(f"{what}: the gateway failed (HTTP {status}{tries}{said}): see the gateway's logs",
+                            **kw)
     return GatewayError(f"{what}: unexpected HTTP {status}{said}", **kw)

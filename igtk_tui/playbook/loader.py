@@ -13,13 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from igtk_tui.playbook import earlier
+from igtk_tui.playbook import earlier, safe_yaml
 from igtk_tui.playbook.conditions import ConditionError, names_in
 from igtk_tui.playbook.errors import PlaybookError, Problem, did_you_mean
 from igtk_tui.playbook.model import Location, OnFailure, Parameter, ParamType, Playbook, Step
 from igtk_tui.playbook.refs import has_refs, iter_refs, literal_braces
+from igtk_tui.playbook.safe_yaml import Document
 
 TOP_KEYS = (
     "name", "version", "description", "domain", "group", "verified",
@@ -31,9 +30,6 @@ STEP_KEYS = (
     "on_failure", "when", "on_rollback", "breakpoint", "description",
 )
 STEP_ID_RE = re.compile(r"^\w+$")
-# libyaml's composer when PyYAML has it: the same nodes and marks, 10-20x faster than the
-# pure-Python one (a library of playbooks is parsed at every TUI start).
-_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Parameter names the earlier toolkit's playbooks and docs used for a parameter
 # that is called differently here; suggested when the step declares the target
 # (difflib alone does not see that `code` means `script`).
@@ -47,48 +43,18 @@ PARAM_ALIASES = {
 
 
 class _Located:
-    """A plain value plus the location of every node, keyed by path tuple."""
+    """A plain value's node locations (keyed by path tuple) and the problems found building on it."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, document: Document) -> None:
         self.file = file
-        self.locs: dict[tuple[Any, ...], Location] = {}
-        self.key_locs: dict[tuple[Any, ...], Location] = {}
+        self.locs = document.locs
+        self.key_locs = document.key_locs
         self.problems: list[Problem] = []
-        self._constructor = yaml.SafeLoader("")
-
-    def loc(self, node: yaml.Node) -> Location:
-        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    def convert(self, node: yaml.Node, path: tuple[Any, ...] = ()) -> Any:
-        self.locs[path] = self.loc(node)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = self._constructor.construct_object(key_node, deep=True)
-                if not isinstance(key, (str, int, float, bool)) or key is None:
-                    self.problems.append(Problem(self.loc(key_node), "mapping keys must be plain text"))
-                    continue
-                if key in out:
-                    self.problems.append(Problem(self.loc(key_node), f"duplicate key {key!r}"))
-                self.key_locs[path + (key,)] = self.loc(key_node)
-                out[key] = self.convert(value_node, path + (key,))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self._constructor.construct_object(node, deep=True)
 
 
 def load_file(path: str | Path, *, registry: Any = None) -> Playbook:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlaybookError([Problem(Location(str(path), 1, 1), "file not found")]) from None
-    except UnicodeDecodeError as exc:
-        raise PlaybookError([Problem(Location(str(path), 1, 1), f"not UTF-8 text: {exc.reason}")]) from None
-    except IsADirectoryError:
-        raise PlaybookError([Problem(Location(str(path), 1, 1), "is a folder, not a playbook file")]) from None
-    return load_text(text, path=path, registry=registry)
+    return load_text(safe_yaml.read_file(path), path=path, registry=registry)
 
 
 def load_text(text: str, *, path: str | Path | None = None, registry: Any = None) -> Playbook:
@@ -97,20 +63,12 @@ def load_text(text: str, *, path: str | Path | None = None, registry: Any = None
 
     registry = registry or REGISTRY
     file = str(path) if path else "<playbook>"
-    located = _Located(file)
-    try:
-        node = yaml.compose(text, Loader=_COMPOSER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        raise PlaybookError([Problem(loc, f"YAML syntax error: {exc.problem or exc}")]) from None
-    except yaml.YAMLError as exc:
-        raise PlaybookError([Problem(Location(file, 1, 1), f"YAML error: {exc}")]) from None
-    if node is None:
+    document = safe_yaml.parse(text, file)
+    if document is None:
         raise PlaybookError([Problem(Location(file, 1, 1), "the playbook is empty")])
-    data = located.convert(node)
+    located = _Located(file, document)
     builder = _Builder(located, registry)
-    playbook = builder.build(data, text, Path(path) if path else None)
+    playbook = builder.build(document.value, text, Path(path) if path else None)
     located.problems = list(dict.fromkeys(located.problems))  # once per location and message
     errors = [p for p in located.problems if p.severity == "error"]
     if errors:
@@ -122,7 +80,7 @@ class _Builder:
     def __init__(self, located: _Located, registry: Any) -> None:
         self.l = located
         self.registry = registry
-        self.step_ids: list[str] = []
+        self.step_ids: dict[str, None] = {}  # ordered for hints, O(1) lookups: 40k steps load in linear time
         self.param_names: list[str] = []
         self.param_types: dict[str, ParamType] = {}
         self.earlier = False
@@ -329,16 +287,18 @@ class _Builder:
         rollback: list[Step] = []
         if "on_rollback" in item:
             if isinstance(item["on_rollback"], list):
-                self.step_ids.append(step_id)
+                known = step_id in self.step_ids
+                self.step_ids[step_id] = None
                 rollback = self.steps(item["on_rollback"], path + ("on_rollback",))
-                self.step_ids.remove(step_id)
+                if not known:
+                    del self.step_ids[step_id]
             else:
                 self.err(path + ("on_rollback",), "'on_rollback' must be a list of steps")
         bp = item.get("breakpoint", False)
         if not isinstance(bp, bool):
             self.err(path + ("breakpoint",), "'breakpoint' must be true or false")
             bp = False
-        self.step_ids.append(step_id)
+        self.step_ids[step_id] = None
         param_locs = {k: self.l.locs[path + ("parameters", k)] for k in params if path + ("parameters", k) in self.l.locs}
         return Step(
             id=step_id, name=name, type=type_name, parameters=params, timeout=float(timeout),

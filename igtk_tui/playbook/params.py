@@ -6,6 +6,7 @@ boolean, YAML/JSON text -> list or dict.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ def coerce_value(param: Parameter, value: Any, *, check_files: bool = True, base
             out = float(value)
         except (TypeError, ValueError):
             raise ParameterValueError(f"expected a number, got {value!r}") from None
+        if not math.isfinite(out):  # nan passes every comparison with min/max
+            raise ParameterValueError(f"expected a finite number, got {value!r}")
     elif t == ParamType.BOOLEAN:
         out = _bool(value)
     elif t in (ParamType.LIST, ParamType.DICT):
@@ -79,6 +82,8 @@ def coerce_value(param: Parameter, value: Any, *, check_files: bool = True, base
                 path = base / path
             if not path.exists():
                 raise ParameterValueError(f"file not found: {out}")
+            if path.is_dir():
+                raise ParameterValueError(f"{out} is a folder, not a file")
             out = str(path)
     else:  # pragma: no cover - enum is exhaustive
         out = value

@@ -94,7 +94,27 @@ def parse_spec(text: str, what: str = "--report") -> tuple[str, Path]:
     fmt, sep, file = text.partition(":")
     if not sep or not file.strip():
         raise InvalidInput(f"{what}: expected FORMAT:FILE (e.g. html:report.html), got {text!r}")
-    return check_format(fmt, what), Path(file).expanduser()
+    return check_format(fmt, what), check_target(Path(file), what)
+
+
+def check_target(path: Path, what: str = "--report") -> Path:
+    """The report's path, refused (exit 2, before the run) when a report could not be written there:
+    a scratch file is created and removed next to it, the one test every file system answers truly."""
+    path = path.expanduser().absolute()
+    if path.is_dir():
+        raise InvalidInput(f"{what} {path}: is a folder; give a file name, e.g. {path / 'report.xml'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(scratch)
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(13, "permission denied")
+    except FileExistsError:
+        raise InvalidInput(f"{what} {path}: a file stands where its folder should be") from None
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path}: a report cannot be written there ({exc.strerror or exc})") from None
+    return path
 
 
 def write_after_run(runtime: Any, execution_id: str, specs: list[tuple[str, Path]],

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # httpx is imported on first use, not when the step registry 
     from igtk_tui.gateway.client import GatewayClient
 
 RESOURCE_PREFIX = "gateway:"
+TLS_WARNED_PREFIX = "gateway-tls-warned:"
 CURRENT = "gateway:current"
 DEFAULT_WAIT = 240.0  # s; below the default step timeout (300 s) so our message, not the engine's, explains
 
@@ -66,7 +67,9 @@ def gateway_step(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., 
         try:
             return await fn(ctx, **params)
         except GatewayError as exc:
-            raise StepFailure(str(exc)) from None
+            from igtk_tui.gateway.transport import is_transient
+
+            raise StepFailure(str(exc), transient=is_transient(exc)) from None
 
     return wrapper
 
@@ -168,13 +171,17 @@ async def client_for(ctx: StepContext, conn: dict[str, Any], *, bearer: bool = F
             existing.log = ctx.log
             return existing
     settings = ctx.settings
+    tls_warned = TLS_WARNED_PREFIX + c.url  # TLS verification off: said once per execution, not per client
     client = GatewayClient(
         c.url, api_token=c.api_token, username=c.username, password=c.password, verify=c.verify,
         ca_bundle=c.ca_bundle, bearer=bearer, log=ctx.log,
         connect_timeout=float(getattr(settings, "connect_timeout", 10.0) or 10.0),
         read_timeout=float(getattr(settings, "read_timeout", 60.0) or 60.0),
         concurrency=getattr(settings, "request_concurrency", 16),
+        warn_insecure=ctx.resources.get(tls_warned) is None,
     )
+    if not c.verify:
+        ctx.resources.put(tls_warned, True)
     if existing is not None and not gave_auth:
         # Same gateway, new TLS options only: keep the credentials the execution logged in with.
         client.api_token, client.username, client.password = existing.api_token, existing.username, existing.password

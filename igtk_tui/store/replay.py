@@ -19,6 +19,14 @@ Why these rules:
   boundary before it. Step outputs are restored as recorded, i.e. redacted.
   An execution that rolled back is not resumable: its completed steps were
   compensated, so only a rerun is meaningful.
+- What lived only in the old process is reopened by running again, first and
+  in order, the finished steps that opened it (REOPEN_STEP_TYPES), with the
+  parameters of this resume (a secret re-given with -p or -c, never a stored
+  one): gateway.login (the session later gateway steps use), and the browser
+  steps that load a page or sign in (browser.navigate, perspective.navigate,
+  perspective.login), which puts the page back at the last URL a step opened.
+  What a click or a fill changed on a page since is not replayed. Variables
+  and outputs are restored as recorded. docs/resume.md has the table.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import OnFailure, Playbook
 from igtk_tui.store.executions import ExecutionDetail
 
+REOPEN_STEP_TYPES = frozenset({"gateway.login", "browser.navigate", "perspective.navigate", "perspective.login"})
 FINISHED_STEP = ("completed", "skipped")
 
 
@@ -131,4 +140,7 @@ def resume_state(detail: ExecutionDetail, playbook: Playbook) -> ResumeState:
     before = top[:top.index(start)]
     outputs = {s.step_id: dict(s.output) for s in before if s.status == "completed" and isinstance(s.output, dict)}
     variables = next((dict(s.variables) for s in reversed(before) if isinstance(s.variables, dict)), {})
-    return ResumeState(resumed_from=detail.id, outputs=outputs, variables=variables, start_step=start.step_id)
+    reopen = tuple(s.step_id for s in before if s.status == "completed"
+                   and (model := playbook.step(s.step_id)) is not None and model.type in REOPEN_STEP_TYPES)
+    return ResumeState(resumed_from=detail.id, outputs=outputs, variables=variables, start_step=start.step_id,
+                       reopen=reopen)

@@ -65,3 +65,26 @@ def test_debug_without_an_answerable_stdin_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "--debug pauses the run, but stdin cannot answer" in err
     assert out == ""
+
+
+def test_debug_run_whose_stdin_ends_is_cancelled_not_paused_forever(tmp_path: Path) -> None:
+    proc = _start(tmp_path, "--debug", stdin=subprocess.PIPE)
+    assert proc.stdin and proc.stdout and proc.stderr
+    events = []
+    for line in proc.stdout:
+        events.append(json.loads(line))
+        if events[-1]["event"] == "paused":
+            proc.stdin.close()  # the pipe feeding commands ends while the run waits for one
+    assert proc.wait(timeout=30) == 130
+    assert len([e for e in events if e["event"] == "paused"]) == 1  # cancelled at the first pause
+    assert events[-1]["event"] == "execution_finished" and events[-1]["status"] == "cancelled"
+    assert "stdin closed while the run can still pause for it: cancelling the run" in proc.stderr.read()
+
+
+def test_stdin_ending_does_not_stop_a_run_that_cannot_pause(tmp_path: Path) -> None:
+    proc = _start(tmp_path, stdin=subprocess.PIPE)
+    assert proc.stdin and proc.stdout
+    proc.stdin.close()
+    events = [json.loads(line) for line in proc.stdout]
+    assert proc.wait(timeout=30) == 0
+    assert events[-1]["event"] == "execution_finished" and events[-1]["status"] == "completed"

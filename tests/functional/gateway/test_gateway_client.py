@@ -112,16 +112,22 @@ async def test_probe(gw: SimulatedGateway) -> None:
         await probe("not a url", True, 2.0)
 
 
-async def test_tls_opt_out_logs_a_warning_every_time(gw: SimulatedGateway, caplog: pytest.LogCaptureFixture) -> None:
+async def test_tls_opt_out_warns_each_client_in_one_place(gw: SimulatedGateway, caplog: pytest.LogCaptureFixture) -> None:
+    """With an execution log the warning goes there (once, not also to the process logger, which
+    printed it a second time on stderr); without one, to the logger; a probe says nothing."""
     seen: list[tuple[str, str]] = []
     with caplog.at_level(logging.WARNING, logger="igtk.gateway"):
         for _ in range(2):
             async with GatewayClient(gw.url, verify=False, log=lambda m, level: seen.append((level, m))):
                 pass
+        assert not [r for r in caplog.records if "verification is OFF" in r.getMessage()]
+        async with GatewayClient(gw.url, verify=False):
+            pass
+        await probe(gw.url, False, 2.0)
         async with GatewayClient(gw.url):
             pass
     warnings = [r for r in caplog.records if "verification is OFF" in r.getMessage()]
-    assert len(warnings) == 2
+    assert len(warnings) == 1
     assert [level for level, m in seen if "verification is OFF" in m] == ["warning", "warning"]
 
 

@@ -7,11 +7,12 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from gw_helpers import CuttingProxy, make_execution, run_playbook
 
 from igtk_tui.engine.events import ExecutionStatus, LogRecord, StepStarted
 from igtk_tui.gateway.client import GatewayClient
-from igtk_tui.gateway.errors import GatewayStarting, GatewayUnreachable, TransferFailed
+from igtk_tui.gateway.errors import GatewayError, GatewayStarting, GatewayUnreachable, TransferFailed
 from igtk_tui.simulator import SimulatedGateway
 
 
@@ -279,3 +280,46 @@ async def test_a_module_wait_across_a_refusing_restart_polls_without_inner_retri
     waited = [e.message for e in run.events if e.kind == "log" and e.step_id == "wait"]
     assert run.finished("wait").duration > 0.5  # it polled through the 0.8 s the gateway refused
     assert not [m for m in waited if "retrying in" in m], waited
+
+
+async def test_500_is_retried_like_503_for_gets_and_names_the_failing_gateway(gw: SimulatedGateway) -> None:
+    """A gateway answering Jetty 500s and 503s (error_rate 1.0): every GET is sent 4 times, whatever
+    the mix, and the error says the gateway failed, not 'is this an Ignition gateway?'."""
+    gw.faults.seed = 7
+    async with GatewayClient(gw.url, api_token=gw.api_token, retry_backoff=0.01) as client:
+        await client.login()
+        gw.faults.error_rate = 1.0
+        with pytest.raises(GatewayError) as err:
+            await client.list_modules()
+    statuses = [s for _, p, s in gw.requests if p == "/data/api/v1/modules/healthy"]
+    assert len(statuses) == 4 and 500 in statuses[:3], statuses  # a 500 before the last try was retried
+    assert "after 4 attempts" in str(err.value)
+    assert "is this an Ignition gateway" not in str(err.value)
+
+
+async def test_version_detection_against_a_failing_gateway_does_not_ask_if_it_is_one(gw: SimulatedGateway) -> None:
+    gw.faults.error_rate = 1.0  # StatusPing still answers (exempt), gwinfo and the REST API fail
+    async with GatewayClient(gw.url, retry_backoff=0.01) as client:
+        assert (await client.status_ping(retry=False)).get("state") == "RUNNING"
+        with pytest.raises(GatewayError) as err:
+            await client.detect_version()
+    assert "is this an Ignition gateway" not in str(err.value)
+    assert "after 4 attempts" in str(err.value), str(err.value)
+
+
+async def test_a_refused_token_is_not_retried_by_the_step(tmp_path: Path, gw: SimulatedGateway) -> None:
+    text = f"""
+name: wrong token
+version: '1.0'
+steps:
+  - id: login
+    name: Log in
+    type: gateway.login
+    retry_count: 3
+    retry_delay: 0
+    parameters: {{gateway_url: "{gw.url}", api_token: "wrong:token-value"}}
+"""
+    run = await run_playbook(tmp_path, text)
+    assert "HTTP 401" in run.error("login")
+    assert [e.attempt for e in run.events if isinstance(e, StepStarted)] == [1]
+    assert len([r for r in gw.requests if r[2] == 401]) == 1

@@ -384,3 +384,14 @@ steps:
     out = run.output("ping")
     assert (out["status"], out["response"], out["state"]) == ("unreachable", False, None)
     assert "connection refused" in run.error("strict")
+
+
+async def test_tls_opt_out_warns_once_per_execution(tmp_path: Path, gw: SimulatedGateway) -> None:
+    """Ping, then a login (which replaces the ping's client), then another call: one warning."""
+    text = (f"name: tls\nversion: '1.0'\n{GW_PARAMS}steps:\n"
+            "  - {id: ping, name: Ping, type: gateway.ping, parameters: {gateway_url: '{{ parameter.gateway_url }}'}}\n"
+            f"{LOGIN}"
+            "  - {id: info, name: Info, type: gateway.get_info}\n")
+    run = await run_playbook(tmp_path, text, params(gw), settings=Settings(verify_tls=False))
+    assert run.ok
+    assert len([m for m in run.logs("warning") if "TLS certificate verification is OFF" in m]) == 1

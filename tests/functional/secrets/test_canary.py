@@ -393,3 +393,61 @@ async def test_debug_failure_capture_is_scrubbed(igtk: Igtk, tmp_path: Path,
     assert scan_files(sqlite_files(igtk.db), FORMS) == {}, "database files"
     assert not leaks_in(dump_tables(igtk.db), FORMS), "database cells"
     assert scan_files([tmp_path], FORMS) == {}
+
+
+URL_PLAYBOOK = """\
+name: Canary in URLs
+version: '1'
+parameters:
+  - {name: pw, type: string, secret: true}
+  - {name: gateway_url, type: string}
+steps:
+  - id: userinfo
+    name: a password written into the gateway URL
+    type: gateway.ping
+    on_failure: continue
+    parameters: {gateway_url: "http://operator:{{ parameter.pw }}@127.0.0.1:9"}
+  - id: login
+    name: a proper login
+    type: gateway.login
+    parameters: {gateway_url: "{{ parameter.gateway_url }}", username: admin, password: "{{ parameter.pw }}"}
+  - id: in_path
+    name: the password in a URL path and query (a project of that name)
+    type: gateway.get_project
+    on_failure: continue
+    parameters: {project_name: "{{ parameter.pw }}"}
+  - id: cut
+    name: an error message that cuts pieces out of the password
+    type: utility.python
+    on_failure: continue
+    parameters:
+      params: {pw: "{{ parameter.pw }}"}
+      script: |
+        raise ValueError("Invalid port: " + repr(params["pw"][2:20]) + " near " + params["pw"][-14:])
+"""
+
+
+def test_canary_in_urls_and_cut_fragments_reaches_no_sink(igtk: Igtk, sim: SimulatedGateway, tmp_path: Path) -> None:
+    """Issue 15: a secret inside a URL's user info is refused before any request (pointing to
+    credentials) and never quoted; one in a URL path or query is masked in its URL-encoded
+    forms; pieces an error message cuts from it are masked whole. Every sink: stdout, stderr,
+    JSON lines, JUnit, `igtk show`, the database and every file under the test's folder."""
+    playbook = tmp_path / "urls.yaml"
+    playbook.write_text(URL_PLAYBOOK, encoding="utf-8")
+    junit = tmp_path / "report.xml"
+    run = igtk("run", str(playbook), "--json", "--junit", str(junit), "-p", f"pw={CANARY}",
+               "-p", f"gateway_url={sim.url}")
+    assert run.returncode == 0, describe(run)
+    assert not leaks_in(run.stdout, FORMS) and not leaks_in(run.stderr, FORMS), describe(run)
+    steps = {e["step_id"]: e for e in events(run.stdout) if e["event"] == "step_finished"}
+    userinfo = steps["userinfo"]["error"]
+    assert "user name or password in it" in userinfo and "vault credential" in userinfo, userinfo
+    assert "Invalid port" not in userinfo and "InvalidURL" not in userinfo
+    assert steps["login"]["status"] == "completed"
+    assert steps["in_path"]["status"] == "failed" and MASK in steps["in_path"]["error"], steps["in_path"]
+    assert steps["cut"]["error"].count(MASK) >= 2, steps["cut"]["error"]
+    execution_id = next(e["execution_id"] for e in events(run.stdout) if e["event"] == "execution_started")
+    show = igtk("show", execution_id, "--json")
+    assert show.returncode == 0 and not leaks_in(show.stdout + show.stderr, FORMS), describe(show)
+    assert MASK in junit.read_text(encoding="utf-8")
+    assert scan_files([tmp_path], FORMS) == {}

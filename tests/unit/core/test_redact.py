@@ -93,3 +93,50 @@ def test_module_level_functions_share_one_registry() -> None:
     redact.register("module-level-secret")
     assert redact.scrub("a module-level-secret b") == f"a {MASK} b"
     assert redact.scrub_obj({"k": ["module-level-secret"]}) == {"k": [MASK]}
+
+
+CANARY = "PWcanary+9d41f0e2c7b3a5 &é/"
+
+
+def test_every_encoded_form_is_masked_inside_larger_text() -> None:
+    import base64
+    import html
+
+    import httpx
+
+    r = Redactor()
+    r.register(CANARY)
+    url = str(httpx.URL("https://gw/x", params={"q": CANARY}))  # httpx's own query encoding
+    forms = {
+        "url-quoted": quote(CANARY, safe=""), "url-quoted (path)": quote(CANARY), "quote_plus": quote_plus(CANARY),
+        "httpx query": url.split("q=", 1)[1], "json": json.dumps(CANARY)[1:-1],
+        "json (utf-8)": json.dumps(CANARY, ensure_ascii=False)[1:-1], "xml": html.escape(CANARY),
+        "repr": repr(CANARY)[1:-1],
+    }
+    for offset in range(3):  # base64 of a text holding the secret at each alignment, e.g. user:password
+        prefix = "admin:"[: 4 + offset]
+        forms[f"base64 at {offset}"] = base64.b64encode(f"{prefix}{CANARY}".encode()).decode()
+        forms[f"base64url at {offset}"] = base64.urlsafe_b64encode(f"{prefix}{CANARY}!".encode()).decode()
+    for name, form in forms.items():
+        scrubbed = r.scrub(f"before {form} after")
+        assert MASK in scrubbed and scrubbed.startswith("before ") and scrubbed.endswith(" after"), name
+        middle = form[len(form) // 3: 2 * len(form) // 3]
+        assert "9d41f0e2" not in scrubbed and middle not in scrubbed, (name, scrubbed)
+
+
+def test_fragments_an_error_cuts_from_a_secret_are_masked_whole() -> None:
+    r = Redactor()
+    r.register(CANARY)
+    # httpx on a password inside a URL: the part after the first ':' read as a port
+    assert r.scrub(f"Invalid port: '{CANARY[2:16]}'") == f"Invalid port: '{MASK}'"
+    assert r.scrub(f"prefix {CANARY[:11]}@host") == f"prefix {MASK}@host"
+    assert r.scrub(f"suffix {CANARY[-12:]}.") == f"suffix {MASK}."
+    assert r.scrub(f"a {CANARY[5:17]} b {CANARY[9:21]} c") == f"a {MASK} b {MASK} c"
+    assert r.scrub("PWcana is short and harmless") == "PWcana is short and harmless"
+
+
+def test_fragment_search_never_masks_ordinary_text() -> None:
+    r = Redactor()
+    r.register("correct-horse-battery-staple")
+    line = "the horse and the battery are correct; staple it"
+    assert r.scrub(line) == line

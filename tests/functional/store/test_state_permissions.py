@@ -1,0 +1,56 @@
+"""Everything under the state root is its owner's alone (issue 15, item 7): a real `igtk run`
+(database, WAL, log file, logs folder, artifacts) started with the usual umask 022."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+PLAYBOOK = """\
+name: Permissions
+version: 1
+steps:
+  - {id: a, name: a, type: utility.log, parameters: {message: hello}}
+  - id: b
+    name: b
+    type: utility.python
+    parameters: {script: "print('an output')"}
+"""
+
+
+def run_igtk(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "IGTK_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "igtk_tui", *args], capture_output=True, text=True, env=env,
+                          timeout=60, preexec_fn=lambda: os.umask(0o022))
+
+
+def modes(root: Path) -> dict[str, str]:
+    found = {str(p.relative_to(root.parent)): stat.filemode(p.stat().st_mode) for p in [root, *root.rglob("*")]}
+    assert len(found) > 5, found
+    return found
+
+
+def test_a_run_leaves_only_owner_only_files_and_folders(tmp_path: Path) -> None:
+    playbook = tmp_path / "pb.yaml"
+    playbook.write_text(PLAYBOOK)
+    home = tmp_path / "home"
+    done = run_igtk(home, "run", str(playbook))
+    assert done.returncode == 0, done.stderr
+    found = modes(home)
+    assert any(name.endswith("igtk.log") for name in found) and any(name.endswith("igtk.db") for name in found)
+    loose = {name: mode for name, mode in found.items()
+             if mode not in ("drwx------", "-rw-------")}
+    assert not loose, loose
+
+
+def test_state_folders_made_by_an_older_version_are_tightened(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for name in ("config", "data", "state"):
+        (home / name).mkdir(parents=True)
+        (home / name).chmod(0o755)
+    done = run_igtk(home, "history")
+    assert done.returncode == 0, done.stderr
+    assert {stat.filemode((home / n).stat().st_mode) for n in ("config", "data", "state")} == {"drwx------"}
