@@ -121,6 +121,7 @@ class Runtime:
         debug: bool = False,
         breakpoints: tuple[str, ...] = (),
         gateway_url: str | None = None,
+        gateway_override: str | None = None,
         credential_names: tuple[str, ...] = (),
         resume: ResumeState | None = None,
         credentials: Any = None,
@@ -132,4 +133,5 @@ class Runtime:
             playbook, params, bus=bus, settings=self.settings, artifacts_root=self.paths.artifacts_dir,
             credentials=credentials, resolver=self.resolver(), debug=debug, breakpoints=breakpoints,
             trigger=trigger, gateway_url=gateway_url, credential_names=credential_names, resume=resume,
+            gateway_override=gateway_override,
         )

@@ -88,10 +88,12 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     from igtk_tui.browser.discovery import preflight
 
     preflight(tree, runtime.settings, runtime.env)  # no browser: exit 3 now
-    from igtk_tui.engine.launch import LazyCredentials
+    from igtk_tui.engine.launch import LazyCredentials, check_credentials
 
     credentials = (runtime.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)
                    else LazyCredentials(runtime.vault))
+    if request.credential_names:
+        check_credentials(request, credentials)  # an unknown name: exit 2 now, not at login
     if request.gateway_url:
         from igtk_tui.gateway.probe import preflight_gateway
 
@@ -111,9 +113,16 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
-        credential_names=request.credential_names, resume=resume, credentials=credentials,
+        gateway_override=getattr(args, "gateway", None), credential_names=request.credential_names, resume=resume, credentials=credentials,
     )
     received: list[int] = []
+
+    def stop(sig: signal.Signals) -> None:
+        """Ctrl-C is the operator's cancel; SIGTERM/SIGHUP (a stop, an SSH drop) interrupt: resumable."""
+        if sig == signal.SIGINT:
+            execution.cancel()
+        else:
+            execution.interrupt(f"{sig.name} received")
 
     async def main() -> Any:
         from igtk_tui.store.session import recorded
@@ -121,7 +130,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
         async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), execution.cancel()))
+                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), stop(s)))
             detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
             startup.resume()  # started: the engine may run for hours from here
             try:
@@ -132,7 +141,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     result = asyncio.run(main())
     if result.status == ExecutionStatus.COMPLETED:
         return EXIT_OK
-    if result.status == ExecutionStatus.CANCELLED:
+    if result.status in (ExecutionStatus.CANCELLED, ExecutionStatus.INTERRUPTED):
         sig = received[0] if received else signal.SIGINT
         return EXIT_CANCELLED if sig == signal.SIGINT else 128 + int(sig)
     return EXIT_FAILED

@@ -51,8 +51,10 @@ class Runner:
         artifacts_dir: Path,
         credentials: Any,
         resolver: PlaybookResolver,
+        gateway_override: str | None = None,
     ) -> None:
         self.execution_id = execution_id
+        self.gateway_override = gateway_override  # `--gateway`: wins over a credential's URL in every step
         self.bus = bus
         self.controls = controls
         self.settings = settings
@@ -246,7 +248,9 @@ class Runner:
             else:
                 if not task.done():
                     task.cancel()
-                why = ("cancelled by operator" if self.controls.cancelled
+                because = self.controls.interrupted_because
+                why = (f"interrupted: {because}" if because
+                       else "cancelled by operator" if self.controls.cancelled
                        else "interrupted: timed out" if self.controls.timed_out else "interrupted")
                 self._finish(frame, step, StepOutcome(StepStatus.CANCELLED, {}, why, 0, time.monotonic() - started))
                 raise
