@@ -193,16 +193,12 @@ class Runner:
                 if id(step) not in completed_ids:  # a step re-run by step back counts once
                     completed_ids.add(id(step))
                     completed.append(step)
-            elif outcome.status == StepStatus.FAILED:
-                if step.on_failure == OnFailure.CONTINUE:
-                    frame.failed_steps += 1
-                else:
-                    frame.failed_steps += 1
-                    error = f"step {path!r} failed: {outcome.error}"
-                    if step.on_failure == OnFailure.ROLLBACK:
-                        ok, planned = await self._rollback(frame, [*completed, step])
-                        error += f" (rolled back: {ok} of {planned} compensation steps completed)"
-                    raise ExecutionAborted(error)
+            elif outcome.status == StepStatus.FAILED and step.on_failure != OnFailure.CONTINUE:
+                error = f"step {path!r} failed: {outcome.error}"
+                if step.on_failure == OnFailure.ROLLBACK:
+                    ok, planned = await self._rollback(frame, [*completed, step])
+                    error += f" (rolled back: {ok} of {planned} compensation steps completed)"
+                raise ExecutionAborted(error)
             if self.controls.debug and i + 1 < len(steps):
                 self.controls.pause_requested = True
                 self.controls.pause_reason = "debug"

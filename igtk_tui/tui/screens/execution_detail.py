@@ -91,7 +91,8 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
         table.clear()
         for step in detail.steps:
             indent = "  " * step.path.count("/")
-            table.add_row(status_text(step.status, styles, width=11), f"{indent}{step.name}",
+            name = f"{indent}{step.name}" + (" (rollback)" if step.role == "rollback" else "")
+            table.add_row(status_text(step.status, styles, width=11), name,
                           str(step.attempts), elapsed(step.duration), redact.scrub(step.error or "")[:80],
                           key=step.path)
         log = self.query_one("#detail-log", Log)
