@@ -219,6 +219,7 @@ async def test_h_opens_history_pages_and_detail(runtime) -> None:
         await pilot.press("y")
         await wait_until(pilot, lambda: not history.shown)
         assert await app.store.executions.get(view.id) is None
+        assert _plain(history.query_one("#history-count")).startswith("0 shown of 0 loaded")  # not the old count
 
 
 async def test_v_opens_the_vault_unlock_add_edit_delete(home, fast_kdf) -> None:
