@@ -23,6 +23,7 @@ from igtk_tui import redact
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.messages import ExecutionsUpdated
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 CONTEXT_KEYS = ("message", "error", "url", "title", "screenshot", "page_text")
 
@@ -68,7 +69,7 @@ def validate_for_step(step_type: str, changed: dict[str, Any]) -> list[str]:
     return problems
 
 
-class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
+class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
     SCOPE = "debug"
     BINDINGS = bindings_for("debug")
 
@@ -141,7 +142,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
         view = self.view
         if view is None or view.pause is not self.pause:
             # Resumed, or paused again elsewhere: this view's context is stale (main opens the new one).
-            self.dismiss(None)
+            self.dismiss(None)  # once, and only while on top (DismissOnce)
 
     # -- controls -----------------------------------------------------------------------------
     def _control(self, action: str) -> None:

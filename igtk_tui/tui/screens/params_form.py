@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 from igtk_tui.playbook.model import Parameter, ParamType, Playbook
 from igtk_tui.playbook.params import is_secret_parameter
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 _FIELD_RE = re.compile(r"parameter '([^']+)'")
 
@@ -86,7 +87,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-class ParamsForm(RegistryChecks, ModalScreen[FormResult | None]):
+class ParamsForm(DismissOnce, RegistryChecks, ModalScreen[FormResult | None]):
     SCOPE = "params"
     BINDINGS = bindings_for("params")
 
