@@ -252,3 +252,30 @@ async def test_a_tui_crash_records_the_runs_interrupted_with_the_crash_report(ru
     assert detail.summary.status == "interrupted"
     assert "crashed" in detail.summary.error and str(report) in detail.summary.error
     assert "operator" not in detail.summary.error
+
+
+async def test_typing_in_the_debug_view_never_runs_letter_commands_and_the_script_reads_as_text(runtime) -> None:
+    """Issue 14 item 10: typing `false` with the editor unfocused ran `s` and skipped the failed step."""
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "flows/failing.yaml", debug=True)
+        await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen) and view.pause is not None
+                         and view.pause.reason == "debug" and app.screen.pause is view.pause, timeout=30)
+        await pilot.press("p")
+        debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
+                                 and view.pause is not None and view.pause.reason == "failure"
+                                 and app.screen.pause is view.pause and app.screen, timeout=30)
+        editor = debug.query_one("#debug-params")
+        assert "script: |\n  if params[\"expected\"] != \"good\":\n" in editor.text  # readable, not "…\\n…"
+        assert app.focused is not editor
+        await pilot.press("f", "a", "l", "s", "e")
+        await wait_until(pilot, lambda: "false" in editor.text, what="the typed text in the editor")
+        assert app.focused is editor
+        await pilot.press("tab")  # out of the editor, edits unsaved: letter commands are held back
+        await wait_until(pilot, lambda: app.focused is not editor)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: "unsaved" in str(debug.query_one("#debug-errors").render()))
+        await pilot.pause()
+        assert view.status == "paused" and view.steps["check"].status == "failed"  # not skipped
+        await cancel_and_wait(pilot, app, view)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,13 +19,13 @@ from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text
 from igtk_tui.tui.screens.history import HistoryTable
 from igtk_tui.tui.viewmodel import RESUMABLE
+from igtk_tui.tui.yamltext import readable_yaml
 
 LOG_TAIL = 5000
 
 
 def _yaml(value: Any) -> str:
-    return redact.scrub(yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
-                        if value not in (None, {}, []) else "(none)\n")
+    return redact.scrub(readable_yaml(value) if value not in (None, {}, []) else "(none)\n")
 
 
 class ExecutionDetailScreen(RegistryChecks, Screen[None]):
