@@ -180,7 +180,18 @@ async def test_R_reruns_and_r_resumes_from_the_first_unfinished_step(runtime) ->
         await wait_step(pilot, first, "wait", "running")
         app.executions.control(first.id, "cancel")
         await wait_for_message(pilot, messages, ExecutionEnded, where=lambda m: m.execution_id == first.id)
-        await pilot.press("r")  # resume the cancelled run at "wait"
+        await pilot.press("r")  # resume the cancelled run at "wait": asks first, showing what and where
+        confirm = await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen)
+        asked = "\n".join(str(w.render()) for w in confirm.query("Static"))
+        assert "Resume" in asked and "from step wait" in asked and "utility/slow.yaml" in asked
+        assert "gateway" in asked and "parameters" in asked
+        await pilot.press("n")  # declined: nothing starts
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        assert list(app.executions.views) == [first.id]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         resumed = await wait_until(pilot, lambda: [v for v in app.executions.views.values() if v.id != first.id])
         second = resumed[0]
         await wait_step(pilot, second, "wait", "running")
@@ -192,6 +203,8 @@ async def test_R_reruns_and_r_resumes_from_the_first_unfinished_step(runtime) ->
         detail = await app.store.executions.get(second.id)
         assert detail.summary.resumed_from == first.id
         await pilot.press("R")  # rerun: a fresh execution, same parameters, no form (nothing missing)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         third = await wait_until(pilot, lambda: [v for v in app.executions.views.values()
                                                  if v.id not in (first.id, second.id)])
         await wait_step(pilot, third[0], "first", "completed")

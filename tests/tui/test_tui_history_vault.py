@@ -8,6 +8,7 @@ from tui_helpers import PASSPHRASE, library_ready, make_runtime, select_playbook
 
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded
+from igtk_tui.tui.screens.confirm import ConfirmScreen
 from igtk_tui.tui.screens import history as history_module
 from igtk_tui.tui.screens.history import HistoryScreen
 from igtk_tui.tui.screens.params_form import ParamsForm
@@ -182,6 +183,8 @@ async def test_runs_left_by_a_dead_process_are_listed_interrupted_and_r_resumes_
         await pilot.press("enter")
         assert app.main_screen.selected_id == eid
         await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         resumed = await wait_until(pilot, lambda: [v for v in app.executions.views.values() if v.id != eid])
         new = resumed[0]
         await wait_until(pilot, lambda: new.steps.get("wait") is not None and new.steps["wait"].status == "running")
