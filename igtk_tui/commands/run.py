@@ -113,7 +113,8 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
-        gateway_override=getattr(args, "gateway", None), credential_names=request.credential_names, resume=resume, credentials=credentials,
+        gateway_override=getattr(args, "gateway", None), credential_names=request.credential_names, resume=resume,
+        credentials=credentials,
     )
     received: list[int] = []
 
