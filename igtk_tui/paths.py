@@ -19,6 +19,8 @@ class Paths:
     config_dir: Path
     data_dir: Path
     state_dir: Path
+    # Where crash reports go when not under state_dir (igtk demo: its state is removed on exit).
+    crash_root: Path | None = None
 
     @property
     def config_file(self) -> Path:
@@ -50,14 +52,14 @@ class Paths:
 
     @property
     def crash_dir(self) -> Path:
-        return self.state_dir / "crash"
+        return self.crash_root or self.state_dir / "crash"
 
     def execution_artifacts(self, execution_id: str) -> Path:
         return self.artifacts_dir / execution_id
 
     def as_dict(self) -> dict[str, str]:
         """Every path by name, for `igtk info`."""
-        out = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        out = {f.name: str(getattr(self, f.name)) for f in fields(self) if f.name != "crash_root"}
         for name in (
             "config_file",
             "user_themes_dir",

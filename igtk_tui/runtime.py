@@ -128,13 +128,15 @@ class Runtime:
         Disabled playbook or bad nesting: exit 2; no browser, locked vault, gateway unreachable: exit 3.
         """
         from igtk_tui.browser.discovery import preflight as browser_preflight
-        from igtk_tui.engine.launch import LazyCredentials, needs_vault
+        from igtk_tui.engine.launch import LazyCredentials, check_credentials, needs_vault
 
         self.check_enabled(request.playbook)  # a disabled playbook never starts (exit 2)
         tree = self.resolver().check_tree(request.playbook)
         browser_preflight(tree, self.settings, self.env)  # no browser: exit 3 now
         credentials = (self.vault() if (needs_vault(request.playbook, request.params) or request.credential_names)
                        else LazyCredentials(self.vault))
+        if request.credential_names:
+            check_credentials(request, credentials)  # an unknown name: exit 2 now, not at login
         if request.gateway_url:
             from igtk_tui.gateway.probe import preflight_gateway
 
@@ -151,6 +153,7 @@ class Runtime:
         debug: bool = False,
         breakpoints: tuple[str, ...] = (),
         gateway_url: str | None = None,
+        gateway_override: str | None = None,
         credential_names: tuple[str, ...] = (),
         resume: ResumeState | None = None,
         credentials: Any = None,
@@ -162,4 +165,5 @@ class Runtime:
             playbook, params, bus=bus, settings=self.settings, artifacts_root=self.paths.artifacts_dir,
             credentials=credentials, resolver=self.resolver(), debug=debug, breakpoints=breakpoints,
             trigger=trigger, gateway_url=gateway_url, credential_names=credential_names, resume=resume,
+            gateway_override=gateway_override,
         )

@@ -5,6 +5,9 @@ simulated 8.3 gateway on a free 127.0.0.1 port, and a vault (encrypted file,
 generated passphrase) holding a demo API-token credential and a demo admin
 login for that gateway. State lives in a throwaway folder removed on exit,
 unless IGTK_HOME is set (then it stays, e.g. to read `igtk history` after).
+A throwaway demo still reads the user's own config.toml and themes (keymap,
+theme) and writes crash reports to the user's crash folder, so the path it
+prints outlives the demo.
 """
 
 from __future__ import annotations
@@ -50,6 +53,15 @@ def demo_environment(root: Path, base: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def demo_paths(root: Path, env: dict[str, str]) -> Any:
+    """A throwaway demo's locations: data and state under `root`; config and crash reports the user's."""
+    from igtk_tui.paths import Paths, resolve_paths
+
+    user = resolve_paths({k: v for k, v in env.items() if k != "IGTK_HOME"})
+    return Paths(config_dir=user.config_dir, data_dir=root / "data", state_dir=root / "state",
+                 crash_root=user.crash_dir)
+
+
 def seed_vault(runtime: Any, url: str, token: str, admin: tuple[str, str]) -> str | None:
     """Put the demo credentials in the vault; a problem is returned as text, never raised."""
     from igtk_tui.errors import IgtkError
@@ -87,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     gateway = SimulatedGateway(version=getattr(args, "gateway_version", "8.3"))
     try:
         gateway.start()
-        runtime = DeferredRuntime(demo_environment(root, dict(os.environ)))
+        env = demo_environment(root, dict(os.environ))
+        runtime = DeferredRuntime(env, paths=demo_paths(root, dict(os.environ)) if temporary else None)
         problem = seed_vault(runtime, gateway.url, gateway.api_token,
                              (gateway.config.admin_username, gateway.config.admin_password))
         demo = DemoInfo(gateway.url, gateway.api_token, str(root), credential=DEMO_TOKEN_CREDENTIAL,

@@ -133,21 +133,33 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
-        credential_names=request.credential_names, resume=resume, credentials=credentials,
+        gateway_override=getattr(args, "gateway", None), credential_names=request.credential_names, resume=resume,
+        credentials=credentials,
     )
     received: list[int] = []
+
+    def stop(sig: signal.Signals) -> None:
+        """Ctrl-C is the operator's cancel; SIGTERM/SIGHUP (a stop, an SSH drop) interrupt: resumable."""
+        if sig == signal.SIGINT:
+            execution.cancel()
+        else:
+            execution.interrupt(f"{sig.name} received")
 
     async def main() -> Any:
         from igtk_tui.store.session import recorded
 
         def on_signal(sig: signal.Signals) -> None:
+            """Ctrl-C is the operator's cancel; SIGTERM/SIGHUP (a stop, an SSH drop) interrupt: resumable."""
             received.append(sig)
-            execution.cancel()
+            if sig == signal.SIGINT:
+                execution.cancel()
+            else:
+                execution.interrupt(f"{sig.name} received")
 
         async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, on_signal, sig)
+                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), stop(s)))
             detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
             startup.resume()  # started: the engine may run for hours from here
             try:
@@ -163,7 +175,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
         write_after_run(runtime, execution.id, reports, warn_stderr)
     if result.status == ExecutionStatus.COMPLETED:
         return EXIT_OK
-    if result.status == ExecutionStatus.CANCELLED:
+    if result.status in (ExecutionStatus.CANCELLED, ExecutionStatus.INTERRUPTED):
         sig = received[0] if received else signal.SIGINT
         return EXIT_CANCELLED if sig == signal.SIGINT else 128 + int(sig)
     return EXIT_FAILED

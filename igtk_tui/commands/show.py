@@ -77,7 +77,7 @@ def print_detail(detail: Any, folder: Any) -> None:
         note = st.error or (f"({st.reason})" if st.reason else "")
         if not note and st.output and st.status == "completed":
             note = _short(st.output, 40)
-        role = " [rollback]" if st.role == "rollback" else ""
+        role = (f" [rollback of {st.parent}]" if st.parent else " [rollback]") if st.role == "rollback" else ""
         status = f"{glyph(st.status)} {st.status}"
         print(f"  {st.path.ljust(width)}  {status:<13} {st.attempts:>5} {human_duration(st.duration):>8}  "
               f"{_short(note, 50)}{role}")

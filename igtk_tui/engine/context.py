@@ -82,6 +82,11 @@ class StepContext:
         return self._runner.settings
 
     @property
+    def gateway_override(self) -> str | None:
+        """The operator's `--gateway`, or None."""
+        return self._runner.gateway_override
+
+    @property
     def resources(self) -> Resources:
         return self._runner.resources
 

@@ -38,6 +38,9 @@ class Controls:
     pause_requested: bool = False
     pause_reason: str = "operator"
     cancelled: bool = False
+    # Why the run was stopped when it was not an operator's cancel (a signal, a crash):
+    # the execution is then recorded `interrupted` with this reason, resumable.
+    interrupted_because: str | None = None
     # An action chosen while paused: "skip" or "back"; consumed by the runner.
     pending_action: str | None = None
     # Parameter edits made at a pause, applied on the step's next run.
@@ -86,6 +89,12 @@ class Controls:
         if self.cancel_hook:
             self.cancel_hook()
         self._changed()
+
+    def interrupt(self, reason: str) -> None:
+        """Stop the run as `cancel` does, recorded `interrupted: REASON` (not "cancelled by operator")."""
+        if not self.cancelled:
+            self.interrupted_because = reason
+        self.cancel()
 
     def set_debug(self, on: bool) -> None:
         self.debug = on

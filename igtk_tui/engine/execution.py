@@ -73,6 +73,7 @@ class Execution:
         breakpoints: tuple[str, ...] = (),
         trigger: str = "cli",
         gateway_url: str | None = None,
+        gateway_override: str | None = None,
         credential_names: tuple[str, ...] = (),
         resume: ResumeState | None = None,
         timeout: float | None = None,
@@ -95,7 +96,7 @@ class Execution:
         self.runner = Runner(
             execution_id=self.id, bus=self.bus, controls=self.controls, settings=settings,
             artifacts_dir=self.artifacts_dir, credentials=credentials,
-            resolver=resolver or PlaybookResolver(),
+            resolver=resolver or PlaybookResolver(), gateway_override=gateway_override,
         )
         self.runner.seed_breakpoints("", playbook)
         self._task: asyncio.Task[None] | None = None
@@ -117,6 +118,10 @@ class Execution:
 
     def cancel(self) -> None:
         self.controls.cancel()
+
+    def interrupt(self, reason: str) -> None:
+        """Stop the run for something other than the operator (a signal, a crash): `interrupted: REASON`."""
+        self.controls.interrupt(reason)
 
     def set_debug(self, on: bool) -> None:
         self.controls.set_debug(on)
@@ -174,7 +179,9 @@ class Execution:
             self.status = ExecutionStatus.FAILED
             error = f"execution timed out after {self.timeout:g} s"
         except asyncio.CancelledError:
-            self.status, error = ExecutionStatus.CANCELLED, "cancelled by operator"
+            because = self.controls.interrupted_because
+            self.status, error = ((ExecutionStatus.INTERRUPTED, f"interrupted: {because}") if because
+                                  else (ExecutionStatus.CANCELLED, "cancelled by operator"))
             current = asyncio.current_task()
             outer_cancelled = bool(current and current.cancelling())
             self._cancel_task()

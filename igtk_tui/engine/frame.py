@@ -25,12 +25,17 @@ class Frame:
     variables: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[str, StepStatus] = field(default_factory=dict)
-    failed_steps: int = 0
     stack: tuple[str, ...] = ()
     # name -> (raw value, scrubbed name, scrubbed value, redactor version): see scrubbed_variables.
     scrub_cache: dict[str, tuple[Any, Any, Any, int]] = field(default_factory=dict, repr=False, compare=False)
     scrub_snapshot: tuple[int, dict[str, Any], dict[str, Any]] | None = field(default=None, repr=False,
                                                                              compare=False)
+
+    @property
+    def failed_steps(self) -> int:
+        """Steps of this level (compensation steps included) whose last result is `failed`: what the
+        step table shows, whatever ended the run (a cancel at a failure pause counted none)."""
+        return sum(1 for status in self.statuses.values() if status == StepStatus.FAILED)
 
     def path(self, step: Step) -> str:
         return self.prefix + step.id

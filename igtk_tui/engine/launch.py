@@ -75,23 +75,58 @@ def build_request(
     gateway_url: str | None = None,
     check_files: bool = True,
 ) -> RunRequest:
-    """Merge credential autofill and --gateway under explicit values, then validate."""
+    """Merge --gateway and credential autofill under explicit values, then validate.
+
+    The one rule for the run's gateway: an explicit `-p gateway_url=` (or `url=`), else
+    `--gateway`, else the credential's URL. `--gateway` fills the URL parameters before
+    the credential does, so the steps, the preflight and the record name one gateway;
+    an explicit value naming another gateway than `--gateway` is refused (exit 2).
+    """
     values = dict(given)
     names: list[str] = []
-    if credential is not None:
-        values = credential.fill([(p.name, p.type.value) for p in playbook.parameters], values)
-        names.append(credential.name)
+    warnings = list(playbook.warnings)
     if gateway_url:
         check_gateway_url(gateway_url)
         for name in GATEWAY_PARAM_NAMES:
-            if playbook.parameter(name) and name not in values:
+            value = values.get(name)
+            if value not in (None, "") and not same_gateway(str(value), gateway_url):
+                raise InvalidInput(f"-p {name}={value} and --gateway {gateway_url} name different gateways: "
+                                   "give one of them")
+            if playbook.parameter(name) and value in (None, ""):
                 values[name] = gateway_url
+    if credential is not None:
+        values = credential.fill([(p.name, p.type.value) for p in playbook.parameters], values)
+        names.append(credential.name)
     bound = bind_parameters(playbook, values, check_files=check_files)
     for p in playbook.parameters:
         if p.type == ParamType.CREDENTIAL and bound.get(p.name) and bound[p.name] not in names:
             names.append(str(bound[p.name]))
     gw = gateway_url or next((str(bound[n]) for n in GATEWAY_PARAM_NAMES if bound.get(n)), None)
-    return RunRequest(playbook, bound, tuple(names), gw, list(playbook.warnings))
+    return RunRequest(playbook, bound, tuple(names), gw, warnings)
+
+
+def same_gateway(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
+def check_credentials(request: RunRequest, vault: Any) -> None:
+    """Every credential the run names exists, before the first step; the run's gateway.
+
+    An unknown name raises the vault's CredentialNotFound (exit 2, with close
+    matches). A credential for another gateway than the run's is reported in
+    `request.warnings`; a run with no URL of its own takes its credentials' one
+    (when they agree), so the record and `history --gateway` name it.
+    """
+    urls: list[str] = []
+    for name in request.credential_names:
+        url = getattr(vault.get(name), "gateway_url", "") or ""
+        if not url:
+            continue
+        if request.gateway_url and not same_gateway(url, request.gateway_url):
+            request.warnings.append(f"credential {name!r} is for {url}; this run uses {request.gateway_url}")
+        urls.append(url.strip().rstrip("/"))
+    if request.gateway_url is None and urls and all(same_gateway(u, urls[0]) for u in urls):
+        request.gateway_url = urls[0]
 
 
 def check_gateway_url(url: str) -> None:

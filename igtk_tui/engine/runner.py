@@ -51,8 +51,10 @@ class Runner:
         artifacts_dir: Path,
         credentials: Any,
         resolver: PlaybookResolver,
+        gateway_override: str | None = None,
     ) -> None:
         self.execution_id = execution_id
+        self.gateway_override = gateway_override  # `--gateway`: wins over a credential's URL in every step
         self.bus = bus
         self.controls = controls
         self.settings = settings
@@ -193,16 +195,12 @@ class Runner:
                 if id(step) not in completed_ids:  # a step re-run by step back counts once
                     completed_ids.add(id(step))
                     completed.append(step)
-            elif outcome.status == StepStatus.FAILED:
-                if step.on_failure == OnFailure.CONTINUE:
-                    frame.failed_steps += 1
-                else:
-                    frame.failed_steps += 1
-                    error = f"step {path!r} failed: {outcome.error}"
-                    if step.on_failure == OnFailure.ROLLBACK:
-                        ok, planned = await self._rollback(frame, [*completed, step])
-                        error += f" (rolled back: {ok} of {planned} compensation steps completed)"
-                    raise ExecutionAborted(error)
+            elif outcome.status == StepStatus.FAILED and step.on_failure != OnFailure.CONTINUE:
+                error = f"step {path!r} failed: {outcome.error}"
+                if step.on_failure == OnFailure.ROLLBACK:
+                    ok, planned = await self._rollback(frame, [*completed, step])
+                    error += f" (rolled back: {ok} of {planned} compensation steps completed)"
+                raise ExecutionAborted(error)
             if self.controls.debug and i + 1 < len(steps):
                 self.controls.pause_requested = True
                 self.controls.pause_reason = "debug"
@@ -248,7 +246,9 @@ class Runner:
             else:
                 if not task.done():
                     task.cancel()
-                why = ("cancelled by operator" if self.controls.cancelled
+                because = self.controls.interrupted_because
+                why = (f"interrupted: {because}" if because
+                       else "cancelled by operator" if self.controls.cancelled
                        else "interrupted: timed out" if self.controls.timed_out else "interrupted")
                 self._finish(frame, step, StepOutcome(StepStatus.CANCELLED, {}, why, 0, time.monotonic() - started))
                 raise

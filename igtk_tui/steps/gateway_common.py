@@ -126,7 +126,8 @@ async def resolve_connection(ctx: StepContext, conn: dict[str, Any]) -> Connecti
     for secret in (token, password):
         if secret:
             redact.register(secret)
-    url = _text(conn.get("gateway_url")) or cred_url or ctx.resources.get(CURRENT)
+    url = _text(conn.get("gateway_url")) or _text(getattr(ctx, "gateway_override", None)) or cred_url \
+        or ctx.resources.get(CURRENT)
     if not url:
         raise StepFailure("no gateway URL: set gateway_url (or pass --gateway), give a credential that has "
                           "one, or run gateway.login earlier in this execution")

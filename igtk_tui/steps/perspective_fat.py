@@ -23,6 +23,9 @@ from igtk_tui.steps.perspective import editable_selector
 from igtk_tui.steps.registry import Param, step
 
 ACTIONS = ("click", "fill", "verify_text", "verify")
+# A screenshot is evidence, not the check: it gets its own bound, not the entry's element timeout
+# (a 300 ms element wait left entries without a screenshot on a busy host).
+SCREENSHOT_TIMEOUT_MS = 15_000
 
 
 def _now() -> str:
@@ -174,7 +177,7 @@ async def _run_entry(ctx: StepContext, page: Any, number: int, entry: Any, timeo
     if capture:
         shot = ctx.artifact_path(f"manifest-{number}-{data.get('component_id') or action}", ".png")
         try:
-            await page.screenshot(path=str(shot), timeout=timeout)
+            await page.screenshot(path=str(shot), timeout=max(timeout, SCREENSHOT_TIMEOUT_MS))
             ctx.add_artifact(shot, "screenshot")
             result["screenshot"] = str(shot)
         except Exception as exc:  # noqa: BLE001 - a missing screenshot is noted, not fatal

@@ -223,11 +223,15 @@ class Filters:
 
 
 def _tree_order(steps: list[StepRecord]) -> list[StepRecord]:
-    """Parents before children, each level in the order the steps were listed."""
+    """Parents before children, each level in the order the steps were listed.
+
+    A compensation step is listed at its own level where it ran (after the steps, in
+    execution order), not under the step it undoes: its `parent` names that step.
+    """
     children: dict[str | None, list[StepRecord]] = defaultdict(list)
     known = {s.path for s in steps}
     for s in sorted(steps, key=lambda s: s.position):
-        parent = s.parent
+        parent = None if s.role == "rollback" else s.parent
         if parent is None and "/" in s.path:
             parent = s.path.rpartition("/")[0]
         children[parent if parent in known else None].append(s)

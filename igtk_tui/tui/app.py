@@ -458,6 +458,10 @@ class IgtkApp(App[int], inherit_bindings=False):
 
         self.crash_error = error
         self.crash_report = write_crash_report(self.runtime.paths.crash_dir, error)
+        # A TUI bug is not the operator's cancel: the runs it stops are recorded `interrupted`
+        # (resumable) with the report's path, before Textual's exit cancels their workers.
+        self.executions.cancel_all(interrupted=f"the TUI crashed ({type(error).__name__}); crash report: "
+                                               f"{self.crash_report or 'not written'}")
         super()._handle_exception(error)
 
     def _fatal_error(self) -> None:

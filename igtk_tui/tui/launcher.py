@@ -126,5 +126,21 @@ class Launcher:
             self.form(playbook, ref, values=values, errors=str(exc), title=verb, rerun_of=rerun_of, resume=state,
                       debug=debug, breakpoints=breakpoints)
             return
-        app.notify(f"{verb}: {playbook.name}" + (f" from step {state.start_step}" if state else ""), markup=False)
-        self.start(Launch(request, ref, debug, breakpoints, rerun_of=rerun_of), resume=state)
+        from igtk_tui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                app.notify(f"{verb}: {playbook.name}" + (f" from step {state.start_step}" if state else ""),
+                           markup=False)
+                self.start(Launch(request, ref, debug, breakpoints, rerun_of=rerun_of), resume=state)
+
+        # A rerun or resume acts on a gateway: say what, where and with what before it starts.
+        app.push_screen(ConfirmScreen(f"{verb} {playbook.name}" + (f" from step {state.start_step}" if state else "")
+                                      + "?", relaunch_summary(ref, request)), answered)
+
+
+def relaunch_summary(ref: str, request: Any) -> str:
+    """Playbook, gateway and parameters (secrets masked) of a run about to start again."""
+    params = redact.scrub_obj(dict(request.params))
+    shown = ", ".join(f"{k}={v}" for k, v in params.items() if v not in (None, "")) or "(none)"
+    return redact.scrub(f"playbook   {ref}\ngateway    {request.gateway_url or '-'}\nparameters {shown}")

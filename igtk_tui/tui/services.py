@@ -228,9 +228,13 @@ class ExecutionService:
         getattr(execution, action)(*args)
         return True
 
-    def cancel_all(self, *, by_operator: bool = True) -> int:
+    def cancel_all(self, *, by_operator: bool = True, interrupted: str | None = None) -> int:
+        """Stop every live execution: an operator's cancel, or (`interrupted`) recorded `interrupted: REASON`."""
         live = [e for i, e in self.executions.items() if self.views[i].live]
         for execution in live:
+            if interrupted:
+                execution.interrupt(interrupted)
+                continue
             if by_operator:
                 self.cancelled_by_operator.add(execution.id)
             execution.cancel()

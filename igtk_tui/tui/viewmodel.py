@@ -107,7 +107,10 @@ class ExecutionView:
         for info in infos:
             if info.path in self.steps:
                 continue
-            view = StepView(info.path, info.id, redact.scrub(info.name), info.type, parent=info.parent or parent,
+            # A compensation step sits at its frame's level, in execution order (its info.parent
+            # names the step it undoes, which it is not a child of).
+            owner_path = parent if info.role == "rollback" else info.parent or parent
+            view = StepView(info.path, info.id, redact.scrub(info.name), info.type, parent=owner_path,
                             role=info.role, breakpoint=info.breakpoint or info.path in self.breakpoints)
             self.steps[info.path] = view
             owner = self.steps.get(view.parent) if view.parent else None

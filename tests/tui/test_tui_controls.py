@@ -180,7 +180,18 @@ async def test_R_reruns_and_r_resumes_from_the_first_unfinished_step(runtime) ->
         await wait_step(pilot, first, "wait", "running")
         app.executions.control(first.id, "cancel")
         await wait_for_message(pilot, messages, ExecutionEnded, where=lambda m: m.execution_id == first.id)
-        await pilot.press("r")  # resume the cancelled run at "wait"
+        await pilot.press("r")  # resume the cancelled run at "wait": asks first, showing what and where
+        confirm = await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen)
+        asked = "\n".join(str(w.render()) for w in confirm.query("Static"))
+        assert "Resume" in asked and "from step wait" in asked and "utility/slow.yaml" in asked
+        assert "gateway" in asked and "parameters" in asked
+        await pilot.press("n")  # declined: nothing starts
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        assert list(app.executions.views) == [first.id]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         resumed = await wait_until(pilot, lambda: [v for v in app.executions.views.values() if v.id != first.id])
         second = resumed[0]
         await wait_step(pilot, second, "wait", "running")
@@ -192,8 +203,92 @@ async def test_R_reruns_and_r_resumes_from_the_first_unfinished_step(runtime) ->
         detail = await app.store.executions.get(second.id)
         assert detail.summary.resumed_from == first.id
         await pilot.press("R")  # rerun: a fresh execution, same parameters, no form (nothing missing)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         third = await wait_until(pilot, lambda: [v for v in app.executions.views.values()
                                                  if v.id not in (first.id, second.id)])
         await wait_step(pilot, third[0], "first", "completed")
         assert app.executions.launches[third[0].id].rerun_of == second.id, (first.id, second.id, third[0].id)
         await cancel_and_wait(pilot, app, third[0])
+
+
+async def test_a_debug_view_or_a_dialog_dismissed_twice_keeps_the_screens_under_it(runtime) -> None:
+    """Issue 14 item 6: `p` pressed as the pause ended dismissed the debug view twice (ScreenStackError)."""
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "utility/slow.yaml")
+        await wait_step(pilot, view, "wait", "running")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: view.status == "paused", timeout=20)
+        await pilot.press("i")
+        debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen) and app.screen)
+        answers: list = []
+        confirm = ConfirmScreen("Cancel this execution?")
+        app.push_screen(confirm, answers.append)  # a dialog above the debug view
+        await wait_until(pilot, lambda: app.screen is confirm)
+        debug.action_back()  # asked while the confirm is on top: the confirm stays
+        assert app.screen is confirm
+        confirm.action_no()
+        confirm.action_no()  # twice before the pop ran
+        await wait_until(pilot, lambda: app.screen is debug and answers)
+        await pilot.pause()
+        assert answers == [False] and app.screen is debug
+        debug.action_back()
+        debug.action_back()  # a key and a stale tick in one turn
+        await wait_until(pilot, lambda: app.screen is app.main_screen)
+        await pilot.pause()
+        assert app.screen is app.main_screen and app._exception is None
+        assert view.status == "paused"
+        await cancel_and_wait(pilot, app, view)
+
+
+async def test_a_tui_crash_records_the_runs_interrupted_with_the_crash_report(runtime) -> None:
+    """An unexpected TUI exception never records "cancelled by operator"."""
+    import pytest
+
+    app = IgtkApp(runtime)
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await library_ready(pilot, app)
+            view = await start_playbook(pilot, app, "utility/slow.yaml")
+            await wait_step(pilot, view, "wait", "running")
+            app.call_later(lambda: 1 / 0)  # a bug in a handler
+            await wait_until(pilot, lambda: not view.live, what="the run to be stopped by the crash")
+    report = app.crash_report
+    assert report is not None and report.is_file()
+    store = await runtime.open_store()
+    try:
+        detail = await store.executions.get(view.id)
+    finally:
+        await runtime.close()
+    assert detail.summary.status == "interrupted"
+    assert "crashed" in detail.summary.error and str(report) in detail.summary.error
+    assert "operator" not in detail.summary.error
+
+
+async def test_typing_in_the_debug_view_never_runs_letter_commands_and_the_script_reads_as_text(runtime) -> None:
+    """Issue 14 item 10: typing `false` with the editor unfocused ran `s` and skipped the failed step."""
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "flows/failing.yaml", debug=True)
+        await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen) and view.pause is not None
+                         and view.pause.reason == "debug" and app.screen.pause is view.pause, timeout=30)
+        await pilot.press("p")
+        debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
+                                 and view.pause is not None and view.pause.reason == "failure"
+                                 and app.screen.pause is view.pause and app.screen, timeout=30)
+        editor = debug.query_one("#debug-params")
+        assert "script: |\n  if params[\"expected\"] != \"good\":\n" in editor.text  # readable, not "…\\n…"
+        assert app.focused is not editor
+        await pilot.press("f", "a", "l", "s", "e")
+        await wait_until(pilot, lambda: "false" in editor.text, what="the typed text in the editor")
+        assert app.focused is editor
+        await pilot.press("tab")  # out of the editor, edits unsaved: letter commands are held back
+        await wait_until(pilot, lambda: app.focused is not editor)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: "unsaved" in str(debug.query_one("#debug-errors").render()))
+        await pilot.pause()
+        assert view.status == "paused" and view.steps["check"].status == "failed"  # not skipped
+        await cancel_and_wait(pilot, app, view)

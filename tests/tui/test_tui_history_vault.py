@@ -8,6 +8,7 @@ from tui_helpers import PASSPHRASE, library_ready, make_runtime, select_playbook
 
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded
+from igtk_tui.tui.screens.confirm import ConfirmScreen
 from igtk_tui.tui.screens import history as history_module
 from igtk_tui.tui.screens.history import HistoryScreen
 from igtk_tui.tui.screens.params_form import ParamsForm
@@ -182,6 +183,8 @@ async def test_runs_left_by_a_dead_process_are_listed_interrupted_and_r_resumes_
         await pilot.press("enter")
         assert app.main_screen.selected_id == eid
         await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         resumed = await wait_until(pilot, lambda: [v for v in app.executions.views.values() if v.id != eid])
         new = resumed[0]
         await wait_until(pilot, lambda: new.steps.get("wait") is not None and new.steps["wait"].status == "running")
@@ -190,3 +193,34 @@ async def test_runs_left_by_a_dead_process_are_listed_interrupted_and_r_resumes_
         await wait_until(pilot, lambda: not new.live)
         detail = await app.store.executions.get(new.id)
         assert detail.summary.resumed_from == eid
+
+
+async def test_the_detail_lists_a_rollback_in_execution_order_marked_and_counts_the_failure(runtime) -> None:
+    from pathlib import Path
+
+    from igtk_tui.engine.events import EventBus
+    from igtk_tui.playbook.loader import load_file
+    from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
+
+    store = await runtime.open_store()
+    recorder = store.recorder()
+    bus = EventBus()
+    bus.subscribe(recorder)
+    playbook = load_file(Path(__file__).parents[2] / "playbooks" / "examples" / "rollback.yaml")
+    execution = runtime.new_execution(playbook, {"simulate_failure": True}, bus=bus, trigger="test")
+    await execution.run()
+    await recorder.close()
+    await runtime.close()
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await library_ready(pilot, app)
+        detail = ExecutionDetailScreen(execution.id)
+        app.push_screen(detail)
+        await wait_until(pilot, lambda: detail.detail is not None)
+        table = detail.query_one("#detail-steps")
+        names = [str(table.get_row_at(i)[1]).strip() for i in range(table.row_count)]
+        assert names == ["Take the maintenance lock", "Change a setpoint", "Verify the change (fails on request)",
+                         "Restore the old setpoint (rollback)", "Release the maintenance lock (rollback)",
+                         "Tell the operator (rollback)"]
+        summary = str(detail.query_one("#detail-summary").content)
+        assert "failed steps 1" in summary

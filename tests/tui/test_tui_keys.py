@@ -219,6 +219,7 @@ async def test_h_opens_history_pages_and_detail(runtime) -> None:
         await pilot.press("y")
         await wait_until(pilot, lambda: not history.shown)
         assert await app.store.executions.get(view.id) is None
+        assert _plain(history.query_one("#history-count")).startswith("0 shown of 0 loaded")  # not the old count
 
 
 async def test_v_opens_the_vault_unlock_add_edit_delete(home, fast_kdf) -> None:
@@ -369,3 +370,27 @@ async def test_palette_offers_a_widget_action_exactly_when_its_key_would_run(hom
             runs = bool(vault_list.check_action(action.handler.split("(", 1)[0], ()))
             assert (f"{action.group}: {action.description}" in offered) == runs, action.id
         assert any(f"{a.group}: {a.description}" in offered for a in scoped)
+
+
+async def test_the_library_filter_ranks_name_and_path_prefixes_first_and_says_n_of_n(runtime) -> None:
+    """Issue 14 item 9: `/health` listed "Gateway restart and wait" first (the shipped library)."""
+    from igtk_tui.paths import builtin_playbooks_dir
+    from igtk_tui.playbook.library import Library
+    from igtk_tui.tui.widgets.playbook_tree import PlaybookTree
+
+    runtime._library = Library([("built-in", builtin_playbooks_dir())], metadata=runtime.metadata)
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await library_ready(pilot, app)
+        tree = app.screen.query_one(PlaybookTree)
+        total = len(tree.entries)
+        await pilot.press("slash", *"health")
+        await wait_until(pilot, lambda: tree.filter_text == "health")
+        first = next(leaf for group in tree.root.children for leaf in group.children)
+        assert first.data.rel_path == "gateway/health_check.yaml"
+        assert tree.selected_entry is first.data
+        title = str(app.screen.query_one("#library-pane").border_title)
+        assert f"({tree.visible_count} of {total})" in title and tree.visible_count < total
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not tree.filter_text)
+        assert f"({total})" in str(app.screen.query_one("#library-pane").border_title)

@@ -258,3 +258,41 @@ async def test_collector_runs_once_started_and_the_startup_heap_is_released_at_e
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_a_throwaway_demo_reads_the_users_config_and_keeps_its_crash_reports(tmp_path: Path, monkeypatch) -> None:
+    """Issue 14 items 7 and 11: the user's keymap applies in `igtk demo`, and a crash report
+    outlives the demo's throwaway state (a real app, driven by Pilot inside `demo.run`)."""
+    import asyncio
+
+    from igtk_tui.commands import demo
+    from igtk_tui.tui.screens.history import HistoryScreen
+
+    config, state = tmp_path / "xdg-config", tmp_path / "xdg-state"
+    (config / "igtk").mkdir(parents=True)
+    (config / "igtk" / "config.toml").write_text('[keymap]\nhistory = "H"\n', encoding="utf-8")
+    monkeypatch.delenv("IGTK_HOME", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setattr(demo, "seed_vault", lambda *a, **k: None)
+    seen: dict = {}
+
+    async def drive(runtime, demo_info) -> None:
+        app = IgtkApp(runtime, demo=demo_info)
+        with pytest.raises(RuntimeError):
+            async with app.run_test(size=(100, 30)) as pilot:
+                await library_ready(pilot, app)
+                await pilot.press("H")  # the user's key for history
+                await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history on H")
+                app.call_later(lambda: (_ for _ in ()).throw(RuntimeError("demo bug")))
+                await wait_until(pilot, lambda: getattr(app, "crash_report", None) is not None)
+        seen["report"], seen["root"] = app.crash_report, Path(demo_info.root)
+
+    import igtk_tui.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "run_app", lambda runtime, **kw: asyncio.run(drive(runtime, kw["demo"])) or 0)
+    assert demo.run(type("A", (), {"gateway_version": "8.3", "theme": None, "mouse": None})()) == 0
+    assert not seen["root"].exists()  # the throwaway state is gone
+    assert seen["report"].is_file() and seen["report"].is_relative_to(state)  # the report is not
+    assert not (tmp_path / "xdg-data").exists()  # the demo's data stayed in its throwaway root

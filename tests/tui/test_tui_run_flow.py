@@ -98,3 +98,23 @@ async def test_nested_playbook_shows_child_steps_as_a_tree(runtime) -> None:
                          and "3/3 sub" in str(tree.root.children[1].label))
         parent_label = str(tree.root.children[1].label)
         assert "3/3 sub" in parent_label
+
+
+async def test_boolean_switches_read_on_or_off_in_a_plain_capture(runtime) -> None:
+    """Issue 14 item 14: the slider showed its state by colour alone (nothing with NO_COLOR)."""
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await library_ready(pilot, app)
+        await select_playbook(pilot, app, "utility/typed.yaml")
+        await pilot.press("enter")
+        form = await wait_until(pilot, lambda: isinstance(app.screen, ParamsForm) and app.screen.query("#run")
+                                and app.screen)
+        debug_switch = form.query_one("#opt-debug")
+        assert str(debug_switch.render()) == "○ off"
+        assert str(form.query_one("#param-enabled").render()) == "● on"  # a boolean parameter, default true
+        debug_switch.focus()
+        await pilot.press("space")
+        await wait_until(pilot, lambda: debug_switch.value)
+        await pilot.pause()
+        assert str(debug_switch.render()) == "● on"
+        assert "●\xa0on" in app.export_screenshot().replace("&#160;", "\xa0")  # what reaches the terminal

@@ -162,3 +162,14 @@ def test_registry_command_lookup() -> None:
     assert actions.command("q").id == "quit" and actions.command("pause").id == "pause"
     assert actions.command("nope") is None
     assert actions.by_handler("main", "focus_pane").id.startswith("focus-")
+
+
+def test_compensation_steps_follow_the_steps_in_execution_order_marked() -> None:
+    view = _view()
+    view.apply(StepsAdded("e", parent=None, steps=(
+        StepInfo("undo_two", "undo_two", "Undo two", "t", parent="two", role="rollback"),
+        StepInfo("undo_one", "undo_one", "Undo one", "t", parent="one", role="rollback"))))
+    assert view.roots == ["one", "two", "undo_two", "undo_one"]  # not under the steps they undo
+    assert view.steps["one"].children == [] and view.steps["two"].children == []
+    label = step_label(view.steps["undo_two"], view, 0.0).plain
+    assert "Undo two" in label and "rollback" in label

@@ -8,9 +8,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 
-class ConfirmScreen(RegistryChecks, ModalScreen[bool]):
+class ConfirmScreen(DismissOnce, RegistryChecks, ModalScreen[bool]):
     SCOPE = "confirm"
     BINDINGS = bindings_for("confirm")
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 TYPES = (("basic (username + password)", "basic"), ("api-token (token name + secret)", "api-token"))
 
@@ -28,7 +29,7 @@ class CredentialInput:
     original: str | None  # the name being edited, None when adding
 
 
-class CredentialForm(RegistryChecks, ModalScreen[CredentialInput | None]):
+class CredentialForm(DismissOnce, RegistryChecks, ModalScreen[CredentialInput | None]):
     SCOPE = "credential"
     BINDINGS = bindings_for("credential")
 

@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from textual import getters, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -23,6 +23,8 @@ from igtk_tui import redact
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.messages import ExecutionsUpdated
+from igtk_tui.tui.yamltext import readable_yaml
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 CONTEXT_KEYS = ("message", "error", "url", "title", "screenshot", "page_text")
 
@@ -71,7 +73,7 @@ def validate_for_step(step_type: str, changed: dict[str, Any]) -> list[str]:
     return problems
 
 
-class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
+class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
     SCOPE = "debug"
     BINDINGS = bindings_for("debug")
     if TYPE_CHECKING:  # the app this runs in, for the type checker only (as Textual does)
@@ -82,6 +84,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
         self.execution_id = execution_id
         self.original: dict[str, Any] = {}
         self.pause: Any = None
+        self.saved_text = ""  # the editor's text when opened or last saved: anything else is unsaved edits
 
     @property
     def view(self) -> Any:
@@ -105,7 +108,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
                     yield Static(str(excerpt), id="debug-page-text", markup=False)
             yield Static("step parameters (resolved; secrets masked) · edit, ctrl+s saves:",
                          classes="section-label")
-            yield TextArea(yaml.safe_dump(self.original, sort_keys=False, allow_unicode=True) if self.original
+            yield TextArea(readable_yaml(self.original) if self.original
                            else "{}\n", id="debug-params", language=None, soft_wrap=True)
             yield Static("", id="debug-errors", markup=False)
             with Horizontal(id="debug-buttons"):
@@ -136,7 +139,32 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.app.executions.subscribe(self)
+        self.saved_text = self.query_one("#debug-params", TextArea).text
         self.query_one("#resume").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Letter commands never fire while the operator is editing the parameters.
+
+        A key reaches here before the screen's bindings run. In the editor, TextArea takes
+        every character. Outside it: with unsaved edits, a letter command is held back
+        (save with ctrl+s first); a character no command uses starts editing (focus moves to
+        the editor and the character is typed), so typing `false` there never runs `s`.
+        """
+        editor = self.query_one("#debug-params", TextArea)
+        if self.focused is editor or not event.is_printable or not event.character:
+            return
+        if editor.text != self.saved_text:
+            event.stop()
+            event.prevent_default()
+            self.query_one("#debug-errors", Static).update(
+                f"✗ unsaved parameter edits: {event.character!r} not run (ctrl+s saves them; or undo them)")
+            return
+        if event.key in self.app.active_bindings:
+            return  # a command key: the binding runs it
+        event.stop()
+        event.prevent_default()
+        editor.focus()
+        editor.insert(event.character)
 
     def on_unmount(self) -> None:
         self.app.executions.unsubscribe(self)
@@ -146,7 +174,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
         view = self.view
         if view is None or view.pause is not self.pause:
             # Resumed, or paused again elsewhere: this view's context is stale (main opens the new one).
-            self.dismiss(None)
+            self.dismiss(None)  # once, and only while on top (DismissOnce)
 
     # -- controls -----------------------------------------------------------------------------
     def _control(self, action: str) -> None:
@@ -193,6 +221,7 @@ class DebugPauseScreen(RegistryChecks, ModalScreen[None]):
         if problems:
             errors.update("\n".join(f"✗ {p}" for p in problems))
             return False
+        self.saved_text = self.query_one("#debug-params", TextArea).text  # what is applied now
         if not changed:
             errors.update("nothing changed")
             return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -20,6 +19,7 @@ from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text
 from igtk_tui.tui.screens.history import HistoryTable
+from igtk_tui.tui.yamltext import readable_yaml
 
 LOG_TAIL = 5000
 
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 
 
 def _yaml(value: Any) -> str:
-    return redact.scrub(yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
-                        if value not in (None, {}, []) else "(none)\n")
+    return redact.scrub(readable_yaml(value) if value not in (None, {}, []) else "(none)\n")
 
 
 class ExecutionDetailScreen(RegistryChecks, Screen[None]):
@@ -96,7 +95,8 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
         table.clear()
         for step in detail.steps:
             indent = "  " * step.path.count("/")
-            table.add_row(status_text(step.status, styles, width=11), f"{indent}{step.name}",
+            name = f"{indent}{step.name}" + (" (rollback)" if step.role == "rollback" else "")
+            table.add_row(status_text(step.status, styles, width=11), name,
                           str(step.attempts), elapsed(step.duration), redact.scrub(step.error or "")[:80],
                           key=step.path)
         log = self.query_one("#detail-log", Log)

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from igtk_tui.tui import actions
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detail": "detail",
                "log": "log pane", "vault-list": "vault list", "params": "form", "debug": "debug pause",
@@ -35,7 +36,7 @@ def help_table(app: object) -> Table:
     return table
 
 
-class HelpScreen(RegistryChecks, ModalScreen[None]):
+class HelpScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
     SCOPE = "help"
     BINDINGS = [*bindings_for("help"), Binding("q,question_mark", "back", show=False)]
 

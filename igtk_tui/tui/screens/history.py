@@ -111,8 +111,12 @@ class HistoryScreen(RegistryChecks, Screen[None]):
                     break
         finally:
             self.loading_page = False
+        self._show_count()
+
+    def _show_count(self) -> None:
+        """The footer count, from the rows held now (after a page, a filter or a delete)."""
         more = "  (more below: keep scrolling)" if self.has_more else ""
-        count.update(f"{len(self.shown)} shown of {len(self.rows)} loaded{more}")
+        self.query_one("#history-count", Static).update(f"{len(self.shown)} shown of {len(self.rows)} loaded{more}")
 
     def _matches(self, row: Any) -> bool:
         if not self.text:
@@ -153,6 +157,7 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         table.clear()
         self.shown = []
         self._append([r for r in self.rows if self._matches(r)])
+        self._show_count()
         if self.has_more and len(self.shown) < NEAR_END:
             self.load_page()
 
@@ -245,6 +250,7 @@ class HistoryScreen(RegistryChecks, Screen[None]):
                 table.remove_row(execution_id)
         self.rows = [r for r in self.rows if r.id not in deleted]
         self.shown = [r for r in self.shown if r.id not in deleted]
+        self._show_count()
         self.notify(f"deleted {len(deleted)} execution(s)" + (f"; {'; '.join(problems)}" if problems else ""),
                     markup=False)
         self.run_worker(self.app.refresh_last_results(), exit_on_error=False)

@@ -124,9 +124,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         tree = self.query_one(PlaybookTree)
         tree.tints = self.app.status_styles
         tree.set_entries(message.entries)
-        invalid = sum(1 for e in message.entries if not entry_flags(e)["valid"])
-        title = f"1 Playbooks ({len(message.entries)})"
-        self.query_one("#library-pane").border_title = title + (f" {invalid} invalid" if invalid else "")
+        self._library_title()
         if message.error:
             self.notify(message.error, title="Library", severity="error", markup=False)
 
@@ -415,9 +413,19 @@ class MainScreen(RegistryChecks, Screen[None]):
         field.display = True
         self.set_focus(field)  # at once: keys typed right after `/` must land in the field
 
+    def _library_title(self) -> None:
+        """`1 Playbooks (N)`, or `(n of N)` while filtered, and how many are invalid."""
+        tree = self.query_one(PlaybookTree)
+        total = len(tree.entries)
+        invalid = sum(1 for e in tree.entries if not entry_flags(e)["valid"])
+        count = f"{tree.visible_count} of {total}" if tree.filter_text.strip() else str(total)
+        self.query_one("#library-pane").border_title = (f"1 Playbooks ({count})"
+                                                        + (f" {invalid} invalid" if invalid else ""))
+
     @on(Input.Changed, "#library-filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.query_one(PlaybookTree).set_query(event.value)
+        self._library_title()
 
     @on(Input.Submitted, "#library-filter")
     def filter_done(self) -> None:
@@ -431,6 +439,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         field.value = ""
         field.display = False
         self.query_one(PlaybookTree).set_query("")
+        self._library_title()
         self.query_one(PlaybookTree).focus()
         return True
 

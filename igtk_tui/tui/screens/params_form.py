@@ -25,6 +25,8 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 from igtk_tui.playbook.model import Parameter, ParamType, Playbook
 from igtk_tui.playbook.params import is_secret_parameter
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.word_switch import WordSwitch
 
 _FIELD_RE = re.compile(r"parameter '([^']+)'")
 
@@ -86,7 +88,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-class ParamsForm(RegistryChecks, ModalScreen[FormResult | None]):
+class ParamsForm(DismissOnce, RegistryChecks, ModalScreen[FormResult | None]):
     SCOPE = "params"
     BINDINGS = bindings_for("params")
 
@@ -125,7 +127,7 @@ class ParamsForm(RegistryChecks, ModalScreen[FormResult | None]):
                     yield from self._field(param, names)
                 with Horizontal(classes="form-row"):
                     yield Label("debug mode", classes="form-label")
-                    yield Switch(self.initial_debug, id="opt-debug")
+                    yield WordSwitch(self.initial_debug, id="opt-debug")
                 with Horizontal(classes="form-row"):
                     yield Label("breakpoints", classes="form-label")
                     hint = "step ids, comma separated: " + ", ".join(s.id for s in pb.steps[:4])
@@ -152,7 +154,7 @@ class ParamsForm(RegistryChecks, ModalScreen[FormResult | None]):
     def _widget(self, param: Parameter, value: Any, credentials: list[Any]) -> Widget:
         wid = f"param-{param.name}"
         if param.type == ParamType.BOOLEAN:
-            return Switch(bool(value) if value is not None else False, id=wid)
+            return WordSwitch(bool(value) if value is not None else False, id=wid)
         if param.choices is not None:
             options = [(_text(c), c) for c in param.choices]
             return Select(options, id=wid, value=value if value in param.choices else Select.NULL,

@@ -11,9 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 
-class PromptScreen(RegistryChecks, ModalScreen[str | None]):
+class PromptScreen(DismissOnce, RegistryChecks, ModalScreen[str | None]):
     SCOPE = "prompt"
     BINDINGS = [*bindings_for("prompt"), Binding("up", "history(-1)", show=False),
                 Binding("down", "history(1)", show=False)]

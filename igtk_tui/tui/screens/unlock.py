@@ -17,11 +17,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.screens.dismiss import DismissOnce
 
 MIN_NEW_PASSPHRASE = 8
 
 
-class UnlockScreen(RegistryChecks, ModalScreen[bool]):
+class UnlockScreen(DismissOnce, RegistryChecks, ModalScreen[bool]):
     SCOPE = "unlock"
     BINDINGS = bindings_for("unlock")
 

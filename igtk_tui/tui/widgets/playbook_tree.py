@@ -32,6 +32,30 @@ def fuzzy_score(query: str, text: str) -> float:
     return 1.0 / (1 + gaps)
 
 
+def library_score(query: str, entry: Any) -> float:
+    """The filter's rank of one playbook: an exact name or path first, then a prefix of the
+    name or path (or its file name), then a word of either starting with the query, then
+    any substring or fuzzy match over name, path, group and description."""
+    import re
+
+    hay = " ".join((entry.name, entry.rel_path, entry.group or "",
+                    entry.playbook.description if entry.playbook else ""))
+    base = fuzzy_score(query, hay)
+    q = query.lower().strip()
+    if base <= 0 or not q:
+        return base
+    name = entry.name.lower()
+    path = entry.rel_path.lower().removesuffix(".yaml").removesuffix(".yml")
+    file = path.rsplit("/", 1)[-1]
+    if q in (name, path, file):
+        return 30 + base
+    if name.startswith(q) or path.startswith(q) or file.startswith(q):
+        return 20 + base
+    if any(word.startswith(q) for word in re.split(r"[\s/_.-]+", f"{name} {path}")):
+        return 10 + base
+    return base
+
+
 def entry_flags(entry: Any) -> dict[str, bool]:
     """What the badges say, read defensively (library metadata may be absent)."""
     valid = entry.playbook is not None and not entry.problems
@@ -100,9 +124,7 @@ class PlaybookTree(Tree[Any], inherit_bindings=False):
         self.clear()
         scored = []
         for entry in self.entries:
-            hay = " ".join((entry.name, entry.rel_path, entry.group or "",
-                            entry.playbook.description if entry.playbook else ""))
-            score = fuzzy_score(self.filter_text, hay)
+            score = library_score(self.filter_text, entry)
             if score > 0:
                 scored.append((score, entry))
         if self.filter_text:

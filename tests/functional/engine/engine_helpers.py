@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,10 @@ from igtk_tui.playbook.model import Playbook
 from igtk_tui.steps.registry import REGISTRY, Param, step
 
 WAIT = 15.0  # seconds before a wait gives up (a failing test, not a synchronisation)
+# `finish` gives up only when a run stops making progress: no engine event for this long. A
+# whole-run deadline failed slow but healthy runs (Chromium under a loaded CPU), a hang still fails.
+IDLE = 60.0
+_LAST_EVENT = [time.monotonic()]  # when any Recorder last saw an engine event
 
 # -- test step types (registered once per process) ------------------------------------------
 FLAKY_CALLS: dict[str, int] = {}
@@ -95,6 +100,7 @@ class Recorder:
         self._hooks.append((matcher(kind, **fields), action))
 
     def __call__(self, event: Event) -> None:
+        _LAST_EVENT[0] = time.monotonic()
         self.events.append(event)
         for hook in list(self._hooks):
             if hook[0](event):
@@ -168,9 +174,16 @@ def start(execution: Execution) -> asyncio.Task[Any]:
     return asyncio.create_task(execution.run())
 
 
-async def finish(task: asyncio.Task[Any]) -> Any:
-    async with asyncio.timeout(WAIT):
-        return await task
+async def finish(task: asyncio.Task[Any], *, idle: float = IDLE) -> Any:
+    """The run's result, waited for on its end; a run with no engine event for `idle` s is hung."""
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=idle)
+        if done:
+            return task.result()
+        if time.monotonic() - _LAST_EVENT[0] >= idle:
+            task.cancel()
+            await asyncio.wait({task})
+            raise AssertionError(f"the execution made no progress for {idle:g} s (hung)")
 
 
 def pid_alive(pid: int) -> bool:

@@ -323,6 +323,25 @@ async def test_debug_mode_pauses_on_failure_with_the_error_and_retries_on_resume
     assert [e.step_id for e in rec.of("step_reset")] == ["check"]
 
 
+async def test_a_run_cancelled_at_a_failure_pause_counts_the_failed_step(tmp_path: Path) -> None:
+    """The count agrees with the step table: the failed step shown is a failed step counted."""
+    execution, rec = make(load(tmp_path, """\
+        name: Debug failure cancelled
+        version: 1
+        steps:
+          - {id: ok, name: ok, type: utility.log, parameters: {message: fine}}
+          - {id: check, name: check, type: test.flaky, parameters: {key: cancel_at_failure, failures: 5}}
+        """), tmp_path=tmp_path, debug=True)
+    rec.on("paused", lambda e: execution.resume(), reason="debug")
+    task = start(execution)
+    await rec.wait("paused", reason="failure")
+    execution.cancel()
+    result = await finish(task)
+    assert result.status == ExecutionStatus.CANCELLED
+    assert rec.finished() == [("ok", "completed"), ("check", "failed")]
+    assert result.failed_steps == 1 and rec.of("execution_finished")[0].failed_steps == 1
+
+
 async def test_debug_mode_can_be_switched_on_during_a_run(tmp_path: Path) -> None:
     execution, rec = make(load(tmp_path, sleepy(0)), tmp_path=tmp_path)
     rec.on("step_started", lambda e: execution.set_debug(True), step_id="before")

@@ -141,19 +141,40 @@ def test_a_live_owner_is_left_alone_and_a_dead_one_marked(home: Path, tmp_path: 
     assert history_status(home, first["execution_id"]) == "interrupted"
 
 
-def test_sigterm_records_cancelled_not_interrupted(home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_record_interrupted_with_the_signal(home: Path, tmp_path: Path,
+                                                               sig: signal.Signals) -> None:
+    """A stop or an SSH drop is not an operator's cancel: `interrupted` (resumable), naming the signal."""
     slow = tmp_path / "slow.yaml"
     slow.write_text(json.dumps({"name": "slow", "version": "1", "steps": [
         {"id": "wait", "name": "wait", "type": "utility.sleep", "parameters": {"seconds": 60}}]}))
     child = spawn(home, "run", str(slow), "--json")
     assert child.stdout is not None
     first = json.loads(child.stdout.readline())
-    child.send_signal(signal.SIGTERM)
+    child.send_signal(sig)
     try:
         out, _ = child.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         child.kill()
         raise
-    assert child.returncode == 128 + signal.SIGTERM
-    assert json.loads(out.splitlines()[-1])["status"] == "cancelled"
+    assert child.returncode == 128 + sig
+    last = json.loads(out.splitlines()[-1])
+    assert last["status"] == "interrupted" and sig.name in last["error"]
+    assert history_status(home, first["execution_id"]) == "interrupted"
+    shown = igtk(home, "show", first["execution_id"], "--json").json()
+    assert sig.name in shown["error"] and "operator" not in shown["error"]
+    assert [s["status"] for s in shown["steps"]] == ["cancelled"]
+    assert sig.name in shown["steps"][0]["error"]
+
+
+def test_ctrl_c_is_the_operators_cancel(home: Path, tmp_path: Path) -> None:
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(json.dumps({"name": "slow", "version": "1", "steps": [
+        {"id": "wait", "name": "wait", "type": "utility.sleep", "parameters": {"seconds": 60}}]}))
+    child = spawn(home, "run", str(slow), "--json")
+    assert child.stdout is not None
+    first = json.loads(child.stdout.readline())
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=30)
+    assert child.returncode == 130
     assert history_status(home, first["execution_id"]) == "cancelled"
