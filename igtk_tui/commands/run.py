@@ -138,13 +138,6 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     )
     received: list[int] = []
 
-    def stop(sig: signal.Signals) -> None:
-        """Ctrl-C is the operator's cancel; SIGTERM/SIGHUP (a stop, an SSH drop) interrupt: resumable."""
-        if sig == signal.SIGINT:
-            execution.cancel()
-        else:
-            execution.interrupt(f"{sig.name} received")
-
     async def main() -> Any:
         from igtk_tui.store.session import recorded
 
@@ -159,7 +152,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
         async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), stop(s)))
+                loop.add_signal_handler(sig, on_signal, sig)
             detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
             startup.resume()  # started: the engine may run for hours from here
             try:

@@ -8,8 +8,8 @@ from tui_helpers import PASSPHRASE, library_ready, make_runtime, select_playbook
 
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded
-from igtk_tui.tui.screens.confirm import ConfirmScreen
 from igtk_tui.tui.screens import history as history_module
+from igtk_tui.tui.screens.confirm import ConfirmScreen
 from igtk_tui.tui.screens.history import HistoryScreen
 from igtk_tui.tui.screens.params_form import ParamsForm
 from igtk_tui.tui.screens.prompt import PromptScreen

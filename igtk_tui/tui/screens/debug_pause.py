@@ -23,8 +23,8 @@ from igtk_tui import redact
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.messages import ExecutionsUpdated
-from igtk_tui.tui.yamltext import readable_yaml
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.yamltext import readable_yaml
 
 CONTEXT_KEYS = ("message", "error", "url", "title", "screenshot", "page_text")
 
