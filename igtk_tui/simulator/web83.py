@@ -31,7 +31,8 @@ def _openapi_json(req: Request) -> Response:
         if "8.3" not in route.versions or not route.pattern.startswith("/data/"):
             continue
         pattern = route.pattern.replace(":path}", "}")
-        operation = {"operationId": f"{route.method.lower()}{pattern.replace('/', '_')}", "responses": {}}
+        # No operationId: the real 8.3.6 /openapi.json carries none (docs/simulator.md).
+        operation: dict[str, Any] = {"responses": {}}
         paths.setdefault(pattern, {})[route.method.lower()] = operation
     spec = {
         "openapi": "3.1.0",

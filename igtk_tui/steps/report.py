@@ -102,7 +102,7 @@ async def export_report(ctx: StepContext, report_id: str, output_path: str, form
 
 
 async def _recorded_so_far(ctx: StepContext) -> Any:
-    """This execution as committed, once every step before this one is in it."""
+    """This execution as committed, once every step before this one and this one's start are in it."""
     from igtk_tui.paths import Paths
     from igtk_tui.store.executions import read_detail_file
 
@@ -116,8 +116,8 @@ async def _recorded_so_far(ctx: StepContext) -> Any:
         if detail is None:
             return None
         paths = [s.path for s in detail.steps]
-        if mine not in paths:
-            return None
+        if mine not in paths or detail.steps[paths.index(mine)].status != "running":
+            return None  # this step's own start is in the report too, whatever the commit timing
         earlier = [s for s in detail.steps[:paths.index(mine)] if s.role == "step" and s.path not in ancestors]
         return None if any(s.status in _UNFINISHED for s in earlier) else detail
 

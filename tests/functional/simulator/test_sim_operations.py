@@ -99,3 +99,5 @@ def test_openapi_lists_the_concrete_scan_paths(client: httpx.Client) -> None:
     assert {"/data/api/v1/scan/projects", "/data/api/v1/scan/config"} <= set(paths)
     assert not any("{kind}" in p for p in paths)
     assert "/data/api/v1/modes" not in paths and "get" not in paths["/data/api/v1/mode/{name}"]
+    # As the real 8.3.6 document: operations carry no operationId (none was ever published).
+    assert not any("operationId" in op for methods in paths.values() for op in methods.values())
