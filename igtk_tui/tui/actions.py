@@ -61,6 +61,7 @@ class Action:
     priority: bool = False
     aliases: tuple[str, ...] = field(default=())  # extra `:` command names
     label: str = ""  # short footer text (the description is for help and the palette)
+    in_palette: bool = True  # cursor moves act on the focused widget: keys and help only
 
     @property
     def footer(self) -> str:
@@ -79,6 +80,9 @@ def _live(s: ActionState) -> bool:
 
 MAIN = ("main",)
 RUN_SCREENS = ("main", "history", "detail")
+# The widgets with a cursor or a scroll position: trees (library, steps), the log pane, the
+# executions bar, the vault list and the history table. Each implements the handlers below.
+LISTS = ("tree", "log", "executions", "vault-list", "history-table")
 
 ACTIONS: tuple[Action, ...] = (
     # -- execution controls (main screen; some also in the debug pause dialog) --
@@ -128,6 +132,23 @@ ACTIONS: tuple[Action, ...] = (
     Action("vault", "v", "Credential vault", "Navigation", "vault", ("app",), lambda s: s.screen != "vault"),
     Action("back", "escape", "Back / close / clear the filter", "Navigation", "back",
            ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential"), key_display="esc"),
+    # -- moving in a list, tree or the log (bound on the widget; remappable like any other) --------
+    Action("nav-up", "up,k", "Move up a line", "Moving", "cursor_up", LISTS, in_palette=False),
+    Action("nav-down", "down,j", "Move down a line", "Moving", "cursor_down", LISTS, in_palette=False),
+    Action("nav-page-up", "pageup", "Move up a page", "Moving", "page_up", LISTS, in_palette=False),
+    Action("nav-page-down", "pagedown", "Move down a page", "Moving", "page_down", LISTS, in_palette=False),
+    Action("nav-top", "home,g", "Go to the first line", "Moving", "scroll_top", LISTS, in_palette=False),
+    Action("nav-bottom", "end,G", "Go to the last line (the log: log-follow)", "Moving", "scroll_bottom",
+           ("tree", "executions", "vault-list", "history-table"), in_palette=False),
+    Action("tree-toggle", "space", "Expand / collapse the tree node", "Moving", "toggle_node", ("tree",),
+           in_palette=False),
+    Action("tree-parent", "shift+left,left", "Go to the parent node", "Moving", "cursor_parent", ("tree",),
+           in_palette=False),
+    Action("log-page-down", "space", "Move the log down a page", "Moving", "page_down", ("log",),
+           in_palette=False),
+    Action("log-scroll-left", "left", "Scroll the log left", "Moving", "scroll_left", ("log",), in_palette=False),
+    Action("log-scroll-right", "right", "Scroll the log right", "Moving", "scroll_right", ("log",),
+           in_palette=False),
     # -- app -------------------------------------------------------------------------
     Action("help", "question_mark", "Keys and actions (this list)", "App", "help", ("app",), show=True,
            key_display="?", label="help"),
@@ -171,7 +192,7 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
-GROUP_ORDER = ("Execution", "Navigation", "Logs", "Vault", "History", "Parameter form", "Debug pause",
+GROUP_ORDER = ("Execution", "Navigation", "Moving", "Logs", "Vault", "History", "Parameter form", "Debug pause",
                "Dialog", "App")
 
 
@@ -194,6 +215,32 @@ def command(name: str) -> Action | None:
         if name == action.id or name in action.aliases:
             return action
     return None
+
+
+def keys_of(keys: str) -> list[str]:
+    return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def key_conflicts(keymap: dict[str, str]) -> list[str]:
+    """A line per key that two actions answer to where both are active, the keymap applied.
+
+    Bindings of one scope clash, and an app binding clashes with any other scope's, because
+    app keys are live everywhere and the focused widget's binding shadows them silently
+    (`history = "g"` would never reach history from a list, where `g` goes to the top).
+    """
+    keys = {a.id: keys_of(keymap.get(a.id) or a.key) for a in ACTIONS}
+    problems: list[str] = []
+    for i, first in enumerate(ACTIONS):
+        for second in ACTIONS[i + 1:]:
+            shared = set(first.scopes) & set(second.scopes)
+            if not shared and "app" in first.scopes + second.scopes:
+                shared = set(first.scopes + second.scopes) - {"app"}
+            if not shared:
+                continue
+            for key in (k for k in keys[first.id] if k in keys[second.id]):
+                problems.append(f"[keymap] key {key!r} is bound to both {first.id!r} and {second.id!r} "
+                                f"({', '.join(sorted(shared))}): remap one of them")
+    return problems
 
 
 def key_is_reliable(keys: str) -> bool:

@@ -96,7 +96,7 @@ class IgtkApp(App[int], inherit_bindings=False):
         self._close_task: asyncio.Future[None] | None = None
         self._register_themes(theme or self.settings.theme)
         keymap, problems = check_keymap(dict(self.settings.keymap))
-        self.startup_problems += problems
+        self.startup_problems += problems + actions.key_conflicts(keymap)
         if keymap:
             self.set_keymap(keymap)
 

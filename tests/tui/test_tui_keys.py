@@ -60,24 +60,45 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.credential_form import CredentialForm
     from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
     from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
+    from igtk_tui.tui.screens.history import HistoryTable
     from igtk_tui.tui.screens.main import MainScreen
     from igtk_tui.tui.screens.params_form import ParamsForm
     from igtk_tui.tui.screens.unlock import UnlockScreen
 
-    owners = {"app": IgtkApp, "main": MainScreen, "history": HistoryScreen, "detail": ExecutionDetailScreen,
-              "log": LogView, "vault-list": VaultList, "params": ParamsForm, "debug": DebugPauseScreen,
-              "confirm": ConfirmScreen, "help": HelpScreen, "prompt": PromptScreen, "unlock": UnlockScreen,
-              "credential": CredentialForm, "vault": VaultScreen}
+    owners: dict[str, tuple[type, ...]] = {
+        "app": (IgtkApp,), "main": (MainScreen,), "history": (HistoryScreen,), "detail": (ExecutionDetailScreen,),
+        "log": (LogView,), "vault-list": (VaultList,), "params": (ParamsForm,), "debug": (DebugPauseScreen,),
+        "confirm": (ConfirmScreen,), "help": (HelpScreen,), "prompt": (PromptScreen,), "unlock": (UnlockScreen,),
+        "credential": (CredentialForm,), "vault": (VaultScreen,), "tree": (PlaybookTree, StepTree),
+        "executions": (ExecutionsBar,), "history-table": (HistoryTable,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:
-            owner = owners[scope]
-            if scope == "app" and handler == "command_palette":
-                continue  # Textual's own action, bound by our registry entry
-            if scope == "app" and handler == "back":
-                pass
-            assert hasattr(owner, f"action_{handler}"), f"{owner.__name__} lacks action_{handler} ({action.id})"
-            assert any(b.id == action.id for b in owner.BINDINGS if hasattr(b, "id")), (scope, action.id)
+            for owner in owners[scope]:
+                if scope == "app" and handler == "command_palette":
+                    continue  # Textual's own action, bound by our registry entry
+                assert hasattr(owner, f"action_{handler}"), f"{owner.__name__} lacks action_{handler} ({action.id})"
+                assert any(b.id == action.id for b in owner.BINDINGS if hasattr(b, "id")), (scope, action.id)
+
+
+def test_every_binding_of_a_widget_or_screen_comes_from_the_registry() -> None:
+    """Issue 14 item 8: no hand-bound key left (the help screen's own q/? close keys aside)."""
+    from textual.binding import Binding
+
+    from igtk_tui.tui.screens.history import HistoryTable
+
+    for owner in (PlaybookTree, StepTree, LogView, ExecutionsBar, VaultList, HistoryTable):
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id in actions.BY_ID, (owner.__name__, binding)
+
+
+def test_default_keys_have_no_conflicts_and_a_shadowing_remap_names_both_ids() -> None:
+    assert actions.key_conflicts({}) == []
+    problems = actions.key_conflicts({"history": "g"})
+    assert len(problems) == 1 and "'history'" in problems[0] and "'nav-top'" in problems[0]
+    assert actions.key_conflicts({"nav-top": "f7", "history": "g"}) == []
+    same_scope = actions.key_conflicts({"log-level": "k"})  # nav-up is k in the log pane
+    assert len(same_scope) == 1 and "'nav-up'" in same_scope[0] and "'log-level'" in same_scope[0]
 
 
 def test_keymap_problems_are_reported_not_applied() -> None:
@@ -301,6 +322,49 @@ async def test_q_asks_when_executions_run_and_cancels_them_cleanly(runtime) -> N
         await store.close()
 
 
+async def test_history_on_g_is_reported_at_start_naming_both_binding_ids(home) -> None:
+    """Issue 14 item 8: `history = "g"` used to disable history silently (lists bind g)."""
+    app = IgtkApp(make_runtime(home, keymap={"history": "g"}))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await library_ready(pilot, app)
+        await wait_until(pilot, lambda: any("'history'" in n.message and "'nav-top'" in n.message
+                                            for n in app._notifications))
+
+
+async def test_remapped_navigation_key_moves_the_cursor(home) -> None:
+    app = IgtkApp(make_runtime(home, keymap={"nav-down": "J", "nav-top": "f7"}))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await library_ready(pilot, app)
+        tree = app.screen.query_one(PlaybookTree)
+        await pilot.press("1")
+        await wait_until(pilot, lambda: app.focused is tree)
+        start = tree.cursor_line
+        await pilot.press("j")  # the default key no longer moves
+        await pilot.pause()
+        assert tree.cursor_line == start
+        await pilot.press("J")
+        await wait_until(pilot, lambda: tree.cursor_line == start + 1)
+        await pilot.press("J", "J")
+        await wait_until(pilot, lambda: tree.cursor_line == start + 3)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: tree.cursor_line == 0)
+        assert not any("[keymap]" in n.message for n in app._notifications)
+
+
+async def test_help_lists_navigation_keys_with_their_current_keys(home) -> None:
+    app = IgtkApp(make_runtime(home, keymap={"nav-down": "J"}))
+    async with app.run_test(size=(120, 60)) as pilot:
+        await library_ready(pilot, app)
+        await pilot.press("question_mark")
+        help_screen = await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen) and app.screen)
+        lines = _plain(help_screen.query_one("#help-table")).splitlines()
+        assert any(line.split()[0] == "Moving" for line in lines if line.split())
+        for action_id, key in (("nav-up", "↑ k"), ("nav-down", "J"), ("nav-top", "home g"),
+                               ("nav-bottom", "end G"), ("nav-page-up", "pgup"), ("nav-page-down", "pgdn")):
+            row = next(line for line in lines if line.rstrip().endswith(action_id))
+            assert row.split()[:len(key.split())] == key.split(), (action_id, row)
+
+
 async def test_remapped_key_replaces_the_default(home) -> None:
     app = IgtkApp(make_runtime(home, keymap={"pause": "f5"}))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -364,8 +428,9 @@ async def test_palette_offers_a_widget_action_exactly_when_its_key_would_run(hom
         await wait_until(pilot, lambda: app.vault_state == ("open" if vault else "locked"), what="the vault")
         vault_list = app.screen.query_one(VaultList)
         offered = {title for title, _help, _run in ActionsProvider(app.screen)._commands()}
-        scoped = [a for a in actions.ACTIONS if "vault-list" in a.scopes]
+        scoped = [a for a in actions.ACTIONS if "vault-list" in a.scopes and a.in_palette]
         assert scoped
+        assert not any(title.startswith("Moving:") for title in offered)  # cursor moves: keys only
         for action in scoped:
             runs = bool(vault_list.check_action(action.handler.split("(", 1)[0], ()))
             assert (f"{action.group}: {action.description}" in offered) == runs, action.id

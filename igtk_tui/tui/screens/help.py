@@ -18,7 +18,8 @@ from igtk_tui.tui.screens.dismiss import DismissOnce
 SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detail": "detail",
                "log": "log pane", "vault-list": "vault list", "params": "form", "debug": "debug pause",
                "confirm": "dialogs", "help": "help", "vault": "vault", "unlock": "unlock",
-               "prompt": "prompts", "credential": "credential form"}
+               "prompt": "prompts", "credential": "credential form", "tree": "trees",
+               "executions": "executions", "history-table": "history list"}
 
 
 def help_table(app: object) -> Table:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
@@ -33,14 +32,9 @@ if TYPE_CHECKING:
 
 
 class HistoryTable(DataTable[Any], inherit_bindings=False):
-    BINDINGS = [
-        Binding("up,k", "cursor_up", show=False),
-        Binding("down,j", "cursor_down", show=False),
-        Binding("pageup", "page_up", show=False),
-        Binding("pagedown", "page_down", show=False),
-        Binding("home,g", "scroll_top", show=False),
-        Binding("end,G", "scroll_bottom", show=False),
-    ]
+    """Moving keys from the registry ("history-table"): DataTable implements every handler."""
+
+    BINDINGS = bindings_for("history-table")
 
 
 class HistoryScreen(RegistryChecks, Screen[None]):

@@ -7,23 +7,22 @@ executions that changed in a tick.
 
 from __future__ import annotations
 
-from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from igtk_tui.tui.keymap import bindings_for
 from igtk_tui.tui.render import execution_label
 from igtk_tui.tui.viewmodel import ExecutionView
 
 
 class ExecutionsBar(OptionList, inherit_bindings=False):
-    BINDINGS = [
-        Binding("up,k", "cursor_up", show=False),
-        Binding("down,j", "cursor_down", show=False),
-        Binding("home,g", "first", show=False),
-        Binding("end,G", "last", show=False),
-        Binding("pageup", "page_up", show=False),
-        Binding("pagedown", "page_down", show=False),
-    ]
+    BINDINGS = bindings_for("executions")
+
+    def action_scroll_top(self) -> None:
+        self.action_first()
+
+    def action_scroll_bottom(self) -> None:
+        self.action_last()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

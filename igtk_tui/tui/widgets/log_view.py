@@ -18,7 +18,6 @@ from typing import Any, overload
 from rich.cells import cell_len
 from rich.highlighter import Highlighter
 from rich.text import Text
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Log
@@ -99,16 +98,7 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
     """Lines of one execution; the pane header shows follow state, filters and the cap."""
 
     SCOPE = "log"
-    BINDINGS = [
-        *bindings_for("log"),
-        Binding("up,k", "scroll_up", show=False),
-        Binding("down,j", "scroll_down", show=False),
-        Binding("pageup", "page_up", show=False),
-        Binding("pagedown,space", "page_down", show=False),
-        Binding("home,g", "scroll_home", show=False),
-        Binding("left", "scroll_left", show=False),
-        Binding("right", "scroll_right", show=False),
-    ]
+    BINDINGS = bindings_for("log")
 
     follow: reactive[bool] = reactive(True, repaint=False)
 
@@ -224,17 +214,21 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         if self.follow and self.max_scroll_y > 0:
             self.follow = False
 
-    def action_scroll_up(self) -> None:
+    # The registry's "log" handlers (nav-up, nav-down, nav-top): a log has no cursor, it scrolls.
+    def action_cursor_up(self) -> None:
         self._leave_follow()
-        super().action_scroll_up()
+        self.action_scroll_up()
+
+    def action_cursor_down(self) -> None:
+        self.action_scroll_down()
 
     def action_page_up(self) -> None:
         self._leave_follow()
         super().action_page_up()
 
-    def action_scroll_home(self) -> None:
+    def action_scroll_top(self) -> None:
         self._leave_follow()
-        super().action_scroll_home()
+        self.action_scroll_home()
 
     def _on_mouse_scroll_up(self, event: Any) -> None:
         self._leave_follow()

@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import Tree
 
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.tui.render import elapsed
-from igtk_tui.tui.widgets.step_tree import TREE_NAV, move_to
+from igtk_tui.tui.widgets.step_tree import TreeNav, move_to
 
 
 def fuzzy_score(query: str, text: str) -> float:
@@ -73,8 +72,7 @@ def entry_group(entry: Any) -> str:
     return str(entry.group or "(top level)")
 
 
-class PlaybookTree(Tree[Any], inherit_bindings=False):
-    BINDINGS = TREE_NAV
+class PlaybookTree(TreeNav):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("playbooks", id=id)

@@ -7,23 +7,26 @@ scroll position survive, and an idle run writes nothing to the terminal).
 
 from __future__ import annotations
 
-from textual.binding import Binding, BindingType
+from typing import Any
+
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from igtk_tui.tui.keymap import bindings_for
 from igtk_tui.tui.render import step_label
 from igtk_tui.tui.viewmodel import ExecutionView
 
-TREE_NAV: list[BindingType] = [
-    Binding("up,k", "cursor_up", show=False),
-    Binding("down,j", "cursor_down", show=False),
-    Binding("pageup", "page_up", show=False),
-    Binding("pagedown", "page_down", show=False),
-    Binding("home,g", "scroll_home", show=False),
-    Binding("end,G", "scroll_end", show=False),
-    Binding("space", "toggle_node", show=False),
-    Binding("shift+left,left", "cursor_parent", show=False),
-]
+
+class TreeNav(Tree[Any], inherit_bindings=False):
+    """The registry's "tree" keys (moving, expand, parent) for the library and steps trees."""
+
+    BINDINGS = bindings_for("tree")
+
+    def action_scroll_top(self) -> None:
+        self.action_scroll_home()
+
+    def action_scroll_bottom(self) -> None:
+        self.action_scroll_end()
 
 
 def move_to(tree: Tree, node: TreeNode) -> None:  # type: ignore[type-arg]
@@ -32,10 +35,8 @@ def move_to(tree: Tree, node: TreeNode) -> None:  # type: ignore[type-arg]
     tree.move_cursor(node)
 
 
-class StepTree(Tree[str], inherit_bindings=False):
+class StepTree(TreeNav):
     """Enter is left to the screen's registry binding (run/open), not Tree's select."""
-
-    BINDINGS = TREE_NAV
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("steps", id=id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import getters
-from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
@@ -26,15 +25,7 @@ if TYPE_CHECKING:
 
 class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
     SCOPE = "vault-list"
-    BINDINGS = [
-        *bindings_for("vault-list"),
-        Binding("up,k", "cursor_up", show=False),
-        Binding("down,j", "cursor_down", show=False),
-        Binding("pageup", "page_up", show=False),
-        Binding("pagedown", "page_down", show=False),
-        Binding("home,g", "scroll_top", show=False),
-        Binding("end,G", "scroll_bottom", show=False),
-    ]
+    BINDINGS = bindings_for("vault-list")
     if TYPE_CHECKING:  # the app this runs in, for the type checker only (as Textual does)
         app = getters.app(IgtkApp)
 
