@@ -6,6 +6,7 @@ unfinished step, so the later steps find the secured view, not the sign-in form.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,3 +72,11 @@ def test_resume_after_kill_9_reopens_the_page_and_completes(cli: Igtk, sim: Simu
     assert resumed.output("check")["found"] == "1"  # the secured view, in the re-opened signed-in page
     assert Path(resumed.output("screenshot")["screenshot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert PASSWORD not in resumed.stdout + resumed.stderr
+    shown = cli("show", resumed.execution["execution_id"], "--json")  # what the store recorded
+    assert shown.code == 0, shown.describe()
+    record = json.loads(shown.stdout)
+    assert record["resumed_from"] == killed.execution_id
+    steps = {s["id"]: s for s in record["steps"] if s["role"] != "rollback"}
+    assert all(steps[s]["status"] == "completed" and steps[s]["attempts"] >= 1 and steps[s]["reason"] != "restored"
+               for s in reopened)  # the reopened steps are recorded as ordinary runs, not as restored
+    assert all(steps[s]["reason"] == "restored" and steps[s]["attempts"] == 0 for s in restored)
