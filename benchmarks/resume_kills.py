@@ -1,14 +1,15 @@
-"""Random kill -9 of a shipped gateway playbook, then `igtk resume`: prints resumes completed.
+"""Random kill -9 of a shipped gateway or Perspective playbook, then `igtk resume`: prints resumes completed.
 
-    .venv/bin/python benchmarks/resume_kills.py [--kills 50] [--latency 0.05] [--seed N]
+    .venv/bin/python benchmarks/resume_kills.py [--kills 50] [--latency 0.05] [--seed N] [--perspective]
 
-Each round starts `igtk run gateway/health_check` against a simulated 8.3 gateway (every request
-delayed by --latency seconds, so a run lasts long enough for kills to land inside steps as well
-as between them), kills it with SIGKILL at a random moment within the steps' duration of one
-uninterrupted run (measured first), counted from its first step's start, and runs
-`igtk resume ID` once. Rounds go on until --kills runs were killed with steps left (a kill
-that lands after the last step has nothing to resume, and is counted apart). Printed: rounds,
-resumes completed, and the failures with their error.
+Each round starts `igtk run gateway/health_check` (with --perspective: perspective/view_smoke_test
+on the simulator's secured page, signing in with a vault credential, in a real Chromium) against
+a simulated 8.3 gateway (every request delayed by --latency seconds, so a run lasts long enough
+for kills to land inside steps as well as between them), kills it with SIGKILL at a random moment
+within the steps' duration of one uninterrupted run (measured first), counted from its first
+step's start, and runs `igtk resume ID` once. Rounds go on until --kills runs were killed with
+steps left (a kill that lands after the last step has nothing to resume, and is counted apart).
+Printed: rounds, resumes completed, and the failures with their error.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--perspective", action="store_true", help="perspective/view_smoke_test in Chromium")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     completed, failures, already_done = 0, [], 0
@@ -43,20 +45,26 @@ def main() -> int:
             SimulatedGateway(version="8.3", api_tokens={"igtk": "s3cret-token-value"}) as gw:
         cli = Igtk(Path(folder) / "home")
         cli.seed_cheap_vault()
-        added = cli("cred", "add", "sim", "--type", "api-token", "--username", "igtk", "--gateway-url", gw.url,
-                    stdin="s3cret-token-value")
+        if args.perspective:
+            added = cli("cred", "add", "sim", "--type", "basic", "--username", "admin", "--gateway-url", gw.url,
+                        stdin="password")
+            run_args = ["perspective/view_smoke_test", "--gateway", gw.url, "-p", "page=/secure", "-p", "login=sim",
+                        "-p", "expect_components=[welcomeLabel]"]
+        else:
+            added = cli("cred", "add", "sim", "--type", "api-token", "--username", "igtk", "--gateway-url", gw.url,
+                        stdin="s3cret-token-value")
+            run_args = ["gateway/health_check", "-p", "gateway=sim"]
         assert added.code == 0, added.describe()
         gw.faults.latency = args.latency
         # How long the steps of one uninterrupted run take here: the kills are spread over it.
-        whole = cli("run", "gateway/health_check", "-p", "gateway=sim", "--json")
+        whole = cli("run", *run_args, "--json")
         assert whole.code == 0, whole.describe()
         span = sum(e["duration"] for e in whole.events if e["event"] == "step_finished")
         steps = len([e for e in whole.events if e["event"] == "step_finished"])
         round_ = 0
         while round_ - already_done < args.kills and round_ < 3 * args.kills:
             round_ += 1
-            killed = run_and_kill(cli, ["gateway/health_check", "-p", "gateway=sim"],
-                                  after_seconds=rng.uniform(0, span))
+            killed = run_and_kill(cli, run_args, after_seconds=rng.uniform(0, span))
             shown = cli("show", killed.execution_id, "--json")  # what the store holds after the kill
             record = json.loads(shown.stdout)
             done = [st["id"] for st in record["steps"] if st["status"] in ("completed", "skipped")
