@@ -131,7 +131,7 @@ async def resolve_connection(ctx: StepContext, conn: dict[str, Any]) -> Connecti
     if not url:
         raise StepFailure("no gateway URL: set gateway_url (or pass --gateway), give a credential that has "
                           "one, or run gateway.login earlier in this execution")
-    from igtk_tui.gateway.transport import normalise_url
+    from igtk_tui.values import normalise_url
 
     try:
         url = normalise_url(url)

@@ -136,6 +136,8 @@ ACTIONS: tuple[Action, ...] = (
            ("app",), key_display=":"),
     Action("quit", "q,ctrl+q", "Quit (asks when executions run)", "App", "quit", ("app",), show=True, aliases=("q",),
            label="quit"),
+    Action("quit-hint", "ctrl+c", "Say how to quit (ctrl+c does not quit; it copies in a text field)", "App",
+           "quit_hint", ("app",)),
     # -- logs (bound on the log pane) ------------------------------------------------------------
     Action("log-follow", "end,G", "Follow the log (resume tailing)", "Logs", "follow", ("log",)),
     Action("log-search-next", "n", "Next search match", "Logs", "search_next", ("log",)),
