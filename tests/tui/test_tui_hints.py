@@ -8,8 +8,8 @@ from tui_helpers import library_ready, make_runtime, select_playbook, wait_for_m
 
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded
-from igtk_tui.tui.screens.params_form import ParamsForm
 from igtk_tui.tui.screens.history import HistoryScreen
+from igtk_tui.tui.screens.params_form import ParamsForm
 from igtk_tui.tui.screens.vault import VaultScreen
 
 
