@@ -110,8 +110,8 @@ ACTIONS: tuple[Action, ...] = (
     # Focus moves are priority bindings: they run when the key is read, before the keys typed after
     # them are routed, so a burst like `/slow⏎` or `3/` over SSH lands where it was meant.
     # (A focused Input still gets these keys: Textual drops bindings of keys an Input consumes.)
-    Action("filter", "slash", "Filter the list / search the log", "Navigation", "filter",
-           ("main", "history", "vault"), key_display="/", priority=True),
+    Action("filter", "slash", "Filter the list / search the log or help", "Navigation", "filter",
+           ("main", "history", "vault", "help"), key_display="/", priority=True),
     Action("focus-library", "1", "Focus the playbook library", "Navigation", "focus_pane('library')", MAIN,
            priority=True),
     Action("focus-steps", "2", "Focus the steps of the selected execution", "Navigation", "focus_pane('steps')",

@@ -3,6 +3,9 @@ the first item of an empty list, the only credential preselected, gateway URLs c
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
 from textual.widgets import Input, Select, Static
 from tui_helpers import library_ready, make_runtime, select_playbook, wait_for_message, wait_until
 
@@ -99,3 +102,32 @@ async def test_the_credential_form_rejects_a_gateway_url_that_is_not_one(home, f
         await pilot.press("enter")
         await wait_until(pilot, lambda: [c.name for c in app.vault_infos] == ["plant-gw"], timeout=20)
         assert app.vault_infos[0].gateway_url == "http://gw01:8088"
+
+
+async def test_help_is_searched_with_slash_and_esc_clears_then_closes(runtime) -> None:
+    from igtk_tui.tui.screens.help import HelpScreen
+
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await library_ready(pilot, app)
+        await pilot.press("question_mark")
+        screen = await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen) and app.screen)
+        table = screen.query_one("#help-table", Static)
+
+        def plain(widget: Static) -> str:  # the rich Table the help shows, as text
+            console = Console(width=200, record=True, file=io.StringIO())
+            console.print(widget.content)
+            return console.export_text()
+
+        assert "Credential vault" in plain(table) and "Zoom the focused pane" in plain(table)
+        await pilot.press("slash", *"vault")
+        await wait_until(pilot, lambda: "Zoom the focused pane" not in plain(table))
+        shown = plain(table)
+        assert "Credential vault" in shown and "Add a credential" in shown
+        await pilot.press("escape")  # clears the search, the help stays
+        await wait_until(pilot, lambda: "Zoom the focused pane" in plain(table))
+        assert app.screen is screen and not screen.query_one("#help-filter").display
+        await pilot.press("slash", *"zzzq")
+        await wait_until(pilot, lambda: "no key or action matches 'zzzq'" in plain(table))
+        await pilot.press("escape", "escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help to close")
