@@ -30,11 +30,12 @@ from igtk_tui.engine.events import (
     StepsAdded,
     StepStarted,
     StepStatus,
+    StepWaiting,
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in (
     ExecutionStarted, StepsAdded, StepStarted, AttemptFinished, StepFinished, StepReset, LogRecord,
-    ArtifactAdded, ExecutionNote, ExecutionPaused, ExecutionResumed, ControlsChanged, ExecutionFinished)}
+    StepWaiting, ArtifactAdded, ExecutionNote, ExecutionPaused, ExecutionResumed, ControlsChanged, ExecutionFinished)}
 
 
 def encode(event: Event) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from igtk_tui import redact
 from igtk_tui.engine.controls import StepInterrupted
+from igtk_tui.engine.events import StepWaiting
 from igtk_tui.errors import IgtkError
 
 if TYPE_CHECKING:
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from igtk_tui.playbook.model import Step
 
 T = TypeVar("T")
+
+PROGRESS_EVERY = 5.0  # seconds between progress reports of an unchanged long wait
 
 
 class StepFailure(IgtkError):
@@ -171,13 +175,19 @@ class StepContext:
         timeout: float,
         interval: float = 1.0,
         what: str = "condition",
+        state: Callable[[], str] | None = None,
     ) -> T:
         """Call `probe` until it returns something other than None/False, pause-aware.
 
-        Raises StepFailure naming `what` on timeout. Paused time is not counted.
+        Raises StepFailure naming `what` on timeout. Paused time is not counted. While it
+        waits it reports progress (a log line and a StepWaiting event) when `state()` (the
+        last thing the probe saw) changes and every PROGRESS_EVERY seconds, so a
+        long wait shows a countdown instead of one line and then silence.
         """
         controls = self._runner.controls
         waited = 0.0
+        reported_at = 0.0
+        reported_state: str | None = None
         while True:
             await self.checkpoint()
             start, paused = time.monotonic(), controls.paused_total
@@ -186,8 +196,20 @@ class StepContext:
                 return result
             if waited >= timeout:
                 raise StepFailure(f"timed out after {timeout:g} s waiting for {what}")
+            seen = state() if state is not None else ""
+            if (state is not None and seen != reported_state) or waited - reported_at >= PROGRESS_EVERY:
+                self._report_wait(what, waited, timeout, seen)
+                reported_at, reported_state = waited, seen
             await self.sleep(min(interval, max(0.0, timeout - waited)))
             waited += (time.monotonic() - start) - (controls.paused_total - paused)
+
+    def _report_wait(self, what: str, waited: float, timeout: float, seen: str) -> None:
+        left = max(0.0, timeout - waited)
+        self.log(f"waiting for {what}: {waited:.0f} of {timeout:g} s, {left:.0f} s left"
+                 + (f"; last seen: {seen}" if seen else ""))
+        self._runner.emit(StepWaiting(self.execution_id, step_id=self.step_id, what=what,
+                                      waited=round(waited, 1), timeout=timeout,
+                                      last=redact.scrub(seen)))
 
     # -- credentials and nesting -----------------------------------------------------
     async def credential(self, name: str) -> Any:

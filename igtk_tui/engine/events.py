@@ -186,6 +186,19 @@ class LogRecord(Event):
 
 
 @dataclass(eq=False)
+class StepWaiting(Event):
+    """A long wait's progress (ctx.poll): what is awaited, time spent against the timeout and
+    the last state seen, so a live view can show a countdown in the running step's line."""
+
+    step_id: str
+    what: str
+    waited: float
+    timeout: float
+    last: str = ""
+    kind: ClassVar[str] = "step_waiting"
+
+
+@dataclass(eq=False)
 class ArtifactAdded(Event):
     """A file the execution produced (screenshot, download, backup...)."""
 

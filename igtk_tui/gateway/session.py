@@ -23,6 +23,7 @@ from igtk_tui.gateway.errors import GatewayError, NotSupported, Unauthorised
 from igtk_tui.gateway.transport import API_PREFIX, RETRY_STATUSES, RETRYABLE_EXCEPTIONS
 from igtk_tui.gateway.version import GatewayVersion, parse_gwinfo
 from igtk_tui.slots import slots
+from igtk_tui.values import normalise_url
 
 logger = logging.getLogger("igtk.gateway")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -58,7 +59,7 @@ class GatewaySession:
         warn_insecure: bool = True,
     ) -> None:
         try:
-            self.base_url = transport.normalise_url(base_url)
+            self.base_url = normalise_url(base_url)
         except ValueError as exc:
             raise GatewayError(str(exc)) from None
         self.api_token = api_token or None

@@ -48,26 +48,6 @@ def is_transient(error: GatewayError) -> bool:
     return not isinstance(error, (Unauthorised, Forbidden))
 
 
-def normalise_url(url: str) -> str:
-    """`http://host:8088/` -> `http://host:8088`; ValueError for anything that is not an http(s) URL."""
-    text = (url or "").strip()
-    parts = urlsplit(text)
-    if "@" in text.partition("?")[0].partition("#")[0]:
-        # Checked first, and the URL never quoted: its user info may hold a password (httpx's
-        # "Invalid port: ..." quoted a piece of one; a '/' in the password moves the '@' out of netloc).
-        host = text.rpartition("@")[2].split("/")[0]
-        raise ValueError(f"a gateway URL with a user name or password in it ({parts.scheme}://…@{host}) is "
-                         "not accepted: give username/password or api_token as step parameters, or from a "
-                         "vault credential (-c NAME)")
-    try:
-        parts.port  # noqa: B018 - raises ValueError when the port is not a number
-    except ValueError:
-        raise ValueError("the port in the gateway URL is not a number (like http://host:8088)") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"gateway URL {url!r} must look like http://host:8088 or https://host:8043")
-    return text.rstrip("/")
-
-
 def host_port(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)

@@ -64,7 +64,7 @@ async def logout(ctx: StepContext, gateway_url: str | None = None) -> dict[str, 
     url = gateway_url or ctx.resources.get(CURRENT)
     client = None
     if url:
-        from igtk_tui.gateway.transport import normalise_url
+        from igtk_tui.values import normalise_url
 
         try:
             client = ctx.resources.get(RESOURCE_PREFIX + normalise_url(url))

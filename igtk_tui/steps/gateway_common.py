@@ -131,7 +131,7 @@ async def resolve_connection(ctx: StepContext, conn: dict[str, Any]) -> Connecti
     if not url:
         raise StepFailure("no gateway URL: set gateway_url (or pass --gateway), give a credential that has "
                           "one, or run gateway.login earlier in this execution")
-    from igtk_tui.gateway.transport import normalise_url
+    from igtk_tui.values import normalise_url
 
     try:
         url = normalise_url(url)
@@ -256,9 +256,7 @@ async def wait_until_ready(ctx: StepContext, client: GatewayClient, *, timeout: 
     grace = min(15.0, timeout / 2)
 
     def seen(text: str) -> None:
-        if text != last[0]:
-            ctx.log(f"waiting for {client.base_url}: {text}")
-        last[0] = text
+        last[0] = text  # ctx.poll reports it with the countdown
 
     async def probe() -> dict[str, Any] | None:
         nonlocal saw_down
@@ -308,7 +306,8 @@ async def wait_until_ready(ctx: StepContext, client: GatewayClient, *, timeout: 
         return ping
 
     try:
-        ping = await ctx.poll(probe, timeout=timeout, interval=interval, what=f"{client.base_url} to be ready")
+        ping = await ctx.poll(probe, timeout=timeout, interval=interval, what=f"{client.base_url} to be ready",
+                              state=lambda: last[0])
     except StepFailure:
         raise StepFailure(f"the gateway at {client.base_url} did not become ready within {timeout:g} s "
                           f"(last seen: {last[0]}); check the gateway's logs (wrapper.log) on the host") from None

@@ -183,7 +183,8 @@ async def wait_for_module_installation(ctx: StepContext, module_name: str | None
         return None
 
     try:
-        found = await ctx.poll(probe, timeout=timeout, interval=poll_interval, what=f"module {key}")
+        found = await ctx.poll(probe, timeout=timeout, interval=poll_interval, what=f"module {key}",
+                               state=lambda: last[0])
     except ModuleFaulted:
         raise
     except StepFailure:

@@ -114,8 +114,8 @@ ACTIONS: tuple[Action, ...] = (
     # Focus moves are priority bindings: they run when the key is read, before the keys typed after
     # them are routed, so a burst like `/slow⏎` or `3/` over SSH lands where it was meant.
     # (A focused Input still gets these keys: Textual drops bindings of keys an Input consumes.)
-    Action("filter", "slash", "Filter the list / search the log", "Navigation", "filter",
-           ("main", "history", "vault"), key_display="/", priority=True),
+    Action("filter", "slash", "Filter the list / search the log or help", "Navigation", "filter",
+           ("main", "history", "vault", "help"), key_display="/", priority=True),
     Action("focus-library", "1", "Focus the playbook library", "Navigation", "focus_pane('library')", MAIN,
            priority=True),
     Action("focus-steps", "2", "Focus the steps of the selected execution", "Navigation", "focus_pane('steps')",
@@ -157,6 +157,8 @@ ACTIONS: tuple[Action, ...] = (
            ("app",), key_display=":"),
     Action("quit", "q,ctrl+q", "Quit (asks when executions run)", "App", "quit", ("app",), show=True, aliases=("q",),
            label="quit"),
+    Action("quit-hint", "ctrl+c", "Say how to quit (ctrl+c does not quit; it copies in a text field)", "App",
+           "quit_hint", ("app",)),
     # -- logs (bound on the log pane) ------------------------------------------------------------
     Action("log-follow", "end,G", "Follow the log (resume tailing)", "Logs", "follow", ("log",)),
     Action("log-search-next", "n", "Next search match", "Logs", "search_next", ("log",)),

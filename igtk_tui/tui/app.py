@@ -24,7 +24,7 @@ from textual.app import App
 from igtk_tui import redact, startup
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.keymap import bindings_for, check_keymap
+from igtk_tui.tui.keymap import bindings_for, check_keymap, key_text
 from igtk_tui.tui.launcher import Launcher
 from igtk_tui.tui.messages import ExecutionEnded, LastResults, LibraryLoaded, StoreReady, VaultChanged
 from igtk_tui.tui.palette import ActionsProvider, PlaybookProvider, ThemeProvider
@@ -380,6 +380,10 @@ class IgtkApp(App[int], inherit_bindings=False):
                                       hint="pause, skip, history, vault, w FILE, theme NAME, run PLAYBOOK, "
                                            "filter TEXT, q, q! · ? lists every command"),
                          lambda text: run_command(self, text) if text else None)
+
+    def action_quit_hint(self) -> None:
+        """ctrl+c out of habit: answer with the quit keys in force (after [keymap]) instead of nothing."""
+        self.notify(f"Press {key_text(self, actions.BY_ID['quit'])} to quit igtk", title="ctrl+c does not quit")
 
     def action_quit(self) -> None:  # type: ignore[override]  # sync, as action_back above
         running = len(self.executions.owned_active)  # the agent's runs go on: leaving only stops watching them

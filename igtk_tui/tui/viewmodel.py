@@ -33,6 +33,7 @@ class StepView:
     error: str | None = None
     reason: str | None = None
     children: list[str] = field(default_factory=list)
+    waiting: tuple[str, float] | None = None  # a long wait's last state and its deadline (StepWaiting)
 
 
 class LogLine(NamedTuple):
@@ -135,7 +136,12 @@ class ExecutionView:
             step.status, step.attempt, step.max_attempts = "running", e.attempt, e.max_attempts
             if e.attempt == 1 or step.started_at is None:
                 step.started_at = e.ts
-            step.duration, step.error = None, None
+            step.duration, step.error, step.waiting = None, None, None
+
+    def _on_step_waiting(self, e: Any) -> None:
+        step = self.steps.get(e.step_id)
+        if step and step.status == "running":
+            step.waiting = (redact.scrub(e.last or e.what), e.ts + max(0.0, e.timeout - e.waited))
 
     def _on_attempt_finished(self, e: Any) -> None:
         step = self.steps.get(e.step_id)
@@ -146,6 +152,7 @@ class ExecutionView:
         step = self.steps.get(e.step_id)
         if step:
             step.status, step.duration, step.error, step.reason = e.status.value, e.duration, e.error, e.reason
+            step.waiting = None
             if e.attempts:
                 step.attempt = e.attempts
             self.artifacts.extend(a for a in e.artifacts if a not in self.artifacts)
@@ -157,6 +164,7 @@ class ExecutionView:
         step = self.steps.get(path)
         if step:
             step.status, step.attempt, step.started_at, step.duration, step.error = "pending", 0, None, None, None
+            step.waiting = None
             for child in step.children:
                 self._reset(child)
 

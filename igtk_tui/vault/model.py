@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from igtk_tui.errors import InvalidInput
+from igtk_tui.values import normalise_url
 
 BASIC = "basic"
 API_TOKEN = "api-token"
@@ -36,6 +37,16 @@ def validate_name(name: str) -> str:
             " (it is used in {{ credential.NAME }} references), not starting with '-'"
         )
     return name
+
+
+def validate_gateway_url(url: str) -> None:
+    """A credential's gateway URL follows the one gateway-URL rule (empty: none given)."""
+    if not url:
+        return
+    try:
+        normalise_url(url)
+    except ValueError as exc:
+        raise InvalidInput(f"gateway URL: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from igtk_tui.paths import Paths
 from igtk_tui.vault.backend import Store
 from igtk_tui.vault.errors import VaultUnavailable
 from igtk_tui.vault.kdf import KdfParams
-from igtk_tui.vault.model import API_TOKEN, Credential, CredentialInfo, validate_name
+from igtk_tui.vault.model import API_TOKEN, Credential, CredentialInfo, validate_gateway_url, validate_name
 from igtk_tui.vault.passphrase import Passphrase, resolve_passphrase
 
 BACKEND_CHOICES = ("auto", "keyring", "file")
@@ -137,6 +137,7 @@ class Vault:
     # -- writes --------------------------------------------------------------
 
     def add(self, cred: Credential) -> None:
+        validate_gateway_url(cred.gateway_url)
         now = _now()
         self._store.add(cred.with_changes(created_at=cred.created_at or now, updated_at=now))
         _register(cred)
@@ -149,6 +150,7 @@ class Vault:
                 f"cannot update {', '.join(unknown)}: updatable fields are {', '.join(_UPDATABLE)}"
                 " (use rename to change a name)"
             )
+        validate_gateway_url(changes.get("gateway_url", ""))
         current = self.get(name)
         updated = current.with_changes(**changes, updated_at=_now())
         self._store.replace(name, updated)

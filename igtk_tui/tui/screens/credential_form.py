@@ -85,11 +85,12 @@ class CredentialForm(DismissOnce, RegistryChecks, ModalScreen[CredentialInput | 
                                  secret, get("#cred-url"), get("#cred-description"),
                                  self.info.name if self.info else None)
         from igtk_tui.errors import IgtkError
-        from igtk_tui.vault.model import Credential
+        from igtk_tui.vault.model import Credential, validate_gateway_url
 
-        try:  # the model's own rules (name, type, username), before anything is stored
+        try:  # the model's own rules (name, type, username, gateway URL), before anything is stored
             Credential(result.name, result.type, result.username, secret or "unchanged", result.gateway_url,
                        result.description)
+            validate_gateway_url(result.gateway_url)
         except IgtkError as exc:
             self.show_error(str(exc))
             return

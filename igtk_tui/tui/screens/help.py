@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from igtk_tui.tui import actions
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
@@ -22,18 +23,30 @@ SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detai
                "executions": "executions", "history-table": "history list"}
 
 
-def help_table(app: object) -> Table:
+def help_table(app: object, query: str = "") -> Table:
+    """The registry as rows; `query` (the `/` search) keeps the actions whose key, text or id hold it."""
     table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
     table.add_column("key", no_wrap=True, max_width=12)
     table.add_column("action", ratio=1)
     table.add_column("id (for [keymap])", no_wrap=True, style="dim")
+    needle = query.strip().lower()
     for group, entries in actions.grouped():
-        table.add_row("", Text(group, style="bold underline"), "")
+        rows = []
         for action in entries:
+            key = key_text(app, action)
             where = ", ".join(SCOPE_NAMES.get(s, s) for s in action.scopes[:3])
-            table.add_row(Text(key_text(app, action), style="bold"), f"{action.description}  ({where})",
-                          action.id)
+            text = f"{action.description}  ({where})"
+            if needle and needle not in f"{key} {text} {action.id} {group}".lower():
+                continue
+            rows.append((Text(key, style="bold"), text, action.id))
+        if not rows:
+            continue
+        table.add_row("", Text(group, style="bold underline"), "")
+        for row in rows:
+            table.add_row(*row)
         table.add_row("", "", "")
+    if needle and not table.row_count:
+        table.add_row("", f"no key or action matches {query.strip()!r}", "")
     return table
 
 
@@ -43,13 +56,35 @@ class HelpScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Static("Keys (remap any of them by id in [keymap] of config.toml)  ·  esc closes",
+            yield Static("Keys (remap any of them by id in [keymap] of config.toml)  ·  / searches  ·  esc closes",
                          classes="dialog-title", markup=False)
+            search = Input(placeholder="search keys and actions (esc clears)", id="help-filter", compact=True)
+            search.display = False
+            yield search
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_table(self.app), id="help-table")
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()
 
+    def action_filter(self) -> None:
+        search = self.query_one("#help-filter", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Changed, "#help-filter")
+    def _search(self, event: Input.Changed) -> None:
+        self.query_one("#help-table", Static).update(help_table(self.app, event.value))
+
+    @on(Input.Submitted, "#help-filter")
+    def _searched(self) -> None:
+        self.query_one("#help-scroll").focus()
+
     def action_back(self) -> None:
+        """esc clears an open search first, then closes."""
+        search = self.query_one("#help-filter", Input)
+        if search.display:
+            search.value, search.display = "", False
+            self.query_one("#help-scroll").focus()
+            return
         self.dismiss(None)

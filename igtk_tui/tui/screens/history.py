@@ -18,8 +18,9 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.store.codec import local_time
+from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.render import elapsed, status_text
 
 PAGE = 200
@@ -50,6 +51,7 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         self.has_more = True
         self.loading_page = False
         self.status: str | None = None
+        self.recorded_none = False  # the unfiltered first page was empty: say how to run the first
         self.text = ""
 
     def compose(self) -> ComposeResult:
@@ -98,6 +100,8 @@ class HistoryScreen(RegistryChecks, Screen[None]):
                 page = await store.executions.list_executions(PAGE, before=before, status=self.status,
                                                               playbook=playbook)
                 pages += 1
+                if before is None:
+                    self.recorded_none = not page and playbook is None and self.status is None
                 self.has_more = len(page) == PAGE
                 self.rows.extend(page)
                 added = self._append([r for r in page if self._matches(r)])
@@ -109,6 +113,11 @@ class HistoryScreen(RegistryChecks, Screen[None]):
 
     def _show_count(self) -> None:
         """The footer count, from the rows held now (after a page, a filter or a delete)."""
+        if self.recorded_none:
+            self.query_one("#history-count", Static).update(
+                f"No executions recorded yet: press {key_text(self.app, actions.BY_ID['back'])}, pick a playbook "
+                f"and press {key_text(self.app, actions.BY_ID['run-open'])} to run the first")
+            return
         more = "  (more below: keep scrolling)" if self.has_more else ""
         self.query_one("#history-count", Static).update(f"{len(self.shown)} shown of {len(self.rows)} loaded{more}")
 

@@ -17,8 +17,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static, Tree
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
+from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
 from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
@@ -207,8 +208,12 @@ class MainScreen(RegistryChecks, Screen[None]):
             "locked": "locked: press u (on this pane) to unlock",
             "unavailable": "unavailable: " + (self.app.vault_detail or ""),
         }
+        empty = state == "open" and not self.app.vault_infos
+        if empty:
+            texts["open"] = f"no credentials yet: press {key_text(self.app, actions.BY_ID['vault-add'])} " \
+                            "(on this pane) to add the first"
         note.update(texts.get(state, ""))
-        note.display = state != "open"
+        note.display = state != "open" or empty
         count = len(self.app.vault_infos) if state == "open" else 0
         self.query_one("#vault-pane").border_title = f"4 Vault ({count})" if state == "open" else f"4 Vault: {state}"
         self.query_one(VaultList).show_state(state, self.app.vault_infos)

@@ -162,6 +162,8 @@ class ParamsForm(DismissOnce, RegistryChecks, ModalScreen[FormResult | None]):
         if param.type == ParamType.CREDENTIAL and credentials:
             options = [(f"{c.name} ({c.type}, {c.username})", c.name) for c in credentials]
             known = {c.name for c in credentials}
+            if value not in known and len(credentials) == 1:
+                value = credentials[0].name  # the only one there is: nothing to choose
             return Select(options, id=wid, value=value if value in known else Select.NULL, compact=True)
         kind: dict[str, Any] = {}
         if param.type == ParamType.INTEGER:

@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.widgets.vault_list import VaultList
 
 
@@ -38,7 +39,10 @@ class VaultScreen(RegistryChecks, Screen[None]):
     def vault_changed(self) -> None:
         app: Any = self.app
         note = self.query_one("#vault-screen-note", Static)
-        if app.vault_state == "open":
+        if app.vault_state == "open" and not app.vault_infos:
+            note.update(f"no credentials yet in the {app.vault_detail}: press "
+                        f"{key_text(app, actions.BY_ID['vault-add'])} to add the first")
+        elif app.vault_state == "open":
             note.update(f"{len(app.vault_infos)} credential(s) in the {app.vault_detail}")
         else:
             note.update(f"vault {app.vault_state}: {app.vault_detail}  ·  press u to unlock")

@@ -24,6 +24,7 @@ from igtk_tui.engine.events import (
     StepsAdded,
     StepStarted,
     StepStatus,
+    StepWaiting,
 )
 
 SCHEMA = Path(__file__).resolve().parents[3] / "docs" / "agent-openapi.json"
@@ -56,6 +57,7 @@ EVERY_EVENT = [
                  duration=1.5, artifacts=("/a/b.png",), variables={"x": 1}, reason="operator"),
     StepReset(EID, step_id="a"),
     LogRecord(EID, step_id="a", level="warning", message="careful"),
+    StepWaiting(EID, step_id="a", what="the gateway to be ready", waited=5.0, timeout=240.0, last="HTTP 503"),
     ArtifactAdded(EID, step_id="a", path="/a/b.png", artifact_kind="screenshot"),
     ExecutionNote(EID, key="browser_version", value="131.0"),
     ExecutionPaused(EID, step_id="a", reason="breakpoint", context={"message": "look"}),

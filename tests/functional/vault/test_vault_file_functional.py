@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from igtk_tui import redact
-from igtk_tui.errors import EXIT_INVALID, EXIT_UNAVAILABLE
+from igtk_tui.errors import EXIT_INVALID, EXIT_UNAVAILABLE, InvalidInput
 from igtk_tui.paths import Paths
 from igtk_tui.vault import (
     Credential,
@@ -87,6 +87,22 @@ def test_duplicate_and_missing_names(open_vault: Callable[..., Vault]) -> None:
         vault.rename("gw1", "ci-token")
     with pytest.raises(Exception, match="cannot update name"):
         vault.update("gw1", name="x")
+
+
+def test_a_gateway_url_that_is_not_one_is_refused_and_nothing_is_stored(open_vault: Callable[..., Vault]) -> None:
+    vault = open_vault(passphrase=PP)
+    for bad, why in (("gw1:8088", "must look like http://host:8088"), ("http://gw1:80x8", "port"),
+                     ("http://admin:pw@gw1:8088", "user name or password")):
+        with pytest.raises(InvalidInput, match=why) as refused:
+            vault.add(GW.with_changes(gateway_url=bad))
+        assert refused.value.exit_code == EXIT_INVALID and "gateway URL" in str(refused.value)
+    assert vault.list() == []
+    vault.add(GW)
+    with pytest.raises(InvalidInput, match="gateway URL"):
+        vault.update("gw1", gateway_url="ftp://gw1")
+    assert vault.get("gw1").gateway_url == "http://gw1:8088"
+    vault.update("gw1", gateway_url="")  # clearing it stays allowed
+    assert vault.get("gw1").gateway_url == ""
 
 
 def test_get_registers_secrets_for_redaction(open_vault: Callable[..., Vault]) -> None:
