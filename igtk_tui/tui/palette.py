@@ -48,7 +48,7 @@ class ActionsProvider(Provider):
         screen = self.screen
         out: list[tuple[str, str, Callable[[], Any]]] = []
         for action in actions.ACTIONS:
-            if action.id in ("command-palette",) or action.scopes[0] in ("confirm", "prompt", "credential"):
+            if action.id in ("command-palette",) or action.scopes[0] in ("confirm", "prompt", "credential", "report-format"):
                 continue
             node = target_node(app, screen, action)
             if node is None or not allowed(node, action):
