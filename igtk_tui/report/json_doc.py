@@ -37,7 +37,7 @@ def to_document(report: Report) -> dict[str, Any]:
             "path": sec.path, "title": sec.title, "counts": sec.counts,
             "steps": [{"path": s.path, "name": s.name, "type": s.type, "role": s.role, "status": s.status,
                        "attempts": s.attempts, "started_at": iso(s.started_at), "duration": s.duration,
-                       "error": s.error, "reason": s.reason} for s in sec.steps],
+                       "error": s.error, "reason": s.reason, "rollback_of": s.rollback_of} for s in sec.steps],
         } for sec in report.sections],
         "checks": {
             "counts": report.check_counts,

@@ -41,7 +41,8 @@ def _suite(report: Report, section: Section, n: int) -> ET.Element:
     for s in section.steps:
         duration += s.duration or 0
         label = s.path if section.path is None else s.own_id
-        case = ET.Element("testcase", name=f"{label}: {s.name}", classname=classname, time=f"{s.duration or 0:.3f}")
+        case_name = f"{label}: {s.name}" + (f" {s.mark}" if s.mark else "")
+        case = ET.Element("testcase", name=case_name, classname=classname, time=f"{s.duration or 0:.3f}")
         if s.status in _FAILED:
             failures += 1
             node = ET.SubElement(case, "failure", message=s.error or s.status, type=s.status)

@@ -32,7 +32,8 @@ def render_markdown(report: Report) -> str:
                   "", "| # | Step | Status | Duration | Attempts | Error |", "|---:|---|---|---:|---:|---|"]
         for n, s in enumerate(section.steps, 1):
             note = s.error or (f"({s.reason})" if s.reason else "")
-            lines.append(f"| {n} | {_cell(s.name)} `{_cell(s.own_id)}` | {s.glyph} {s.status} | "
+            mark = f" {_cell(s.mark)}" if s.mark else ""
+            lines.append(f"| {n} | {_cell(s.name)} `{_cell(s.own_id)}`{mark} | {s.glyph} {s.status} | "
                          f"{human_duration(s.duration)} | {s.attempts} | {_cell(note)} |")
         lines.append("")
     if report.checks:

@@ -37,10 +37,18 @@ class StepLine:
     duration: float | None
     error: str | None
     reason: str | None
+    rollback_of: str | None = None  # a compensation step: the step it undoes (as `igtk show` marks it)
 
     @property
     def glyph(self) -> str:
         return GLYPHS.get(self.status, "?")
+
+    @property
+    def mark(self) -> str:
+        """`[rollback of STEP]` for a compensation step (`[rollback]` when the step is not known), else ''."""
+        if self.role != "rollback":
+            return ""
+        return f"[rollback of {self.rollback_of}]" if self.rollback_of else "[rollback]"
 
     @property
     def own_id(self) -> str:
@@ -206,7 +214,8 @@ def _sections(steps: Any, in_progress: str | None) -> list[Section]:
         status = "running" if st.path == in_progress else st.status
         sections[parent].steps.append(StepLine(
             path=st.path, name=_text(st.name), type=st.type, role=st.role, status=status, attempts=st.attempts,
-            started_at=st.started_at, duration=st.duration, error=_opt(st.error), reason=st.reason))
+            started_at=st.started_at, duration=st.duration, error=_opt(st.error), reason=st.reason,
+            rollback_of=st.parent if st.role == "rollback" else None))
     return list(sections.values())
 
 

@@ -131,7 +131,8 @@ ACTIONS: tuple[Action, ...] = (
            label="history"),
     Action("vault", "v", "Credential vault", "Navigation", "vault", ("app",), lambda s: s.screen != "vault"),
     Action("back", "escape", "Back / close / clear the filter", "Navigation", "back",
-           ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential"), key_display="esc"),
+           ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential", "report-format"),
+           key_display="esc"),
     # -- moving in a list, tree or the log (bound on the widget; remappable like any other) --------
     Action("nav-up", "up,k", "Move up a line", "Moving", "cursor_up", LISTS, in_palette=False),
     Action("nav-down", "down,j", "Move down a line", "Moving", "cursor_down", LISTS, in_palette=False),
@@ -180,8 +181,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("delete-execution", "delete", "Delete the execution record and its artifacts (asks)", "History",
            "delete", ("history", "detail"), lambda s: s.deletable, key_display="del"),
     Action("history-status", "S", "Cycle the status filter", "History", "cycle_status", ("history",)),
-    Action("report", "o", "Write the execution's HTML report (to its artifacts folder)", "History", "report",
-           ("history", "detail"), lambda s: s.reportable, label="report"),
+    Action("report", "o", "Write the execution's report: HTML, JSON, JUnit or Markdown (asks; to its artifacts "
+           "folder)", "History", "report", ("history", "detail"), lambda s: s.reportable, label="report"),
     # -- dialogs -------------------------------------------------------------------------------
     Action("form-run", "ctrl+r", "Run with these parameters", "Parameter form", "run", ("params",), show=True,
            label="run"),
@@ -191,6 +192,12 @@ ACTIONS: tuple[Action, ...] = (
            ("debug",), show=True, label="save params"),
     Action("confirm-yes", "y", "Yes", "Dialog", "yes", ("confirm",), show=True),
     Action("confirm-no", "n", "No", "Dialog", "no", ("confirm",), show=True),
+    Action("report-html", "h", "HTML report", "Dialog", "choose('html')", ("report-format",), show=True, label="html"),
+    Action("report-json", "j", "JSON report", "Dialog", "choose('json')", ("report-format",), show=True, label="json"),
+    Action("report-junit", "u", "JUnit XML report", "Dialog", "choose('junit')", ("report-format",), show=True,
+           label="junit"),
+    Action("report-md", "m", "Markdown report", "Dialog", "choose('md')", ("report-format",), show=True,
+           label="md"),
 )
 
 BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}

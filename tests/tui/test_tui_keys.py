@@ -63,6 +63,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.history import HistoryTable
     from igtk_tui.tui.screens.main import MainScreen
     from igtk_tui.tui.screens.params_form import ParamsForm
+    from igtk_tui.tui.screens.report_format import ReportFormatScreen
     from igtk_tui.tui.screens.unlock import UnlockScreen
 
     owners: dict[str, tuple[type, ...]] = {
@@ -70,7 +71,8 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "log": (LogView,), "vault-list": (VaultList,), "params": (ParamsForm,), "debug": (DebugPauseScreen,),
         "confirm": (ConfirmScreen,), "help": (HelpScreen,), "prompt": (PromptScreen,), "unlock": (UnlockScreen,),
         "credential": (CredentialForm,), "vault": (VaultScreen,), "tree": (PlaybookTree, StepTree),
-        "executions": (ExecutionsBar,), "history-table": (HistoryTable,)}
+        "executions": (ExecutionsBar,), "history-table": (HistoryTable,),
+        "report-format": (ReportFormatScreen,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:

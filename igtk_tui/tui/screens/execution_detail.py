@@ -157,9 +157,9 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
             self.app.pop_screen()
 
     def action_report(self) -> None:
-        from igtk_tui.tui.report_action import write_html_report
+        from igtk_tui.tui.report_action import ask_and_write
 
-        self.run_worker(write_html_report(self.app, self.execution_id), group="report", exit_on_error=False)
+        ask_and_write(self, self.execution_id)
 
     def action_delete(self) -> None:
         from igtk_tui.tui.screens.confirm import ConfirmScreen

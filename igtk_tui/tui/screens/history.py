@@ -224,9 +224,9 @@ class HistoryScreen(RegistryChecks, Screen[None]):
     def action_report(self) -> None:
         row = self.selected
         if row is not None:
-            from igtk_tui.tui.report_action import write_html_report
+            from igtk_tui.tui.report_action import ask_and_write
 
-            self.run_worker(write_html_report(self.app, row.id), group="report", exit_on_error=False)
+            ask_and_write(self, row.id)
 
     def action_delete(self) -> None:
         row = self.selected
