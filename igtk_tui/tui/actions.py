@@ -192,7 +192,7 @@ ACTIONS: tuple[Action, ...] = (
            ("debug",), show=True, label="save params"),
     Action("confirm-yes", "y", "Yes", "Dialog", "yes", ("confirm",), show=True),
     Action("confirm-no", "n", "No", "Dialog", "no", ("confirm",), show=True),
-    Action("report-html", "h", "HTML report", "Dialog", "choose('html')", ("report-format",), show=True, label="html"),
+    Action("report-html", "w", "HTML report", "Dialog", "choose('html')", ("report-format",), show=True, label="html"),
     Action("report-json", "j", "JSON report", "Dialog", "choose('json')", ("report-format",), show=True, label="json"),
     Action("report-junit", "u", "JUnit XML report", "Dialog", "choose('junit')", ("report-format",), show=True,
            label="junit"),
