@@ -13,7 +13,6 @@ false` written into their YAML so that an edit cannot keep a stale claim.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.errors import PlaybookError, did_you_mean
 from igtk_tui.playbook.metadata import PlaybookMeta, PlaybookMetadata, content_hash, current_user, now_iso
 from igtk_tui.playbook.model import Playbook
+from igtk_tui.textfile import write_text_atomic
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -279,7 +279,7 @@ class Library:
         text = src.path.read_text(encoding="utf-8")
         if src.verified_yaml:
             text = set_top_level_scalar(text, "verified", "false")
-        _atomic_write(dest, text)
+        write_text_atomic(dest, text)
         carried = src.verified
         old = src.meta if src.verified_meta else None
         meta = PlaybookMeta(
@@ -318,8 +318,8 @@ class Library:
         backup = None
         if previous is not None:
             backup = _backup_path(dest)
-            _atomic_write(backup, previous)
-        _atomic_write(dest, text)
+            write_text_atomic(backup, previous)
+        write_text_atomic(dest, text)
         digest = content_hash(text)
         lapsed = False
 
@@ -435,7 +435,7 @@ class Library:
                 raise InvalidInput(f"{dest} already exists; use --force to replace it (a backup is kept) "
                                    "or --as NEW_PATH")
             replaced = _backup_path(dest)
-            _atomic_write(replaced, dest.read_text(encoding="utf-8"))
+            write_text_atomic(replaced, dest.read_text(encoding="utf-8"))
         declared = str(bundle.get("content_hash") or "")
         raw_meta = bundle.get("metadata")
         meta_in: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
@@ -452,7 +452,7 @@ class Library:
                 reason = "the bundle's metadata says it is not verified"
         if playbook.verified:
             text = set_top_level_scalar(text, "verified", "false")
-        _atomic_write(dest, text)
+        write_text_atomic(dest, text)
         revision = meta_in.get("revision")
         metadata.put(PlaybookMeta(
             path=rel, origin="imported", enabled=bool(meta_in.get("enabled", True)),
@@ -524,25 +524,6 @@ def _backup_path(dest: Path) -> Path:
         n += 1
         candidate = dest.with_name(f"{dest.stem}.backup.{stamp}-{n}{dest.suffix}")
     return candidate
-
-
-def _atomic_write(dest: Path, text: str) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile  # writes only: `igtk run` never pays for it
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _slug(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from igtk_tui import redact
 from igtk_tui.errors import InvalidInput
 from igtk_tui.report.model import Report, build_report
+from igtk_tui.textfile import write_text_atomic
 
 if TYPE_CHECKING:
     from igtk_tui.paths import Paths
@@ -60,20 +61,8 @@ def render(report: Report, fmt: str, *, config_dir: Path | None = None, template
 
 
 def write_report(path: Path, text: str) -> Path:
-    """Write atomically: a temporary file in the same folder, fsynced, then renamed over `path`."""
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write atomically: a half-written report never replaces a good one."""
+    return write_text_atomic(path, text)
 
 
 def report_file(paths: Paths, execution_id: str, fmt: str) -> Path:
