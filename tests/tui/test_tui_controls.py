@@ -125,8 +125,8 @@ async def test_debug_pause_edits_the_failing_steps_parameters_then_resumes(runti
         await pilot.press("p")
         debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
                                  and view.pause is not None and view.pause.reason == "failure"
-                                 and app.screen.pause is view.pause and app.screen,
-                                 what="the failure pause", timeout=30)
+                                 and app.screen.pause is view.pause and app.screen.query("#debug-params")
+                                 and app.screen, what="the failure pause", timeout=30)
         info = str(debug.query_one("#debug-info").render())
         assert "expected must be good" in info
         editor = debug.query_one("#debug-params")
@@ -278,7 +278,8 @@ async def test_typing_in_the_debug_view_never_runs_letter_commands_and_the_scrip
         await pilot.press("p")
         debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen)
                                  and view.pause is not None and view.pause.reason == "failure"
-                                 and app.screen.pause is view.pause and app.screen, timeout=30)
+                                 and app.screen.pause is view.pause and app.screen.query("#debug-params")
+                                 and app.screen, timeout=30)  # composed for this pause, editor included
         editor = debug.query_one("#debug-params")
         assert "script: |\n  if params[\"expected\"] != \"good\":\n" in editor.text  # readable, not "…\\n…"
         assert app.focused is not editor
