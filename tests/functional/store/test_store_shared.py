@@ -1,0 +1,81 @@
+"""One PostgreSQL history shared by two state roots (two jump hosts, as far as igtk can tell):
+each sees the other's executions live, and what is per host stays per host."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from store_helpers import db_execute, igtk, spawn, step, write_playbook
+
+pytestmark = pytest.mark.backends("postgresql")
+
+
+def gated(folder: Path, flag: Path) -> Path:
+    """One step that waits for `flag` (polled, with a deadline), then one that logs."""
+    script = ("import os, time\n"
+              "deadline = time.monotonic() + 90\n"
+              f"while not os.path.exists({str(flag)!r}):\n"
+              "    if time.monotonic() > deadline:\n"
+              "        raise SystemExit('flag never came')\n"
+              "    time.sleep(0.02)\n")
+    return write_playbook(folder, "gated", [step("wait", "utility.python", script=script),
+                                            step("done", "utility.log", message="released")])
+
+
+def history(home: Path) -> dict[str, dict[str, Any]]:
+    result = igtk(home, "history", "--json")
+    assert result.code == 0, result.stderr
+    return {row["id"]: row for row in result.json()}
+
+
+def test_two_state_roots_see_each_others_executions_live(tmp_path: Path) -> None:
+    alpha, beta = tmp_path / "alpha", tmp_path / "beta"
+    flag = tmp_path / "release"
+    pb = gated(tmp_path, flag)
+    quick = write_playbook(tmp_path, "quick", [step("a", "utility.log", message="from beta")])
+    running = spawn(alpha, "run", str(pb), "--json")
+    try:
+        assert running.stdout is not None
+        started = json.loads(running.stdout.readline())
+        assert started["event"] == "execution_started"
+        alpha_id = started["execution_id"]
+        beta_run = igtk(beta, "run", str(quick), "--json")
+        assert beta_run.code == 0, beta_run.stderr
+        beta_id = beta_run.events()[0]["execution_id"]
+        # beta's start judged alpha's live run on this host: alive, left running.
+        seen_by_beta = history(beta)
+        assert seen_by_beta[alpha_id]["status"] == "running" and seen_by_beta[beta_id]["status"] == "completed"
+        assert history(alpha)[beta_id]["status"] == "completed"
+        flag.write_text("")
+        out, err = running.communicate(timeout=90)
+        assert running.returncode == 0, err
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate(timeout=30)
+    assert history(beta)[alpha_id]["status"] == "completed"
+    shown = igtk(beta, "show", alpha_id, "--json").json()
+    assert [s["status"] for s in shown["steps"]] == ["completed", "completed"]
+    assert shown["host"] == socket.gethostname() and shown["artifacts_host"] == socket.gethostname()
+    assert not (beta / "data" / "igtk.db").exists() and not (alpha / "data" / "igtk.db").exists()
+
+
+def test_another_hosts_running_execution_and_artifacts_are_left_to_that_host(home: Path) -> None:
+    """Recovery only judges this host's processes; `show` says where another host's artifacts are."""
+    assert igtk(home, "history").code == 0  # creates the schema
+    db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid, owner_start) "
+                     "VALUES ('far00000-run', 'remote', 'running', ?, 'plant-b.example', 1, '1')", (time.time(),))
+    db_execute(home, "INSERT INTO artifacts (execution_id, seq, step, path, kind, created_at) "
+                     "VALUES ('far00000-run', 1, 'shot', 'shot.png', 'screenshot', ?)", (time.time(),))
+    # This host's start (a dead pid 1 would be judged dead here): the other host's row stays running.
+    assert igtk(home, "history").code == 0
+    assert history(home)["far00000-run"]["status"] == "running"
+    text = igtk(home, "show", "far00000-run")
+    assert text.code == 0 and "on host plant-b.example" in text.stdout and "not on this host" in text.stdout
+    doc = igtk(home, "show", "far00000-run", "--json").json()
+    assert doc["artifacts_dir"] is None and doc["artifacts_host"] == "plant-b.example"
