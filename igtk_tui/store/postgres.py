@@ -238,7 +238,7 @@ class PgDatabase(Database):
 
 
 def _open_pool(location: StoreLocation, busy_timeout_ms: int, migrations: Sequence[Migration]) -> Any:
-    """Connect once (a clear error now, not a pool timeout later), migrate, then start the pool."""
+    """Connect once (a clear error at once, not a pool timeout later), migrate, then fill the pool."""
     import psycopg
     from psycopg_pool import ConnectionPool
 
@@ -256,7 +256,13 @@ def _open_pool(location: StoreLocation, busy_timeout_ms: int, migrations: Sequen
     pool = ConnectionPool(location.url, kwargs=connect_kwargs(location), min_size=1, max_size=POOL_SIZE,
                           open=False, name="igtk-store", timeout=CONNECT_TIMEOUT + busy_timeout_ms / 1000,
                           configure=lambda raw: configure(raw, busy_timeout_ms))
-    pool.open(wait=False)
+    try:
+        # Filled now, not behind the first step: the server accepted us a moment ago.
+        pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+    except psycopg.Error as exc:
+        pool.close()
+        raise StoreConfigError(f"{SETTING}: cannot connect to the history database {location.display}: "
+                               f"{_why(exc)}") from None
     return pool
 
 
