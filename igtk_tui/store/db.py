@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 
 from igtk_tui.errors import ServiceUnavailable
@@ -93,7 +94,7 @@ class Database:
         """A Path is a SQLite file; a StoreLocation with a URL (or a postgresql:// string) is PostgreSQL."""
         if isinstance(target, str) and "://" in target:
             try:
-                target = location_for(Path("."), _Url(target))
+                target = location_for(Path("."), SimpleNamespace(store_url=target))
             except StoreUrlError as exc:
                 raise StoreConfigError(str(exc)) from None
         location = target if isinstance(target, StoreLocation) else StoreLocation(path=Path(target))
@@ -129,11 +130,6 @@ class Database:
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         return await self.call(lambda c: c.execute(sql, params).fetchone())
-
-
-class _Url:
-    def __init__(self, url: str) -> None:
-        self.store_url = url
 
 
 __all__ = ["Database", "StoreBusy", "StoreError", "StoreConfigError", "StoreUnreachable", "BUSY_TIMEOUT_MS",

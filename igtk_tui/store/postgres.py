@@ -278,12 +278,12 @@ def sync_session(location: StoreLocation, *, write: bool) -> Iterator[PgConnecti
         raw.close()
 
 
-def sync_transaction(conn: PgConnection, fn: Callable[[Any], T], busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> T:
+def sync_transaction(conn: PgConnection, fn: Callable[[Any], T], display: str,
+                     busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> T:
     """`fn` in one write transaction on a sync session's connection, retried like `write`."""
 
     @contextmanager
     def same() -> Iterator[Any]:
         yield conn.raw
 
-    location_display = "(store_url)"
-    return run_write(same, fn, busy_timeout_ms, location_display)
+    return run_write(same, fn, busy_timeout_ms, display)

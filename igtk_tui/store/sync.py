@@ -47,7 +47,7 @@ def open_session(location: StoreLocation, *, write: bool) -> Iterator[SyncSessio
         from igtk_tui.store.postgres import sync_session, sync_transaction
 
         with sync_session(location, write=write) as pg:
-            yield SyncSession(pg, lambda fn: sync_transaction(pg, fn))
+            yield SyncSession(pg, lambda fn: sync_transaction(pg, fn, location.display))
         return
     from igtk_tui.store.sqlite import configure, create_private, migrate, transaction
 

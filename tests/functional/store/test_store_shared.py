@@ -79,3 +79,24 @@ def test_another_hosts_running_execution_and_artifacts_are_left_to_that_host(hom
     assert text.code == 0 and "on host plant-b.example" in text.stdout and "not on this host" in text.stdout
     doc = igtk(home, "show", "far00000-run", "--json").json()
     assert doc["artifacts_dir"] is None and doc["artifacts_host"] == "plant-b.example"
+
+
+def test_library_metadata_is_shared_and_bound_to_the_content(tmp_path: Path, backend: Any) -> None:
+    """Disabled on one host, refused on the other; a verification holds only for the same text."""
+    alpha, beta = tmp_path / "alpha", tmp_path / "beta"
+    assert igtk(alpha, "playbook", "disable", "examples/slow_demo").code == 0
+    [row] = backend.rows(alpha, "SELECT enabled, origin FROM playbook_meta WHERE path = ?", ("examples/slow_demo.yaml",))
+    assert tuple(row) == (0, "built-in")
+    refused = igtk(beta, "run", "examples/slow_demo")
+    assert refused.code == 2 and "disabled" in refused.stderr
+    assert igtk(beta, "playbook", "enable", "examples/slow_demo").code == 0
+    assert json.loads(igtk(alpha, "playbook", "show", "examples/slow_demo", "--json").stdout)["enabled"] is True
+
+    for home, text in ((alpha, "first"), (beta, "second")):  # the same library path, different text
+        folder = home / "data" / "playbooks" / "site"  # the user folder of the library
+        folder.mkdir(parents=True)
+        write_playbook(folder, "check", [step("a", "utility.log", message=text)])
+    assert igtk(alpha, "playbook", "verify", "site/check").code == 0, "verify on alpha"
+    shown = {home.name: json.loads(igtk(home, "playbook", "show", "site/check", "--json").stdout)
+             for home in (alpha, beta)}
+    assert shown["alpha"]["verified"] is True and shown["beta"]["verified"] is False
