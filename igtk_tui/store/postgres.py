@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -238,20 +239,21 @@ class PgDatabase(Database):
 
 
 def _open_pool(location: StoreLocation, busy_timeout_ms: int, migrations: Sequence[Migration]) -> Any:
-    """Connect once (a clear error at once, not a pool timeout later), migrate, then fill the pool."""
+    """Connect once (a clear error at once, not a pool timeout later), migrate, then fill the pool.
+
+    The first connection is the one kept for synchronous callers (sync_session).
+    """
     import psycopg
     from psycopg_pool import ConnectionPool
 
-    raw = connect(location, busy_timeout_ms)
     try:
-        migrate(raw, location, migrations)
+        with sync_session(location, write=False) as conn:
+            migrate(conn.raw, location, migrations)
     except StoreError:
         raise
     except psycopg.Error as exc:
         raise StoreConfigError(f"{SETTING}: cannot use the history database {location.display}: "
                                f"{_why(exc)}") from None
-    finally:
-        raw.close()
     assert location.url is not None
     pool = ConnectionPool(location.url, kwargs=connect_kwargs(location), min_size=1, max_size=POOL_SIZE,
                           open=False, name="igtk-store", timeout=CONNECT_TIMEOUT + busy_timeout_ms / 1000,
@@ -266,16 +268,44 @@ def _open_pool(location: StoreLocation, busy_timeout_ms: int, migrations: Sequen
     return pool
 
 
+_SYNC_LOCK = threading.RLock()
+_SYNC: dict[tuple[str, str | None], Any] = {}  # one kept connection per database, for sync callers
+_SYNC_USED: dict[tuple[str, str | None], float] = {}
+_MIGRATED: set[tuple[str, str | None]] = set()
+SYNC_PING_AFTER = 10.0  # seconds idle after which a kept connection is checked before use
+
+
 @contextmanager
 def sync_session(location: StoreLocation, *, write: bool) -> Iterator[PgConnection]:
-    """One short connection for synchronous callers (library metadata, the report step)."""
-    raw = connect(location)
-    try:
-        if write:
-            migrate(raw, location)
-        yield PgConnection(raw)
-    finally:
-        raw.close()
+    """A connection for synchronous callers (library metadata, the report step), one at a time.
+
+    Kept open between calls: authenticating costs tens of milliseconds, and the engine's
+    nesting gate asks one row at a time. One idle for a while is checked first (the server
+    may have restarted); a broken connection is dropped and made anew.
+    """
+    from psycopg import OperationalError
+
+    assert location.url is not None
+    key = (location.url, location.user)
+    with _SYNC_LOCK:
+        raw = _SYNC.get(key)
+        if raw is not None and not raw.closed and time.monotonic() - _SYNC_USED.get(key, 0.0) > SYNC_PING_AFTER:
+            try:
+                raw.execute("SELECT 1")
+            except OperationalError:
+                raw.close()
+        if raw is None or raw.closed or raw.broken:
+            raw = _SYNC[key] = connect(location)
+        _SYNC_USED[key] = time.monotonic()
+        try:
+            if write and key not in _MIGRATED:
+                migrate(raw, location)
+                _MIGRATED.add(key)
+            yield PgConnection(raw)
+        except OperationalError:
+            _SYNC.pop(key, None)
+            raw.close()
+            raise
 
 
 def sync_transaction(conn: PgConnection, fn: Callable[[Any], T], display: str,
