@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from store_helpers import db_execute, igtk, spawn, step, write_playbook
+from store_helpers import cli_env, db_execute, igtk, spawn, step, write_playbook
 
 pytestmark = pytest.mark.backends("postgresql")
 
@@ -33,7 +35,7 @@ def history(home: Path) -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in result.json()}
 
 
-def test_two_state_roots_see_each_others_executions_live(tmp_path: Path) -> None:
+def test_two_state_roots_see_each_others_executions_live(tmp_path: Path, backend: Any) -> None:
     alpha, beta = tmp_path / "alpha", tmp_path / "beta"
     flag = tmp_path / "release"
     pb = gated(tmp_path, flag)
@@ -63,6 +65,12 @@ def test_two_state_roots_see_each_others_executions_live(tmp_path: Path) -> None
     assert [s["status"] for s in shown["steps"]] == ["completed", "completed"]
     assert shown["host"] == socket.gethostname() and shown["artifacts_host"] == socket.gethostname()
     assert not (beta / "data" / "igtk.db").exists() and not (alpha / "data" / "igtk.db").exists()
+    info = igtk(beta, "info")
+    password = backend.server.password
+    assert backend.url.replace(f":{password}@", "@") in info.stdout and password not in info.stdout
+    for home in (alpha, beta):  # the URL's password never reaches a process log
+        for log in home.rglob("igtk.log*"):
+            assert password not in log.read_text(encoding="utf-8")
 
 
 def test_another_hosts_running_execution_and_artifacts_are_left_to_that_host(home: Path) -> None:
@@ -100,3 +108,26 @@ def test_library_metadata_is_shared_and_bound_to_the_content(tmp_path: Path, bac
     shown = {home.name: json.loads(igtk(home, "playbook", "show", "site/check", "--json").stdout)
              for home in (alpha, beta)}
     assert shown["alpha"]["verified"] is True and shown["beta"]["verified"] is False
+
+
+def test_the_password_can_come_from_a_vault_credential(tmp_path: Path, backend: Any) -> None:
+    """store_url without a password plus store_credential: the vault's secret logs in, and
+    without the credential the server refuses (exit 3, naming the setting)."""
+    home = tmp_path / "home"
+    server = backend.server
+    bare = backend.url.replace(f":{server.password}@", "@")
+    vault = {"IGTK_VAULT_BACKEND": "file", "IGTK_VAULT_PASSPHRASE": "store-credential-test-passphrase"}
+    added = subprocess.run([sys.executable, "-m", "igtk_tui", "cred", "add", "history-db", "--username", "igtk"],
+                           input=server.password + "\n", capture_output=True, text=True, timeout=120,
+                           env=cli_env(home, **vault))
+    assert added.returncode == 0, added.stderr
+    refused = igtk(home, "history", IGTK_STORE_URL=bare, PGPASSFILE=str(tmp_path / "none"), **vault)
+    assert refused.code == 3 and "store_url" in refused.stderr
+    pb = write_playbook(tmp_path, "quick", [step("a", "utility.log", message="hi")])
+    run = igtk(home, "run", str(pb), "--json", IGTK_STORE_URL=bare, IGTK_STORE_CREDENTIAL="history-db",
+               PGPASSFILE=str(tmp_path / "none"), timeout=120, **vault)
+    assert run.code == 0, run.stderr
+    execution_id = run.events()[0]["execution_id"]
+    assert backend.rows(home, "SELECT status FROM executions WHERE id = ?", (execution_id,))[0][0] == "completed"
+    missing = igtk(home, "history", IGTK_STORE_URL=bare, IGTK_STORE_CREDENTIAL="no-such", **vault)
+    assert missing.code == 3 and "store_credential 'no-such'" in missing.stderr
