@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 SETTING = "store_url"
 SCHEMES = ("postgresql", "postgres")
@@ -26,6 +25,8 @@ class StoreUrlError(ValueError):
 
 def scrub_url(url: str) -> str:
     """The URL without its password (and without any `password=` query parameter)."""
+    from urllib.parse import urlsplit, urlunsplit  # only with a store_url: not on SQLite's start-up path
+
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -41,6 +42,8 @@ def scrub_url(url: str) -> str:
 
 
 def url_password(url: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -54,6 +57,8 @@ def url_password(url: str) -> str | None:
 
 def check_url(url: str) -> None:
     """Raise StoreUrlError for anything that is not postgresql://[user[:password]@]host[:port]/database."""
+    from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -91,6 +96,8 @@ class StoreLocation:
 
     def connect_kwargs(self) -> dict[str, Any]:
         """libpq keyword arguments added to the URL (the URL's own values win for the user)."""
+        from urllib.parse import urlsplit
+
         extra: dict[str, Any] = {}
         if self.url and self.user and not urlsplit(self.url).username:
             extra["user"] = self.user
