@@ -99,10 +99,10 @@ def seed(db_file: Path, rows: int) -> float:
     """executemany in one transaction, through the real migrations."""
     import sqlite3
 
-    from igtk_tui.store.db import _configure, migrate
+    from igtk_tui.store.sqlite import configure, migrate
 
     conn = sqlite3.connect(db_file, isolation_level=None)
-    _configure(conn, 5000)
+    configure(conn, 5000)
     migrate(conn)
     rnd = random.Random(7)
     playbooks = [(f"Playbook {i:02d}", f"gateway/playbook-{i:02d}.yaml") for i in range(40)]

@@ -24,6 +24,10 @@ class Settings:
     # Store
     retention_days: int | None = 90
     retention_count: int | None = 10000
+    # Shared history: "postgresql://user@host:5432/db" (unset: the state root's SQLite file).
+    # The password comes from the URL, libpq (PGPASSFILE, ~/.pgpass) or the vault credential named here.
+    store_url: str | None = None
+    store_credential: str | None = None
     # Gateway
     verify_tls: bool = True
     ca_bundle: str | None = None

@@ -55,6 +55,7 @@ class Runtime:
         self._metadata: PlaybookMetadata | None = None
         self._vault: Any = None
         self._store: Any = None  # igtk_tui.store.Store, opened by open_store()
+        self._store_location: Any = None  # igtk_tui.store.StoreLocation, built once
 
     # -- library ----------------------------------------------------------
     @property
@@ -68,7 +69,7 @@ class Runtime:
 
     @property
     def metadata(self) -> PlaybookMetadata:
-        """Library metadata (verified, enabled, origin...) in the store's SQLite file."""
+        """Library metadata (verified, enabled, origin...) in the history database."""
         if self._metadata is None:
             self._metadata = PlaybookMetadata(self._open_metadata_repo)
         return self._metadata
@@ -76,7 +77,7 @@ class Runtime:
     def _open_metadata_repo(self) -> Any:
         from igtk_tui.store.playbook_meta import PlaybookMetaRepo  # first use only: validate never needs it
 
-        return PlaybookMetaRepo(self.paths.db_file)
+        return PlaybookMetaRepo(self.store_location())
 
     def resolver(self) -> PlaybookResolver:
         """Nesting gate fed by the library: only verified, enabled children run."""
@@ -101,6 +102,32 @@ class Runtime:
         return self._vault
 
     # -- history store ------------------------------------------------------
+    def store_location(self) -> Any:
+        """Where the history lives (store.StoreLocation): the SQLite file, or `store_url` with the
+        password of the vault credential `store_credential` when one is named.
+
+        A bad URL or an unknown credential raises store.StoreConfigError (exit 3), naming the setting.
+        """
+        if self._store_location is None:
+            from igtk_tui.store import StoreConfigError
+            from igtk_tui.store.location import StoreUrlError, location_for
+
+            try:
+                location = location_for(self.paths.db_file, self.settings)
+            except StoreUrlError as exc:
+                raise StoreConfigError(str(exc)) from None
+            name = self.settings.store_credential
+            if location.is_postgres and name:
+                from igtk_tui.errors import IgtkError
+
+                try:
+                    credential = self.vault().get(name)
+                except IgtkError as exc:
+                    raise StoreConfigError(f"store_credential {name!r}: {exc}") from None
+                location = location.with_credential(credential.username, credential.secret)
+            self._store_location = location
+        return self._store_location
+
     async def open_store(self, *, retention: bool = False) -> Any:
         """The process's history Store (opened once; recovery runs on open).
 
@@ -110,7 +137,7 @@ class Runtime:
         if self._store is None:
             from igtk_tui.store import Store
 
-            self._store = await Store.open(self.paths, self.settings)
+            self._store = await Store.open(self.paths, self.settings, location=self.store_location())
         if retention:
             self._store.start_retention()
         return self._store

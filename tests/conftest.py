@@ -1,9 +1,17 @@
 """Shared fixtures. Every test runs without the real OS keyring (hermetic vault), and the
-vault tests get IGTK_HOME in tmp with no vault environment variables."""
+vault tests get IGTK_HOME in tmp with no vault environment variables.
+
+History backends: a test that takes `store_backend` runs once per backend (`sqlite`,
+`postgresql`; narrow it with `@pytest.mark.backends("sqlite")`). The PostgreSQL one is a
+real server started once per session (tests/support/pg_server.py) with a fresh database
+per test; without PostgreSQL binaries those tests fail, saying what to install.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import keyring
@@ -14,6 +22,10 @@ from keyring.backends import fail
 from igtk_tui.paths import Paths, resolve_paths
 from igtk_tui.vault import Vault, keyring_backend
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
+
+sys.path.insert(0, str(Path(__file__).parent / "support"))
+
+BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +69,49 @@ def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str)
     if isinstance(val, (bytes, bytearray)):
         return f"{argname}-{len(val)}b"
     return None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_backend" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backends")
+        names = marker.args if marker else BACKENDS
+        metafunc.parametrize("store_backend", names, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A real PostgreSQL server for this test session (one per xdist worker)."""
+    from pg_server import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"the PostgreSQL tests need a server: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Any) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped afterwards."""
+    name = postgres_server.fresh_database()
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The history backend of this test; IGTK_STORE_URL points the CLI and Settings at it."""
+    from store_backend import StoreBackend
+
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        url = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("IGTK_STORE_URL", url)
+        return StoreBackend("postgresql", url, server)
+    monkeypatch.delenv("IGTK_STORE_URL", raising=False)
+    return StoreBackend("sqlite")

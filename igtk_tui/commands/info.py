@@ -8,7 +8,8 @@ import os
 import sys
 from typing import Any
 
-PACKAGES = ("textual", "rich", "httpx", "playwright", "PyYAML", "aiosqlite", "keyring", "cryptography", "platformdirs")
+PACKAGES = ("textual", "rich", "httpx", "playwright", "PyYAML", "aiosqlite", "keyring", "cryptography", "platformdirs",
+            "psycopg", "psycopg-pool")
 
 
 def add_parser(sub: Any) -> None:
@@ -42,6 +43,22 @@ def colour_system(env: dict[str, str]) -> str:
     return "standard (16)"
 
 
+def store_facts(runtime: Any) -> dict[str, str]:
+    """Where the history lives, without connecting and never with a password."""
+    from igtk_tui.store.location import StoreUrlError, location_for
+
+    settings = runtime.settings
+    try:
+        location = location_for(runtime.paths.db_file, settings)
+    except StoreUrlError as exc:
+        return {"backend": "postgresql", "location": f"unusable: {exc}"}
+    facts = {"backend": "postgresql" if location.is_postgres else "sqlite", "location": location.display}
+    if location.is_postgres:
+        facts["password from"] = (f"vault credential {settings.store_credential!r}" if settings.store_credential
+                                  else "the URL or libpq (PGPASSFILE, ~/.pgpass, PGPASSWORD)")
+    return facts
+
+
 def collect() -> dict[str, Any]:
     import platform
 
@@ -62,6 +79,7 @@ def collect() -> dict[str, Any]:
         "paths": runtime.paths.as_dict(),
         "playbook_roots": [f"{origin}: {path}" for origin, path in runtime.library.roots],
         "settings_sources": list(runtime.settings.sources),
+        "store": store_facts(runtime),
         "terminal": {"TERM": env.get("TERM", ""), "COLORTERM": env.get("COLORTERM", ""),
                      "NO_COLOR": env.get("NO_COLOR", ""), "colour_system": colour_system(env)},
         "vault": vault,
@@ -84,6 +102,9 @@ def run(args: argparse.Namespace) -> int:
     for r in data["playbook_roots"]:
         print(f"  {r}")
     print("settings from: " + ", ".join(data["settings_sources"]))
+    print("history store:")
+    for k, v in data["store"].items():
+        print(f"  {k:<14} {v}")
     t = data["terminal"]
     print(f"terminal: TERM={t['TERM']!r} COLORTERM={t['COLORTERM']!r} NO_COLOR={t['NO_COLOR']!r} "
           f"colour system: {t['colour_system']}")

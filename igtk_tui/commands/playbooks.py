@@ -20,7 +20,7 @@ def last_results(runtime: Any) -> dict[str, dict[str, Any]]:
     except ImportError:
         return {}
     try:
-        return query(runtime.paths.db_file)
+        return query(runtime.store_location())
     except Exception:  # noqa: BLE001 - history is a nicety in a listing, never a failure
         return {}
 

@@ -28,13 +28,26 @@ def run(args: argparse.Namespace) -> int:
         return await store.executions.get(execution_id, logs=args.logs)
 
     detail = with_store(runtime, query)
+    elsewhere = foreign_host(detail.summary.host)
+    folder = runtime.paths.execution_artifacts(detail.id)
     if args.json:
         doc = detail.to_json()
-        doc["artifacts_dir"] = str(runtime.paths.execution_artifacts(detail.id))
+        # Artifacts stay on the disk of the host that ran the execution (a shared history on
+        # PostgreSQL holds only their names): this host's folder would be the wrong place.
+        doc["artifacts_dir"] = None if elsewhere else str(folder)
+        doc["artifacts_host"] = detail.summary.host
         print(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
         return 0
-    print_detail(detail, runtime.paths.execution_artifacts(detail.id))
+    where = (f"on host {elsewhere}, in that host's state root; not on this host" if elsewhere else str(folder))
+    print_detail(detail, where)
     return 0
+
+
+def foreign_host(host: str | None) -> str | None:
+    """The host that ran an execution when it is not this one (a shared history)."""
+    import socket
+
+    return host if host and host != socket.gethostname() else None
 
 
 def _short(value: Any, width: int = 60) -> str:

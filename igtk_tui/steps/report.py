@@ -104,15 +104,15 @@ async def export_report(ctx: StepContext, report_id: str, output_path: str, form
 async def _recorded_so_far(ctx: StepContext) -> Any:
     """This execution as committed, once every step before this one and this one's start are in it."""
     from igtk_tui.paths import Paths
-    from igtk_tui.store.executions import read_detail_file
+    from igtk_tui.store.executions import process_store, read_detail_sync
 
     data_dir = ctx.artifacts_dir.parent.parent  # <data>/artifacts/<execution id>
-    db_file = Paths(config_dir=data_dir, data_dir=data_dir, state_dir=data_dir).db_file
+    location = process_store(Paths(config_dir=data_dir, data_dir=data_dir, state_dir=data_dir).db_file)
     mine = ctx.step_id
     ancestors = {mine.rsplit("/", n)[0] for n in range(1, mine.count("/") + 1)}
 
     async def probe() -> Any:
-        detail = await asyncio.to_thread(read_detail_file, db_file, ctx.execution_id)
+        detail = await asyncio.to_thread(read_detail_sync, location, ctx.execution_id)
         if detail is None:
             return None
         paths = [s.path for s in detail.steps]
@@ -124,7 +124,7 @@ async def _recorded_so_far(ctx: StepContext) -> Any:
     try:
         return await ctx.poll(probe, timeout=15, interval=0.05, what="the earlier steps to be recorded")
     except StepFailure:
-        if not db_file.is_file():
+        if not location.is_postgres and not location.path.is_file():
             raise StepFailure("this execution is not recorded in the history, so there is nothing to report") \
                 from None
         raise

@@ -1,12 +1,13 @@
-"""Execution history in SQLite: the process's store, opened once and closed on exit.
+"""Execution history in SQLite (default) or PostgreSQL (`store_url`): the process's store,
+opened once and closed on exit.
 
-`Store.open()` opens the one connection (WAL, migrations), marks executions
+`Store.open()` opens the database (db.py: one connection or a small pool, migrations), marks executions
 of dead processes `interrupted` (recovery.py), and offers the repositories
 and a Recorder (the EventBus subscriber). Retention runs as a background task
 started with `start_retention()`, one small tick at a time, and is cancelled by
 `close()` without waiting: it never delays start-up or exit.
 
-Nothing here imports aiosqlite at module scope; `Database.open` does.
+Nothing here imports aiosqlite or psycopg at module scope; `Database.open` does.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from igtk_tui.paths import Paths
-from igtk_tui.store.db import Database, StoreBusy, StoreError
+from igtk_tui.store.db import Database, StoreBusy, StoreConfigError, StoreError
+from igtk_tui.store.location import StoreLocation, StoreUrlError, location_for, set_active
 from igtk_tui.store.owner import ProcessIdentity
 from igtk_tui.store.recorder import Recorder
 from igtk_tui.store.recovery import Recovered, recover
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Store", "StoreError", "StoreBusy", "Recorder"]
+__all__ = ["Store", "StoreError", "StoreBusy", "StoreConfigError", "StoreLocation", "Recorder"]
 
 
 class Store:
@@ -43,11 +45,19 @@ class Store:
 
     @classmethod
     async def open(cls, paths: Paths, settings: Any = None, *, recover_dead: bool = True,
-                   busy_timeout_ms: int | None = None) -> Store:
+                   busy_timeout_ms: int | None = None, location: StoreLocation | None = None) -> Store:
+        """`location` defaults to what `settings.store_url` names (the state root's SQLite file
+        when unset); the runtime passes one carrying a vault credential's password."""
+        if location is None:
+            try:
+                location = location_for(paths.db_file, settings)
+            except StoreUrlError as exc:
+                raise StoreConfigError(str(exc)) from None
         if busy_timeout_ms is None:
-            db = await Database.open(paths.db_file)
+            db = await Database.open(location)
         else:
-            db = await Database.open(paths.db_file, busy_timeout_ms=busy_timeout_ms)
+            db = await Database.open(location, busy_timeout_ms=busy_timeout_ms)
+        set_active(location)
         store = cls(db, paths, settings)
         if recover_dead:
             try:

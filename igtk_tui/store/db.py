@@ -1,35 +1,35 @@
-"""One long-lived aiosqlite connection per process: WAL, pragmas, migrations.
+"""The history database: one interface, two backends, one copy of the SQL.
 
-Why one connection: aiosqlite gives each connection a worker thread, and all
-our SQL for that connection runs there in order, so transactions of the
-recorder, retention and the repository can never interleave. Every call hands
-the worker one plain function (`call`/`write`) that runs a whole transaction
-at once: one thread hop per commit instead of one per statement, which is
-what keeps durable persistence under 0.1 ms per step.
+Why this shape: every transaction of the store is ONE plain synchronous
+function over a DB-API-like connection (`execute`, `executemany`, cursors with
+`fetchone`/`fetchall`/`rowcount`), handed whole to a worker thread with `call`
+(reads, autocommit) or `write` (one transaction). One thread hop per commit,
+not one per statement, is what keeps durable persistence per step cheap, and
+because both backends run the very same functions the SQL cannot drift:
 
-Writes use `BEGIN IMMEDIATE`: the write lock is taken up front and waits
-`busy_timeout` for another process, instead of failing later on a lock
-upgrade (SQLITE_BUSY_SNAPSHOT in WAL mode). A lock held longer than that
-surfaces as `StoreBusy`, which callers retry.
+- SQLite (the default, sqlite.py): one aiosqlite connection per process, its
+  thread running every transaction in order; `BEGIN IMMEDIATE`.
+- PostgreSQL (postgres.py, `store_url`): psycopg 3 with a small connection
+  pool; each function runs on a worker thread of the store's own executor with
+  one pooled connection; pg_sql.py adapts placeholders, rows and DDL types.
 
-aiosqlite is imported only when a database is opened, so commands that never
-touch history do not pay for it.
+A write that cannot get its locks within `busy_timeout` raises StoreBusy,
+which callers retry; an unusable database is StoreError (exit 3).
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from types import SimpleNamespace
+from typing import Any, Protocol, TypeVar
 
 from igtk_tui.errors import ServiceUnavailable
-from igtk_tui.store.schema import LATEST_VERSION, MIGRATIONS
+from igtk_tui.store.location import StoreLocation, StoreUrlError, location_for
+from igtk_tui.store.schema import LATEST_VERSION, MIGRATIONS, Migration
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
-_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class StoreError(ServiceUnavailable):
@@ -37,145 +37,100 @@ class StoreError(ServiceUnavailable):
 
 
 class StoreBusy(StoreError):
-    """Another process held the write lock for longer than busy_timeout."""
+    """The database could not be written within busy_timeout (locked, or briefly unreachable)."""
+
+    reason = "is locked by another process"
 
 
-def is_busy(exc: BaseException) -> bool:
-    if not isinstance(exc, sqlite3.OperationalError):
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return (code & 0xFF) in _BUSY_CODES
-    text = str(exc)
-    return "locked" in text or "busy" in text
+class StoreUnreachable(StoreBusy):
+    """The PostgreSQL server went away mid-run: retried like a lock."""
+
+    reason = "is unreachable"
 
 
-def _configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-    if str(mode).lower() != "wal":
-        conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+class StoreConfigError(StoreError):
+    """store_url is set but the database behind it cannot be used: exit 3 before anything runs
+    (a shared history that silently records nothing would mislead a whole team)."""
 
 
-def migrate(conn: sqlite3.Connection, migrations: Sequence[Callable[[sqlite3.Connection], None]] = MIGRATIONS
-            ) -> int:
-    """Bring the file to the latest schema; returns the version it had before."""
-    latest = len(migrations)
-    before = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if before == latest:
-        return before
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Conn(Protocol):
+    """What a transaction function is given, on either backend."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Any: ...
+
+
+def check_version(before: int, latest: int, where: str) -> None:
     if before > latest:
-        raise StoreError(f"the history database has schema version {before}, newer than this igtk "
+        raise StoreError(f"the history database {where} has schema version {before}, newer than this igtk "
                          f"understands ({latest}); upgrade igtk")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # Re-read under the write lock: another process may have migrated meanwhile.
-        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        for version in range(current + 1, latest + 1):
-            migrations[version - 1](conn)
-        conn.execute(f"PRAGMA user_version = {latest}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return before
 
 
-def _transaction(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-def _create_private(path: Path) -> None:
-    """The file names gateways, users and playbooks: create it 0600 in a 0700 folder."""
-    from igtk_tui.paths import ensure_private_dir
-
-    ensure_private_dir(path.parent)
-    if not path.exists():
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        except OSError:
-            pass  # sqlite reports the real problem with a better message
+def apply_migrations(conn: Any, migrations: Sequence[Migration], current: int) -> None:
+    for version in range(current + 1, len(migrations) + 1):
+        migrations[version - 1](conn)
 
 
 class Database:
-    """The process's connection. Create with `await Database.open(path)`; always `close()`."""
+    """The process's database. Create with `await Database.open(path or location)`; always `close()`."""
 
-    def __init__(self, conn: Any, path: Path) -> None:
-        self._conn = conn
-        self.path = path
+    dialect = "sqlite"
+    location: StoreLocation
 
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-                   migrations: Sequence[Callable[[sqlite3.Connection], None]] = MIGRATIONS) -> Database:
-        import aiosqlite
+    async def open(cls, target: Path | str | StoreLocation, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                   migrations: Sequence[Migration] = MIGRATIONS) -> Database:
+        """A Path is a SQLite file; a StoreLocation with a URL (or a postgresql:// string) is PostgreSQL."""
+        if isinstance(target, str) and "://" in target:
+            try:
+                target = location_for(Path("."), SimpleNamespace(store_url=target))
+            except StoreUrlError as exc:
+                raise StoreConfigError(str(exc)) from None
+        location = target if isinstance(target, StoreLocation) else StoreLocation(path=Path(target))
+        if location.is_postgres:
+            from igtk_tui.store.postgres import PgDatabase
 
-        path = Path(path)
-        _create_private(path)
-        conn = aiosqlite.connect(str(path), isolation_level=None)
-        # Belt and braces: a connection someone forgot to close must not keep the
-        # process alive at exit (platform-notes); we still close it explicitly.
-        conn._thread.daemon = True
-        try:
-            await conn
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the history database {path}: {exc}") from exc
-        db = cls(conn, path)
-        try:
-            await db.call(lambda c: _configure(c, busy_timeout_ms))
-            await db.call(lambda c: migrate(c, migrations))
-        except BaseException as exc:
-            await db.close()
-            if is_busy(exc):
-                raise StoreBusy(f"the history database {path} is locked by another process") from exc
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot use the history database {path}: {exc}") from exc
-            raise
-        return db
+            return await PgDatabase.connect(location, busy_timeout_ms=busy_timeout_ms, migrations=migrations)
+        from igtk_tui.store.sqlite import SqliteDatabase
+
+        return await SqliteDatabase.connect(location, busy_timeout_ms=busy_timeout_ms, migrations=migrations)
+
+    @property
+    def path(self) -> Path:
+        return self.location.path
 
     @property
     def closed(self) -> bool:
-        return self._conn is None
+        raise NotImplementedError
 
-    async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(connection)` on the connection's thread, in autocommit mode (reads)."""
-        conn = self._conn
-        if conn is None:
-            raise StoreError("the history database is closed")
-        # aiosqlite's own queue: the same path every public aiosqlite method takes.
-        result: T = await conn._execute(lambda: fn(conn._conn))
-        return result
+    async def call(self, fn: Callable[[Any], T]) -> T:
+        """Run `fn(connection)` on a worker thread, in autocommit mode (reads)."""
+        raise NotImplementedError
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(connection)` in one IMMEDIATE transaction; raises StoreBusy when locked."""
-        try:
-            return await self.call(lambda c: _transaction(fn, c))
-        except sqlite3.OperationalError as exc:
-            if is_busy(exc):
-                raise StoreBusy(str(exc)) from exc
-            raise
-
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return await self.call(lambda c: c.execute(sql, params).fetchall())
-
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        return await self.call(lambda c: c.execute(sql, params).fetchone())
+    async def write(self, fn: Callable[[Any], T]) -> T:
+        """Run `fn(connection)` in one write transaction; raises StoreBusy when locked."""
+        raise NotImplementedError
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await conn.close()
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        return await self.call(lambda c: c.execute(sql, params).fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        return await self.call(lambda c: c.execute(sql, params).fetchone())
 
 
-__all__ = ["Database", "StoreBusy", "StoreError", "BUSY_TIMEOUT_MS", "LATEST_VERSION", "migrate", "is_busy"]
+__all__ = ["Database", "StoreBusy", "StoreError", "StoreConfigError", "StoreUnreachable", "BUSY_TIMEOUT_MS",
+           "LATEST_VERSION", "Conn", "Cursor"]

@@ -9,7 +9,7 @@ recorder would write to rows that are gone.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+from typing import Any
 
 from igtk_tui.engine.events import LIVE_STATUSES
 from igtk_tui.paths import Paths
@@ -19,7 +19,7 @@ from igtk_tui.store.db import Database
 _LIVE = ",".join(f"'{s.value}'" for s in LIVE_STATUSES)
 
 
-def _delete_rows(c: sqlite3.Connection, ids: list[str]) -> tuple[list[str], list[str]]:
+def _delete_rows(c: Any, ids: list[str]) -> tuple[list[str], list[str]]:
     """(deleted ids, live ids left alone), in one transaction."""
     marks = ",".join("?" * len(ids))
     rows = c.execute(f"SELECT id, status, playbook_hash FROM executions WHERE id IN ({marks})", ids).fetchall()

@@ -8,7 +8,6 @@ Every read of one execution is a single hop to the database thread.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from igtk_tui.paths import Paths
 from igtk_tui.store.codec import iso, loads
 from igtk_tui.store.db import Database
 from igtk_tui.store.deletion import delete_executions
+from igtk_tui.store.location import StoreLocation, active
 
 MIN_PREFIX = 6
 _SUMMARY_COLUMNS = ("id, playbook, playbook_path, playbook_rel, status, started_at, finished_at, duration, "
@@ -46,7 +46,7 @@ class ExecutionSummary:
     error: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ExecutionSummary:
+    def from_row(cls, row: Any) -> ExecutionSummary:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
     @property
@@ -250,7 +250,7 @@ def _tree_order(steps: list[StepRecord]) -> list[StepRecord]:
     return out
 
 
-def _read_detail(c: sqlite3.Connection, execution_id: str, log_tail: int) -> ExecutionDetail | None:
+def _read_detail(c: Any, execution_id: str, log_tail: int) -> ExecutionDetail | None:
     row = c.execute("SELECT e.*, s.text AS source FROM executions e "
                     "LEFT JOIN playbook_sources s ON s.hash = e.playbook_hash WHERE e.id = ?",
                     (execution_id,)).fetchone()
@@ -275,7 +275,7 @@ def _read_detail(c: sqlite3.Connection, execution_id: str, log_tail: int) -> Exe
     if log_tail > 0:
         logs = [LogLine(r["seq"], r["ts"], r["step"], r["level"], r["message"]) for r in c.execute(
             "SELECT * FROM (SELECT seq, ts, step, level, message FROM logs WHERE execution_id = ? "
-            "ORDER BY seq DESC LIMIT ?) ORDER BY seq", (execution_id, log_tail))]
+            "ORDER BY seq DESC LIMIT ?) AS tail ORDER BY seq", (execution_id, log_tail))]
     log_count = c.execute("SELECT COALESCE(MAX(seq), 0) FROM logs WHERE execution_id = ?",
                           (execution_id,)).fetchone()[0]
     artifacts = [ArtifactRecord(r["path"], r["kind"], r["step"], r["created_at"]) for r in c.execute(
@@ -385,18 +385,19 @@ class ExecutionRepository:
         return await delete_executions(self.db, self.paths, ids)
 
 
-def read_detail_file(db_file: Path, execution_id: str) -> ExecutionDetail | None:
-    """One execution read through its own read-only connection, without logs.
+def process_store(default_db_file: Path) -> StoreLocation:
+    """The database this process's store opened (PostgreSQL when configured), else the file."""
+    return active(default_db_file)
+
+
+def read_detail_sync(location: StoreLocation, execution_id: str) -> ExecutionDetail | None:
+    """One execution read through its own short connection, without logs.
 
     For a step that reports on the execution running it (fat.generate_report): the
-    process's store belongs to the recorder, and WAL lets this reader see every
-    committed step while the recorder keeps writing.
+    process's store belongs to the recorder, and this reader sees every committed
+    step while the recorder keeps writing (WAL on SQLite, MVCC on PostgreSQL).
     """
-    if not db_file.is_file():
-        return None
-    conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        conn.row_factory = sqlite3.Row
-        return _read_detail(conn, execution_id, 0)
-    finally:
-        conn.close()
+    from igtk_tui.store.sync import open_session
+
+    with open_session(location, write=False) as session:
+        return None if session is None else _read_detail(session.conn, execution_id, 0)

@@ -277,8 +277,7 @@ class Recorder:
             except StoreBusy as exc:
                 if not self._bypass:
                     self._bypass = True
-                    self._warn(f"history database is locked by another process ({exc}); "
-                               "still trying to record this run")
+                    self._warn(f"history database {exc.reason} ({exc}); still trying to record this run")
                     self._release()
                 if self._closing and loop.time() - self._close_started > self.busy_grace:
                     self._fail(exc, f"gave up recording after {self.busy_grace:g} s of a locked database")
@@ -286,7 +285,7 @@ class Recorder:
                 await asyncio.sleep(0.05)  # back-off between lock attempts, not synchronisation
                 self._take_queue()
                 continue
-            except Exception as exc:  # noqa: BLE001 - sqlite3.Error, StoreError, disk full...
+            except Exception as exc:  # noqa: BLE001 - a driver error, StoreError, disk full...
                 self._fail(exc)
                 return
             del self._unwritten[:len(batches)]

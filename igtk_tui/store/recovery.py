@@ -5,13 +5,16 @@ Why at every start: a SIGKILL, an OOM kill or a power cut leaves the row
 process on the same host checks each running/paused row's owner (pid + start
 time, see owner.py) and marks the dead ones, so history tells the truth and
 `igtk resume` can continue them. Live owners and other hosts' rows are left
-alone. The step that was in flight is marked `interrupted` too.
+alone: with a shared PostgreSQL history only the host that ran an execution
+can tell whether its process is gone, so another host's `running` row stays
+running until that host starts igtk again (docs/postgresql.md). The step
+that was in flight is marked `interrupted` too.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from igtk_tui.engine.events import LIVE_STATUSES
 from igtk_tui.store.db import Database
@@ -27,7 +30,7 @@ class Recovered:
     host: str | None
 
 
-def _mark(c: sqlite3.Connection, rows: list[Recovered]) -> list[Recovered]:
+def _mark(c: Any, rows: list[Recovered]) -> list[Recovered]:
     done = []
     for row in rows:
         who = f"pid {row.pid}" if row.pid else "its process"
@@ -70,7 +73,7 @@ async def mark_hung_up(db: Database, ids: list[str], reason: str) -> int:
     if not ids:
         return 0
 
-    def update(c: sqlite3.Connection) -> int:
+    def update(c: Any) -> int:
         marks = ",".join("?" * len(ids))
         count = c.execute(
             f"UPDATE executions SET status = 'interrupted', error = ? "

@@ -48,12 +48,17 @@ ON CONFLICT(execution_id, path) DO UPDATE SET
     status = excluded.status, attempts = excluded.attempts, started_at = excluded.started_at,
     finished_at = excluded.finished_at, duration = excluded.duration, output = excluded.output,
     error = excluded.error, reason = excluded.reason, variables = excluded.variables"""
-_INSERT_ATTEMPT = ("INSERT OR IGNORE INTO attempts (execution_id, path, seq, n, ok, error, duration, finished_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-_INSERT_LOG = ("INSERT OR IGNORE INTO logs (execution_id, seq, ts, step, level, message) "
-               "VALUES (?, ?, ?, ?, ?, ?)")
-_INSERT_ARTIFACT = ("INSERT OR IGNORE INTO artifacts (execution_id, seq, step, path, kind, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)")
+_INSERT_ATTEMPT = ("INSERT INTO attempts (execution_id, path, seq, n, ok, error, duration, finished_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (execution_id, path, seq) DO NOTHING")
+_INSERT_LOG = ("INSERT INTO logs (execution_id, seq, ts, step, level, message) "
+               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (execution_id, seq) DO NOTHING")
+_INSERT_ARTIFACT = ("INSERT INTO artifacts (execution_id, seq, step, path, kind, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (execution_id, seq) DO NOTHING")
+# DO UPDATE, not DO NOTHING: the upsert takes the row's lock, so retention deleting the last
+# execution that used this text (in another process, at this very moment) cannot remove it
+# under a new execution (PostgreSQL's REPEATABLE READ then retries one of the two).
+_UPSERT_SOURCE = ("INSERT INTO playbook_sources (hash, text) VALUES (?, ?) "
+                  "ON CONFLICT (hash) DO UPDATE SET text = excluded.text")
 
 
 class _Step:
@@ -150,7 +155,7 @@ class Batch:
 
     def apply(self, c: Any) -> None:
         if self.sources:
-            c.executemany("INSERT OR IGNORE INTO playbook_sources (hash, text) VALUES (?, ?)", self.sources)
+            c.executemany(_UPSERT_SOURCE, self.sources)
         if self.inserts:
             c.executemany(_INSERT_EXECUTION, self.inserts)
         if self.resumed_by:

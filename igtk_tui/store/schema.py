@@ -1,14 +1,19 @@
-"""The history schema as numbered migrations, applied by `PRAGMA user_version`.
+"""The history schema as numbered migrations (version: `PRAGMA user_version` on
+SQLite, the `igtk_schema` table on PostgreSQL).
 
 Why numbered migrations and not `CREATE TABLE IF NOT EXISTS`: a plant server
 keeps its database across upgrades (the earlier toolkit had no migrations and
 drifted, prior-art §4.9). Each migration is a function run inside one
-IMMEDIATE transaction together with the `user_version` bump, so a crash or a
-second process starting at the same moment never sees half a schema.
+transaction together with the version bump (under the write lock on SQLite,
+an advisory lock on PostgreSQL, whose DDL is transactional too), so a crash
+or a second process starting at the same moment never sees half a schema.
 
 To add a table or column: append a function to MIGRATIONS; never edit a
 released one. Timestamps are Unix seconds (REAL, UTC) so keyset paging on
 (started_at, id) compares numbers; JSON columns hold redacted text.
+
+The same functions run on both backends (store/pg_sql.py translates types and
+placeholders): write portable SQL (CONTRIBUTING.md, "Store migrations").
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[Any], None]  # given a store connection (sqlite3, or pg_sql.PgConnection)
 
 
-def _run(conn: sqlite3.Connection, statements: str) -> None:
+def _run(conn: Any, statements: str) -> None:
     """Execute `;`-separated DDL one statement at a time.
 
     `executescript` would COMMIT the migration's transaction first.
@@ -30,7 +36,7 @@ def _run(conn: sqlite3.Connection, statements: str) -> None:
             conn.execute(statement)
 
 
-def _v1_history(conn: sqlite3.Connection) -> None:
+def _v1_history(conn: Any) -> None:
     """Executions, steps (one row per path, updated in place), attempts, logs, artifacts."""
     _run(conn, """
     CREATE TABLE executions (
@@ -117,7 +123,7 @@ def _v1_history(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _v2_sources_presets_links(conn: sqlite3.Connection) -> None:
+def _v2_sources_presets_links(conn: Any) -> None:
     """Playbook text stored once per content hash; presets; owner start time,
     resumed_by and browser version; gateway and library-path indexes."""
     _run(conn, """
@@ -152,7 +158,7 @@ def _v2_sources_presets_links(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE executions SET playbook_source = NULL")
 
 
-def _v3_playbook_meta(conn: sqlite3.Connection) -> None:
+def _v3_playbook_meta(conn: Any) -> None:
     """Library metadata per playbook, keyed by library-relative path
     (repository: igtk_tui.store.playbook_meta). Timestamps are ISO-8601 UTC
     text: they are shown and exported, never paged on."""

@@ -4,8 +4,10 @@ Why a context manager shared by run, rerun and resume: every `igtk run` is
 recorded the same way, the progress/JSON sink always reaches the terminal
 through the recorder's post-commit delivery (a printed "step finished" is in
 the database), and the store is closed in every outcome so the aiosqlite
-thread never keeps the process alive. A database that cannot be opened costs a
-warning, never the run.
+thread never keeps the process alive. A local SQLite file that cannot be opened
+costs a warning, never the run; a configured `store_url` that cannot be used
+stops the run before its first step (exit 3): a team relying on a shared history
+must not get runs that silently went unrecorded.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from igtk_tui.store.db import StoreError
+from igtk_tui.store.db import StoreConfigError, StoreError
 from igtk_tui.store.recorder import Listener, Recorder
 
 
@@ -36,6 +38,8 @@ async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
     try:
         try:
             store = await runtime.open_store(retention=True)
+        except StoreConfigError:
+            raise
         except (StoreError, sqlite3.Error, OSError) as exc:
             warn(f"this run is not recorded in the history: {exc}")
             store = None

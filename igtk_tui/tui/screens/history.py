@@ -1,8 +1,15 @@
-"""History: executions from SQLite, newest first, in keyset pages of 200.
+"""History: executions from the store, newest first, in keyset pages of 200.
 
 Never loads every row: the next page is fetched when the cursor comes near
 the end. Status and playbook filters go to SQL; the text filter narrows the
 loaded rows and fetches more pages while too few match.
+
+Live: every POLL_INTERVAL seconds, while the screen is shown, the first page
+is read again (one indexed query) and, when an execution appeared or changed
+status (another process, or another host sharing a PostgreSQL history), the
+list reloads with the cursor kept on the same execution. Polling, not
+LISTEN/NOTIFY: it works the same on SQLite, and a few queries a minute cost
+nothing next to a shared server's load.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from igtk_tui.tui.render import elapsed, status_text
 PAGE = 200
 NEAR_END = 20
 MAX_PAGES_PER_FILTER = 10
+POLL_INTERVAL = 5.0
 STATUSES = ("completed", "failed", "cancelled", "interrupted", "running", "paused")
 
 if TYPE_CHECKING:
@@ -72,19 +80,43 @@ class HistoryScreen(RegistryChecks, Screen[None]):
             table.add_column(label, key=key)
         table.focus()
         self.reload()
+        self.set_interval(POLL_INTERVAL, self.poll)
 
     @property
     def store(self) -> Any:
         return getattr(self.app, "store", None)
 
     # -- loading -------------------------------------------------------------------------------------
-    def reload(self) -> None:
+    def reload(self, keep: str | None = None) -> None:
+        """Load from the first page again; `keep`: the execution id to put the cursor back on."""
         self.rows, self.shown, self.has_more = [], [], True
         self.query_one(HistoryTable).clear()
-        self.load_page(first=True)
+        self.load_page(first=True, keep=keep)
+
+    def poll(self) -> None:
+        if self.is_current and not self.loading_page and self.store is not None:
+            self.check_for_changes()
+
+    @work(group="history-poll", exclusive=True, exit_on_error=False)
+    async def check_for_changes(self) -> None:
+        """Reload when the newest executions differ from the loaded ones (new, or a new status)."""
+        store = self.store
+        if store is None:
+            return
+        playbook = self.query_one("#history-playbook", Input).value.strip() or None
+        loaded = self.rows[:PAGE]
+        page = await store.executions.list_executions(max(1, len(loaded)), status=self.status, playbook=playbook)
+
+        def key(rows: list[Any]) -> list[tuple[str, str, float | None]]:
+            return [(r.id, r.status, r.finished_at) for r in rows]
+
+        if key(page) != key(loaded[:len(page)]) or len(page) > len(loaded):
+            if not self.loading_page:
+                row = self.selected
+                self.reload(keep=row.id if row is not None else None)
 
     @work(group="history-page", exclusive=True, exit_on_error=False)
-    async def load_page(self, first: bool = False) -> None:
+    async def load_page(self, first: bool = False, keep: str | None = None) -> None:
         store = self.store
         count = self.query_one("#history-count", Static)
         if store is None:
@@ -110,6 +142,10 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         finally:
             self.loading_page = False
         self._show_count()
+        if keep is not None:
+            index = next((i for i, r in enumerate(self.shown) if r.id == keep), None)
+            if index is not None:
+                self.query_one(HistoryTable).move_cursor(row=index)
 
     def _show_count(self) -> None:
         """The footer count, from the rows held now (after a page, a filter or a delete)."""

@@ -85,5 +85,8 @@ def later(fn: Callable[[], Any]) -> None:
     asyncio.get_running_loop().call_soon(fn)
 
 
-async def open_store(paths: Paths, **kwargs: Any) -> Store:
-    return await Store.open(paths, **kwargs)
+async def open_store(paths: Paths, settings: Any = None, **kwargs: Any) -> Store:
+    """The store on the test's backend (`settings` get its store_url)."""
+    from store_helpers import backend
+
+    return await Store.open(paths, backend().settings(settings), **kwargs)

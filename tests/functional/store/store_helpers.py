@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,10 +27,19 @@ class Result:
         return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
 
 
+def backend() -> Any:
+    """The history backend of the running test (its fixture sets IGTK_STORE_URL for PostgreSQL)."""
+    from store_backend import StoreBackend
+
+    url = os.environ.get("IGTK_STORE_URL")
+    return StoreBackend("postgresql", url) if url else StoreBackend("sqlite")
+
+
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
-    """The CLI's environment: this IGTK_HOME only; bytecode cached outside the repository
-    (PYTHONPYCACHEPREFIX) so each start does not recompile every module."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_") and k != "PYTHONDONTWRITEBYTECODE"}
+    """The CLI's environment: this IGTK_HOME and the test's history backend only; bytecode cached
+    outside the repository (PYTHONPYCACHEPREFIX) so each start does not recompile every module."""
+    env = {k: v for k, v in os.environ.items()
+           if (not k.startswith("IGTK_") or k == "IGTK_STORE_URL") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update({"IGTK_HOME": str(home), "PYTHONPATH": str(REPO), "NO_COLOR": "1",
                 "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / f"igtk-test-pycache-{os.getuid()}")},
                **extra)
@@ -81,15 +89,14 @@ def long_playbook(folder: Path, n: int = 40, name: str = "long") -> Path:
     return write_playbook(folder, name, steps)
 
 
-def db_connect(home: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(home / "data" / "igtk.db", timeout=10)
-    conn.row_factory = sqlite3.Row
-    return conn
+def db_connect(home: Path) -> Any:
+    """A plain connection to the test's history database (SQL with `?`, rows by index or name)."""
+    return backend().connect(home)
 
 
-def db_rows(home: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    conn = db_connect(home)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+def db_rows(home: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    return backend().rows(home, sql, params)
+
+
+def db_execute(home: Path, sql: str, params: Any = (), *, many: bool = False) -> None:
+    backend().execute(home, sql, params, many=many)

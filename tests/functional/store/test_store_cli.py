@@ -9,13 +9,15 @@ import os
 import re
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from recorder_helpers import open_store, run_recorded
-from store_helpers import db_rows, igtk, spawn, step, write_playbook
+from store_helpers import backend, cli_env, db_execute, db_rows, igtk, spawn, step, write_playbook
 
 from igtk_tui.paths import Paths
 from igtk_tui.store.retention import CHUNK
@@ -74,12 +76,8 @@ def test_run_is_recorded_and_history_show_print_the_contract(home: Path, tmp_pat
 def test_unknown_short_and_ambiguous_ids_exit_2(home: Path, tmp_path: Path) -> None:
     pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="hi")])
     assert igtk(home, "run", str(pb)).code == 0
-    conn = sqlite3.connect(home / "data" / "igtk.db")
-    with conn:
-        for suffix in ("1", "2"):
-            conn.execute("INSERT INTO executions (id, playbook, status, started_at) VALUES (?, 'x', 'completed', 1)",
-                         (f"abcdef12-0000-0000-0000-00000000000{suffix}",))
-    conn.close()
+    db_execute(home, "INSERT INTO executions (id, playbook, status, started_at) VALUES (?, 'x', 'completed', 1)",
+               [(f"abcdef12-0000-0000-0000-00000000000{suffix}",) for suffix in ("1", "2")], many=True)
     for args, expected in ((("show", "ffffffff-dead"), "no execution"), (("show", "abc"), "too short"),
                            (("show", "abcdef"), "ambiguous"), (("resume", "99999999"), "no execution"),
                            (("rerun", "99999999"), "no execution"), (("delete", "99999999"), "no execution")):
@@ -237,11 +235,9 @@ def test_delete_removes_exactly_its_own_rows_and_folder(home: Path, paths: Paths
 def test_delete_refuses_a_running_execution(home: Path, tmp_path: Path) -> None:
     pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
     assert igtk(home, "run", str(pb)).code == 0
-    conn = sqlite3.connect(home / "data" / "igtk.db")
-    with conn:  # a live owner on this host: this test process
-        conn.execute("INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
-                     "VALUES ('live0000-1', 'x', 'running', ?, ?, ?)", (time.time(), socket.gethostname(), os.getpid()))
-    conn.close()
+    # a live owner on this host: this test process
+    db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
+               "VALUES ('live0000-1', 'x', 'running', ?, ?, ?)", (time.time(), socket.gethostname(), os.getpid()))
     result = igtk(home, "delete", "live0000-1")
     assert result.code == 2 and "running" in result.stderr
     assert igtk(home, "show", "live0000-1", "--json").json()["status"] == "running"
@@ -252,13 +248,10 @@ async def test_the_store_never_deletes_a_live_execution(home: Path, paths: Paths
     keeps its rows and artifact folder, and the others in the same request still go."""
     pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
     done = igtk(home, "run", str(pb), "--json").events()[0]["execution_id"]
-    conn = sqlite3.connect(home / "data" / "igtk.db")
-    with conn:
-        for execution_id, status in (("live0000-run", "running"), ("live0000-pau", "paused")):
-            conn.execute("INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
-                         "VALUES (?, 'x', ?, ?, ?, ?)", (execution_id, status, time.time(), socket.gethostname(),
-                                                         os.getpid()))
-    conn.close()
+    db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
+               "VALUES (?, 'x', ?, ?, ?, ?)",
+               [(execution_id, status, time.time(), socket.gethostname(), os.getpid())
+                for execution_id, status in (("live0000-run", "running"), ("live0000-pau", "paused"))], many=True)
     (paths.execution_artifacts("live0000-run") / "shot.png").parent.mkdir(parents=True)
     (paths.execution_artifacts("live0000-run") / "shot.png").write_bytes(b"png")
     store = await open_store(paths)
@@ -273,32 +266,32 @@ async def test_the_store_never_deletes_a_live_execution(home: Path, paths: Paths
 
 
 def seed_old(home: Path, paths: Paths, ages_days: list[float], status: str = "completed") -> list[str]:
-    conn = sqlite3.connect(home / "data" / "igtk.db")
-    ids = []
-    with conn:
-        for i, age in enumerate(ages_days):
-            execution_id = f"old{i:05d}-{status}-{age}"
-            ids.append(execution_id)
-            conn.execute("INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
-                         "VALUES (?, 'old', ?, ?, ?, ?)",
-                         (execution_id, status, time.time() - age * 86400, socket.gethostname(), os.getpid()))
-            conn.execute("INSERT INTO steps (execution_id, path, step_id, position) VALUES (?, 'a', 'a', 0)",
-                         (execution_id,))
-            folder = paths.execution_artifacts(execution_id)
-            folder.mkdir(parents=True)
-            (folder / "file.txt").write_text("x")
-    conn.close()
+    ids = [f"old{i:05d}-{status}-{age}" for i, age in enumerate(ages_days)]
+    db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
+                     "VALUES (?, 'old', ?, ?, ?, ?)",
+               [(execution_id, status, time.time() - age * 86400, socket.gethostname(), os.getpid())
+                for execution_id, age in zip(ids, ages_days)], many=True)
+    db_execute(home, "INSERT INTO steps (execution_id, path, step_id, position) VALUES (?, 'a', 'a', 0)",
+               [(execution_id,) for execution_id in ids], many=True)
+    for execution_id in ids:
+        folder = paths.execution_artifacts(execution_id)
+        folder.mkdir(parents=True)
+        (folder / "file.txt").write_text("x")
     return ids
 
 
 def until_gone(folder: Path, home: Path, ids: list[str]) -> Path:
     """A run whose one step waits (on the database, not on time) until `ids` are deleted:
     retention works in the background while a run lasts."""
+    url = backend().url
+    connect = (f"psycopg.connect({url!r})" if url else "sqlite3.connect(params['db'], timeout=10)")
+    mark = "%s" if url else "?"
     script = ("import sqlite3, time\n"
-              "deadline = time.monotonic() + 60\n"
+              + ("import psycopg\n" if url else "")
+              + "deadline = time.monotonic() + 60\n"
               "while time.monotonic() < deadline:\n"
-              "    c = sqlite3.connect(params['db'], timeout=10)\n"
-              "    marks = ','.join('?' * len(params['ids']))\n"
+              f"    c = {connect}\n"
+              f"    marks = ','.join(['{mark}'] * len(params['ids']))\n"
               "    left = c.execute(f'SELECT COUNT(*) FROM executions WHERE id IN ({marks})', params['ids']).fetchone()[0]\n"
               "    c.close()\n"
               "    if not left:\n"
@@ -336,14 +329,11 @@ def test_a_short_run_never_waits_for_retention_on_a_big_store(home: Path, tmp_pa
     pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
     assert igtk(home, "run", str(pb)).code == 0  # creates the database
     total = 20_000
-    conn = sqlite3.connect(home / "data" / "igtk.db")
-    with conn:
-        conn.executemany("INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
-                         "VALUES (?, 'old', 'completed', ?, 'elsewhere', 1)",
-                         [(f"big{i:06d}", time.time() - 86400 * 400 - i) for i in range(total)])
-        conn.executemany("INSERT INTO steps (execution_id, path, step_id, position) VALUES (?, 'a', 'a', 0)",
-                         [(f"big{i:06d}",) for i in range(total)])
-    conn.close()
+    db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
+                     "VALUES (?, 'old', 'completed', ?, 'elsewhere', 1)",
+               [(f"big{i:06d}", time.time() - 86400 * 400 - i) for i in range(total)], many=True)
+    db_execute(home, "INSERT INTO steps (execution_id, path, step_id, position) VALUES (?, 'a', 'a', 0)",
+               [(f"big{i:06d}",) for i in range(total)], many=True)
     run = igtk(home, "run", str(pb), "--json", IGTK_RETENTION_COUNT="0")
     assert run.code == 0, run.stderr
     assert run.events()[-1]["status"] == "completed"
@@ -390,8 +380,8 @@ CANARY_SECRET = "Zq7-canary-SECRET-91x"
 CANARY_PASSWORD = "pw-canary-8c1f44e2"
 
 
-def test_secrets_never_reach_the_database_wal_or_shm(home: Path, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "secretive", [
+def secretive_playbook(tmp_path: Path) -> Path:
+    return write_playbook(tmp_path, "secretive", [
         step("keep", "utility.set_variable", name="copy", value="{{ parameter.api_pin }}"),
         step("say", "utility.log", message="pin {{ parameter.api_pin }} pw {{ parameter.password }}"),
         step("echo", "utility.python", script="print('ECHO=' + params['p'] + params['q'])",
@@ -400,6 +390,23 @@ def test_secrets_never_reach_the_database_wal_or_shm(home: Path, tmp_path: Path)
              params={"p": "{{ parameter.password }}"}),
     ], parameters=[{"name": "api_pin", "type": "string", "secret": True},
                    {"name": "password", "type": "string"}])
+
+
+def run_with_canaries(home: Path, pb: Path) -> Any:
+    run = igtk(home, "run", str(pb), "--json", "-p", f"api_pin={CANARY_SECRET}", "-p", f"password={CANARY_PASSWORD}")
+    assert run.code == 1, run.stderr
+    return run
+
+
+def assert_redacted_record(home: Path, run: Any) -> None:
+    doc = igtk(home, "show", run.events()[0]["execution_id"], "--json").json()
+    assert doc["parameters"] == {"api_pin": "••••", "password": "••••"}
+    assert "••••" in json.dumps(doc["steps"], ensure_ascii=False)
+
+
+@pytest.mark.backends("sqlite")
+def test_secrets_never_reach_the_database_wal_or_shm(home: Path, tmp_path: Path) -> None:
+    pb = secretive_playbook(tmp_path)
     init = write_playbook(tmp_path, "init", [step("a", "utility.log", message="a")])
     assert igtk(home, "run", str(init)).code == 0  # creates the file
     db = home / "data" / "igtk.db"
@@ -407,9 +414,7 @@ def test_secrets_never_reach_the_database_wal_or_shm(home: Path, tmp_path: Path)
     holder.execute("BEGIN")
     holder.execute("SELECT COUNT(*) FROM executions").fetchone()  # pins the WAL: no checkpoint, no delete
     try:
-        run = igtk(home, "run", str(pb), "--json", "-p", f"api_pin={CANARY_SECRET}", "-p",
-                   f"password={CANARY_PASSWORD}")
-        assert run.code == 1, run.stderr
+        run = run_with_canaries(home, pb)
         for suffix in ("", "-wal", "-shm"):
             assert_clean(Path(str(db) + suffix))
         assert Path(str(db) + "-wal").stat().st_size > 0
@@ -421,21 +426,37 @@ def test_secrets_never_reach_the_database_wal_or_shm(home: Path, tmp_path: Path)
     conn.close()
     for suffix in ("", "-wal", "-shm"):
         assert_clean(Path(str(db) + suffix))
-    doc = igtk(home, "show", run.events()[0]["execution_id"], "--json").json()
-    assert doc["parameters"] == {"api_pin": "••••", "password": "••••"}
-    assert "••••" in json.dumps(doc["steps"], ensure_ascii=False)
+    assert_redacted_record(home, run)
+
+
+@pytest.mark.backends("postgresql")
+def test_secrets_never_reach_the_postgresql_database(home: Path, tmp_path: Path, backend: Any) -> None:
+    """Every table dumped through psycopg, and the server's WAL and table files, hold no canary."""
+    run = run_with_canaries(home, secretive_playbook(tmp_path))
+    dump = backend.dump_text(home)
+    assert "••••" in dump and run.events()[0]["execution_id"] in dump  # the run is there, redacted
+    assert_clean_bytes(dump.encode("utf-8"), "the table dump")
+    files = backend.server_files()
+    assert files
+    for path in files:
+        assert_clean(path)
+    assert_redacted_record(home, run)
 
 
 def assert_clean(path: Path) -> None:
     if not path.exists():
         return
-    data = path.read_bytes()
+    assert_clean_bytes(path.read_bytes(), path.name)
+
+
+def assert_clean_bytes(data: bytes, name: str) -> None:
     for canary in (CANARY_SECRET, CANARY_PASSWORD):
         for form in {canary, json.dumps(canary)[1:-1], canary.upper(), canary.replace("-", "%2D")}:
-            assert form.encode() not in data, f"{form!r} found in {path.name}"
+            assert form.encode() not in data, f"{form!r} found in {name}"
         assert canary.encode("utf-16-le") not in data
 
 
+@pytest.mark.backends("sqlite")
 def test_an_unusable_database_costs_a_warning_not_the_run(home: Path, tmp_path: Path) -> None:
     (home / "data").mkdir(parents=True)
     (home / "data" / "igtk.db").write_bytes(b"this is not a database, just bytes " * 200)
@@ -447,21 +468,48 @@ def test_an_unusable_database_costs_a_warning_not_the_run(home: Path, tmp_path: 
     assert history.code == 3 and "history" in history.stderr
 
 
-def test_a_briefly_locked_database_still_records_the_run(home: Path, tmp_path: Path) -> None:
+@pytest.mark.backends("postgresql")
+@pytest.mark.parametrize("url, why", [
+    ("postgresql://igtk:{password}@127.0.0.1:{closed}/nowhere", "cannot connect"),
+    ("postgresql://igtk:wrong-{password}@127.0.0.1:{port}/{db}", "cannot connect"),
+    ("mysql://igtk:{password}@127.0.0.1:{port}/{db}", "must start with postgresql://"),
+    ("postgresql://igtk:{password}@127.0.0.1:{port}", "names no database"),
+])
+def test_an_unusable_store_url_stops_before_the_first_step(home: Path, tmp_path: Path, backend: Any,
+                                                            url: str, why: str) -> None:
+    """A configured shared history that cannot be used is exit 3, naming the setting, for a run
+    (nothing runs unrecorded) and for the history commands; the password is never shown."""
+    import socket as sockets
+
+    server = backend.server
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    bad = url.format(password=server.password, closed=closed, port=server.port, db=backend.url.rsplit("/", 1)[1])
+    flag = tmp_path / "ran"
+    pb = write_playbook(tmp_path, "never", [step("a", "utility.python", script=f"open({str(flag)!r}, 'w')")])
+    for args in (("run", str(pb), "--json"), ("history",), ("show", "abcdef12")):
+        result = igtk(home, *args, IGTK_STORE_URL=bad)
+        assert result.code == 3, (args, result.stderr)
+        assert "store_url" in result.stderr and why in result.stderr, result.stderr
+        assert server.password not in result.stderr + result.stdout
+        assert not result.stdout.strip(), result.stdout  # no event: nothing started
+    assert not flag.exists()
+    info = igtk(home, "info", IGTK_STORE_URL=bad)
+    assert info.code == 0 and server.password not in info.stdout and "store" in info.stdout
+
+
+def test_a_briefly_locked_database_still_records_the_run(home: Path, tmp_path: Path, backend: Any) -> None:
     pb = write_playbook(tmp_path, "waits", [step("a", "utility.log", message="a")])
     assert igtk(home, "run", str(pb)).code == 0
-    blocker = sqlite3.connect(home / "data" / "igtk.db", isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
-    child = spawn(home, "run", str(pb), "--json")
-    try:
-        # Holding the lock for a while; whether the child tries before or after the release,
-        # the outcome must be the same: the run completes and is recorded.
-        child.wait(timeout=1.0)
-    except Exception:  # noqa: BLE001 - TimeoutExpired: it is (correctly) still waiting
-        pass
-    finally:
-        blocker.execute("COMMIT")
-        blocker.close()
+    with backend.write_lock(home):
+        child = spawn(home, "run", str(pb), "--json")
+        try:
+            # Holding the lock for a while; whether the child tries before or after the release,
+            # the outcome must be the same: the run completes and is recorded.
+            child.wait(timeout=1.0)
+        except Exception:  # noqa: BLE001 - TimeoutExpired: it is (correctly) still waiting
+            pass
     out, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
     execution_id = json.loads(out.splitlines()[0])["execution_id"]
@@ -469,15 +517,11 @@ def test_a_briefly_locked_database_still_records_the_run(home: Path, tmp_path: P
 
 
 @pytest.mark.parametrize("command", ["history", "show"])
-def test_store_commands_need_no_textual(home: Path, command: str) -> None:
+def test_store_commands_need_no_textual(home: Path, command: str, backend: Any) -> None:
     args: tuple[Any, ...] = ("history",) if command == "history" else ("show", "abcdef12")
+    driver, other = ("psycopg", "aiosqlite") if backend.is_postgres else ("aiosqlite", "psycopg")
     code = ("import sys; from igtk_tui.cli import main; main(sys.argv[1:])\n"
-            "assert 'textual' not in sys.modules and 'aiosqlite' in sys.modules")
-    import subprocess
-    import sys
-
-    from store_helpers import cli_env
-
+            f"assert 'textual' not in sys.modules and {driver!r} in sys.modules and {other!r} not in sys.modules")
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=cli_env(home),
                           timeout=60)
     assert proc.returncode == 0, proc.stderr

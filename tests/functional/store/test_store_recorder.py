@@ -1,18 +1,17 @@
-"""The Recorder persists every engine event of real executions into a real SQLite file:
+"""The Recorder persists every engine event of real executions into a real database:
 one row per step however often it runs, attempts accumulating, nested and rollback
 steps linked to their parent, logs batched, and listeners fed only after commit."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from recorder_helpers import CALLS, later, open_store, run_recorded
-from store_helpers import step, write_playbook
+from store_helpers import backend, db_connect, step, write_playbook
 
 from igtk_tui.engine.events import (
     Event,
@@ -34,13 +33,8 @@ async def store(paths: Paths) -> Any:
     await s.close()
 
 
-def rows(paths: Paths, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(paths.db_file)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+def rows(paths: Paths, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    return backend().rows(paths.db_file, sql, params)
 
 
 async def test_every_event_kind_is_persisted(store: Any, paths: Paths, tmp_path: Path) -> None:
@@ -80,7 +74,7 @@ async def test_every_event_kind_is_persisted(store: Any, paths: Paths, tmp_path:
     def listener(event: Event) -> None:
         # Post-commit: while paused at `art` nothing else happens, so the row shows the debug flag.
         if event.kind == "paused" and event.step_id == "art":  # type: ignore[attr-defined]
-            conn = sqlite3.connect(paths.db_file)
+            conn = db_connect(paths.db_file)
             debug_seen.append(conn.execute("SELECT debug FROM executions WHERE id = ?",
                                            (event.execution_id,)).fetchone()[0])
             conn.close()
@@ -164,7 +158,7 @@ async def test_listeners_see_durable_events_only_after_commit(store: Any, paths:
                                                for i in range(25)])
     seen: list[str] = []
     checked: list[tuple[str, str | None]] = []
-    reader = sqlite3.connect(paths.db_file)
+    reader = db_connect(paths.db_file)
 
     def listener(event: Event) -> None:
         seen.append(event.kind)
@@ -214,8 +208,8 @@ async def test_logs_are_flushed_by_the_timer_without_a_step_boundary(store: Any,
 
 async def test_a_locked_database_never_blocks_the_run_and_is_written_once_free(paths: Paths, tmp_path: Path) -> None:
     store = await open_store(paths, busy_timeout_ms=50)
-    blocker = sqlite3.connect(paths.db_file, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # another process's long write transaction
+    blocker = backend().write_lock(paths.db_file)
+    blocker.__enter__()  # another process's long write transaction
     warnings: list[str] = []
     delivered: list[str] = []
     pb = write_playbook(tmp_path, "locked", [step(f"s{i}", "utility.log", message=f"m{i}") for i in range(5)])
@@ -242,8 +236,7 @@ async def test_a_locked_database_never_blocks_the_run_and_is_written_once_free(p
         assert delivered.count("step_finished") == 5 and warnings and "locked" in warnings[0]
         assert not rows(paths, "SELECT id FROM executions WHERE id = ?", (execution.id,))
     finally:
-        blocker.execute("COMMIT")
-        blocker.close()
+        blocker.__exit__(None, None, None)
     await recorder.close()  # the lock is gone: everything is written now
     assert recorder.failed is None
     assert rows(paths, "SELECT status FROM executions WHERE id = ?", (execution.id,))[0][0] == "completed"
@@ -255,8 +248,8 @@ async def test_a_locked_database_never_blocks_the_run_and_is_written_once_free(p
 async def test_a_lock_that_outlasts_the_grace_period_costs_the_record_not_the_run(paths: Paths,
                                                                                tmp_path: Path) -> None:
     store = await open_store(paths, busy_timeout_ms=20)
-    blocker = sqlite3.connect(paths.db_file, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
+    blocker = backend().write_lock(paths.db_file)
+    blocker.__enter__()
     warnings: list[str] = []
     delivered: list[str] = []
     pb = write_playbook(tmp_path, "stuck", [step("only", "utility.log", message="hi")])
@@ -267,8 +260,7 @@ async def test_a_lock_that_outlasts_the_grace_period_costs_the_record_not_the_ru
             recorder_options={"on_warning": warnings.append, "busy_grace": 0.3})
         assert time.monotonic() - started < 20
     finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
+        blocker.__exit__(None, None, None)
     assert result.status == ExecutionStatus.COMPLETED
     assert delivered[-1] == "execution_finished"
     assert recorder.failed is not None and any("gave up" in w for w in warnings)

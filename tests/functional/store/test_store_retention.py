@@ -18,7 +18,7 @@ async def seed(store: object, rows: list[tuple[str, str, float]]) -> None:
         "INSERT INTO executions (id, playbook, playbook_hash, status, started_at, host, owner_pid) "
         "VALUES (?, 'p', 'h', ?, ?, ?, ?)", [(i, s, t, host, pid) for i, s, t in rows]))
     await store.db.write(lambda c: c.execute(  # type: ignore[attr-defined]
-        "INSERT OR IGNORE INTO playbook_sources (hash, text) VALUES ('h', 'name: p')"))
+        "INSERT INTO playbook_sources (hash, text) VALUES ('h', 'name: p') ON CONFLICT (hash) DO NOTHING"))
 
 
 async def test_count_limit_keeps_the_newest_across_many_chunks(paths: Paths) -> None:
@@ -67,9 +67,8 @@ async def test_start_retention_runs_in_the_background_from_settings(paths: Paths
     store = await open_store(paths)
     await seed(store, [(f"x{i}", "completed", time.time() - i) for i in range(5)])
     await store.close()
-    from igtk_tui.store import Store
 
-    store = await Store.open(paths, Settings(retention_days=None, retention_count=2))
+    store = await open_store(paths, Settings(retention_days=None, retention_count=2))
     try:
         task = store.start_retention()
         assert task is not None and store.start_retention() is task
@@ -81,19 +80,18 @@ async def test_start_retention_runs_in_the_background_from_settings(paths: Paths
 
 async def test_close_stops_retention_at_once_and_the_next_open_goes_on(paths: Paths) -> None:
     from igtk_tui.config import Settings
-    from igtk_tui.store import Store
 
     store = await open_store(paths)
     total = CHUNK * 40
     await seed(store, [(f"y{i:05d}", "completed", time.time() - 1000 - i) for i in range(total)])
     await store.close()
 
-    store = await Store.open(paths, Settings(retention_days=None, retention_count=0))
+    store = await open_store(paths, Settings(retention_days=None, retention_count=0))
     task = store.start_retention()
     assert task is not None
     await store.close()  # does not wait for 40 ticks: the pass is cancelled where it is
     assert task.cancelled()
-    store = await Store.open(paths, Settings(retention_days=None, retention_count=0))
+    store = await open_store(paths, Settings(retention_days=None, retention_count=0))
     try:
         left = await store.executions.count()
         assert total - 2 * CHUNK <= left <= total

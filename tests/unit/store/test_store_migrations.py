@@ -145,3 +145,98 @@ async def test_close_stops_the_connection_thread(tmp_path: Path) -> None:
     await db.close()  # idempotent
     with pytest.raises(StoreError):
         await db.fetchall("SELECT 1")
+
+
+# -- PostgreSQL: the same migration functions, the version in igtk_schema -------------------------
+
+async def pg_scalar(url: str, sql: str) -> object:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+async def test_a_fresh_postgresql_database_gets_the_latest_schema_with_exact_types(postgres_url: str) -> None:
+    db = await Database.open(postgres_url)
+    try:
+        assert db.dialect == "postgresql"
+        assert (await db.fetchone("SELECT version FROM igtk_schema"))[0] == LATEST_VERSION
+        tables = {r[0] for r in await db.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+        assert {"executions", "steps", "attempts", "logs", "artifacts", "presets", "playbook_sources",
+                "playbook_meta", "igtk_schema"} <= tables
+        types = {(r[0], r[1]): (r[2], r[3]) for r in await db.fetchall(
+            "SELECT table_name, column_name, data_type, collation_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()")}
+        assert types[("executions", "started_at")][0] == "double precision"  # not PostgreSQL's 4-byte REAL
+        assert types[("executions", "owner_pid")][0] == "bigint"
+        assert types[("executions", "id")] == ("text", "C")  # byte order, as SQLite's BINARY
+        assert ("executions", "user") in types
+        moment = 1767225600.123456
+        await db.write(lambda c: c.execute(
+            "INSERT INTO executions (id, playbook, status, started_at, user) VALUES ('e', 'p', 'completed', ?, ?)",
+            (moment, "operator")))
+        row = await db.fetchone("SELECT started_at, user FROM executions WHERE id = 'e'")
+        assert row["started_at"] == moment and row[1] == "operator"  # by name and by index
+        assert (await db.fetchone("SELECT setting FROM pg_settings WHERE name = 'synchronous_commit'"))[0] == "on"
+    finally:
+        await db.close()
+
+
+async def test_a_newer_postgresql_schema_is_refused(postgres_url: str) -> None:
+    import psycopg
+
+    db = await Database.open(postgres_url)
+    await db.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("UPDATE igtk_schema SET version = %s", (LATEST_VERSION + 5,))
+    with pytest.raises(StoreError, match="newer"):
+        await Database.open(postgres_url)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_migration_failing_in_sql_leaves_the_database_as_it_was(tmp_path: Path, backend: str,
+                                                                       request: pytest.FixtureRequest) -> None:
+    target: Path | str = (request.getfixturevalue("postgres_url") if backend == "postgresql"
+                          else paths_for(tmp_path).db_file)
+
+    def broken(conn: object) -> None:
+        conn.execute("CREATE TABLE half (x INTEGER)")  # type: ignore[attr-defined]
+        conn.execute("SELECT no_such_function(1)")  # type: ignore[attr-defined]
+
+    from igtk_tui.store.schema import MIGRATIONS
+
+    with pytest.raises(StoreError, match="no_such_function"):
+        await Database.open(target, migrations=(*MIGRATIONS, broken))
+    db = await Database.open(target)
+    try:
+        version = "SELECT version FROM igtk_schema" if backend == "postgresql" else "PRAGMA user_version"
+        assert (await db.fetchone(version))[0] == LATEST_VERSION
+        tables = ("SELECT table_name FROM information_schema.tables WHERE table_name = 'half'"
+                  if backend == "postgresql" else "SELECT name FROM sqlite_master WHERE name = 'half'")
+        assert not await db.fetchall(tables)
+    finally:
+        await db.close()
+
+
+async def test_processes_opening_a_fresh_postgresql_database_at_once_migrate_it_once(postgres_url: str) -> None:
+    dbs = await asyncio.gather(*(Database.open(postgres_url) for _ in range(4)))
+    try:
+        assert (await dbs[0].fetchone("SELECT COUNT(*), MAX(version) FROM igtk_schema"))[:] == (1, LATEST_VERSION)
+    finally:
+        for db in dbs:
+            await db.close()
+
+
+async def test_close_stops_the_postgresql_threads(postgres_url: str) -> None:
+    before = {t.ident for t in threading.enumerate()}
+    db = await Database.open(postgres_url)
+    await db.fetchone("SELECT 1")
+    workers = [t for t in threading.enumerate() if t.ident not in before]
+    assert workers
+    await db.close()
+    await asyncio.to_thread(lambda: [t.join(10) for t in workers])
+    assert not any(t.is_alive() for t in workers)
+    await db.close()  # idempotent
+    with pytest.raises(StoreError):
+        await db.fetchall("SELECT 1")

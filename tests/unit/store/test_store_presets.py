@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from igtk_tui import redact
 from igtk_tui.store.db import Database
 from igtk_tui.store.presets import PresetRepository
 
 
-async def test_presets_roundtrip_without_secrets(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "igtk.db")
+async def test_presets_roundtrip_without_secrets(tmp_path: Path, store_backend: Any) -> None:
+    db = await Database.open(store_backend.url or tmp_path / "igtk.db")
     redact.register("vault-secret-123")
     try:
         repo = PresetRepository(db)
@@ -34,8 +35,12 @@ async def test_presets_roundtrip_without_secrets(tmp_path: Path) -> None:
     finally:
         redact.REDACTOR.clear()
         await db.close()
-    raw = sqlite3.connect(tmp_path / "igtk.db")
-    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw.close()
-    data = (tmp_path / "igtk.db").read_bytes()
+    if store_backend.is_postgres:
+        data = store_backend.dump_text(tmp_path).encode()
+        assert b"nightly" in data
+    else:
+        raw = sqlite3.connect(tmp_path / "igtk.db")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw.close()
+        data = (tmp_path / "igtk.db").read_bytes()
     assert b"plain-pw-999" not in data and b"vault-secret-123" not in data and b"4711" not in data
