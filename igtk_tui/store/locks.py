@@ -124,7 +124,7 @@ class LockRepository:
                 return GatewayLock(self, key, url, execution_id)
             waited = loop.time() - started
             if waited >= wait:
-                raise GatewayBusy(url, holder, waited)
+                raise GatewayBusy(url, holder, waited if wait > 0 else 0.0)
             await asyncio.sleep(min(POLL_INTERVAL, wait - waited))
 
     def _try(self, c: sqlite3.Connection, key: str, url: str, execution_id: str, playbook: str | None,
