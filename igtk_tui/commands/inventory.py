@@ -120,15 +120,19 @@ def _table(gateways: list[Any], checks: dict[str, Any]) -> None:
     from igtk_tui.store.codec import local_time
     from igtk_tui.values import gateway_key
 
+    def groups_of(g: Any) -> str:
+        return ",".join(g.groups) + (" #" + ",#".join(g.tags) if g.tags else "")
+
     name_w = min(24, max(4, *(len(g.name) for g in gateways)))
     url_w = min(30, max(3, *(len(g.url) for g in gateways)))
-    print(f"{'NAME':<{name_w}}  {'URL':<{url_w}}  {'CREDENTIAL':<14}  {'GROUPS':<16}  LAST CHECK")
+    cred_w = min(14, max(10, *(len(g.credential) for g in gateways)))
+    group_w = min(24, max(6, *(len(groups_of(g)) for g in gateways)))
+    print(f"{'NAME':<{name_w}}  {'URL':<{url_w}}  {'CREDENTIAL':<{cred_w}}  {'GROUPS':<{group_w}}  LAST CHECK")
     for g in gateways:
         last = checks.get(gateway_key(g.url))
         seen = f"{last.state} {last.version or ''} ({local_time(last.checked_at)[5:16]})" if last else "-"
-        groups = ",".join(g.groups) + (" #" + ",#".join(g.tags) if g.tags else "")
-        print(f"{_cut(g.name, name_w):<{name_w}}  {_cut(g.url, url_w):<{url_w}}  {_cut(g.credential, 14):<14}  "
-              f"{_cut(groups, 16):<16}  {seen}")
+        print(f"{_cut(g.name, name_w):<{name_w}}  {_cut(g.url, url_w):<{url_w}}  {_cut(g.credential, cred_w):<{cred_w}}  "
+              f"{_cut(groups_of(g), group_w):<{group_w}}  {seen}")
 
 
 def _cut(text: str, width: int) -> str:

@@ -241,8 +241,14 @@ async def take_lock(runtime: Any, recorder: Any, url: str, execution: Any, args:
               file=sys.stderr)
         raise LockRefused
     store = await runtime.open_store()
+    wait = args.lock_wait or 0.0
+
+    def waiting_for(holder: Any) -> None:
+        print(f"igtk: gateway {url} is busy: waiting up to {wait:g}s for {holder.describe()}", file=sys.stderr,
+              flush=True)
+
     task = asyncio.ensure_future(store.locks.acquire(url, execution.id, playbook=execution.playbook.name,
-                                                     wait=args.lock_wait or 0.0))
+                                                     wait=wait, on_wait=waiting_for))
     waiting.append(task)
     try:
         return await task

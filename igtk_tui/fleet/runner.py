@@ -248,8 +248,11 @@ class FleetRun:
                               fleet_run_id=self.id)
         bus.subscribe(self._recorder)
         try:
-            lock = await self._store.locks.acquire(m.gateway.url, execution.id, playbook=request.playbook.name,
-                                                   fleet_run_id=self.id, wait=self.options.lock_wait)
+            lock = await self._store.locks.acquire(
+                m.gateway.url, execution.id, playbook=request.playbook.name, fleet_run_id=self.id,
+                wait=self.options.lock_wait,
+                on_wait=lambda holder: self.warn(f"gateway {m.name} is busy: waiting up to "
+                                                 f"{self.options.lock_wait:g}s for {holder.describe()}"))
         except GatewayBusy as exc:
             await self._finish(m, "failed", error=str(exc), reason="busy")
             return

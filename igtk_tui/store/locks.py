@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,11 +114,14 @@ class LockRepository:
         self.owner = owner or ProcessIdentity.current()
 
     async def acquire(self, url: str, execution_id: str, *, playbook: str | None = None,
-                      fleet_run_id: str | None = None, wait: float = 0.0) -> GatewayLock:
-        """Take the lock of the gateway at `url` for `execution_id`, waiting up to `wait` seconds."""
+                      fleet_run_id: str | None = None, wait: float = 0.0,
+                      on_wait: Callable[[LockHolder], None] | None = None) -> GatewayLock:
+        """Take the lock of the gateway at `url` for `execution_id`, waiting up to `wait` seconds;
+        `on_wait(holder)` is called once when the lock is found busy and waiting begins."""
         key = gateway_key(url)
         loop = asyncio.get_running_loop()
         started = loop.time()
+        told = False
         while True:
             holder = await self.db.write(lambda c: self._try(c, key, url, execution_id, playbook, fleet_run_id))
             if holder is None:
@@ -125,6 +129,9 @@ class LockRepository:
             waited = loop.time() - started
             if waited >= wait:
                 raise GatewayBusy(url, holder, waited if wait > 0 else 0.0)
+            if on_wait is not None and not told:
+                told = True
+                on_wait(holder)
             await asyncio.sleep(min(POLL_INTERVAL, wait - waited))
 
     def _try(self, c: sqlite3.Connection, key: str, url: str, execution_id: str, playbook: str | None,
