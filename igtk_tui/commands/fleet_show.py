@@ -10,16 +10,6 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def counts_text(summary: Any) -> str:
-    """`45✓ 3✗ 2↷` style counts (glyph and number; the words are in the header)."""
-    from igtk_tui.sinks.human import glyph
-
-    parts = [f"{n}{glyph(k)}" for k, n in (("completed", summary.completed), ("failed", summary.failed),
-                                            ("cancelled", summary.cancelled), ("skipped", summary.skipped),
-                                            ("running", summary.running), ("pending", summary.pending)) if n]
-    return " ".join(parts) or "0"
-
-
 def print_fleet_runs(rows: list[Any], more: bool) -> None:
     from igtk_tui.sinks.human import glyph
     from igtk_tui.store.codec import human_duration, local_time
@@ -32,7 +22,7 @@ def print_fleet_runs(rows: list[Any], more: bool) -> None:
     for r in rows:
         status = f"{glyph(r.status)} {r.status}"
         print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {_cut(r.playbook, width):<{width}}  {status:<13}  "
-              f"{human_duration(r.duration):>7}  {r.total}: {counts_text(r)}")
+              f"{human_duration(r.duration):>7}  {r.counts_text()}")
     if more:
         print(f"… older: igtk history --fleet --before {rows[-1].id[:8]}")
 

@@ -140,27 +140,13 @@ def _cut(text: str, width: int) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from igtk_tui.errors import InvalidInput
-    from igtk_tui.inventory import Gateway, add_gateway
-    from igtk_tui.inventory.model import VERSION_RE, check_name, check_tag
-    from igtk_tui.values import normalise_url
+    from igtk_tui.inventory import add_gateway
+    from igtk_tui.inventory.model import make_gateway
 
-    problems = [p for p in (check_name("gateway", args.name), *(check_name("group", g) for g in args.group),
-                            *(check_tag(t) for t in args.tag)) if p]
-    try:
-        url = normalise_url(args.url)
-    except ValueError as exc:
-        problems.append(f"--url: {exc}")
-        url = args.url
-    if not args.credential.strip():
-        problems.append("--credential: give the name of a vault credential")
-    if args.version and not VERSION_RE.match(args.version):
-        problems.append(f"--version {args.version!r}: not an Ignition version like 8.3.2")
-    if problems:
-        raise InvalidInput("\n".join(problems))
+    gateway = make_gateway(args.name, args.url, args.credential, groups=args.group, tags=args.tag,
+                           version=args.version, description=args.description,
+                           labels={"url": "--url", "credential": "--credential", "version": "--version"})
     runtime = _runtime()
-    gateway = Gateway(args.name, url, args.credential.strip(), args.version or None, tuple(dict.fromkeys(args.group)),
-                      tuple(dict.fromkeys(args.tag)), args.description.strip())
     inventory = add_gateway(runtime.paths.inventory_file, gateway)
     for warning in inventory.warnings:
         print(f"igtk: warning: {warning}", file=sys.stderr)

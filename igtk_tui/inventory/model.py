@@ -8,6 +8,7 @@ are looked up here. Secrets never live in the inventory: only the credential's n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,3 +89,31 @@ def check_tag(value: Any) -> str | None:
         return (f"tag {value!r} must start with a letter or digit and hold only letters, digits and . _ = / - "
                 "(no spaces or commas; at most 64 characters)")
     return None
+
+
+def make_gateway(name: str, url: str, credential: str, *, groups: Iterable[str] = (), tags: Iterable[str] = (),
+                 version: str | None = None, description: str = "", labels: dict[str, str] | None = None) -> Gateway:
+    """A checked entry from what an operator typed (`inventory add`, the TUI form); InvalidInput
+    lists every problem, each named by `labels` (the flag or field), before anything is written."""
+    from igtk_tui.errors import InvalidInput
+    from igtk_tui.values import normalise_url
+
+    label = {"url": "url", "credential": "credential", "version": "version", **(labels or {})}
+    groups, tags = tuple(dict.fromkeys(g.strip() for g in groups if g.strip())), tuple(
+        dict.fromkeys(t.strip() for t in tags if t.strip()))
+    problems = [p for p in (check_name("gateway", name.strip()), *(check_name("group", g) for g in groups),
+                            *(check_tag(t) for t in tags)) if p]
+    if ALL in groups:
+        problems.append(f"group {ALL!r} is reserved: `--on {ALL}` means every gateway")
+    try:
+        url = normalise_url(url)
+    except ValueError as exc:
+        problems.append(f"{label['url']}: {exc}")
+    if not credential.strip():
+        problems.append(f"{label['credential']}: give the name of a vault credential")
+    version = (version or "").strip() or None
+    if version and not VERSION_RE.match(version):
+        problems.append(f"{label['version']} {version!r}: not an Ignition version like 8.3.2")
+    if problems:
+        raise InvalidInput("\n".join(problems))
+    return Gateway(name.strip(), url, credential.strip(), version, groups, tags, description.strip())

@@ -85,6 +85,15 @@ class FleetRunSummary:
         return {"total": self.total, "completed": self.completed, "failed": self.failed, "skipped": self.skipped,
                 "cancelled": self.cancelled, "running": self.running, "pending": self.pending}
 
+    def counts_text(self) -> str:
+        """`50: 17✓ 3✗ 30↷`: the total, then each non-zero count with its status glyph (narrow tables)."""
+        from igtk_tui.glyphs import GLYPHS
+
+        counts = self.counts()
+        parts = [f"{counts[k]}{GLYPHS[k]}" for k in ("completed", "failed", "cancelled", "skipped", "running",
+                                                      "pending") if counts[k]]
+        return f"{self.total}: " + (" ".join(parts) or "0")
+
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": "fleet", "playbook": self.playbook, "playbook_path": self.playbook_path,
                 "playbook_rel": self.playbook_rel, "targets": self.targets, "options": self.options,

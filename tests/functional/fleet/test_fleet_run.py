@@ -63,8 +63,8 @@ def test_ctrl_c_cancels_the_executions_in_flight_and_starts_nothing_more(cli: Fl
 def test_a_killed_fleet_process_is_recovered_as_interrupted_and_its_locks_freed(cli: FleetCli,
                                                                                  fleet: SimulatedFleet) -> None:
     proc = cli.igtk.popen("run", str(cli.playbook()), "--on", "gw10,gw11,gw12", "--forks", "2", "-p", "seconds=120")
-    wait_for(lambda: len(cli.rows("SELECT * FROM gateway_locks")) == 2
-             and len(cli.rows("SELECT * FROM steps WHERE status = 'running'")) == 2 or proc.poll() is not None,
+    wait_for(lambda: (len(cli.rows("SELECT * FROM gateway_locks")) == 2
+             and len(cli.rows("SELECT * FROM steps WHERE status = 'running'")) == 2) or proc.poll() is not None,
              "two gateways locked and running")
     assert proc.poll() is None, proc.communicate()
     os.kill(proc.pid, signal.SIGKILL)
