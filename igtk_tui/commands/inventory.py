@@ -98,6 +98,7 @@ def _list(args: argparse.Namespace) -> int:
     inventory = _read(runtime)
     gateways = [g for g in inventory.gateways
                 if (not args.group or set(args.group) & set(g.groups)) and (not args.tag or set(args.tag) & set(g.tags))]
+    warn_unknown_credentials(runtime, gateways)
     checks = with_store(runtime, lambda store: store.checks.last()) if runtime.paths.db_file.exists() else {}
     if args.json:
         rows = []

@@ -80,3 +80,25 @@ def test_a_killed_fleet_process_is_recovered_as_interrupted_and_its_locks_freed(
     assert cli.rows("SELECT * FROM gateway_locks") == []
     listed = cli.json("history", "--fleet", "--json")
     assert listed[0]["id"] == record["id"] and listed[0]["status"] == "interrupted"
+
+
+async def test_retention_removes_a_fleet_run_once_its_executions_are_gone(cli: FleetCli) -> None:
+    from igtk_tui.paths import resolve_paths
+    from igtk_tui.store import Store
+    from igtk_tui.store.retention import apply_retention
+
+    r = cli("run", str(cli.playbook()), "--on", "gw01,gw02", "-p", "seconds=0", "--report", "md:" + str(
+        cli.home.parent / "fleet.md"))
+    assert r.code == 0, r.describe()
+    old = cli.fleet_run()["id"]
+    assert cli("report", old).code == 0  # a report folder of the fleet run, removed with it
+    assert cli("run", str(cli.playbook()), "--gateway", "http://h:8088", "-p", "seconds=0").code == 0
+    paths = resolve_paths({"IGTK_HOME": str(cli.home)})
+    store = await Store.open(paths)
+    try:
+        assert await apply_retention(store.db, paths, days=None, count=1) == 2
+    finally:
+        await store.close()
+    assert cli.rows("SELECT id FROM fleet_runs") == [] and cli.rows("SELECT * FROM fleet_gateways") == []
+    assert not (paths.artifacts_dir / f"fleet-{old}").exists()
+    assert len(cli.rows("SELECT id FROM executions")) == 1

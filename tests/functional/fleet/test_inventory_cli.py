@@ -52,6 +52,9 @@ def test_add_list_rm_keep_the_operators_comments(bare: Igtk, fleet: SimulatedFle
     assert [g["name"] for g in bare.json("inventory", "list", "--json", "--group", "line-3")] == ["line3-gw"]
     human = bare("inventory", "list")
     assert human.code == 0 and "line3-gw" in human.stdout and "plant-a,line-3 #critical" in human.stdout
+    assert "gateway 'line4-gw': credential 'missing-cred' is not in the vault" in human.stderr
+    locked = bare("inventory", "list", env={"IGTK_VAULT_PASSPHRASE": ""})
+    assert locked.code == 0 and "credentials not checked" in locked.stderr  # a locked vault: a note, not a failure
 
     r = bare("inventory", "rm", "line4-gw")
     assert r.code == 0, r.describe()
@@ -132,6 +135,7 @@ def test_check_records_state_and_version_and_exits_1_when_one_is_not_running(
     (("--on", "all", "--max-fail", "120%"), "argument --max-fail: must be a percentage from 0 up to 100"),
     (("--on", "all", "--forks", "0"), "argument --forks: must be at least 1"),
     (("--lock-wait", "-1",), "argument --lock-wait: must be 0 or more"),
+    (("--gateway", "http://h:8088", "--lock", "--detach"), "--lock cannot be used with --detach yet"),
 ])
 def test_bad_fleet_run_input_exits_2_before_anything_runs(cli: FleetCli, args: tuple[str, ...], needle: str) -> None:
     r = cli("run", "gateway/health_check", *args)
