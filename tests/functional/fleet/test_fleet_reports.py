@@ -81,3 +81,36 @@ def test_reports_of_a_fleet_run_have_one_row_per_gateway(recorded: tuple[FleetCl
         assert "<link" not in page and "<script" not in page  # self-contained: opened offline
         assert doc["gateways"][0]["execution_id"] in page
     assert "fleet-token-secret" not in md + default.read_text() + doc_path.read_text()
+
+
+SECRET_PLAYBOOK = """\
+    name: Secret echo
+    version: "1"
+    parameters:
+      - {name: gateway_url, type: string, required: false}
+      - {name: site_password, type: string, secret: true}
+    steps:
+      - {id: say, name: say, type: utility.log, parameters: {message: "pw={{ parameter.site_password }}"}}
+    """
+
+
+def test_secrets_never_reach_fleet_output_record_or_report(cli: FleetCli, tmp_path: Path) -> None:
+    from fleet_helpers import TOKEN_SECRET
+
+    canary = "canary-Fl33t-pw-7781"
+    playbook = cli.playbook(SECRET_PLAYBOOK, "secret.yaml")
+    r = cli("run", str(playbook), "--on", "gw01,gw02", "-p", f"site_password={canary}", "--json",
+            "--report", f"json:{tmp_path / 'f.json'}", "--report", f"md:{tmp_path / 'f.md'}")
+    assert r.code == 0, r.describe()
+    said = [e["message"] for e in r.events if e["event"] == "log" and e.get("gateway") == "gw01"]
+    assert "pw=••••" in said
+    record = cli.fleet_run()
+    assert '"site_password":"••••"' in record["options"]
+    sinks = {"stdout": r.stdout, "stderr": r.stderr, "json report": (tmp_path / "f.json").read_text(),
+             "md report": (tmp_path / "f.md").read_text(),
+             "show": cli("show", record["id"], "--json").stdout}
+    for folder in ("data", "state"):
+        for path in (cli.home / folder).rglob("*"):
+            if path.is_file():
+                sinks[str(path)] = path.read_bytes().decode("latin-1")
+    assert [name for name, text in sinks.items() if canary in text or TOKEN_SECRET in text] == []
