@@ -21,17 +21,27 @@ from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, InvalidInput
 FLEET_ONLY = ("forks", "serial", "max_fail")
 
 
-def add_fleet_options(p: argparse.ArgumentParser) -> None:
-    from igtk_tui.fleet.plan import percent_spec, serial_spec
+def _serial(text: str) -> Any:
+    from igtk_tui.fleet.plan import serial_spec  # only when given: `igtk run` without --on never loads it
 
+    return serial_spec(text)
+
+
+def _percent(text: str) -> float:
+    from igtk_tui.fleet.plan import percent_spec
+
+    return percent_spec(text)
+
+
+def add_fleet_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--on", action="append", default=[], metavar="TARGETS",
                    help="run on inventory gateways: names, groups, tag:X or all (comma-separated or repeated)")
     p.add_argument("--forks", type=whole_number(1), default=None, metavar="N",
                    help="with --on: gateways running at once (default 5)")
-    p.add_argument("--serial", type=serial_spec, default=None, metavar="N|P%",
+    p.add_argument("--serial", type=_serial, default=None, metavar="N|P%",
                    help="with --on: run in batches of N gateways (or P%% of them); a batch starts when the "
                         "previous one has finished")
-    p.add_argument("--max-fail", type=percent_spec, default=None, metavar="P%",
+    p.add_argument("--max-fail", type=_percent, default=None, metavar="P%",
                    help="with --on: start nothing more once more than P%% of the current batch failed")
 
 

@@ -178,18 +178,9 @@ def _check(args: argparse.Namespace) -> int:
     warn_unknown_credentials(runtime, gateways)
     by_name = {g.name: g for g in gateways}
 
-    def shown(check: Any) -> None:
-        if not args.json:
-            from igtk_tui.sinks.human import glyph
-
-            mark = glyph("completed" if check.ok else "failed")
-            detail = f" {check.version}" if check.version else ""
-            error = f" — {check.error}" if check.error else ""
-            print(f"{mark} {check.name:<24} {check.state}{detail} ({check.elapsed:.2f}s){error}", flush=True)
-
     async def main() -> list[Any]:
         try:
-            results = await check_gateways(gateways, runtime.settings, forks=args.forks, on_result=shown)
+            results = await check_gateways(gateways, runtime.settings, forks=args.forks)
             store = await open_for_command(runtime)
             await store.checks.record(results)
             return results
@@ -205,6 +196,19 @@ def _check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([c.to_json() for c in results], indent=2, ensure_ascii=False))
     else:
+        _check_table(results)
         print(f"{len(results) - len(bad)} of {len(results)} gateway(s) RUNNING"
               + (f"; not running: {', '.join(c.name for c in bad)}" if bad else ""))
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def _check_table(results: list[Any]) -> None:
+    """One line per gateway in inventory order: state with a glyph, version, answer time, the error."""
+    from igtk_tui.sinks.human import glyph
+
+    name_w = min(24, max(4, *(len(c.name) for c in results)))
+    print(f"{'NAME':<{name_w}}  {'STATE':<14}  {'VERSION':<10}  {'TIME':>6}  NOTE")
+    for c in results:
+        state = f"{glyph('completed' if c.ok else 'failed')} {c.state}"
+        print(f"{_cut(c.name, name_w):<{name_w}}  {_cut(state, 14):<14}  {_cut(c.version or '-', 10):<10}  "
+              f"{c.elapsed or 0:5.2f}s  {_cut(c.error or '', 80)}".rstrip())

@@ -21,7 +21,7 @@ DEFAULT_FORKS = 20
 
 async def check_gateways(gateways: Sequence[Gateway], settings: Any, *, forks: int = DEFAULT_FORKS,
                          on_result: Callable[[GatewayCheck], None] | None = None) -> list[GatewayCheck]:
-    """Each gateway's answer, in inventory order; `on_result` sees each as it arrives."""
+    """Each gateway's answer, in inventory order; `on_result` sees each as it arrives (a progress view)."""
     from igtk_tui.gateway.probe import check_gateway
 
     bound = asyncio.Semaphore(max(1, forks))

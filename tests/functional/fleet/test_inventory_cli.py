@@ -117,7 +117,7 @@ def test_check_records_state_and_version_and_exits_1_when_one_is_not_running(
     faulted["gw02"].faults.ping_state = ""
     r = cli("inventory", "check", "--on", "gw02")
     assert r.code == 0, r.describe()
-    assert "✓ gw02" in r.stdout and "1 of 1 gateway(s) RUNNING" in r.stdout
+    assert "gw02  ✓ RUNNING" in r.stdout and "1 of 1 gateway(s) RUNNING" in r.stdout
 
 
 @pytest.mark.parametrize(("args", "needle"), [
