@@ -3,7 +3,7 @@
 Why bounded: two hundred gateways checked at once from a jump host would open two hundred
 connections through the plant's firewall in the same second; `forks` of them at a time
 answer as fast on a healthy network and never flood a slow one. Nothing here needs a
-credential: StatusPing and gwinfo answer anyone (ignition-gateway.md §1).
+credential: StatusPing and gwinfo answer anyone.
 """
 
 from __future__ import annotations
