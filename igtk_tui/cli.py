@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "rerun",
     "delete",
     "schema",
+    "inventory",
     "cred",
     "simulator",
     "info",

@@ -27,6 +27,11 @@ class Paths:
         return self.config_dir / "config.toml"
 
     @property
+    def inventory_file(self) -> Path:
+        """The gateways a fleet run can target (docs/fleets.md)."""
+        return self.config_dir / "inventory.toml"
+
+    @property
     def user_themes_dir(self) -> Path:
         return self.config_dir / "themes"
 
@@ -62,6 +67,7 @@ class Paths:
         out = {f.name: str(getattr(self, f.name)) for f in fields(self) if f.name != "crash_root"}
         for name in (
             "config_file",
+            "inventory_file",
             "user_themes_dir",
             "db_file",
             "artifacts_dir",

@@ -149,10 +149,12 @@ class Runtime:
             await store.close()
 
     # -- executions ---------------------------------------------------------
-    def preflight(self, request: RunRequest) -> Any:
+    def preflight(self, request: RunRequest, *, probe_gateway: bool = True) -> Any:
         """Every check before the first step (shared with the agent); returns the credentials source.
 
         Disabled playbook or bad nesting: exit 2; no browser, locked vault, gateway unreachable: exit 3.
+        A fleet run probes each gateway at its turn instead (`probe_gateway=False`): one that does not
+        answer fails that gateway, not the whole run.
         """
         from igtk_tui.browser.discovery import preflight as browser_preflight
         from igtk_tui.engine.launch import LazyCredentials, check_credentials, needs_vault
@@ -164,7 +166,7 @@ class Runtime:
                        else LazyCredentials(self.vault))
         if request.credential_names:
             check_credentials(request, credentials)  # an unknown name: exit 2 now, not at login
-        if request.gateway_url:
+        if request.gateway_url and probe_gateway:
             from igtk_tui.gateway.probe import preflight_gateway
 
             preflight_gateway(request.playbook, request.gateway_url, self.settings)  # unreachable: exit 3 now

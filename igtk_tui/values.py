@@ -49,3 +49,17 @@ def normalise_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"gateway URL {url!r} must look like http://host:8088 or https://host:8043")
     return text.rstrip("/")
+
+
+def gateway_key(url: str) -> str:
+    """One spelling per gateway, for locks and lookups: `HTTP://Host:8088/` and `http://host:8088` are one.
+
+    `normalise_url` first (ValueError for what is not a gateway URL); then the scheme and host
+    lower-cased and the default port written out, so `https://gw` and `https://gw:443` match too."""
+    text = normalise_url(url)
+    parts = urlsplit(text)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}:{port}{parts.path.rstrip('/')}"

@@ -1,7 +1,8 @@
-"""`igtk history`: recorded executions, newest first, filtered and paged.
+"""`igtk history`: recorded executions, newest first, filtered and paged; `--fleet`: fleet runs.
 
-Paging is by keyset: `--before ID` continues after that execution, as fast on
-an old page as on the first (see store/executions.py).
+Paging is by keyset: `--before ID` continues after that execution (or fleet run), as fast
+on an old page as on the first (see store/executions.py). Executions of a fleet run are
+listed with the others (trigger `fleet`); `--fleet` lists the runs with their counts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--gateway", metavar="URL", help="only runs against this gateway URL")
     p.add_argument("--since", metavar="WHEN", help="only runs started since an ISO date/time or an age (2h, 3d)")
     p.add_argument("--before", metavar="ID", help="the page after this execution (keyset paging)")
+    p.add_argument("--fleet", action="store_true",
+                   help="list fleet runs (igtk run --on) with their gateway counts instead of executions")
     p.set_defaults(func=run)
 
 
@@ -33,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from igtk_tui.store.session import with_store
 
     since = parse_since(args.since) if args.since else None
+    if args.fleet:
+        return fleet_history(args)
 
     async def query(store: Any) -> tuple[list[Any], bool]:
         before = None
@@ -70,3 +75,35 @@ def print_table(rows: list[Any], more: bool) -> None:
               f"{human_duration(r.duration):>7}  {r.trigger}{failed}")
     if more:
         print(f"… older: igtk history --before {rows[-1].id[:8]}")
+
+
+FLEET_STATUSES = ("running", "completed", "failed", "cancelled", "interrupted")
+
+
+def fleet_history(args: argparse.Namespace) -> int:
+    from igtk_tui.commands.fleet_show import print_fleet_runs
+    from igtk_tui.errors import InvalidInput
+    from igtk_tui.runtime import Runtime
+    from igtk_tui.store.session import with_store
+
+    for flag, given in (("--gateway", args.gateway), ("--since", args.since)):
+        if given:
+            raise InvalidInput(f"{flag} filters executions, not fleet runs: leave out --fleet or {flag}")
+    if args.status and args.status not in FLEET_STATUSES:
+        raise InvalidInput(f"--status {args.status}: a fleet run is one of {', '.join(FLEET_STATUSES)}")
+
+    async def query(store: Any) -> tuple[list[Any], bool]:
+        before = None
+        if args.before:
+            anchor = await store.fleets.summary(await store.fleets.resolve_id(args.before))
+            before = anchor.keyset if anchor else None
+        rows = await store.fleets.list_runs(args.limit + 1, before=before, status=args.status,
+                                            playbook=args.playbook)
+        return rows[:args.limit], len(rows) > args.limit
+
+    rows, more = with_store(Runtime(), query)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
+        return 0
+    print_fleet_runs(rows, more)
+    return 0

@@ -1,7 +1,8 @@
 """`igtk report ID`: the execution as a document to sign or to feed CI (HTML, JSON, JUnit, Markdown).
 
 Without -o the report goes to the execution's artifacts folder (report.html, ...) and its
-path is printed; `-o -` prints it. Exit 2 for an unknown id or format.
+path is printed; `-o -` prints it. Exit 2 for an unknown id or format. A fleet run's id
+gives the fleet report: one row per gateway, each naming its execution.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("report", help="write an execution's report (html, json, junit, md)",
                        description=__doc__.splitlines()[0])
-    p.add_argument("execution_id", metavar="EXECUTION_ID", help="an id or a unique prefix (6+ characters)")
+    p.add_argument("execution_id", metavar="EXECUTION_ID",
+                   help="an execution or fleet run id, or a unique prefix (6+ characters)")
     p.add_argument("--format", "-f", dest="format", default="html", metavar="FORMAT",
                    help="html (default), json, junit or md")
     p.add_argument("-o", "--output", metavar="FILE",
@@ -32,10 +34,18 @@ def run(args: argparse.Namespace) -> int:
     runtime = Runtime()
 
     async def query(store: Any) -> Any:
-        execution_id = await store.executions.resolve_id(args.execution_id)
-        return await load_report(store, runtime.paths, execution_id)
+        from igtk_tui.commands.show import resolve_record
+
+        kind, record_id = await resolve_record(store, args.execution_id)
+        if kind == "fleet":
+            from igtk_tui.report.fleet import load_fleet_report
+
+            return await load_fleet_report(store, record_id)
+        return await load_report(store, runtime.paths, record_id)
 
     report = with_store(runtime, query)
+    if not hasattr(report, "execution_id"):
+        return _write_fleet(runtime, report, fmt, args)
     text = render(report, fmt, config_dir=runtime.paths.config_dir)
     if args.output == "-":
         sys.stdout.write(text)
@@ -43,4 +53,18 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.output) if args.output else report_file(runtime.paths, report.execution_id, fmt)
     write_report(target, text)
     print(f"{fmt} report of {report.execution_id} ({report.result}): {target}")
+    return 0
+
+
+def _write_fleet(runtime: Any, report: Any, fmt: str, args: argparse.Namespace) -> int:
+    from igtk_tui.report import write_report
+    from igtk_tui.report.fleet import fleet_report_file, render_fleet
+
+    text = render_fleet(report, fmt, config_dir=runtime.paths.config_dir)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.output) if args.output else fleet_report_file(runtime.paths, report.fleet_run_id, fmt)
+    write_report(target, text)
+    print(f"{fmt} report of fleet run {report.fleet_run_id} ({report.status}): {target}")
     return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui import startup
-from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
+from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
 
 
 def add_parser(sub: Any) -> None:
@@ -23,7 +23,29 @@ def add_parser(sub: Any) -> None:
     add_run_options(p)
     p.add_argument("--detach", action="store_true",
                    help="hand the execution to the agent (started if needed), print its id and exit 0")
+    add_lock_options(p)
+    from igtk_tui.commands.fleet_run import add_fleet_options
+
+    add_fleet_options(p)
     p.set_defaults(func=run)
+
+
+def add_lock_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lock", action="store_true",
+                   help="take the gateway's lock for this run: refused (exit 3, naming the holder) while another "
+                        "execution holds it (fleet runs always lock)")
+    p.add_argument("--lock-wait", type=_seconds, default=None, metavar="SECONDS",
+                   help="wait up to SECONDS for a busy gateway's lock (implies --lock; default: refuse at once)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+    return value
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -74,10 +96,18 @@ def report_specs(args: argparse.Namespace) -> list[tuple[str, Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from igtk_tui.commands.fleet_run import check_fleet_flags, run_fleet
     from igtk_tui.engine.launch import build_request
     from igtk_tui.playbook.loader import load_file
     from igtk_tui.runtime import Runtime
 
+    check_fleet_flags(args)  # exit 2 before anything is loaded
+    if args.on:
+        return run_fleet(args)
+    if args.detach and wants_lock(args):
+        from igtk_tui.errors import InvalidInput
+
+        raise InvalidInput("--lock cannot be used with --detach yet: the agent does not take gateway locks")
     runtime = Runtime()
     playbook = load_file(runtime.library.find(args.playbook))
     given = given_parameters(args)
@@ -106,6 +136,10 @@ def detach(runtime: Any, playbook: Any, given: dict[str, Any], args: argparse.Na
     return EXIT_OK
 
 
+def wants_lock(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "lock", False) or getattr(args, "lock_wait", None) is not None)
+
+
 def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: str,
             resume: Any = None, rerun_of: str | None = None) -> int:
     """Run a prepared request with the CLI's sinks; shared by run, rerun and resume.
@@ -120,6 +154,12 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     reports = report_specs(args)  # a bad FORMAT:FILE is exit 2 before anything runs
+    lock_url = request.gateway_url if wants_lock(args) else None
+    if wants_lock(args) and not lock_url:
+        from igtk_tui.errors import InvalidInput
+
+        raise InvalidInput("--lock: this run names no gateway (give --gateway URL, -c CREDENTIAL or "
+                           "-p gateway_url=URL)")
     credentials = runtime.preflight(request)
     for warning in request.warnings:
         print(f"igtk: {warning}", file=sys.stderr)
@@ -137,6 +177,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
         credentials=credentials,
     )
     received: list[int] = []
+    waiting: list[asyncio.Future[Any]] = []  # a lock being waited for: a signal ends the wait
 
     async def main() -> Any:
         from igtk_tui.store.session import recorded
@@ -144,23 +185,31 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
         def on_signal(sig: signal.Signals) -> None:
             """Ctrl-C is the operator's cancel; SIGTERM/SIGHUP (a stop, an SSH drop) interrupt: resumable."""
             received.append(sig)
+            for future in waiting:
+                future.cancel()
             if sig == signal.SIGINT:
                 execution.cancel()
             else:
                 execution.interrupt(f"{sig.name} received")
 
-        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of):
+        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of) as recorder:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, on_signal, sig)
+            lock = await take_lock(runtime, recorder, lock_url, execution, args, waiting) if lock_url else None
             detach = run_controls.attach(loop, execution, lambda text: print(text, file=sys.stderr))
             startup.resume()  # started: the engine may run for hours from here
             try:
                 return await execution.run()
             finally:
                 detach()
+                if lock is not None:
+                    await asyncio.shield(lock.release())
 
-    result = asyncio.run(main())
+    try:
+        result = asyncio.run(main())
+    except LockRefused:
+        return EXIT_CANCELLED if received and received[0] == signal.SIGINT else EXIT_UNAVAILABLE
     if reports:
         from igtk_tui.report import write_after_run
         from igtk_tui.store.session import warn_stderr
@@ -172,3 +221,41 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
         sig = received[0] if received else signal.SIGINT
         return EXIT_CANCELLED if sig == signal.SIGINT else 128 + int(sig)
     return EXIT_FAILED
+
+
+class LockRefused(Exception):
+    """The gateway's lock was not taken (busy, already said on stderr, or the wait was ended by a signal)."""
+
+
+async def take_lock(runtime: Any, recorder: Any, url: str, execution: Any, args: argparse.Namespace,
+                    waiting: list[asyncio.Future[Any]]) -> Any:
+    """`--lock`: the gateway's lock for this execution before its first step, or LockRefused.
+
+    A busy lock is exit 3 naming its holder (nothing ran, nothing is recorded); `--lock-wait`
+    waits for it, and a signal during the wait ends the command (Ctrl-C: exit 130)."""
+    from igtk_tui.redact import scrub
+    from igtk_tui.store.locks import GatewayBusy
+
+    if recorder is None:
+        print("igtk: --lock needs the history database, which is unavailable (see the warning above)",
+              file=sys.stderr)
+        raise LockRefused
+    store = await runtime.open_store()
+    wait = args.lock_wait or 0.0
+
+    def waiting_for(holder: Any) -> None:
+        print(f"igtk: gateway {url} is busy: waiting up to {wait:g}s for {holder.describe()}", file=sys.stderr,
+              flush=True)
+
+    task = asyncio.ensure_future(store.locks.acquire(url, execution.id, playbook=execution.playbook.name,
+                                                     wait=wait, on_wait=waiting_for))
+    waiting.append(task)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        raise LockRefused from None
+    except GatewayBusy as exc:
+        print(f"igtk: {scrub(str(exc))}", file=sys.stderr)
+        raise LockRefused from None
+    finally:
+        waiting.remove(task)

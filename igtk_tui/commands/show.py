@@ -1,4 +1,5 @@
-"""`igtk show ID`: one execution: parameters (redacted), steps with attempts, artifacts, log tail."""
+"""`igtk show ID`: one execution (parameters redacted, steps with attempts, artifacts, log tail), or
+one fleet run (its gateways, each with its status, duration, failed step and execution id)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from igtk_tui.commands.argtypes import whole_number
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("show", help="one recorded execution in detail", description=__doc__.splitlines()[0])
-    p.add_argument("execution_id", metavar="EXECUTION_ID", help="an id or a unique prefix (6+ characters)")
+    p.add_argument("execution_id", metavar="EXECUTION_ID",
+                   help="an execution or fleet run id, or a unique prefix (6+ characters)")
     p.add_argument("--json", action="store_true", help="print a JSON document")
     p.add_argument("--logs", type=whole_number(0), default=50, metavar="N", help="the last N log lines (default 50)")
     p.set_defaults(func=run)
@@ -24,10 +26,20 @@ def run(args: argparse.Namespace) -> int:
     runtime = Runtime()
 
     async def query(store: Any) -> Any:
-        execution_id = await store.executions.resolve_id(args.execution_id)
-        return await store.executions.get(execution_id, logs=args.logs)
+        kind, record_id = await resolve_record(store, args.execution_id)
+        if kind == "fleet":
+            return await store.fleets.get(record_id)
+        return await store.executions.get(record_id, logs=args.logs)
 
     detail = with_store(runtime, query)
+    if not hasattr(detail, "steps"):
+        from igtk_tui.commands.fleet_show import print_fleet
+
+        if args.json:
+            print(json.dumps(detail.to_json(), indent=2, ensure_ascii=False, default=str))
+        else:
+            print_fleet(detail)
+        return 0
     elsewhere = foreign_host(detail.summary.host)
     folder = runtime.paths.execution_artifacts(detail.id)
     if args.json:
@@ -48,6 +60,26 @@ def foreign_host(host: str | None) -> str | None:
     import socket
 
     return host if host and host != socket.gethostname() else None
+
+
+async def resolve_record(store: Any, given: str) -> tuple[str, str]:
+    """("execution" | "fleet", id) for a full id or a unique prefix of either; InvalidInput (exit 2)
+    when it names none, or both kinds."""
+    from igtk_tui.errors import InvalidInput
+
+    fleets = await store.fleets.find_id(given)
+    try:
+        execution_id = await store.executions.resolve_id(given)
+    except InvalidInput:
+        if len(fleets) == 1:
+            return "fleet", fleets[0]
+        if fleets:
+            await store.fleets.resolve_id(given)  # the ambiguous-prefix message
+        raise
+    if fleets and fleets[0] != given.strip().lower():
+        raise InvalidInput(f"id {given!r} is ambiguous: it starts execution {execution_id} and fleet run "
+                           f"{fleets[0]}; give more characters")
+    return ("fleet", fleets[0]) if fleets else ("execution", execution_id)
 
 
 def _short(value: Any, width: int = 60) -> str:

@@ -54,6 +54,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--commissioning", action="store_true", help="start waiting for commissioning")
     parser.add_argument(
+        "--gateways",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve N gateways (gw01..) on N ports in this one process, each with its own state "
+        "(ports from --port on; --port 0: any free ports); for fleet runs",
+    )
+    parser.add_argument(
         "--fault",
         default="",
         metavar="SPEC",
@@ -96,20 +104,23 @@ def run(args: argparse.Namespace) -> int:
         faults = Faults.parse(args.fault) if args.fault else Faults()
         if args.restart_seconds < 0:
             raise ValueError("--restart-seconds must be >= 0")
+        if not 1 <= args.gateways <= 1000:
+            raise ValueError(f"--gateways must be between 1 and 1000, got {args.gateways}")
         require_https = args.realistic if args.require_https is None else args.require_https
     except ValueError as exc:
         print(f"igtk: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    gateway = SimulatedGateway(
-        version=args.gateway_version,
-        api_tokens=tokens,
-        restart_seconds=args.restart_seconds,
-        commissioning=args.commissioning,
-        require_https_for_tokens=require_https,
-        host=args.host,
-        port=args.port,
-        faults=faults,
-    )
+    options: dict[str, Any] = {
+        "version": args.gateway_version,
+        "api_tokens": tokens,
+        "restart_seconds": args.restart_seconds,
+        "commissioning": args.commissioning,
+        "require_https_for_tokens": require_https,
+        "host": args.host,
+    }
+    if args.gateways > 1:
+        return _serve_fleet(args, options, faults)
+    gateway = SimulatedGateway(port=args.port, faults=faults, **options)
     try:
         gateway.start()
     except OSError as exc:
@@ -137,6 +148,44 @@ def run(args: argparse.Namespace) -> int:
             pass
     finally:
         gateway.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
+
+
+def _serve_fleet(args: argparse.Namespace, options: dict[str, Any], faults: Any) -> int:
+    """`--gateways N`: one line per gateway (`gw01 http://127.0.0.1:PORT`), then serve until stopped."""
+    import dataclasses
+    import signal
+    import threading
+
+    from igtk_tui import startup
+    from igtk_tui.simulator import SimulatedFleet
+
+    fleet = SimulatedFleet(args.gateways, base_port=args.port, **options)
+    for gateway in fleet:
+        gateway.faults = dataclasses.replace(faults, failing_modules=set(faults.failing_modules))
+    try:
+        fleet.start()
+    except OSError as exc:
+        print(f"igtk: cannot listen on {args.host} from port {args.port}: {exc.strerror or exc}; "
+              "pick another --port (or 0)", file=sys.stderr)
+        return EXIT_INVALID
+    startup.resume()
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        first = next(iter(fleet))
+        print(f"{len(fleet)} simulated Ignition {first.config.plain_version} gateways:", flush=True)
+        for name, gateway in fleet.gateways.items():
+            print(f"{name} {gateway.url}", flush=True)
+        for name, secret in first.config.api_tokens.items():
+            print(f"API token (every gateway): {name}:{secret}", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+        while not stop.wait(1.0):
+            pass
+    finally:
+        fleet.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return EXIT_OK

@@ -15,7 +15,8 @@ from the team's gateway reference notes (`ignition-gateway.md §N` in each modul
 
 Layout (one job per module):
 
-    server.py        sockets, keep-alive, the SimulatedGateway controller
+    server.py        sockets, keep-alive, the SimulatedGateway controller, InFlight (requests at once)
+    fleet.py         SimulatedFleet: N gateways on N ports in one process, each with its own faults
     dispatch.py      per-request pipeline: faults, commissioning/restart gates, 404/405, auth
     routes.py        the route registry, Request/Response, module discovery
     errors.py        Jetty error bodies (by Accept), HttpError, 422 Unprocessable
@@ -69,7 +70,8 @@ keep them quick and never sleep in them (latency is a fault, applied before).
 """
 
 from igtk_tui.simulator.faults import Faults
-from igtk_tui.simulator.server import SimulatedGateway
+from igtk_tui.simulator.fleet import SimulatedFleet
+from igtk_tui.simulator.server import InFlight, SimulatedGateway
 from igtk_tui.simulator.state import GatewayState, SimConfig
 
-__all__ = ["Faults", "GatewayState", "SimConfig", "SimulatedGateway"]
+__all__ = ["Faults", "GatewayState", "InFlight", "SimConfig", "SimulatedFleet", "SimulatedGateway"]

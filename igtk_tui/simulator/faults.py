@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 
 _FLOATS = ("latency", "error_rate", "drop_rate")
 _FLAGS = ("refuse_during_restart", "restart_never_completes", "ping_errors")
+_WORDS = ("ping_state",)
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Faults:
     failing_modules: module ids that come up FAULTED after a restart.
     ping_errors: also apply error_rate/drop_rate to /StatusPing (off by
         default so health polling stays a reliable signal).
+    ping_state: a state StatusPing and gwinfo's ContextStatus report instead of
+        the real one (e.g. FAULTED): a gateway that answers but is not healthy.
     seed: seeds the random choices, for reproducible fractions.
     """
 
@@ -36,6 +39,7 @@ class Faults:
     restart_never_completes: bool = False
     failing_modules: set[str] = field(default_factory=set)
     ping_errors: bool = False
+    ping_state: str = ""
     seed: int | None = None
 
     @classmethod
@@ -64,6 +68,10 @@ class Faults:
                 if sep and value.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
                     raise ValueError(f"fault {key!r} is a switch, got {value!r}")
                 setattr(faults, key, not sep or value.lower() in ("1", "true", "yes", "on"))
+            elif key in _WORDS:
+                if not value or not value.replace("_", "").isalnum():
+                    raise ValueError(f"fault {key!r} needs a word like FAULTED, got {value!r}")
+                setattr(faults, key, value.upper())
             elif key == "failing_modules":
                 faults.failing_modules = {m.strip() for m in value.split("|") if m.strip()}
             elif key == "seed":

@@ -22,12 +22,39 @@ from typing import Any
 
 from igtk_tui.simulator.dispatch import BodyReader, Dispatcher
 from igtk_tui.simulator.faults import Faults
-from igtk_tui.simulator.routes import build_router
+from igtk_tui.simulator.routes import Router, build_router
 from igtk_tui.simulator.seed import seed_state
 from igtk_tui.simulator.state import REDUNDANCY_ROLES, STARTING, GatewayState, SimConfig
 
 log = logging.getLogger("igtk.simulator")
 POLL_INTERVAL = 0.05  # how fast shutdown() is noticed by serve_forever
+
+
+class InFlight:
+    """Requests being answered right now and the most ever at once; one counter may be shared by
+    many gateways (SimulatedFleet), so a benchmark reads what a whole fleet saw."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+        self.total = 0
+
+    def __enter__(self) -> InFlight:
+        with self._lock:
+            self.now += 1
+            self.total += 1
+            self.peak = max(self.peak, self.now)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.now -= 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.peak = self.now
+            self.total = 0
 
 
 class _Server(ThreadingHTTPServer):
@@ -98,6 +125,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- one request --------------------------------------------------------------
     def _handle(self) -> None:
         controller = self.server.controller
+        with controller.in_flight:
+            self._answer(controller)
+
+    def _answer(self, controller: SimulatedGateway) -> None:
         response = controller.dispatcher.handle(self.command, self.path, self.headers, self._body())
         if response is None:  # dropped: no status line at all
             self.close_connection = True
@@ -152,6 +183,9 @@ class SimulatedGateway:
         redundant_peer: str = "",
         project_scan_module: bool = False,
         extra_route_modules: Iterable[ModuleType] = (),
+        in_flight: InFlight | None = None,
+        poll_interval: float = POLL_INTERVAL,
+        router: Router | None = None,
     ) -> None:
         if not version.startswith(("8.3", "8.1")):
             raise ValueError(f"version must be 8.3 or 8.1 (or 8.3.x / 8.1.x), got {version!r}")
@@ -182,9 +216,11 @@ class SimulatedGateway:
         self.state = GatewayState(self.config, self._faults, commissioning=commissioning)
         seed_state(self.state)
         self.host, self.port = host, port
+        self.in_flight = in_flight or InFlight()
+        self.poll_interval = poll_interval
         self._stopping = threading.Event()
         self.dispatcher = Dispatcher(
-            build_router(extra_route_modules), self.state, lambda: self._faults, self._stopping
+            router or build_router(extra_route_modules), self.state, lambda: self._faults, self._stopping
         )
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -283,7 +319,7 @@ class SimulatedGateway:
             self._server = server
         thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL},
+            kwargs={"poll_interval": self.poll_interval},
             name=f"igtk-sim-{self.port}",
             daemon=True,
         )

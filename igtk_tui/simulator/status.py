@@ -11,13 +11,18 @@ JVM_VERSION = "17.0.13+11"
 
 
 def context_status(req: Request) -> str:
+    if req.state.faults.ping_state:
+        return req.state.faults.ping_state
     if req.state.commissioning:
         return "NEEDS_COMMISSIONING"  # §1.2
     return req.state.phase
 
 
 def status_ping(req: Request) -> Response:
-    """§1.1: RUNNING / STARTING; commissioning adds details (omitted otherwise)."""
+    """§1.1: RUNNING / STARTING; commissioning adds details (omitted otherwise); the
+    `ping_state` fault reports another state (FAULTED: [UNVERIFIED], never captured)."""
+    if req.state.faults.ping_state:
+        return Response.json({"state": req.state.faults.ping_state})
     if req.state.commissioning and req.state.phase != STARTING:
         return Response.json({"state": "RUNNING", "details": "COMMISSIONING"})
     return Response.json({"state": req.state.phase})

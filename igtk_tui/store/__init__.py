@@ -25,7 +25,10 @@ from igtk_tui.store.recorder import Recorder
 from igtk_tui.store.recovery import Recovered, recover
 
 if TYPE_CHECKING:
+    from igtk_tui.store.checks import CheckRepository
     from igtk_tui.store.executions import ExecutionRepository
+    from igtk_tui.store.fleets import FleetRepository
+    from igtk_tui.store.locks import LockRepository
     from igtk_tui.store.presets import PresetRepository
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,9 @@ class Store:
         self.settings = settings
         self._executions: ExecutionRepository | None = None
         self._presets: PresetRepository | None = None
+        self._fleets: FleetRepository | None = None
+        self._locks: LockRepository | None = None
+        self._checks: CheckRepository | None = None
         self.recovered: list[Recovered] = []
         self._retention: asyncio.Task[int] | None = None
 
@@ -83,6 +89,33 @@ class Store:
 
             self._presets = PresetRepository(self.db)
         return self._presets
+
+    @property
+    def fleets(self) -> FleetRepository:
+        """Fleet runs and the gateways each planned (imported on first use)."""
+        if self._fleets is None:
+            from igtk_tui.store.fleets import FleetRepository
+
+            self._fleets = FleetRepository(self.db)
+        return self._fleets
+
+    @property
+    def locks(self) -> LockRepository:
+        """Gateway locks: `await store.locks.acquire(url, execution_id, wait=...)` (store/locks.py)."""
+        if self._locks is None:
+            from igtk_tui.store.locks import LockRepository
+
+            self._locks = LockRepository(self.db)
+        return self._locks
+
+    @property
+    def checks(self) -> CheckRepository:
+        """The last `igtk inventory check` answer of each gateway."""
+        if self._checks is None:
+            from igtk_tui.store.checks import CheckRepository
+
+            self._checks = CheckRepository(self.db)
+        return self._checks
 
     def recorder(self, *, playbook_rel: Callable[[str], str | None] | None = None,
                  on_warning: Callable[[str], None] | None = None, **kwargs: Any) -> Recorder:

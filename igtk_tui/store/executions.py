@@ -22,7 +22,8 @@ from igtk_tui.store.location import StoreLocation, active
 
 MIN_PREFIX = 6
 _SUMMARY_COLUMNS = ("id, playbook, playbook_path, playbook_rel, status, started_at, finished_at, duration, "
-                    "failed_steps, trigger, gateway_url, resumed_from, resumed_by, rerun_of, host, user, error")
+                    "failed_steps, trigger, gateway_url, resumed_from, resumed_by, rerun_of, host, user, error, "
+                    "fleet_run_id")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ExecutionSummary:
     host: str | None
     user: str | None
     error: str | None
+    fleet_run_id: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> ExecutionSummary:
@@ -62,7 +64,7 @@ class ExecutionSummary:
             "gateway_url": self.gateway_url, "playbook_path": self.playbook_path,
             "playbook_rel": self.playbook_rel, "resumed_from": self.resumed_from,
             "resumed_by": self.resumed_by, "rerun_of": self.rerun_of, "host": self.host, "user": self.user,
-            "error": self.error,
+            "error": self.error, "fleet_run_id": self.fleet_run_id,
         }
 
 

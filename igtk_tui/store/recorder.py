@@ -97,9 +97,11 @@ class Recorder:
         """Deliver every event to `listener`, durable kinds only after their commit."""
         self._listeners.append(listener)
 
-    def expect(self, execution_id: str, *, rerun_of: str | None = None, playbook_rel: str | None = None) -> None:
+    def expect(self, execution_id: str, *, rerun_of: str | None = None, playbook_rel: str | None = None,
+               fleet_run_id: str | None = None) -> None:
         """Facts about an execution the events do not carry (set before it starts)."""
-        self._folder.expected[execution_id] = Expected(rerun_of=rerun_of, playbook_rel=playbook_rel)
+        self._folder.expected[execution_id] = Expected(rerun_of=rerun_of, playbook_rel=playbook_rel,
+                                                       fleet_run_id=fleet_run_id)
 
     def set_browser_version(self, execution_id: str, version: str | None) -> None:
         """Record the browser an execution used, in order with its events

@@ -13,6 +13,7 @@ that was in flight is marked `interrupted` too.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from igtk_tui.store.db import Database
 from igtk_tui.store.owner import ProcessIdentity, owner_alive
 
 _LIVE = ",".join(f"'{s.value}'" for s in LIVE_STATUSES)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,15 +54,36 @@ def _mark(c: Any, rows: list[Recovered]) -> list[Recovered]:
 
 
 async def recover(db: Database, me: ProcessIdentity | None = None) -> list[Recovered]:
-    """Mark dead owners' executions interrupted; returns those marked."""
+    """Mark dead owners' executions interrupted (returns those marked), their fleet runs
+    interrupted, and free the gateway locks their processes held."""
     me = me or ProcessIdentity.current()
     rows = await db.fetchall(
         f"SELECT id, host, owner_pid, owner_start FROM executions WHERE status IN ({_LIVE})")
     dead = [Recovered(r["id"], r["owner_pid"], r["host"]) for r in rows
             if not owner_alive(r["host"], r["owner_pid"], r["owner_start"], me)]
+    await _recover_fleets_and_locks(db, me)
     if not dead:
         return []
     return await db.write(lambda c: _mark(c, dead))
+
+
+async def _recover_fleets_and_locks(db: Database, me: ProcessIdentity) -> None:
+    """Only read unless something is dead: every command opens the store, most find nothing."""
+    holders = await db.fetchall("SELECT holder_host, holder_pid, holder_start FROM gateway_locks")
+    fleets = await db.fetchall("SELECT owner_host, owner_pid, owner_start FROM fleet_runs WHERE status = 'running'")
+    if not any(not owner_alive(r[0], r[1], r[2], me) for r in (*holders, *fleets)):
+        return
+    from igtk_tui.store.fleets import recover_fleets
+    from igtk_tui.store.locks import free_dead_holders
+
+    def write(c: Any) -> None:
+        freed = free_dead_holders(c, me)
+        interrupted = recover_fleets(c, me)
+        if freed or interrupted:
+            log.info("recovery: freed %d gateway lock(s) of dead processes; fleet runs interrupted: %s",
+                     freed, ", ".join(interrupted) or "none")
+
+    await db.write(write)
 
 
 async def mark_hung_up(db: Database, ids: list[str], reason: str) -> int:

@@ -8,13 +8,15 @@ at most milliseconds for the write lock, this process's own commits are not
 queued behind a long purge, and a process that exits mid-way (the store
 cancels retention at close, it never waits for it) simply leaves the rest to
 the next run. Live (running/paused) executions are never removed; artifact
-folders go with their rows.
+folders go with their rows. A finished fleet run goes once none of its executions is
+left and it is older than every execution kept (with its report folder).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from igtk_tui.paths import Paths
 from igtk_tui.store.codec import age_cutoff
@@ -63,4 +65,20 @@ async def apply_retention(db: Database, paths: Paths, *, days: float | None, cou
     if days is not None and days > 0:
         removed += await _delete_upto(db, paths, (age_cutoff(days, now=now), ""), inclusive=False,
                                     pause=pause)
+    if removed:
+        await _purge_fleet_runs(db, paths, now)
     return removed
+
+
+async def _purge_fleet_runs(db: Database, paths: Paths, now: float) -> None:
+    import shutil
+
+    def purge(c: Any) -> list[str]:
+        where = ("status <> 'running' AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.fleet_run_id = fleet_runs.id) "
+                 "AND started_at < COALESCE((SELECT MIN(started_at) FROM executions), ?)")
+        ids = [r[0] for r in c.execute(f"SELECT id FROM fleet_runs WHERE {where}", (now,))]
+        c.execute(f"DELETE FROM fleet_runs WHERE {where}", (now,))
+        return ids
+
+    for run_id in await db.write(purge):
+        shutil.rmtree(paths.artifacts_dir / f"fleet-{run_id}", ignore_errors=True)

@@ -33,8 +33,9 @@ from igtk_tui.store.owner import ProcessIdentity
 
 _INSERT_EXECUTION = """
 INSERT INTO executions (id, playbook, playbook_path, playbook_rel, playbook_hash, parameters, credentials,
-    gateway_url, trigger, host, user, owner_pid, owner_start, status, started_at, debug, resumed_from, rerun_of)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    gateway_url, trigger, host, user, owner_pid, owner_start, status, started_at, debug, resumed_from, rerun_of,
+    fleet_run_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(id) DO NOTHING"""
 _UPDATE_EXECUTION = """
 UPDATE executions SET status = ?, failed_steps = ?, finished_at = ?, duration = ?, error = ?, debug = ?
@@ -182,6 +183,7 @@ def apply_all(batches: list[Batch], c: Any) -> None:
 class Expected(NamedTuple):
     rerun_of: str | None = None
     playbook_rel: str | None = None
+    fleet_run_id: str | None = None
 
 
 class EventFolder:
@@ -315,6 +317,7 @@ class EventFolder:
             ex.id, event.playbook, event.playbook_path, rel, event.playbook_hash, dumps(event.parameters),
             dumps(list(event.credentials)), event.gateway_url, event.trigger, owner.host, owner.user, owner.pid,
             owner.start, "running", event.ts, int(event.debug), event.resumed_from, expected.rerun_of,
+            expected.fleet_run_id,
         ))
         if event.resumed_from:
             batch.resumed_by.append((ex.id, event.resumed_from))

@@ -180,9 +180,98 @@ def _v3_playbook_meta(conn: Any) -> None:
     """)
 
 
+def _v4_fleet_runs(conn: Any) -> None:
+    """Fleet runs (`igtk run --on`): one row per run with its counts, one row per gateway it
+    planned (also those never started), and each execution's fleet run; the last check of each
+    inventory gateway (`igtk inventory check`). Portable SQL: TEXT/INTEGER/REAL only, no
+    reserved words as column names (the store may also live in PostgreSQL)."""
+    _run(conn, """
+    CREATE TABLE fleet_runs (
+        id            TEXT PRIMARY KEY,
+        playbook      TEXT NOT NULL,
+        playbook_path TEXT,
+        playbook_rel  TEXT,
+        targets       TEXT NOT NULL DEFAULT '[]',
+        options       TEXT NOT NULL DEFAULT '{}',
+        status        TEXT NOT NULL,
+        stop_reason   TEXT,
+        total         INTEGER NOT NULL DEFAULT 0,
+        completed     INTEGER NOT NULL DEFAULT 0,
+        failed        INTEGER NOT NULL DEFAULT 0,
+        skipped       INTEGER NOT NULL DEFAULT 0,
+        cancelled     INTEGER NOT NULL DEFAULT 0,
+        running       INTEGER NOT NULL DEFAULT 0,
+        owner_host    TEXT,
+        owner_user    TEXT,
+        owner_pid     INTEGER,
+        owner_start   TEXT,
+        started_at    REAL NOT NULL,
+        finished_at   REAL,
+        duration      REAL
+    );
+    CREATE INDEX fleet_runs_started ON fleet_runs(started_at, id);
+    CREATE INDEX fleet_runs_status ON fleet_runs(status, started_at, id);
+
+    CREATE TABLE fleet_gateways (
+        fleet_run_id  TEXT NOT NULL REFERENCES fleet_runs(id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        name          TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        gateway_groups TEXT NOT NULL DEFAULT '[]',
+        batch         INTEGER NOT NULL,
+        status        TEXT NOT NULL DEFAULT 'pending',
+        execution_id  TEXT,
+        started_at    REAL,
+        finished_at   REAL,
+        duration      REAL,
+        error         TEXT,
+        reason        TEXT,
+        PRIMARY KEY (fleet_run_id, position)
+    );
+    CREATE INDEX fleet_gateways_execution ON fleet_gateways(execution_id);
+
+    ALTER TABLE executions ADD COLUMN fleet_run_id TEXT;
+    CREATE INDEX executions_fleet ON executions(fleet_run_id, started_at, id);
+
+    CREATE TABLE gateway_checks (
+        gateway     TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        url         TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        version     TEXT,
+        platform    TEXT,
+        error       TEXT,
+        elapsed     REAL,
+        checked_at  REAL NOT NULL
+    )
+    """)
+
+
+def _v5_gateway_locks(conn: Any) -> None:
+    """One exclusive lock per gateway (key: values.gateway_key of its URL), taken with
+    INSERT ... ON CONFLICT DO NOTHING (store/locks.py); the holder names the execution and its
+    process (host, pid, start time) so a dead holder's lock is freed by crash recovery."""
+    _run(conn, """
+    CREATE TABLE gateway_locks (
+        gateway       TEXT PRIMARY KEY,
+        url           TEXT NOT NULL,
+        execution_id  TEXT NOT NULL,
+        playbook      TEXT,
+        fleet_run_id  TEXT,
+        holder_host   TEXT NOT NULL,
+        holder_user   TEXT,
+        holder_pid    INTEGER NOT NULL,
+        holder_start  TEXT,
+        acquired_at   REAL NOT NULL
+    )
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_history,
     _v2_sources_presets_links,
     _v3_playbook_meta,
+    _v4_fleet_runs,
+    _v5_gateway_locks,
 )
 LATEST_VERSION = len(MIGRATIONS)

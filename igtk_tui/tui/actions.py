@@ -87,8 +87,8 @@ LISTS = ("tree", "log", "executions", "vault-list", "history-table")
 ACTIONS: tuple[Action, ...] = (
     # -- execution controls (main screen; some also in the debug pause dialog) --
     Action("run-open", "enter", "Run the playbook (parameter form) / open", "Execution", "run_open",
-           ("main", "history"), lambda s: s.openable, show=True, key_display="⏎", aliases=("run", "open"),
-           label="run/open"),
+           ("main", "history", "fleets", "fleet"), lambda s: s.openable, show=True, key_display="⏎",
+           aliases=("run", "open"), label="run/open"),
     Action("pause", "p", "Pause / resume the execution", "Execution", "pause", ("main", "debug"), _live, show=True,
            label="pause"),
     Action("skip", "s", "Skip the current step", "Execution", "skip", ("main", "debug"), _live),
@@ -115,7 +115,7 @@ ACTIONS: tuple[Action, ...] = (
     # them are routed, so a burst like `/slow⏎` or `3/` over SSH lands where it was meant.
     # (A focused Input still gets these keys: Textual drops bindings of keys an Input consumes.)
     Action("filter", "slash", "Filter the list / search the log or help", "Navigation", "filter",
-           ("main", "history", "vault", "help"), key_display="/", priority=True),
+           ("main", "history", "vault", "help", "fleet", "inventory"), key_display="/", priority=True),
     Action("focus-library", "1", "Focus the playbook library", "Navigation", "focus_pane('library')", MAIN,
            priority=True),
     Action("focus-steps", "2", "Focus the steps of the selected execution", "Navigation", "focus_pane('steps')",
@@ -130,8 +130,13 @@ ACTIONS: tuple[Action, ...] = (
            lambda s: s.screen != "history", show=True,
            label="history"),
     Action("vault", "v", "Credential vault", "Navigation", "vault", ("app",), lambda s: s.screen != "vault"),
+    Action("fleets", "F", "Fleet runs (igtk run --on), live: gateways x status", "Navigation", "fleets", ("app",),
+           lambda s: s.screen not in ("fleets", "fleet"), key_display="F", label="fleets"),
+    Action("inventory", "I", "Gateway inventory: list, add, edit, remove", "Navigation", "inventory", ("app",),
+           lambda s: s.screen != "inventory", key_display="I", label="inventory"),
     Action("back", "escape", "Back / close / clear the filter", "Navigation", "back",
-           ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential", "report-format"),
+           ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential", "report-format",
+            "gateway-form"),
            key_display="esc"),
     # -- moving in a list, tree or the log (bound on the widget; remappable like any other) --------
     Action("nav-up", "up,k", "Move up a line", "Moving", "cursor_up", LISTS, in_palette=False),
@@ -177,6 +182,15 @@ ACTIONS: tuple[Action, ...] = (
            lambda s: s.vault_open and s.vault_item, key_display="del"),
     Action("vault-unlock", "u", "Unlock the vault with its passphrase", "Vault", "unlock", ("vault-list",),
            lambda s: not s.vault_open),
+    # -- inventory (the inventory screen) -------------------------------------------------------
+    Action("inventory-add", "a", "Add a gateway to the inventory", "Inventory", "add", ("inventory",),
+           show=True, label="add"),
+    Action("inventory-edit", "enter", "Edit the selected gateway", "Inventory", "edit", ("inventory",),
+           lambda s: s.openable, key_display="⏎", show=True, label="edit"),
+    Action("inventory-delete", "delete", "Remove the selected gateway from the inventory (asks)", "Inventory",
+           "delete", ("inventory",), lambda s: s.deletable, key_display="del", show=True, label="remove"),
+    Action("inventory-save", "ctrl+s", "Save the gateway", "Inventory", "save", ("gateway-form",), show=True,
+           label="save"),
     # -- history and detail ----------------------------------------------------------------
     Action("delete-execution", "delete", "Delete the execution record and its artifacts (asks)", "History",
            "delete", ("history", "detail"), lambda s: s.deletable, key_display="del"),
@@ -201,8 +215,8 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
-GROUP_ORDER = ("Execution", "Navigation", "Moving", "Logs", "Vault", "History", "Parameter form", "Debug pause",
-               "Dialog", "App")
+GROUP_ORDER = ("Execution", "Navigation", "Moving", "Logs", "Vault", "Inventory", "History", "Parameter form",
+               "Debug pause", "Dialog", "App")
 
 
 def for_scope(scope: str) -> list[Action]:

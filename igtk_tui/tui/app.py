@@ -362,6 +362,16 @@ class IgtkApp(App[int], inherit_bindings=False):
 
         self.push_screen(VaultScreen())
 
+    def action_fleets(self) -> None:
+        from igtk_tui.tui.screens.fleets import FleetRunsScreen
+
+        self.push_screen(FleetRunsScreen())
+
+    def action_inventory(self) -> None:
+        from igtk_tui.tui.screens.inventory import InventoryScreen
+
+        self.push_screen(InventoryScreen())
+
     # Textual dispatches sync and async actions alike; ours are sync so key handlers call them directly.
     def action_back(self) -> None:  # type: ignore[override]
         screen = self.screen

@@ -212,3 +212,75 @@ async def seed_history(app: IgtkApp) -> None:
             recorder(event)
     await recorder.close()
     app.store = store
+
+
+FLEET_ID = "f1ee7000-0000-4000-8000-000000000001"
+FLEET_STEPS = (StepInfo("backup", "backup", "Back up the gateway", "gateway.backup"),
+               StepInfo("install", "install", "Install the module", "gateway.module_install"),
+               StepInfo("restart", "restart", "Restart and wait", "gateway.restart"))
+
+
+def fleet_member_state(n: int) -> tuple[str, str | None]:
+    """Gateway n (1-based) of the 200-gateway snapshot fleet: (status, step it failed or runs)."""
+    if n <= 50:
+        return ("failed", "install") if n in (7, 23, 41) else ("completed", None)
+    if n <= 90:
+        return ("completed", None)
+    if n <= 100:
+        return ("running", "restart" if n % 2 else "install")
+    return ("pending", None)
+
+
+async def seed_fleet(app: IgtkApp, total: int = 200) -> str:
+    """A fleet run of `total` gateways in batches of 50, recorded through the real store and recorder:
+    batch 1 done (3 failed), batch 2 running (10 still running), batches 3 and 4 pending."""
+    from igtk_tui.store.fleets import PlannedGateway
+
+    store = await app.runtime.open_store()
+    plan = [PlannedGateway(i, f"gw{i + 1:03d}", f"http://10.1.{(i + 1) // 250}.{(i + 1) % 250}:8088",
+                           ("plant-a" if i < 100 else "plant-b",), i // 50 + 1) for i in range(total)]
+    await store.fleets.create(FLEET_ID, playbook="Module upgrade", playbook_path=None,
+                              playbook_rel="gateway/module_upgrade.yaml", targets=["plant-a", "plant-b"],
+                              options={"forks": 10, "serial": "50", "max_fail": 10.0, "lock_wait": 0.0},
+                              plan=plan, started_at=T0)
+    recorder = store.recorder()
+    for p in plan:
+        n = p.position + 1
+        status, step = fleet_member_state(n)
+        if status == "pending":
+            continue
+        eid = f"e1ee7000-0000-4000-8000-{n:012d}"
+        start = T0 + (0 if n <= 50 else 30) + (n % 10)
+        await store.fleets.member_started(FLEET_ID, p.position, ts=start)
+        await store.fleets.member_execution(FLEET_ID, p.position, eid)
+        recorder.expect(eid, fleet_run_id=FLEET_ID)
+        events: list[Any] = [ExecutionStarted(eid, ts=start, playbook="Module upgrade", playbook_path=None,
+                                              playbook_hash="4", parameters={}, steps=FLEET_STEPS, trigger="fleet",
+                                              gateway_url=p.url)]
+        for i, info in enumerate(FLEET_STEPS):
+            at = start + 1 + i * 4
+            events.append(StepStarted(eid, ts=at, step_id=info.id, attempt=1, max_attempts=1))
+            if info.id == step and status == "running":
+                break
+            failed = info.id == step
+            events.append(StepFinished(eid, ts=at + 3, step_id=info.id,
+                                       status=StepStatus.FAILED if failed else StepStatus.COMPLETED, output={},
+                                       error="HTTP 409: module signature not trusted" if failed else None,
+                                       attempts=1, duration=3.0))
+            if failed:
+                break
+        if status != "running":
+            end = events[-1].ts
+            events.append(ExecutionFinished(eid, ts=end, status=ExecutionStatus(status), error=None,
+                                            failed_steps=int(status == "failed"), duration=end - start))
+            for event in events:
+                recorder(event)
+            await recorder.flush()
+            await store.fleets.member_finished(FLEET_ID, p.position, status, ts=end,
+                                               error="step 'install' failed: HTTP 409" if status == "failed" else None)
+        else:
+            for event in events:
+                recorder(event)
+    await recorder.close()
+    app.store = store
+    return FLEET_ID

@@ -60,7 +60,11 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.credential_form import CredentialForm
     from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
     from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
+    from igtk_tui.tui.screens.fleet import FleetScreen
+    from igtk_tui.tui.screens.fleets import FleetRunsScreen
+    from igtk_tui.tui.screens.gateway_form import GatewayForm
     from igtk_tui.tui.screens.history import HistoryTable
+    from igtk_tui.tui.screens.inventory import InventoryScreen
     from igtk_tui.tui.screens.main import MainScreen
     from igtk_tui.tui.screens.params_form import ParamsForm
     from igtk_tui.tui.screens.report_format import ReportFormatScreen
@@ -72,7 +76,8 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "confirm": (ConfirmScreen,), "help": (HelpScreen,), "prompt": (PromptScreen,), "unlock": (UnlockScreen,),
         "credential": (CredentialForm,), "vault": (VaultScreen,), "tree": (PlaybookTree, StepTree),
         "executions": (ExecutionsBar,), "history-table": (HistoryTable,),
-        "report-format": (ReportFormatScreen,)}
+        "report-format": (ReportFormatScreen,), "fleets": (FleetRunsScreen,), "fleet": (FleetScreen,),
+        "inventory": (InventoryScreen,), "gateway-form": (GatewayForm,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:

@@ -20,7 +20,8 @@ SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detai
                "log": "log pane", "vault-list": "vault list", "params": "form", "debug": "debug pause",
                "confirm": "dialogs", "help": "help", "vault": "vault", "unlock": "unlock",
                "prompt": "prompts", "credential": "credential form", "tree": "trees",
-               "executions": "executions", "history-table": "history list"}
+               "executions": "executions", "history-table": "history list", "fleets": "fleet runs",
+               "fleet": "fleet view", "inventory": "inventory", "gateway-form": "gateway form"}
 
 
 def help_table(app: object, query: str = "") -> Table:

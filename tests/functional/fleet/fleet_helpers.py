@@ -1,0 +1,119 @@
+"""Helpers for fleet tests: the inventory of a simulated fleet, the store's record, waits on it.
+
+Waits poll the history database (SQLite in WAL mode lets a reader see every commit of the
+running `igtk`) until a condition holds or a generous deadline passes: never a sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from igtk_cli_helpers import Igtk, Result
+
+from igtk_tui.simulator import SimulatedFleet
+
+T = TypeVar("T")
+TOKEN_NAME, TOKEN_SECRET = "igtk", "fleet-token-secret-4242"
+DEADLINE = 90.0
+
+NAP = """\
+    name: Nap
+    version: "1"
+    parameters:
+      - {name: gateway_url, type: string, required: false}
+      - {name: seconds, type: float, default: 60}
+    steps:
+      - {id: nap, name: nap, type: utility.sleep, parameters: {seconds: "{{ parameter.seconds }}"}}
+    """
+
+
+def clear_faults(fleet: SimulatedFleet) -> None:
+    for gateway in fleet:
+        gateway.faults.ping_state = ""
+
+
+def group_of(name: str) -> str:
+    return "plant-a" if int(name[2:]) <= 25 else "plant-b"
+
+
+def wait_for(predicate: Callable[[], T], what: str, timeout: float = DEADLINE) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class FleetCli:
+    igtk: Igtk
+
+    @property
+    def home(self) -> Path:
+        return self.igtk.home
+
+    def __call__(self, *args: str, **kwargs: Any) -> Result:
+        return self.igtk(*args, **kwargs)
+
+    def setup(self, fleet: SimulatedFleet) -> None:
+        self.igtk.seed_cheap_vault()
+        r = self.igtk("cred", "add", "fleet", "--type", "api-token", "--username", TOKEN_NAME, stdin=TOKEN_SECRET)
+        assert r.code == 0, r.describe()
+        for name, gateway in fleet.gateways.items():
+            extra = ["--tag", "canary"] if int(name[2:]) <= 5 else []
+            r = self.igtk.inproc("inventory", "add", name, "--url", gateway.url, "--credential", "fleet",
+                                 "--group", group_of(name), *extra)
+            assert r.code == 0, r.describe()
+
+    def playbook(self, text: str = NAP, name: str = "nap.yaml") -> Path:
+        path = self.home.parent / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    # -- the store's record -------------------------------------------------------------------
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        db = self.home / "data" / "igtk.db"
+        if not db.exists():
+            return []
+        conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=10)
+        conn.row_factory = sqlite3.Row
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # the schema is being created by the process under test
+            if "no such table" in str(exc):
+                return []
+            raise
+        finally:
+            conn.close()
+
+    def fleet_run(self, run_id: str | None = None) -> sqlite3.Row:
+        rows = (self.rows("SELECT * FROM fleet_runs WHERE id = ?", (run_id,)) if run_id
+                else self.rows("SELECT * FROM fleet_runs ORDER BY started_at DESC"))
+        assert rows, "no fleet run recorded"
+        return rows[0]
+
+    def members(self, run_id: str) -> dict[str, sqlite3.Row]:
+        return {r["name"]: r for r in self.rows("SELECT * FROM fleet_gateways WHERE fleet_run_id = ? "
+                                                "ORDER BY position", (run_id,))}
+
+    def executions(self, run_id: str) -> dict[str, sqlite3.Row]:
+        return {r["id"]: r for r in self.rows("SELECT * FROM executions WHERE fleet_run_id = ?", (run_id,))}
+
+    def json(self, *args: str) -> Any:
+        r = self.igtk(*args)
+        assert r.code == 0, r.describe()
+        return json.loads(r.stdout)
+
+
+def gateway_requests(fleet: SimulatedFleet, name: str) -> list[tuple[str, str, int | None]]:
+    return fleet[name].requests
