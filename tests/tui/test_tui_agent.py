@@ -21,15 +21,6 @@ from tui_helpers import wait_until  # noqa: E402
 from igtk_tui.tui.app import IgtkApp  # noqa: E402
 
 
-@pytest.fixture
-def agent(home: Path) -> Iterator[AgentHandle]:
-    handle = AgentHandle.start(home)
-    try:
-        yield handle
-    finally:
-        stop_agent(handle)
-
-
 def detached_run(agent: AgentHandle, folder: Path) -> str:
     execution_id = agent.detach(write_playbook(folder))
     wait_event(agent, execution_id, kind_is("step_started", step_id="nap"))
