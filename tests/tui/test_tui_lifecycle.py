@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from tui_helpers import library_ready, make_runtime, start_playbook, wait_step, wait_until
+from tui_helpers import cancel_and_wait, library_ready, make_runtime, start_playbook, wait_step, wait_until
 
 from igtk_tui import redact
 from igtk_tui.tui.app import DemoInfo, IgtkApp
@@ -39,7 +39,9 @@ def test_headless_commands_never_import_textual() -> None:
     assert out.stdout.strip() == "False"
 
 
-async def test_sighup_cancels_runs_records_them_interrupted_and_exits(runtime) -> None:
+async def test_sighup_leaves_and_a_run_started_from_the_form_goes_on_in_the_agent(runtime) -> None:
+    """The run started from the TUI's own form lives in the agent: SIGHUP of the TUI leaves it
+    running, and a new TUI shows it live with its backlog and drives it."""
     app = IgtkApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await library_ready(pilot, app)
@@ -47,16 +49,23 @@ async def test_sighup_cancels_runs_records_them_interrupted_and_exits(runtime) -
         await wait_step(pilot, view, "wait", "running")
         app._on_hangup(signal.SIGHUP)
         await wait_until(pilot, lambda: not app.is_running, what="the app to exit", timeout=30)
+    second = IgtkApp(runtime)
+    async with second.run_test(size=(80, 24)) as pilot:
+        again = await wait_until(pilot, lambda: second.executions.views.get(view.id), what="the run again")
+        await wait_until(pilot, lambda: again.steps.get("wait") is not None and again.steps["wait"].status == "running",
+                         what="its live step state")
+        assert again.steps["first"].status == "completed"
+        assert any("starting the slow steps" in line.text for line in again.logs), "the backlog"
+        second.main_screen.select_execution(view.id)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: again.status == "paused", what="paused from the new TUI")
+        await cancel_and_wait(pilot, second, again)
     from igtk_tui.store import Store
 
     store = await Store.open(runtime.paths)
     try:
         detail = await store.executions.get(view.id)
-        assert detail.status == "interrupted"
-        assert "SIGHUP" in (detail.summary.error or "")
-        assert detail.step("first").status == "completed"
-        assert detail.step("wait").status == "interrupted"
-        assert detail.summary.finished_at is not None  # the engine finished cleanly first
+        assert detail.status == "cancelled" and detail.step("first").status == "completed"
     finally:
         await store.close()
 
