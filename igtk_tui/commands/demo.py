@@ -88,25 +88,25 @@ def seed_vault(runtime: Any, url: str, token: str, admin: tuple[str, str]) -> st
 
 def stop_demo_agent(paths: Any) -> None:
     """The demo's runs ran in an agent of the demo's own state root, against the gateway this
-    process simulates: it stops with the demo (`q` asked first), so nothing is left behind."""
+    process simulates: it stops with the demo (`q` asked first), so nothing is left behind.
+    SIGTERM, as a service manager would: what still runs is recorded `interrupted` (nobody chose
+    to cancel it), then the agent lets go of its lock as its last act."""
+    import signal
     import time
 
-    from igtk_tui.agent.client import AgentClient
     from igtk_tui.agent.location import AgentLocation
-    from igtk_tui.errors import IgtkError
 
     location = AgentLocation.of(paths)
-    if not location.alive():
+    pid = location.holder_pid() if location.alive() else None
+    if not pid:
         return
     try:
-        with AgentClient.connect(paths) as client:
-            client.stop(cancel_running=True)
-    except IgtkError as exc:
-        print(f"igtk: the demo's agent did not stop: {exc}")
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
         return
     deadline = time.monotonic() + 40
-    while location.alive() and time.monotonic() < deadline:  # it lets go of its lock as its last act
-        time.sleep(0.02)
+    while location.alive() and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling the lock of a process we asked to stop
 
 
 def run(args: argparse.Namespace) -> int:
