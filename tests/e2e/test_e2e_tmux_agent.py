@@ -83,7 +83,9 @@ def open_form(term: Terminal, filter_text: str, title: str) -> None:
 
 def test_hup_of_the_tui_leaves_its_run_in_the_agent_and_a_new_tui_drives_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    write_playbook(home / "data" / "playbooks", GATEWAY_PLAYBOOK, "gw.yaml")  # in the user's library
+    library = home / "data" / "playbooks"
+    library.mkdir(parents=True)
+    write_playbook(library, GATEWAY_PLAYBOOK, "gw.yaml")  # in the user's library
     with SimulatedGateway() as gateway:
         try:
             first = open_tui(home)
