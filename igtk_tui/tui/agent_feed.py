@@ -93,6 +93,8 @@ class AgentFeed:
         try:
             while True:
                 if not self.location.alive():
+                    if lost or self.service.active:
+                        self.service.agent_lost()
                     if lost:
                         self.notify("lost the agent; its runs are recorded interrupted (r resumes one)", "error")
                         lost = False

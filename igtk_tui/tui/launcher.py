@@ -120,6 +120,11 @@ class Launcher:
         from igtk_tui.errors import IgtkError
 
         app = self.app
+        try:  # the agent first: one started now marks what a dead one left running `interrupted`
+            await app.agent.ensure()
+        except (IgtkError, OSError) as exc:
+            app.notify(redact.scrub(str(exc)), title="Cannot start", severity="error", markup=False, timeout=10)
+            return
         detail = await app.store.executions.get(execution_id, logs=0) if app.store is not None else None
         if detail is None:
             app.notify("This execution is not in the history (is the database open?)", severity="warning")

@@ -87,6 +87,17 @@ class ExecutionService:
             view.pause = None
             self.app.post_message(ExecutionEnded(view.id, view.status, view.playbook))
 
+    def agent_lost(self) -> None:
+        """The agent died (kill -9, OOM): its runs are no longer live. The next store open records
+        them `interrupted` (resumable); shown so here now, so `q` does not ask about ghosts."""
+        for view in self.active:
+            if view.id in self.remote:
+                view.status, view.pause = "interrupted", None
+                view.error = view.error or "the agent stopped while it ran; r resumes it"
+                view.version += 1
+                self._dirty.add(view.id)
+                self.app.post_message(ExecutionEnded(view.id, view.status, view.playbook))
+
     def touch(self, execution_id: str) -> None:
         """Something outside the engine changed a view (e.g. a recovered record)."""
         if execution_id in self.views:

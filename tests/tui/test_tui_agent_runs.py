@@ -19,6 +19,7 @@ from tui_helpers import (
     select_playbook,
     start_playbook,
     wait_for_message,
+    wait_step,
     wait_until,
 )
 
@@ -190,3 +191,29 @@ async def rolled_back_execution(runtime) -> str:
     await execution.run()
     await recorder.flush()
     return execution.id
+
+
+async def test_a_dead_agent_is_said_its_run_shown_interrupted_and_r_resumes_it_in_a_new_agent(runtime) -> None:
+    from igtk_tui.agent.location import AgentLocation
+
+    app = IgtkApp(runtime)
+    messages: list = []
+    async with app.run_test(size=(100, 30), message_hook=messages.append, notifications=True) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "utility/slow.yaml")
+        await wait_step(pilot, view, "wait", "running")
+        location = AgentLocation.of(runtime.paths)
+        pid = location.holder_pid()
+        os.kill(pid, signal.SIGKILL)  # OOM, a reboot: the agent dies with the run in flight
+        await wait_until(pilot, lambda: view.status == "interrupted", what="the run shown interrupted", timeout=30)
+        await wait_until(pilot, lambda: any("lost the agent" in n.message for n in app._notifications))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30)
+        await pilot.press("y")
+        resumed = await wait_until(pilot, lambda: [v for v in app.executions.views.values() if v.id != view.id])
+        await wait_step(pilot, resumed[0], "wait", "running", timeout=30)
+        assert resumed[0].steps["first"].status == "completed"  # restored from the record
+        assert location.holder_pid() != pid
+        app.executions.control(resumed[0].id, "cancel")
+        await wait_until(pilot, lambda: not resumed[0].live, timeout=30)
+        assert (await app.store.executions.get(view.id)).status == "interrupted"
