@@ -1,15 +1,17 @@
-"""Start-up and shutdown: lazy heavy imports, SIGHUP (SSH drop) recorded as
-interrupted with nothing half-written, scrubbed crash reports, themes from
-files (remembered in config.toml), NO_COLOR, and `igtk demo`'s wiring."""
+"""Start-up and shutdown: lazy heavy imports, SIGHUP (SSH drop) leaving the run
+going in the agent, scrubbed crash reports, themes from files (remembered in
+config.toml), NO_COLOR, and `igtk demo`'s wiring (its agent stopped with it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -217,6 +219,21 @@ def test_demo_cleans_its_throwaway_root(tmp_path: Path, monkeypatch) -> None:
 
 
 
+@contextlib.contextmanager
+def demo_agent_stopped(root: Path) -> Iterator[None]:
+    """What `igtk demo` does when it ends: its agent (of its own state root) is stopped, none left."""
+    from igtk_tui.agent.location import AgentLocation
+    from igtk_tui.commands.demo import stop_demo_agent
+    from igtk_tui.paths import resolve_paths
+
+    paths = resolve_paths({"IGTK_HOME": str(root)})
+    try:
+        yield
+    finally:
+        stop_demo_agent(paths)
+    assert not AgentLocation.of(paths).alive(), "the demo's agent outlived the demo"
+
+
 async def test_demo_runs_a_gateway_playbook_out_of_the_box(tmp_path: Path, fast_kdf) -> None:
     """What `igtk demo` wires (simulator, seeded vault, prefilled form) runs a shipped gateway playbook."""
     from igtk_tui.commands.demo import DEMO_TOKEN_CREDENTIAL, demo_environment, seed_vault
@@ -228,7 +245,7 @@ async def test_demo_runs_a_gateway_playbook_out_of_the_box(tmp_path: Path, fast_
     if not (REPO / "playbooks" / "gateway" / "health_check.yaml").exists():
         pytest.skip("playbooks/gateway/health_check.yaml is not shipped")
     env = demo_environment(tmp_path, {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)})
-    with SimulatedGateway() as gateway:
+    with SimulatedGateway() as gateway, demo_agent_stopped(tmp_path):
         runtime = DeferredRuntime(env)
         assert seed_vault(runtime, gateway.url, gateway.api_token, ("admin", "password")) is None
         demo = DemoInfo(gateway.url, gateway.api_token, str(tmp_path), credential=DEMO_TOKEN_CREDENTIAL,

@@ -43,9 +43,6 @@ def make_runtime(home: Path, *, vault: bool = False, **settings: Any) -> Fixture
     return FixtureRuntime(paths=paths, settings=base.with_overrides(**settings), env=env)
 
 
-HOMES: list[Path] = []  # every test home of this session: no agent may be left under one
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A private IGTK_HOME. Runs started from the TUI go to a real agent of this home (started on
@@ -56,7 +53,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("IGTK_VAULT_PASSPHRASE", raising=False)
     monkeypatch.delenv("IGTK_VAULT_PASSPHRASE_FILE", raising=False)
-    HOMES.append(tmp_path)
     try:
         yield tmp_path
     finally:
@@ -72,12 +68,13 @@ def agent(home: Path) -> Any:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_agent_left() -> Iterator[None]:
-    """After the session, no agent process may run under any test home (checked in /proc)."""
+def no_agent_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the session, no agent process may run under any of its temporary folders (read in /proc:
+    an agent's working folder is its state root's agent folder)."""
     yield
     from agent_helpers import agents_left
 
-    left = agents_left(HOMES)
+    left = agents_left([tmp_path_factory.getbasetemp()])
     assert not left, f"agent processes left running after the TUI tests: {left}"
 
 
