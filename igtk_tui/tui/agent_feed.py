@@ -41,6 +41,7 @@ class AgentFeed:
     # -- what the launcher and the vault box call -----------------------------------------------
     async def ensure(self) -> Any:
         """A client to the agent of this state root, started first when none runs."""
+        await asyncio.to_thread(_load_client)
         from igtk_tui.agent.client import AsyncAgentClient, check_version, spawn
 
         async with self._spawning:
@@ -86,6 +87,7 @@ class AgentFeed:
     # -- the worker -----------------------------------------------------------------------------
     async def run(self) -> None:
         """Follow the agent whenever it runs; say when it is lost, and when it comes back."""
+        await asyncio.to_thread(_load_client)
         from igtk_tui.agent.client import AgentGone, AsyncAgentClient, check_version
         from igtk_tui.errors import ServiceUnavailable
 
@@ -185,3 +187,8 @@ class AgentFeed:
             return  # run() notices and says so
         finally:
             self._following.pop(execution_id, None)
+
+
+def _load_client() -> None:
+    """httpx and the agent client, imported in a thread: ~0.1 s the keys would otherwise wait."""
+    import igtk_tui.agent.client  # noqa: F401

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from igtk_tui import redact, startup
+from igtk_tui import startup
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.agent_feed import AgentFeed
@@ -169,23 +169,12 @@ class IgtkApp(App[int], inherit_bindings=False):
             return
         self.vault_ui.open_in_background()
         self.run_worker(self._open_store(), group="store", exit_on_error=False, name="open store")
-        self.run_worker(self._warm_gateway, thread=True, group="warm", exit_on_error=False, name="warm gateway")
         self.run_worker(self.agent.run(), group="agent", exit_on_error=False, name="agent feed")
 
     def _load_engine(self) -> None:
         import igtk_tui.engine.launch  # noqa: F401 - what the form needs, loaded off the loop
 
         getattr(self.runtime, "real", None)  # a DeferredRuntime builds the real one
-
-    def _warm_gateway(self) -> None:
-        """Import the gateway steps (httpx with them) and load the CA store in a thread now,
-        so the session's first gateway step, or a hundred started together, does not spend
-        ~0.2 s doing it on the event loop while keys wait."""
-        from igtk_tui.gateway.transport import tls_verify
-        from igtk_tui.steps.registry import REGISTRY
-
-        REGISTRY.get("gateway.ping")
-        tls_verify(self.runtime.settings.verify_tls, self.runtime.settings.ca_bundle)
 
     def load_library(self) -> None:
         self.run_worker(self._discover, thread=True, group="library", exclusive=True, exit_on_error=False,
@@ -235,9 +224,6 @@ class IgtkApp(App[int], inherit_bindings=False):
             self.notify(f"{count} execution(s) were interrupted since your last visit: press "
                         f"{key_text(self, actions.BY_ID['history'])} to see them in history (r resumes one)",
                         title="History", severity="warning", timeout=12, markup=False)
-
-    def _store_warning(self, text: str) -> None:
-        self.notify(redact.scrub(text), title="History", severity="warning", markup=False)
 
     async def refresh_last_results(self) -> None:
         if self.store is None:
