@@ -11,6 +11,9 @@
 3. 100 executions in one agent: time to start them all, `GET /v1/executions`
    latency and a control round trip while they all run.
 4. Agent RSS: idle after start, and after the 100 executions.   target: <= 60 MiB idle
+5. 100 executions in one agent with the TUI responsive: key-press latency (median, max)
+   in a real TUI (Textual's Pilot, following the agent's streams) with no run, then while
+   100 executions run in the agent (each followed live by the TUI).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ sys.path.insert(0, str(ROOT))
 from igtk_tui.agent.client import AgentClient, AsyncAgentClient  # noqa: E402
 from igtk_tui.agent.location import AgentLocation  # noqa: E402
 from igtk_tui.paths import resolve_paths  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from tui import key_latency  # noqa: E402 - the TUI benchmark's key probe, one definition
 
 
 def playbook(folder: Path, name: str, text: str) -> Path:
@@ -163,6 +169,42 @@ async def stream_rate(location: AgentLocation, client: AgentClient, pb: Path, li
           f"delivered in total, {counts[0] / span:,.0f}/s per client, {span:.2f} s")
 
 
+def peak_ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:6.1f} ms   max {max(values) * 1000:6.1f} ms"
+
+
+async def tui_responsive(client: AgentClient, nap: Path, count: int) -> None:
+    """Key latency in a real TUI with no run, then while `count` executions run in its agent."""
+    from igtk_tui.runtime import Runtime
+    from igtk_tui.tui.app import IgtkApp
+
+    app = IgtkApp(Runtime())
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.library_entries or app.store is None:
+            await pilot.pause(0.05)
+        tree = app.main_screen.query_one("#library")
+        tree.focus()
+        await pilot.pause()
+        idle = [await key_latency(app, tree) for _ in range(30)]
+        ids = await asyncio.to_thread(lambda: [client.start({"playbook": str(nap), "params": {}})["id"]
+                                               for _ in range(count)])
+        busy = []
+        deadline = time.perf_counter() + 120
+        while sum(1 for i in ids if (v := app.executions.views.get(i)) is not None and v.live) < count:
+            busy.append(await key_latency(app, tree))  # while the TUI attaches to each stream
+            await asyncio.sleep(0.02)
+            if time.perf_counter() > deadline:
+                break
+        following = sum(1 for i in ids if i in app.executions.views)
+        for _ in range(60):
+            busy.append(await key_latency(app, tree))
+            await asyncio.sleep(0.05)  # sampling interval
+        await asyncio.to_thread(lambda: [client.control(i, "cancel") for i in ids])
+    print(f"5. TUI key latency, no run          : {peak_ms(idle)}")
+    print(f"   with {count} executions in the agent: {peak_ms(busy)} ({following} followed live by the TUI, "
+          f"{len(busy)} samples)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trips", type=int, default=40)
@@ -228,6 +270,9 @@ def main() -> int:
             busy = rss_mib(pid)
             print(f"4. agent RSS idle {idle:.1f} MiB (target <= 60 MiB); "
                   f"with {args.executions} executions {busy:.1f} MiB")
+            while client.executions():  # the cancels are recorded: the TUI starts with nothing running
+                time.sleep(0.05)
+            asyncio.run(tui_responsive(client, nap, args.executions))
         finally:
             client.close()
             subprocess.run([sys.executable, "-m", "igtk_tui", "agent", "stop", "--cancel-running"],

@@ -12,7 +12,8 @@
 3. bytes      bytes per second written to a pty (80x24, TERM=xterm-256color) while a run
               streams logs (target <= 20 KiB/s); the pty is opened here, no `script`
 4. concurrent 100 executions against the simulated gateway (its own process, as a real
-              gateway is) at once, with key latency while they run
+              gateway is) at once, started from the TUI in its agent, with key latency while
+              they run
 """
 
 from __future__ import annotations
@@ -310,11 +311,10 @@ def simulator_process() -> Iterator[str]:
 
 
 async def _bench_concurrent(count: int = 100) -> None:
-    from igtk_tui.engine.launch import build_request
     from igtk_tui.playbook.loader import load_file
     from igtk_tui.runtime import Runtime
     from igtk_tui.tui.app import IgtkApp
-    from igtk_tui.tui.services import Launch
+    from igtk_tui.tui.launcher import Launch
     from igtk_tui.vault import Credential, Vault
 
     home = tempfile.mkdtemp(prefix="igtk-bench-")
@@ -331,10 +331,9 @@ async def _bench_concurrent(count: int = 100) -> None:
                 await pilot.pause(0.05)
             tree = app.main_screen.query_one("#library")
             idle = [await key_latency(app, tree) for _ in range(10)]
-            request = build_request(playbook, {"gateway": "sim"})
             started = time.perf_counter()
-            for _ in range(count):
-                app.start_execution(Launch(request, "gateway/health_check.yaml"))
+            for _ in range(count):  # each in the agent, as the form starts them
+                app.start_execution(Launch(playbook, {"gateway": "sim"}, needs_vault=True))
             busy = []
             while any(v.live for v in app.executions.views.values()) or len(app.executions.views) < count:
                 busy.append(await key_latency(app, tree))
@@ -347,6 +346,8 @@ async def _bench_concurrent(count: int = 100) -> None:
     print(f"concurrent {count} health checks against the simulator at once: all finished in {elapsed:.1f} s "
           f"({statuses}); key latency idle {median_ms(idle)}, while running {median_ms(busy)} "
           f"(median of {len(busy)}, max {max(busy) * 1000:.0f} ms); {ticks} UI ticks")
+    await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "igtk_tui", "agent", "stop", "--cancel-running"],
+                            capture_output=True, env={**os.environ, **env}, timeout=120)
     shutil.rmtree(home, ignore_errors=True)
 
 

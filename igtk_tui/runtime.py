@@ -54,6 +54,7 @@ class Runtime:
         self._library: Library | None = None
         self._metadata: PlaybookMetadata | None = None
         self._vault: Any = None
+        self._vault_locked = False  # locked on purpose (`igtk agent lock`): no automatic reopening
         self._store: Any = None  # igtk_tui.store.Store, opened by open_store()
         self._store_location: Any = None  # igtk_tui.store.StoreLocation, built once
 
@@ -94,12 +95,43 @@ class Runtime:
 
     # -- vault ------------------------------------------------------------
     def vault(self) -> Any:
-        """The open vault; raises ServiceUnavailable (exit 3) with the fixes when it cannot open."""
+        """The open vault; raises ServiceUnavailable (exit 3) with the fixes when it cannot open.
+
+        The one way to the vault for the CLI, the TUI and the agent: once `unlock_vault`
+        opened it (the agent's ssh-agent-like unlock), every later call returns that one.
+        """
         if self._vault is None:
+            from igtk_tui.vault.errors import VaultLocked
             from igtk_tui.vault.vault import Vault
 
+            if self._vault_locked:
+                raise VaultLocked("the vault was locked: unlock it again (`igtk agent unlock`, or in the TUI)")
             self._vault = Vault.open(self.paths, env=self.env, backend=self.settings.vault_backend)
         return self._vault
+
+    def unlock_vault(self, passphrase: str | None) -> Any:
+        """Open the vault with `passphrase` (None: the environment's, or the keyring) and keep it
+        open for every later `vault()`. The passphrase is registered with redact first, so no
+        message can show it; only the derived key stays in memory (the file backend's)."""
+        from igtk_tui import redact
+        from igtk_tui.vault.vault import Vault
+
+        if passphrase:
+            redact.register(passphrase)
+        self._vault = Vault.open(self.paths, env=self.env, passphrase=passphrase or None,
+                                 backend=self.settings.vault_backend)
+        self._vault_locked = False
+        return self._vault
+
+    def lock_vault(self) -> None:
+        """Forget the open vault (and its key); `vault()` refuses until it is unlocked again."""
+        self._vault, self._vault_locked = None, True
+
+    def vault_state(self) -> dict[str, Any]:
+        """Locked or unlocked, and which backend, without opening anything (never a secret)."""
+        vault = self._vault
+        return {"state": "unlocked" if vault is not None else "locked",
+                "backend": vault.backend_name if vault is not None else None}
 
     # -- history store ------------------------------------------------------
     def store_location(self) -> Any:

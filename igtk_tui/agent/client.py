@@ -34,17 +34,25 @@ class AgentGone(ServiceUnavailable):
 def _raise_for(response: httpx.Response) -> None:
     if response.status_code < 400:
         return
+    code = None
     try:
-        message = str(response.json().get("error") or response.text)
+        body = response.json()
+        message, code = str(body.get("error") or response.text), body.get("code")
     except ValueError:
         message = response.text or f"HTTP {response.status_code}"
     if response.status_code == 503:
+        if code == "vault_locked":
+            raise AgentVaultLocked(message)
         raise ServiceUnavailable(message)
     if response.status_code == 404:
         raise InvalidInput(message)
     if response.status_code == 409:
         raise Refused(message)
     raise InvalidInput(message)
+
+
+class AgentVaultLocked(ServiceUnavailable):
+    """The run reads credentials and the agent's vault is locked: unlock it, then start again."""
 
 
 class Refused(IgtkError):
@@ -68,14 +76,14 @@ class AgentClient:
                                   timeout=timeout)
 
     @classmethod
-    def connect(cls, paths: Paths, *, start: bool = False) -> AgentClient:
-        """A client to this root's agent; with `start`, one is started when none runs."""
+    def connect(cls, paths: Paths, *, start: bool = False, env: dict[str, str] | None = None) -> AgentClient:
+        """A client to this root's agent; with `start`, one is started when none runs (with `env`)."""
         location = AgentLocation.of(paths)
         if not location.alive():
             if not start:
                 raise ServiceUnavailable(f"no agent is running for {paths.state_dir} "
                                          "(start one with `igtk agent start`)")
-            spawn(location)
+            spawn(location, env=env)
         client = cls(location)
         try:
             check_version(client.status(), location)
@@ -115,6 +123,13 @@ class AgentClient:
 
     def control(self, execution_id: str, verb: str) -> dict[str, Any]:
         return dict(self.request("POST", f"/v1/executions/{execution_id}/{verb}"))
+
+    def unlock_vault(self, passphrase: str | None) -> dict[str, Any]:
+        """Hand the agent the vault passphrase (None: it opens its keyring or environment's)."""
+        return dict(self.request("POST", "/v1/vault/unlock", {"passphrase": passphrase}))
+
+    def lock_vault(self) -> dict[str, Any]:
+        return dict(self.request("POST", "/v1/vault/lock"))
 
     def stop(self, *, cancel_running: bool = False) -> dict[str, Any]:
         return dict(self.request("POST", "/v1/agent/stop", {"cancel_running": cancel_running}))
@@ -201,14 +216,16 @@ def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield item
 
 
-def spawn(location: AgentLocation, *, timeout: float = START_TIMEOUT) -> int:
+def spawn(location: AgentLocation, *, timeout: float = START_TIMEOUT, env: dict[str, str] | None = None) -> int:
     """Start a detached agent (own session, stdio to its log, so a terminal's SIGHUP never
-    reaches it) and wait until it answers; returns its pid."""
+    reaches it) and wait until it answers; returns its pid. `env` is the starting client's
+    (the TUI's runtime env: its IGTK_HOME, vault backend and settings), else this process's."""
     location.prepare()
     with open(location.log, "ab") as log, open(os.devnull, "rb") as devnull:
         os.chmod(location.log, 0o600)
         proc = subprocess.Popen([sys.executable, "-m", "igtk_tui", "agent", "run"], stdin=devnull, stdout=log,
-                                stderr=log, start_new_session=True, close_fds=True, cwd=str(location.folder))
+                                stderr=log, start_new_session=True, close_fds=True, cwd=str(location.folder),
+                                env=None if env is None else {**os.environ, **env})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         code = proc.poll()

@@ -22,7 +22,7 @@ from typing import Any
 from igtk_tui import redact
 from igtk_tui.agent import wire
 from igtk_tui.engine.events import Event, ExecutionStatus
-from igtk_tui.errors import InvalidInput
+from igtk_tui.errors import InvalidInput, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,29 +36,55 @@ OVERFLOW: dict[str, Any] = {"event": "overflow"}
 
 @dataclass
 class StartSpec:
-    """What a client asks the agent to run (the agent loads and validates it again)."""
+    """What a client asks the agent to run (the agent loads and validates it again).
 
-    playbook: str
+    `resume_of` / `rerun_of` name a recorded execution to run again: the agent reads the
+    record and replays it with engine/replay.py, as `igtk resume` / `igtk rerun` do
+    (`params` are then given values over the recorded ones; `playbook` is not needed).
+    """
+
+    playbook: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     credential: str | None = None
     gateway_url: str | None = None
     debug: bool = False
     breakpoints: tuple[str, ...] = ()
     trigger: str = "agent"
+    resume_of: str | None = None
+    rerun_of: str | None = None
+
+    @property
+    def replay_of(self) -> str | None:
+        return self.resume_of or self.rerun_of
 
     @classmethod
     def from_json(cls, data: Any) -> StartSpec:
-        if not isinstance(data, dict) or not isinstance(data.get("playbook"), str):
-            raise InvalidInput("the request needs a `playbook` (a file or a library path)")
+        if not isinstance(data, dict):
+            raise InvalidInput("the request must be a JSON object")
+        again = {k: data.get(k) or None for k in ("resume_of", "rerun_of")}
+        if any(v is not None and not isinstance(v, str) for v in again.values()):
+            raise InvalidInput("`resume_of` and `rerun_of` are execution ids (text)")
+        if again["resume_of"] and again["rerun_of"]:
+            raise InvalidInput("give one of `resume_of` and `rerun_of`, not both")
+        if not isinstance(data.get("playbook"), str) and not any(again.values()):
+            raise InvalidInput("the request needs a `playbook` (a file or a library path), "
+                               "or `resume_of` / `rerun_of` (an execution id)")
         params = data.get("params") or {}
         if not isinstance(params, dict):
             raise InvalidInput("`params` must be an object of parameter names to values")
         breakpoints = data.get("breakpoints") or []
         if not isinstance(breakpoints, list) or not all(isinstance(b, str) for b in breakpoints):
             raise InvalidInput("`breakpoints` must be a list of step ids")
-        return cls(playbook=data["playbook"], params=params, credential=data.get("credential") or None,
-                   gateway_url=data.get("gateway_url") or None, debug=bool(data.get("debug", False)),
-                   breakpoints=tuple(breakpoints), trigger=str(data.get("trigger") or "agent"))
+        return cls(playbook=str(data.get("playbook") or ""), params=params,
+                   credential=data.get("credential") or None, gateway_url=data.get("gateway_url") or None,
+                   debug=bool(data.get("debug", False)), breakpoints=tuple(breakpoints),
+                   trigger=str(data.get("trigger") or "agent"), **again)
+
+
+class VaultNeeded(ServiceUnavailable):
+    """The run reads credentials and the agent's vault is locked (a client asks for the passphrase)."""
+
+    code = "vault_locked"
 
 
 class LiveExecution:
@@ -229,15 +255,36 @@ class Hub:
             live.add(event)
 
     # -- starting ---------------------------------------------------------------
-    def _prepare(self, spec: StartSpec) -> tuple[Any, Any]:
-        """Load, bind and preflight, exactly as `igtk run` does (runs in a thread: probes block)."""
+    def _prepare(self, spec: StartSpec, detail: Any) -> tuple[Any, Any, Any]:
+        """Load (or replay `detail`), bind and preflight, exactly as `igtk run` / `resume` / `rerun`
+        do (runs in a thread: probes block). Returns the request, the credentials source and the
+        replay (None for a fresh run)."""
+        from igtk_tui.engine import replay
         from igtk_tui.engine.launch import build_request
         from igtk_tui.playbook.loader import load_file
+        from igtk_tui.vault.errors import VaultLocked, VaultUnavailable
 
-        playbook = load_file(self.runtime.library.find(spec.playbook))
-        credential = self.runtime.vault().get(spec.credential) if spec.credential else None
-        request = build_request(playbook, spec.params, credential=credential, gateway_url=spec.gateway_url)
-        return request, self.runtime.preflight(request)
+        try:
+            credential = self.runtime.vault().get(spec.credential) if spec.credential else None
+            again = None
+            if detail is not None:
+                again = replay.prepare(detail, spec.params, resume=bool(spec.resume_of), credential=credential,
+                                       gateway_url=spec.gateway_url)
+                playbook, params = again.playbook, again.params
+            else:
+                playbook, params = load_file(self.runtime.library.find(spec.playbook)), spec.params
+            request = build_request(playbook, params, credential=credential, gateway_url=spec.gateway_url)
+            return request, self.runtime.preflight(request), again
+        except (VaultUnavailable, VaultLocked) as exc:
+            raise VaultNeeded(f"the agent's vault is locked ({str(exc).splitlines()[0]}): unlock it with "
+                              "`igtk agent unlock`, or in the TUI") from None
+
+    async def _record_of(self, given: str) -> Any:
+        store = await self.runtime.open_store()
+        detail = await store.executions.get(await store.executions.resolve_id(given), logs=0)
+        if detail is None:
+            raise InvalidInput(f"no recorded execution {given!r}")
+        return detail
 
     async def start(self, spec: StartSpec) -> LiveExecution:
         from igtk_tui.engine.events import EventBus
@@ -245,17 +292,20 @@ class Hub:
 
         if self.stopping:
             raise InvalidInput("the agent is stopping; start the run again once it has stopped")
-        request, credentials = await asyncio.to_thread(self._prepare, spec)
+        detail = await self._record_of(spec.replay_of) if spec.replay_of else None
+        request, credentials, again = await asyncio.to_thread(self._prepare, spec, detail)
         bus = EventBus()
         bus.subscribe(ExecutionLogCopy())
         execution = self.runtime.new_execution(
             request.playbook, request.params, bus=bus, trigger=spec.trigger, debug=spec.debug,
             breakpoints=spec.breakpoints, gateway_url=request.gateway_url,
             credential_names=request.credential_names, credentials=credentials,
+            resume=again.resume if again is not None else None,
         )
         live = LiveExecution(execution)
         self.executions[execution.id] = live
-        self.recorder.expect(execution.id, playbook_rel=self.runtime.library.relative(request.playbook.path)
+        self.recorder.expect(execution.id, rerun_of=again.rerun_of if again is not None else None,
+                             playbook_rel=self.runtime.library.relative(request.playbook.path)
                              if request.playbook.path else None)
         bus.subscribe(lambda event: self.recorder(self._as_recorded(event)))
         live.task = asyncio.create_task(self._run(live), name=f"agent-execution:{execution.id}")

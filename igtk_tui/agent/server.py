@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from igtk_tui import __version__
+from igtk_tui import __version__, redact
 from igtk_tui.agent import wire
 from igtk_tui.agent.hub import CONTROL_VERBS, OVERFLOW, Hub, StartSpec
 from igtk_tui.agent.location import API_VERSION, AgentLocation, AgentLock
@@ -74,12 +74,15 @@ class Agent:
         self.hub = Hub(runtime)
         self.started = time.time()
         self.server: uvicorn.Server | None = None
+        self.vault_detail = ""  # why the vault is locked (never a secret)
         self.app = Starlette(routes=self.routes(), exception_handlers={IgtkError: self._igtk_error})
 
     def routes(self) -> list[Route]:
         return [
             Route("/v1/agent", self.agent_status, methods=["GET"]),
             Route("/v1/agent/stop", self.agent_stop, methods=["POST"]),
+            Route("/v1/vault/unlock", self.vault_unlock, methods=["POST"]),
+            Route("/v1/vault/lock", self.vault_lock, methods=["POST"]),
             Route("/v1/executions", self.list_executions, methods=["GET"]),
             Route("/v1/executions", self.start_execution, methods=["POST"]),
             Route("/v1/executions/{id}", self.get_execution, methods=["GET"]),
@@ -93,13 +96,20 @@ class Agent:
     # -- handlers ----------------------------------------------------------------
     async def _igtk_error(self, request: Request, exc: Exception) -> Response:
         code = getattr(exc, "exit_code", 0)
-        return _error(503 if code == EXIT_UNAVAILABLE else 400, str(exc))
+        response = _error(503 if code == EXIT_UNAVAILABLE else 400, redact.scrub(str(exc)))
+        if getattr(exc, "code", None):  # a reason a client acts on (vault_locked: ask for the passphrase)
+            response = JSONResponse({"error": redact.scrub(str(exc)), "code": exc.code},  # type: ignore[attr-defined]
+                                    status_code=response.status_code)
+        return response
 
     def status(self) -> dict[str, Any]:
         return {"version": __version__, "api": API_VERSION, "pid": os.getpid(), "started_at": self.started,
                 "uptime": time.time() - self.started, "socket": str(self.location.socket),
-                "state_root": str(self.runtime.paths.state_dir),
+                "state_root": str(self.runtime.paths.state_dir), "vault": self.vault_status(),
                 "running": [e.summary() for e in self.hub.running()]}
+
+    def vault_status(self) -> dict[str, Any]:
+        return {**self.runtime.vault_state(), "detail": self.vault_detail}
 
     async def agent_status(self, request: Request) -> Response:
         return JSONResponse(self.status())
@@ -112,6 +122,39 @@ class Agent:
                                "(wait for them, or stop with --cancel-running)")
         asyncio.get_running_loop().create_task(self.shutdown(None))
         return JSONResponse({"stopping": True, "cancelled": [e.id for e in running]})
+
+    async def vault_unlock(self, request: Request) -> Response:
+        """The passphrase arrives only over this 0600 socket from this user (peer uid checked);
+        it is registered with redact before anything could print it, and never logged or kept."""
+        body = await _body(request)
+        passphrase = body.pop("passphrase", None)
+        if passphrase is not None and not isinstance(passphrase, str):
+            return _error(400, "`passphrase` must be text")
+        redact.register(passphrase)
+        try:
+            await asyncio.to_thread(self.runtime.unlock_vault, passphrase or None)
+        except IgtkError as exc:
+            self.vault_detail = redact.scrub(str(exc).splitlines()[0])
+            raise
+        finally:
+            del passphrase
+        self.vault_detail = ""
+        log.warning("the vault was unlocked (%s)", self.runtime.vault_state()["backend"])
+        return JSONResponse(self.vault_status())
+
+    async def vault_lock(self, request: Request) -> Response:
+        self.runtime.lock_vault()
+        self.vault_detail = "locked by the operator"
+        log.warning("the vault was locked")
+        return JSONResponse(self.vault_status())
+
+    async def _open_vault_itself(self) -> None:
+        """A keyring (or a passphrase in the agent's own environment) opens without anyone."""
+        try:
+            await asyncio.to_thread(self.runtime.vault)
+        except Exception as exc:  # noqa: BLE001 - locked until a client unlocks it; said in the status
+            if self.runtime.vault_state()["state"] == "locked":  # no unlock came in meanwhile
+                self.vault_detail = redact.scrub(str(exc).splitlines()[0])
 
     async def list_executions(self, request: Request) -> Response:
         every = request.query_params.get("all") in ("1", "true")
@@ -206,6 +249,7 @@ class Agent:
 
     async def serve(self) -> None:
         await self.hub.open()
+        vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
         sock = bind_socket(self.location)
         config = uvicorn.Config(self.app, http=PeerCheckedProtocol, lifespan="off", log_level="warning",
                                 access_log=False, timeout_graceful_shutdown=3)
@@ -230,6 +274,7 @@ class Agent:
                 self.location.socket.unlink()
             except FileNotFoundError:
                 pass
+            vault_task.cancel()
             await self.hub.close()
 
 

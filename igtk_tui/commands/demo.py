@@ -86,6 +86,29 @@ def seed_vault(runtime: Any, url: str, token: str, admin: tuple[str, str]) -> st
     return None
 
 
+def stop_demo_agent(paths: Any) -> None:
+    """The demo's runs ran in an agent of the demo's own state root, against the gateway this
+    process simulates: it stops with the demo (`q` asked first), so nothing is left behind.
+    SIGTERM, as a service manager would: what still runs is recorded `interrupted` (nobody chose
+    to cancel it), then the agent lets go of its lock as its last act."""
+    import signal
+    import time
+
+    from igtk_tui.agent.location import AgentLocation
+
+    location = AgentLocation.of(paths)
+    pid = location.holder_pid() if location.alive() else None
+    if not pid:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 40
+    while location.alive() and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling the lock of a process we asked to stop
+
+
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.simulator.server import SimulatedGateway
     from igtk_tui.tui.app import DemoInfo, run_app
@@ -97,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     # The demo keeps API tokens over plain HTTP working (a real 8.3 gateway requires HTTPS for
     # them by default; `igtk simulator --realistic` shows that).
     gateway = SimulatedGateway(version=getattr(args, "gateway_version", "8.3"))
+    runtime: DeferredRuntime | None = None
     try:
         gateway.start()
         env = demo_environment(root, dict(os.environ))
@@ -107,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
                         temporary=temporary, note=problem or "")
         return run_app(runtime, demo=demo, theme=getattr(args, "theme", None), mouse=getattr(args, "mouse", None))
     finally:
+        if runtime is not None:
+            stop_demo_agent(runtime.paths)
         gateway.stop()
         if temporary:
             shutil.rmtree(root, ignore_errors=True)

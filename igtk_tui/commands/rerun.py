@@ -2,7 +2,7 @@
 
 A fresh execution (trigger "rerun", `rerun_of` = the old id) of the playbook
 file as it is now. Secret parameters were recorded redacted and must be given
-again with -p or -c (exit 2 names them); see store/replay.py.
+again with -p or -c (exit 2 names them); see engine/replay.py.
 """
 
 from __future__ import annotations
@@ -25,17 +25,16 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.commands.resume import load_detail
     from igtk_tui.commands.run import execute, given_credential, given_parameters
+    from igtk_tui.engine import replay
     from igtk_tui.engine.launch import build_request
     from igtk_tui.runtime import Runtime
-    from igtk_tui.store import replay
 
     runtime = Runtime()
     detail = load_detail(runtime, args.execution_id)
-    playbook, notes = replay.playbook_for_rerun(detail)
-    for note in notes:
-        print(f"igtk: note: {note}", file=sys.stderr)
     credential = given_credential(runtime, args)
-    params = replay.merge_parameters(playbook, detail.parameters, given_parameters(args),
-                                     credential=credential, gateway_url=args.gateway)
-    request = build_request(playbook, params, credential=credential, gateway_url=args.gateway)
+    again = replay.prepare(detail, given_parameters(args), resume=False, credential=credential,
+                           gateway_url=args.gateway)
+    for note in again.notes:
+        print(f"igtk: note: {note}", file=sys.stderr)
+    request = build_request(again.playbook, again.params, credential=credential, gateway_url=args.gateway)
     return execute(runtime, request, args, trigger="rerun", rerun_of=detail.id)

@@ -8,7 +8,8 @@ restored steps as `completed (restored)` and everything that ran after; both
 are linked both ways, so history never rewrites the past and a resume that is
 itself interrupted can be resumed again. The engine does the restoring from
 `engine.execution.ResumeState` (outputs, variables, start step); the rules for
-secret parameters and the start step are in store/replay.py.
+secret parameters and the start step are in engine/replay.py (shared with
+the agent and the TUI).
 """
 
 from __future__ import annotations
@@ -40,26 +41,24 @@ def load_detail(runtime: Any, given_id: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from igtk_tui.commands.control import resume_live
     from igtk_tui.commands.run import execute, given_credential, given_parameters
+    from igtk_tui.engine import replay
     from igtk_tui.engine.launch import build_request
     from igtk_tui.runtime import Runtime
-    from igtk_tui.store import replay
 
     runtime = Runtime()
-    from igtk_tui.commands.control import resume_live
-
     if resume_live(runtime.paths, args.execution_id):  # a paused live execution of the agent goes on
         return 0
     detail = load_detail(runtime, args.execution_id)
-    playbook = replay.playbook_as_run(detail)
-    state = replay.resume_state(detail, playbook)
     credential = given_credential(runtime, args)
-    params = replay.merge_parameters(playbook, detail.parameters, given_parameters(args),
-                                     credential=credential, gateway_url=args.gateway)
-    request = build_request(playbook, params, credential=credential, gateway_url=args.gateway)
-    if detail.summary.resumed_by:
-        print(f"igtk: note: execution {detail.id[:8]} was already resumed by {detail.summary.resumed_by[:8]}",
-              file=sys.stderr)
+    again = replay.prepare(detail, given_parameters(args), resume=True, credential=credential,
+                           gateway_url=args.gateway)
+    request = build_request(again.playbook, again.params, credential=credential, gateway_url=args.gateway)
+    for note in again.notes:
+        print(f"igtk: note: {note}", file=sys.stderr)
+    state = again.resume
+    assert state is not None
     print(f"igtk: resuming execution {detail.id[:8]} at step {state.start_step!r} "
           f"({len(state.outputs)} step output(s) restored)", file=sys.stderr)
     return execute(runtime, request, args, trigger="resume", resume=state)

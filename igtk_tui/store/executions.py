@@ -328,6 +328,14 @@ class ExecutionRepository:
         row = await self.db.fetchone(f"SELECT COUNT(*) FROM executions {where}", filters.params)
         return int(row[0]) if row else 0
 
+    async def ended_since(self, status: str, since: float, limit: int = 200) -> list[ExecutionSummary]:
+        """Executions that ended with `status` after `since` (Unix seconds), newest first
+        (the TUI's "interrupted since your last visit")."""
+        rows = await self.db.fetchall(
+            f"SELECT {_SUMMARY_COLUMNS} FROM executions WHERE status = ? AND finished_at > ? "
+            "ORDER BY finished_at DESC, id DESC LIMIT ?", [status, since, max(0, int(limit))])
+        return [ExecutionSummary.from_row(r) for r in rows]
+
     async def get(self, execution_id: str, *, logs: int = 50) -> ExecutionDetail | None:
         """Everything about one execution: steps (tree order) with attempts, log tail, artifacts."""
         return await self.db.call(lambda c: _read_detail(c, execution_id, logs))

@@ -85,25 +85,3 @@ async def _recover_fleets_and_locks(db: Database, me: ProcessIdentity) -> None:
 
     await db.write(write)
 
-
-async def mark_hung_up(db: Database, ids: list[str], reason: str) -> int:
-    """Re-label executions this process cancelled because its terminal went away.
-
-    An SSH drop is not an operator's cancel: those runs become `interrupted`
-    (resumable, like the ones recovered after a crash), after the engine
-    finished them cleanly and the recorder committed their last rows.
-    """
-    if not ids:
-        return 0
-
-    def update(c: Any) -> int:
-        marks = ",".join("?" * len(ids))
-        count = c.execute(
-            f"UPDATE executions SET status = 'interrupted', error = ? "
-            f"WHERE id IN ({marks}) AND status IN ('cancelled', 'running', 'paused', 'interrupted')",
-            [reason, *ids]).rowcount
-        c.execute(f"UPDATE steps SET status = 'interrupted' WHERE execution_id IN ({marks}) "
-                  "AND status IN ('cancelled', 'running')", ids)
-        return int(count)
-
-    return int(await db.write(update))

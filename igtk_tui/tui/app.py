@@ -2,9 +2,10 @@
 
 Start-up order (the first screen must appear fast): construct with nothing
 heavy, paint, then open the library, the vault and the store in workers.
-Executions are App-level workers (one group each), so they outlive any
-screen. Exit (q, SIGHUP, SIGTERM) cancels them, waits for their cleanup,
-closes the store, then leaves: nothing half-written, no orphaned browser.
+Executions run in the agent, never here (tui/agent_feed.py): leaving (q, SIGHUP,
+SIGTERM, a crash) never touches them. `q` with runs going asks: detach, cancel
+them, or stay. At start the TUI says what runs in the agent and what was
+interrupted since the operator's last visit (tui/visits.py).
 """
 
 from __future__ import annotations
@@ -13,23 +14,22 @@ import asyncio
 import gc
 import os
 import signal
-import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from igtk_tui import redact, startup
+from igtk_tui import startup
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.agent_feed import AgentFeed
 from igtk_tui.tui.keymap import bindings_for, check_keymap, key_text
-from igtk_tui.tui.launcher import Launcher
+from igtk_tui.tui.launcher import Launch, Launcher
 from igtk_tui.tui.messages import ExecutionEnded, LastResults, LibraryLoaded, StoreReady, VaultChanged
 from igtk_tui.tui.palette import ActionsProvider, PlaybookProvider, ThemeProvider
 from igtk_tui.tui.render import Clock
-from igtk_tui.tui.services import ExecutionService, Launch
+from igtk_tui.tui.services import ExecutionService
 from igtk_tui.tui.themes import DEFAULT_THEME, load_themes, remember_theme, status_styles
 from igtk_tui.tui.vault_ui import VaultController
 from igtk_tui.tui.widgets.status_bar import user_at_host
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
 ENDED_DIGEST_DELAY = 1.0  # seconds of execution ends gathered into one notification
-HANGUP_REASON = "interrupted: the terminal hung up (SIGHUP)"
+CANCEL_WAIT = 30.0  # seconds `q` → "cancel them" waits for the agent to record the ends
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,16 @@ class IgtkApp(App[int], inherit_bindings=False):
         self.demo = demo
         self.open_services = open_services
         self.animation_level = "none"
-        self.executions = ExecutionService(self, runtime, clock=self.clock, refresh_hz=self.settings.ui_refresh_hz,
+        self.executions = ExecutionService(self, clock=self.clock, refresh_hz=self.settings.ui_refresh_hz,
                                            log_max_lines=self.settings.log_max_lines)
-        self.executions.store_ready = asyncio.Event()
+        self.agent = AgentFeed(self.executions, runtime, lambda text, severity: self.notify(
+            text, title="Agent", severity=severity, markup=False))
         self.vault_ui = VaultController(self)
         self.launcher = Launcher(self)
         self.vault_state = "opening"
         self.vault_infos: list[Any] = []
         self.vault_detail = ""
         self.store: Any = None
-        self.recorder: Any = None
         self.library_entries: list[Any] = []
         self.search_history: list[str] = []
         self.command_history: list[str] = []
@@ -91,7 +91,6 @@ class IgtkApp(App[int], inherit_bindings=False):
         self.status_styles: dict[str, str] = {}
         self.where = user_at_host()  # in the status line: which jump host this is (tests fix it)
         self._quitting = False
-        self._hangup = False
         self._ended: list[ExecutionEnded] = []
         self._close_task: asyncio.Future[None] | None = None
         self._register_themes(theme or self.settings.theme)
@@ -167,36 +166,15 @@ class IgtkApp(App[int], inherit_bindings=False):
         """Heavy services only once the first screen is on the terminal."""
         self.load_library()
         if not self.open_services:
-            assert self.executions.store_ready is not None
-            self.executions.store_ready.set()  # no store to wait for
             return
         self.vault_ui.open_in_background()
         self.run_worker(self._open_store(), group="store", exit_on_error=False, name="open store")
-        self.run_worker(self._warm_gateway, thread=True, group="warm", exit_on_error=False, name="warm gateway")
-        self.follow_agent()
-
-    def follow_agent(self) -> None:
-        """Show the agent's executions (started by `igtk run --detach` or another TUI), when it runs."""
-        from igtk_tui.tui.agent_feed import AgentFeed
-
-        feed = AgentFeed(self.executions, self.runtime.paths,
-                         lambda text, severity: self.notify(text, title="Agent", severity=severity, markup=False))
-        self.run_worker(feed.run(), group="agent", exit_on_error=False, name="agent feed")
+        self.run_worker(self.agent.run(), group="agent", exit_on_error=False, name="agent feed")
 
     def _load_engine(self) -> None:
-        import igtk_tui.engine.execution  # noqa: F401 - what the first run needs, loaded off the loop
+        import igtk_tui.engine.launch  # noqa: F401 - what the form needs, loaded off the loop
 
         getattr(self.runtime, "real", None)  # a DeferredRuntime builds the real one
-
-    def _warm_gateway(self) -> None:
-        """Import the gateway steps (httpx with them) and load the CA store in a thread now,
-        so the session's first gateway step, or a hundred started together, does not spend
-        ~0.2 s doing it on the event loop while keys wait."""
-        from igtk_tui.gateway.transport import tls_verify
-        from igtk_tui.steps.registry import REGISTRY
-
-        REGISTRY.get("gateway.ping")
-        tls_verify(self.runtime.settings.verify_tls, self.runtime.settings.ca_bundle)
 
     def load_library(self) -> None:
         self.run_worker(self._discover, thread=True, group="library", exclusive=True, exit_on_error=False,
@@ -217,7 +195,9 @@ class IgtkApp(App[int], inherit_bindings=False):
             self._freeze_startup_heap()
 
     async def _open_store(self) -> None:
-        ready = self.executions.store_ready
+        """History for the screens (the agent records the runs), and what happened while away."""
+        from igtk_tui.tui import visits
+
         try:
             # The runtime and the engine are built and imported here, in a thread, not on the loop.
             await asyncio.to_thread(self._load_engine)
@@ -225,21 +205,10 @@ class IgtkApp(App[int], inherit_bindings=False):
         except Exception as exc:  # noqa: BLE001 - the UI works without history
             self.post_message(StoreReady(error=str(exc)))
             return
-        finally:
-            assert ready is not None
-            ready.set()
-        library = self.runtime.library
-
-        def rel(path: str) -> str | None:
-            try:
-                relative: str | None = library.relative(Path(path))
-                return relative
-            except Exception:  # noqa: BLE001
-                return None
-
+        state_dir = self.runtime.paths.state_dir
+        last = await asyncio.to_thread(visits.read_visit, state_dir)
+        await asyncio.to_thread(visits.write_visit, state_dir)
         self.store = store
-        self.recorder = store.recorder(playbook_rel=rel, on_warning=self._store_warning)
-        self.executions.recorder = self.recorder
         self.post_message(StoreReady())
         await self.refresh_last_results()
         from igtk_tui.tui.relaunch import view_from_detail
@@ -248,12 +217,13 @@ class IgtkApp(App[int], inherit_bindings=False):
             detail = await store.executions.get(item.id, logs=200)
             if detail is not None:
                 self.executions.add_view(view_from_detail(detail))
-        if store.recovered:
-            self.notify(f"{len(store.recovered)} execution(s) left running by a process that died are now "
-                        "interrupted: select one and press r to resume it", title="History", timeout=10)
-
-    def _store_warning(self, text: str) -> None:
-        self.notify(redact.scrub(text), title="History", severity="warning", markup=False)
+        interrupted = await visits.interrupted_since(store, last)
+        recovered = {item.id for item in store.recovered}
+        count = len(recovered | {s.id for s in interrupted})
+        if count:
+            self.notify(f"{count} execution(s) were interrupted since your last visit: press "
+                        f"{key_text(self, actions.BY_ID['history'])} to see them in history (r resumes one)",
+                        title="History", severity="warning", timeout=12, markup=False)
 
     async def refresh_last_results(self) -> None:
         if self.store is None:
@@ -327,8 +297,8 @@ class IgtkApp(App[int], inherit_bindings=False):
     def open_params_form(self, entry: Any, **options: Any) -> None:
         self.launcher.open_form(entry, **options)
 
-    def start_execution(self, launch: Launch, *, resume: Any = None) -> None:
-        self.launcher.start(launch, resume=resume)
+    def start_execution(self, launch: Launch) -> None:
+        self.launcher.start(launch)
 
     def rerun_execution(self, execution_id: str) -> None:
         self.run_worker(self.launcher.relaunch(execution_id, resume=False), group="relaunch",
@@ -396,31 +366,46 @@ class IgtkApp(App[int], inherit_bindings=False):
         self.notify(f"Press {key_text(self, actions.BY_ID['quit'])} to quit igtk", title="ctrl+c does not quit")
 
     def action_quit(self) -> None:  # type: ignore[override]  # sync, as action_back above
-        running = len(self.executions.owned_active)  # the agent's runs go on: leaving only stops watching them
+        """Leave at once when nothing runs; else ask: detach (the runs go on), cancel them, or stay."""
+        from igtk_tui.tui.screens.quit import CANCEL, DETACH, QuitScreen
+
+        running = [v.id for v in self.executions.active]
         if not running:
             self.shutdown()
             return
-        from igtk_tui.tui.screens.confirm import ConfirmScreen
+        if isinstance(self.screen, QuitScreen):
+            return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(choice: str | None) -> None:
+            if choice == DETACH:
                 self.shutdown()
+            elif choice == CANCEL:
+                self.run_worker(self._cancel_then_quit(running), group="shutdown", exit_on_error=False,
+                                name="cancel and quit")
 
-        self.push_screen(ConfirmScreen(f"{running} execution(s) still running. Cancel them and quit?",
-                                       "Each is cancelled cleanly (browsers closed) and recorded."), answered)
+        self.push_screen(QuitScreen(len(running), can_detach=self.demo is None), answered)
+
+    async def _cancel_then_quit(self, execution_ids: list[str]) -> None:
+        """The operator's cancel of each run (recorded `cancelled` by the agent), then leave."""
+        self.notify(f"cancelling {len(execution_ids)} execution(s)…", markup=False)
+        await self.agent.cancel(execution_ids)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CANCEL_WAIT
+        while any(v.live for i in execution_ids if (v := self.executions.views.get(i)) is not None):
+            if loop.time() > deadline:
+                break
+            await asyncio.sleep(0.05)  # the feed applies the ends as the agent records them
+        self.shutdown()
 
     # -- leaving ---------------------------------------------------------------------------------------
     def _on_hangup(self, sig: int) -> None:
-        """SIGHUP (SSH dropped) or SIGTERM: cancel cleanly, record, close, exit."""
-        if sig == signal.SIGHUP:
-            self._hangup = True
-            self.executions.hangup_reason = HANGUP_REASON
+        """SIGHUP (SSH dropped) or SIGTERM: just leave; the runs are the agent's and go on."""
         self.shutdown()
 
     def shutdown(self) -> None:
         if not self._quitting:
             self._quitting = True
-            self.run_worker(self._quit_cleanly(), group="shutdown", exit_on_error=False, name="shutdown")
+            self.run_worker(self._quit_cleanly(), group="leave", exit_on_error=False, name="shutdown")
 
     async def _quit_cleanly(self) -> None:
         try:
@@ -435,29 +420,13 @@ class IgtkApp(App[int], inherit_bindings=False):
         return asyncio.shield(self._close_task)
 
     async def _close_services_once(self) -> None:
-        """Cancel executions, let their `finally` run, record, close the store.
+        """Remember this visit (with what still runs), stop following the agent, close the store."""
+        from igtk_tui.tui import visits
 
-        A hang-up (SIGHUP, or the terminal found gone: Textual may notice the dead pty before the
-        signal arrives) records the runs it stopped as `interrupted`: resumable, not an operator's
-        cancel.
-        """
-        from igtk_tui.store.recovery import mark_hung_up
-
-        hangup = self._hangup or (not self.is_headless and _terminal_gone())
-        if hangup:
-            self.executions.hangup_reason = HANGUP_REASON
-        self.executions.cancel_all(by_operator=not hangup)
-        await self.executions.wait_all(timeout=20)
-        recorder, self.recorder = self.recorder, None
-        self.executions.recorder = None
-        if recorder is not None:
-            await recorder.close()
-        stopped = self.executions.stopped_unasked() if hangup else []
-        if stopped and self.store is not None:  # also what ended before the hang-up was known
-            try:
-                await mark_hung_up(self.store.db, stopped, HANGUP_REASON)
-            except Exception:  # noqa: BLE001 - leaving anyway: the rows stay `cancelled`, never half-written
-                pass
+        if self.open_services:
+            live = [v.id for v in self.executions.active]
+            await asyncio.to_thread(visits.write_visit, self.runtime.paths.state_dir, live)
+        await self.agent.close()
         self.store = None
         await self.runtime.close()
         gc.unfreeze()
@@ -472,11 +441,7 @@ class IgtkApp(App[int], inherit_bindings=False):
 
         self.crash_error = error
         self.crash_report = write_crash_report(self.runtime.paths.crash_dir, error)
-        # A TUI bug is not the operator's cancel: the runs it stops are recorded `interrupted`
-        # (resumable) with the report's path, before Textual's exit cancels their workers.
-        self.executions.cancel_all(interrupted=f"the TUI crashed ({type(error).__name__}); crash report: "
-                                               f"{self.crash_report or 'not written'}")
-        super()._handle_exception(error)
+        super()._handle_exception(error)  # the runs are the agent's: a TUI bug never touches them
 
     def _fatal_error(self) -> None:
         """Textual prints a traceback with local variables (they may hold secrets): print a scrubbed one."""
@@ -486,14 +451,6 @@ class IgtkApp(App[int], inherit_bindings=False):
         self._exit_renderables.append(scrubbed_traceback_text(getattr(self, "crash_error", None),
                                                               getattr(self, "crash_report", None)))
         self._close_messages_no_wait()
-
-
-def _terminal_gone() -> bool:
-    """True once the controlling terminal hung up (an SSH drop): its fd is no longer a tty."""
-    try:
-        return not os.isatty(sys.__stdin__.fileno()) if sys.__stdin__ is not None else False
-    except (OSError, ValueError):
-        return True
 
 
 def run_app(runtime: Any, *, demo: DemoInfo | None = None, theme: str | None = None,

@@ -22,7 +22,7 @@ def run_command(app: Any, text: str) -> None:
     name, arg = name.strip(), arg.strip()
     if not name:
         return
-    if name == "q!":
+    if name == "q!":  # leave without asking: the runs are the agent's and go on
         app.shutdown()
         return
     if name == "theme":

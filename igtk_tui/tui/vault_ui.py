@@ -59,8 +59,9 @@ class VaultController:
         self.app.post_message(VaultChanged("open", vault.list(), detail=vault.backend_name, is_file=vault.is_file))
 
     # -- operator actions --------------------------------------------------------------------------
-    def unlock(self, then: Any = None) -> None:
-        if self.vault is not None:
+    def unlock(self, then: Any = None, *, for_agent: bool = False) -> None:
+        """The passphrase box; `for_agent`: also when this TUI's vault is open (the agent's is locked)."""
+        if self.vault is not None and not for_agent:
             self.app.notify("The vault is open")
             return
         from igtk_tui.tui.screens.unlock import UnlockScreen
@@ -68,6 +69,20 @@ class VaultController:
         path = self.runtime.paths.vault_file
         self.app.push_screen(UnlockScreen(str(path), exists=path.exists()),
                              lambda ok: then() if ok and then else None)
+
+    async def hand_to_agent(self, passphrase: str) -> None:
+        """ssh-add for igtk: the agent holds its own unlocked vault, so runs it owns (started here,
+        by `run --detach` or by schedules) read credentials. Only over the agent's 0600 socket, and
+        only when the agent says its vault is locked. A problem is said, never raised."""
+        from igtk_tui import redact
+
+        redact.register(passphrase)
+        try:
+            if (await self.app.agent.vault_state()).get("state") != "unlocked":
+                await self.app.agent.unlock_vault(passphrase)
+        except Exception as exc:  # noqa: BLE001 - the TUI's vault is open anyway; the run start says the rest
+            self.app.notify(f"the agent's vault is still locked: {redact.scrub(str(exc).splitlines()[0])}",
+                            title="Vault", severity="warning", markup=False)
 
     def add(self) -> None:
         from igtk_tui.tui.screens.credential_form import CredentialForm

@@ -1,10 +1,8 @@
 """Done-when of the agent, with real processes in a real terminal: a long gateway
-playbook runs in the agent (against the simulated gateway over a real port); a
-TUI in tmux shows it; `kill -HUP` of that TUI leaves it running; a new TUI shows
-it live with its backlog, pauses it and cancels it with its keys.
-
-What this does not cover yet: the run is started with `igtk run --detach`, not
-from the TUI's own form (the TUI still runs what it starts in-process).
+playbook is started FROM THE TUI's parameter form in tmux (against the simulated
+gateway over a real port); it runs in the agent the TUI started; `kill -HUP` of
+that TUI leaves it running; a new TUI shows it live with its backlog, pauses it and
+cancels it with its keys.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functional" / "agent"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from agent_helpers import AgentHandle, kind_is, stop_agent, wait_event, write_playbook  # noqa: E402
+from agent_helpers import stop_agent_at, write_playbook  # noqa: E402
 from test_e2e_tmux_demo import Terminal, igtk  # noqa: E402
 
 from igtk_tui.simulator.server import SimulatedGateway  # noqa: E402
@@ -67,16 +65,36 @@ def live_status(home: Path, execution_id: str) -> str:
     return next((i["status"] for i in items if i["id"] == execution_id), "gone")
 
 
-def test_hup_of_the_tui_leaves_the_agents_run_and_a_new_tui_drives_it(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    with SimulatedGateway() as gateway:
-        agent = AgentHandle.start(home)
+def open_form(term: Terminal, filter_text: str, title: str) -> None:
+    """Filter the library, then enter until the form shows (an Enter may race the focus change)."""
+    term.keys("/")
+    term.text(filter_text)
+    term.wait_for(lambda s: filter_text in s)
+    term.keys("Enter")  # leaves the filter field for the list
+    deadline = time.monotonic() + 30
+    while title not in term.screen():
+        assert time.monotonic() < deadline, term.screen()
+        term.keys("Enter")
         try:
-            execution_id = agent.detach(write_playbook(tmp_path, GATEWAY_PLAYBOOK, "gw.yaml"), "--gateway", gateway.url)
-            wait_event(agent, execution_id, kind_is("step_started", step_id="nap"))
+            term.wait_for(title, timeout=1.5)
+        except AssertionError:
+            continue
+
+
+def test_hup_of_the_tui_leaves_its_run_in_the_agent_and_a_new_tui_drives_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    library = home / "data" / "playbooks"
+    library.mkdir(parents=True)
+    write_playbook(library, GATEWAY_PLAYBOOK, "gw.yaml")  # in the user's library
+    with SimulatedGateway() as gateway:
+        try:
             first = open_tui(home)
             try:
-                first.wait_for("Long gateway job")
+                open_form(first, "Long gateway", "Run: Long gateway job")
+                first.text(gateway.url)  # gateway_url, the first field (focused)
+                first.keys("C-r")
+                first.wait_for(lambda s: "▶ running" in s and "Wait for the upgrade" in s, timeout=60)
+                execution_id = json.loads(igtk(home, "ps", "--json").stdout)[0]["id"]
                 os.kill(pane_pid(first), signal.SIGHUP)
                 deadline = time.monotonic() + 30
                 while first.alive():  # the TUI leaves on SIGHUP; its pane, and the session, close
@@ -99,7 +117,7 @@ def test_hup_of_the_tui_leaves_the_agents_run_and_a_new_tui_drives_it(tmp_path: 
             finally:
                 second.kill()
             shown = json.loads(igtk(home, "show", execution_id, "--json").stdout)
-            assert shown["status"] == "cancelled"
+            assert shown["status"] == "cancelled" and shown["trigger"] == "tui"
             assert [s["status"] for s in shown["steps"]][:1] == ["completed"]
         finally:
-            stop_agent(agent)
+            stop_agent_at(home)

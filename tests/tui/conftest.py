@@ -4,5 +4,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functional" / "agent"))
 
-from tui_helpers import fast_kdf, home, runtime  # noqa: E402,F401 - pytest fixtures
+from tui_helpers import agent, fast_kdf, home, no_agent_left, runtime  # noqa: E402,F401 - pytest fixtures

@@ -8,26 +8,14 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functional" / "agent"))
 
-from agent_helpers import AgentHandle, igtk, kind_is, stop_agent, wait_event, write_playbook  # noqa: E402
+from agent_helpers import AgentHandle, igtk, kind_is, wait_event, write_playbook  # noqa: E402
 from tui_helpers import wait_until  # noqa: E402
 
 from igtk_tui.tui.app import IgtkApp  # noqa: E402
-
-
-@pytest.fixture
-def agent(home: Path) -> Iterator[AgentHandle]:
-    handle = AgentHandle.start(home)
-    try:
-        yield handle
-    finally:
-        stop_agent(handle)
 
 
 def detached_run(agent: AgentHandle, folder: Path) -> str:
@@ -57,12 +45,14 @@ async def test_an_agent_run_is_shown_live_with_its_backlog_and_driven_by_the_key
     assert shown["status"] == "cancelled"
 
 
-async def test_q_and_sighup_leave_the_agents_runs_running(runtime, agent: AgentHandle, tmp_path: Path) -> None:
+async def test_sighup_leaves_the_agents_runs_running_and_q_asks_about_them(
+        runtime, agent: AgentHandle, tmp_path: Path) -> None:
+    from igtk_tui.tui.screens.quit import QuitScreen
+
     execution_id = detached_run(agent, tmp_path)
     app = IgtkApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: execution_id in app.executions.views, what="the agent's run")
-        assert app.executions.owned_active == []  # nothing of ours to ask about at `q`
         app._on_hangup(signal.SIGHUP)
         await wait_until(pilot, lambda: not app.is_running, what="the app to exit", timeout=30)
     (item,) = json.loads(igtk(agent.home, "ps", "--json").stdout)
@@ -73,7 +63,9 @@ async def test_q_and_sighup_leave_the_agents_runs_running(runtime, agent: AgentH
         await wait_until(pilot, lambda: view.steps["nap"].status == "running", what="its live state")
         second.main_screen.select_execution(execution_id)
         await pilot.press("q")
-        await wait_until(pilot, lambda: not second.is_running, what="q to leave without asking", timeout=30)
+        await wait_until(pilot, lambda: isinstance(second.screen, QuitScreen), what="q to ask")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: not second.is_running, what="d to leave", timeout=30)
     (item,) = json.loads(igtk(agent.home, "ps", "--json").stdout)
     assert item["status"] == "running"
 

@@ -1,12 +1,21 @@
-"""Every execution key of the contract, against the real engine: p, s, b, x
-(with its y/n), d, t, i, r, R, and the debug pause that edits a step's
-parameters before resuming."""
+"""Every execution key of the contract, against the real engine in a real agent
+(the TUI starts every run there): p, s, b, x (with its y/n), d, t, i, r, R, and the
+debug pause that edits a step's parameters before resuming."""
 
 from __future__ import annotations
 
-from tui_helpers import cancel_and_wait, library_ready, start_playbook, wait_for_message, wait_step, wait_until
+from tui_helpers import (
+    PLAYBOOKS,
+    cancel_and_wait,
+    library_ready,
+    start_playbook,
+    wait_for_message,
+    wait_step,
+    wait_until,
+)
 
 from igtk_tui.engine.events import ControlsChanged, ExecutionPaused, ExecutionResumed, StepReset
+from igtk_tui.playbook.loader import load_file
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded
 from igtk_tui.tui.screens.confirm import ConfirmScreen
@@ -15,9 +24,16 @@ from igtk_tui.tui.widgets.step_tree import StepTree
 
 
 def engine_events(app: IgtkApp, execution_id: str) -> list:
-    """Every engine event of one execution, as delivered on its bus."""
+    """Every later engine event of one execution, as the agent streamed it to this TUI."""
     found: list = []
-    app.executions.executions[execution_id].bus.subscribe(found.append)
+    apply = app.executions.apply_remote
+
+    def seen(given_id: str, event: object) -> None:
+        if given_id == execution_id:
+            found.append(event)
+        apply(given_id, event)
+
+    app.executions.apply_remote = seen  # type: ignore[method-assign]  # observes, then applies as before
     return found
 
 
@@ -136,7 +152,7 @@ async def test_debug_pause_edits_the_failing_steps_parameters_then_resumes(runti
         # invalid YAML is refused (waited for: the verdict renders after the key is handled)
         await wait_until(pilot, lambda: "✗" in str(debug.query_one("#debug-errors").render()), what="the refusal")
         editor.text = "params:\n  expected: good\nscript: |\n" + "".join(
-            f"  {line}\n" for line in app.executions.executions[view.id].playbook.step("check")
+            f"  {line}\n" for line in load_file(PLAYBOOKS / "flows" / "failing.yaml").step("check")
             .parameters["script"].splitlines())
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "✓ saved params" in str(debug.query_one("#debug-errors").render()),
@@ -208,8 +224,9 @@ async def test_R_reruns_and_r_resumes_from_the_first_unfinished_step(runtime) ->
         third = await wait_until(pilot, lambda: [v for v in app.executions.views.values()
                                                  if v.id not in (first.id, second.id)])
         await wait_step(pilot, third[0], "first", "completed")
-        assert app.executions.launches[third[0].id].rerun_of == second.id, (first.id, second.id, third[0].id)
         await cancel_and_wait(pilot, app, third[0])
+        detail = await app.store.executions.get(third[0].id)
+        assert detail.summary.rerun_of == second.id, (first.id, second.id, third[0].id)
 
 
 async def test_a_debug_view_or_a_dialog_dismissed_twice_keeps_the_screens_under_it(runtime) -> None:
@@ -243,9 +260,11 @@ async def test_a_debug_view_or_a_dialog_dismissed_twice_keeps_the_screens_under_
         await cancel_and_wait(pilot, app, view)
 
 
-async def test_a_tui_crash_records_the_runs_interrupted_with_the_crash_report(runtime) -> None:
-    """An unexpected TUI exception never records "cancelled by operator"."""
+async def test_a_tui_crash_writes_its_report_and_leaves_the_run_going_in_the_agent(runtime) -> None:
+    """A TUI bug is neither the operator's cancel nor the run's end: the agent keeps it running."""
     import pytest
+
+    from igtk_tui.agent.client import AgentClient
 
     app = IgtkApp(runtime)
     with pytest.raises(ZeroDivisionError):
@@ -254,17 +273,13 @@ async def test_a_tui_crash_records_the_runs_interrupted_with_the_crash_report(ru
             view = await start_playbook(pilot, app, "utility/slow.yaml")
             await wait_step(pilot, view, "wait", "running")
             app.call_later(lambda: 1 / 0)  # a bug in a handler
-            await wait_until(pilot, lambda: not view.live, what="the run to be stopped by the crash")
+            await wait_until(pilot, lambda: not app.is_running, what="the crash to end the TUI")
     report = app.crash_report
     assert report is not None and report.is_file()
-    store = await runtime.open_store()
-    try:
-        detail = await store.executions.get(view.id)
-    finally:
-        await runtime.close()
-    assert detail.summary.status == "interrupted"
-    assert "crashed" in detail.summary.error and str(report) in detail.summary.error
-    assert "operator" not in detail.summary.error
+    with AgentClient.connect(runtime.paths) as client:
+        (item,) = client.executions()
+        assert item["id"] == view.id and item["status"] == "running"
+        client.control(view.id, "cancel")
 
 
 async def test_typing_in_the_debug_view_never_runs_letter_commands_and_the_script_reads_as_text(runtime) -> None:

@@ -67,6 +67,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.inventory import InventoryScreen
     from igtk_tui.tui.screens.main import MainScreen
     from igtk_tui.tui.screens.params_form import ParamsForm
+    from igtk_tui.tui.screens.quit import QuitScreen
     from igtk_tui.tui.screens.report_format import ReportFormatScreen
     from igtk_tui.tui.screens.unlock import UnlockScreen
 
@@ -77,7 +78,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "credential": (CredentialForm,), "vault": (VaultScreen,), "tree": (PlaybookTree, StepTree),
         "executions": (ExecutionsBar,), "history-table": (HistoryTable,),
         "report-format": (ReportFormatScreen,), "fleets": (FleetRunsScreen,), "fleet": (FleetScreen,),
-        "inventory": (InventoryScreen,), "gateway-form": (GatewayForm,)}
+        "inventory": (InventoryScreen,), "gateway-form": (GatewayForm,), "quit": (QuitScreen,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:
@@ -304,22 +305,40 @@ async def test_q_quits_at_once_when_idle(runtime) -> None:
     assert app.store is None  # closed on the way out
 
 
-async def test_q_asks_when_executions_run_and_cancels_them_cleanly(runtime) -> None:
+async def test_q_with_runs_going_asks_detach_cancel_or_stay(runtime) -> None:
+    """`q` while a run goes: s and esc stay; d leaves and the run goes on in the agent; a new TUI
+    shows it, and there q then c cancels it (recorded `cancelled`, the operator's choice) and leaves."""
+    from igtk_tui.agent.client import AgentClient
+    from igtk_tui.tui.screens.quit import QuitScreen
+
     app = IgtkApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await library_ready(pilot, app)
         view = await start_playbook(pilot, app, "utility/slow.yaml")
         await wait_step(pilot, view, "wait", "running")
+        for stay in ("s", "escape"):
+            await pilot.press("q")
+            dialog = await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen) and app.screen)
+            shown = "\n".join(str(w.render()) for w in dialog.query("Static"))
+            assert "1 execution(s) running" in shown and "detach" in shown and "cancel them" in shown
+            await pilot.press(stay)
+            await wait_until(pilot, lambda: app.screen is app.main_screen, what=f"{stay} to stay")
+            assert app.is_running and view.live
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("n")
-        await wait_until(pilot, lambda: app.screen is app.main_screen)
-        assert view.live
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: not app.is_running, what="d to leave", timeout=30)
+    with AgentClient.connect(runtime.paths) as client:
+        assert [(i["id"], i["status"]) for i in client.executions()] == [(view.id, "running")]
+    second = IgtkApp(runtime)
+    async with second.run_test(size=(80, 24)) as pilot:
+        again = await wait_until(pilot, lambda: second.executions.views.get(view.id), what="the detached run")
+        await wait_until(pilot, lambda: again.live and again.steps.get("wait") is not None)
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
-        await wait_until(pilot, lambda: not view.live)
-    assert view.status == "cancelled"
+        await wait_until(pilot, lambda: isinstance(second.screen, QuitScreen))
+        await pilot.press("c")
+        await wait_until(pilot, lambda: not second.is_running, what="c to cancel and leave", timeout=40)
+    assert again.status == "cancelled"
     from igtk_tui.store import Store
 
     store = await Store.open(runtime.paths)

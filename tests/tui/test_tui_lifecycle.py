@@ -1,19 +1,21 @@
-"""Start-up and shutdown: lazy heavy imports, SIGHUP (SSH drop) recorded as
-interrupted with nothing half-written, scrubbed crash reports, themes from
-files (remembered in config.toml), NO_COLOR, and `igtk demo`'s wiring."""
+"""Start-up and shutdown: lazy heavy imports, SIGHUP (SSH drop) leaving the run
+going in the agent, scrubbed crash reports, themes from files (remembered in
+config.toml), NO_COLOR, and `igtk demo`'s wiring (its agent stopped with it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tui_helpers import library_ready, make_runtime, start_playbook, wait_step, wait_until
+from tui_helpers import cancel_and_wait, library_ready, make_runtime, start_playbook, wait_step, wait_until
 
 from igtk_tui import redact
 from igtk_tui.tui.app import DemoInfo, IgtkApp
@@ -39,7 +41,9 @@ def test_headless_commands_never_import_textual() -> None:
     assert out.stdout.strip() == "False"
 
 
-async def test_sighup_cancels_runs_records_them_interrupted_and_exits(runtime) -> None:
+async def test_sighup_leaves_and_a_run_started_from_the_form_goes_on_in_the_agent(runtime) -> None:
+    """The run started from the TUI's own form lives in the agent: SIGHUP of the TUI leaves it
+    running, and a new TUI shows it live with its backlog and drives it."""
     app = IgtkApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await library_ready(pilot, app)
@@ -47,16 +51,23 @@ async def test_sighup_cancels_runs_records_them_interrupted_and_exits(runtime) -
         await wait_step(pilot, view, "wait", "running")
         app._on_hangup(signal.SIGHUP)
         await wait_until(pilot, lambda: not app.is_running, what="the app to exit", timeout=30)
+    second = IgtkApp(runtime)
+    async with second.run_test(size=(80, 24)) as pilot:
+        again = await wait_until(pilot, lambda: second.executions.views.get(view.id), what="the run again")
+        await wait_until(pilot, lambda: again.steps.get("wait") is not None and again.steps["wait"].status == "running",
+                         what="its live step state")
+        assert again.steps["first"].status == "completed"
+        assert any("starting the slow steps" in line.text for line in again.logs), "the backlog"
+        second.main_screen.select_execution(view.id)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: again.status == "paused", what="paused from the new TUI")
+        await cancel_and_wait(pilot, second, again)
     from igtk_tui.store import Store
 
     store = await Store.open(runtime.paths)
     try:
         detail = await store.executions.get(view.id)
-        assert detail.status == "interrupted"
-        assert "SIGHUP" in (detail.summary.error or "")
-        assert detail.step("first").status == "completed"
-        assert detail.step("wait").status == "interrupted"
-        assert detail.summary.finished_at is not None  # the engine finished cleanly first
+        assert detail.status == "cancelled" and detail.step("first").status == "completed"
     finally:
         await store.close()
 
@@ -208,6 +219,21 @@ def test_demo_cleans_its_throwaway_root(tmp_path: Path, monkeypatch) -> None:
 
 
 
+@contextlib.contextmanager
+def demo_agent_stopped(root: Path) -> Iterator[None]:
+    """What `igtk demo` does when it ends: its agent (of its own state root) is stopped, none left."""
+    from igtk_tui.agent.location import AgentLocation
+    from igtk_tui.commands.demo import stop_demo_agent
+    from igtk_tui.paths import resolve_paths
+
+    paths = resolve_paths({"IGTK_HOME": str(root)})
+    try:
+        yield
+    finally:
+        stop_demo_agent(paths)
+    assert not AgentLocation.of(paths).alive(), "the demo's agent outlived the demo"
+
+
 async def test_demo_runs_a_gateway_playbook_out_of_the_box(tmp_path: Path, fast_kdf) -> None:
     """What `igtk demo` wires (simulator, seeded vault, prefilled form) runs a shipped gateway playbook."""
     from igtk_tui.commands.demo import DEMO_TOKEN_CREDENTIAL, demo_environment, seed_vault
@@ -219,7 +245,7 @@ async def test_demo_runs_a_gateway_playbook_out_of_the_box(tmp_path: Path, fast_
     if not (REPO / "playbooks" / "gateway" / "health_check.yaml").exists():
         pytest.skip("playbooks/gateway/health_check.yaml is not shipped")
     env = demo_environment(tmp_path, {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)})
-    with SimulatedGateway() as gateway:
+    with SimulatedGateway() as gateway, demo_agent_stopped(tmp_path):
         runtime = DeferredRuntime(env)
         assert seed_vault(runtime, gateway.url, gateway.api_token, ("admin", "password")) is None
         demo = DemoInfo(gateway.url, gateway.api_token, str(tmp_path), credential=DEMO_TOKEN_CREDENTIAL,

@@ -65,9 +65,9 @@ async def test_form_validates_like_the_cli_and_marks_the_field(runtime) -> None:
         await pilot.press("ctrl+r")
         ended = await wait_for_message(pilot, messages, ExecutionEnded)
         assert ended.status == "completed"
-        launch = app.executions.launches[ended.execution_id]
-        assert launch.request.params["count"] == 7  # coerced to the declared type
-        assert launch.request.params["enabled"] is True
+        view = app.executions.views[ended.execution_id]  # as the agent ran it
+        assert view.parameters["count"] == 7  # coerced to the declared type
+        assert view.parameters["enabled"] is True
 
 
 async def test_invalid_playbook_shows_its_problems_and_never_opens_the_form(runtime) -> None:

@@ -5,7 +5,6 @@ resume/rerun parameters and the debug editor's rules."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -120,25 +119,6 @@ async def test_file_parameters_complete_paths(tmp_path: Path) -> None:
     assert await suggester.get_suggestion("back") == "backups/"
     assert await suggester.get_suggestion("backups/gat") == "backups/gateway-2026.gwbk"
     assert await suggester.get_suggestion(f"{tmp_path}/nothing-here") is None
-
-
-def test_rerun_reuses_only_non_secret_values_and_resume_starts_at_the_first_unfinished_step() -> None:
-    from igtk_tui.playbook.loader import load_file
-    from igtk_tui.tui.relaunch import resume_state, reusable_params
-
-    typed = load_file(Path(__file__).parent / "playbooks" / "utility" / "typed.yaml")
-    values = reusable_params(typed, {"target": "a", "api_password": "x", "count": 3, "mode": "••••",
-                                     "gone": 1})
-    assert values == {"target": "a", "count": 3}
-    slow = load_file(Path(__file__).parent / "playbooks" / "utility" / "slow.yaml")
-    record = lambda path, status, output=None: SimpleNamespace(  # noqa: E731
-        path=path, status=status, output=output or {}, variables={"v": path})
-    detail = SimpleNamespace(id="old", steps=[record("first", "completed", {"k": 1}), record("wait", "skipped"),
-                                              record("second", "interrupted")])
-    state = resume_state(detail, slow)
-    assert state.start_step == "second" and state.outputs == {"first": {"k": 1}} and state.resumed_from == "old"
-    done = SimpleNamespace(id="old", steps=[record(s.id, "completed") for s in slow.steps])
-    assert resume_state(done, slow) is None
 
 
 def test_debug_editor_sends_only_changes_and_refuses_masked_or_invalid_values() -> None:

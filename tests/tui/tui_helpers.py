@@ -6,7 +6,7 @@ fixed sleeps."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,9 @@ class FixtureRuntime(Runtime):
 
 
 def make_runtime(home: Path, *, vault: bool = False, **settings: Any) -> FixtureRuntime:
-    env = {"IGTK_HOME": str(home), "IGTK_VAULT_BACKEND": "file", "HOME": str(home)}
+    # The agent this TUI starts gets this env: the file vault, and the test playbooks in its library.
+    env = {"IGTK_HOME": str(home), "IGTK_VAULT_BACKEND": "file", "HOME": str(home),
+           "IGTK_PLAYBOOK_DIRS": str(PLAYBOOKS)}
     if vault:
         env["IGTK_VAULT_PASSPHRASE"] = PASSPHRASE
     paths = resolve_paths(env)
@@ -42,12 +44,38 @@ def make_runtime(home: Path, *, vault: bool = False, **settings: Any) -> Fixture
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private IGTK_HOME. Runs started from the TUI go to a real agent of this home (started on
+    demand by the TUI, or by the `agent` fixture); whatever agent it has is stopped at teardown."""
+    from agent_helpers import stop_agent_at
+
     monkeypatch.setenv("IGTK_HOME", str(tmp_path))
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("IGTK_VAULT_PASSPHRASE", raising=False)
     monkeypatch.delenv("IGTK_VAULT_PASSPHRASE_FILE", raising=False)
-    return tmp_path
+    try:
+        yield tmp_path
+    finally:
+        stop_agent_at(tmp_path)
+
+
+@pytest.fixture
+def agent(home: Path) -> Any:
+    """The home's agent started before the test (for runs started with `igtk run --detach`)."""
+    from agent_helpers import AgentHandle
+
+    return AgentHandle.start(home)  # stopped by `home`'s teardown
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_agent_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the session, no agent process may run under any of its temporary folders (read in /proc:
+    an agent's working folder is its state root's agent folder)."""
+    yield
+    from agent_helpers import agents_left
+
+    left = agents_left([tmp_path_factory.getbasetemp()])
+    assert not left, f"agent processes left running after the TUI tests: {left}"
 
 
 @pytest.fixture
@@ -141,6 +169,6 @@ async def wait_step(pilot: Any, view: Any, path: str, *statuses: str, timeout: f
 
 
 async def cancel_and_wait(pilot: Any, app: Any, view: Any) -> None:
-    """End a test's long run cleanly (cancel through the service, wait for its worker's end)."""
+    """End a test's long run cleanly (cancel in the agent, wait until the TUI shows its end)."""
     app.executions.control(view.id, "cancel")
     await wait_until(pilot, lambda: not view.live, what="the run to end")

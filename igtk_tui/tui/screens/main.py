@@ -144,7 +144,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         if message.added and self._follow_new:
             # Runs started here, or (with nothing selected yet) an agent's run this TUI found.
             started = [i for i in message.added
-                       if i in service.executions or (i in service.remote and self.selected_id is None)]
+                       if i in service.started_here or (i in service.remote and self.selected_id is None)]
             newest = started[-1] if started else None
             if newest is not None:
                 self._follow_new = False

@@ -36,7 +36,8 @@ class FormResult:
     request: Any  # engine.launch.RunRequest
     debug: bool
     breakpoints: tuple[str, ...]
-    values: dict[str, Any]
+    values: dict[str, Any]  # as typed: the agent binds them again, with `credential` filled in there
+    credential: str | None = None
 
 
 class PathSuggester(Suggester):
@@ -262,7 +263,8 @@ class ParamsForm(DismissOnce, RegistryChecks, ModalScreen[FormResult | None]):
             if unknown:
                 self.show_errors(f"breakpoints: no step {', '.join(unknown)} in this playbook")
                 return
-            self.dismiss(FormResult(request, self.query_one("#opt-debug", Switch).value, breakpoints, values))
+            self.dismiss(FormResult(request, self.query_one("#opt-debug", Switch).value, breakpoints, values,
+                                    credential.name if credential is not None else None))
         finally:
             self.busy = False
 

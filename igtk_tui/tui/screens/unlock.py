@@ -82,6 +82,7 @@ class UnlockScreen(DismissOnce, RegistryChecks, ModalScreen[bool]):
             self.query_one("#unlock-error", Static).update(f"✗ {str(exc).splitlines()[0]}")
             return
         app.vault_ui.opened(vault)
+        await app.vault_ui.hand_to_agent(passphrase)
         self.dismiss(True)
 
     def action_back(self) -> None:

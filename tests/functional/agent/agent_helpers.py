@@ -80,6 +80,46 @@ class AgentHandle:
         return done.stdout.strip()
 
 
+def stop_agent_at(home: Path) -> None:
+    """Stop whatever agent serves this home (one a TUI started on demand included), in-process
+    over its socket, then SIGKILL it if it is still there; returns once it is gone."""
+    paths = resolve_paths({"IGTK_HOME": str(home)})
+    location = AgentLocation.of(paths)
+    if not location.alive():
+        return
+    pid = location.holder_pid()
+    try:
+        with AgentClient.connect(paths) as client:
+            client.stop(cancel_running=True)
+    except Exception:  # noqa: BLE001 - another version, or dying: the kill below ends it
+        pass
+    if pid:
+        try:
+            wait_gone(AgentHandle(home, paths, pid))
+            return
+        except AssertionError:
+            os.kill(pid, signal.SIGKILL)
+            wait_gone(AgentHandle(home, paths, pid))
+
+
+def agents_left(homes: list[Path]) -> list[int]:
+    """Pids of `igtk agent run` processes whose folder is under one of `homes` (read in /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(proc / "cwd")
+            state = (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except OSError:
+            continue
+        if b"igtk_tui" in argv and b"agent" in argv and b"run" in argv and state != "Z" \
+                and any(cwd.startswith(str(h)) for h in homes):
+            found.append(int(proc.name))
+    return found
+
+
 def stop_agent(handle: AgentHandle) -> None:
     if handle.location.alive():
         igtk(handle.home, "agent", "stop", "--cancel-running")

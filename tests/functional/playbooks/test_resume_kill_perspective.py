@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(NO_BROWSER), reason=f
 PASSWORD = "Op3rator-canary-pw"
 SMOKE = load_file(PLAYBOOKS / "perspective" / "view_smoke_test.yaml")
 STEP_IDS = [s.id for s in SMOKE.steps]
-REOPENED = ["sign_in", "open"]  # the steps that load a page or sign in (store/replay.py REOPEN_STEP_TYPES)
+REOPENED = ["sign_in", "open"]  # the steps that load a page or sign in (engine/replay.py REOPEN_STEP_TYPES)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,6 @@
-"""What `igtk resume` and `igtk rerun` take from a recorded execution.
+"""Running a recorded execution again: what `igtk resume`/`rerun`, the agent and the
+TUI's `r`/`R` all take from the record (one module, so every entry point resumes the
+same way).
 
 Why these rules:
 
@@ -32,8 +34,9 @@ Why these rules:
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui import redact
 from igtk_tui.engine.events import LIVE_STATUSES, RESUMABLE_STATUSES
@@ -41,7 +44,13 @@ from igtk_tui.engine.execution import ResumeState
 from igtk_tui.engine.launch import GATEWAY_PARAM_NAMES
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import OnFailure, Playbook
-from igtk_tui.store.executions import ExecutionDetail
+
+if TYPE_CHECKING:  # the record is read by the caller (the CLI, the agent, the TUI) from its store
+    from igtk_tui.store.executions import ExecutionDetail
+
+class MissingSecrets(InvalidInput):
+    """Secret parameters the record kept redacted and nobody gave again (the TUI asks for them)."""
+
 
 REOPEN_STEP_TYPES = frozenset({"gateway.login", "browser.navigate", "perspective.navigate", "perspective.login"})
 FINISHED_STEP = ("completed", "skipped")
@@ -99,18 +108,23 @@ def merge_parameters(
         filled = credential.fill([(p.name, p.type.value) for p in playbook.parameters], {})
         from_credential = {name for name, value in filled.items() if value not in (None, "")}
     replaced = from_credential | (set(GATEWAY_PARAM_NAMES) if gateway_url else set())
-    values = {name: value for name, value in stored.items()
-              if name in declared and name not in masked and name not in replaced}
+    values = {name: value for name, value in recorded_values(playbook, stored).items() if name not in replaced}
     values.update(given)
     missing = sorted(name for name in masked
                      if name in declared and name not in given and name not in from_credential)
     if missing:
         names = ", ".join(repr(n) for n in missing)
-        raise InvalidInput(
+        raise MissingSecrets(
             f"secret parameter{'s' if len(missing) > 1 else ''} {names} {'were' if len(missing) > 1 else 'was'} "
             "not recorded (the history keeps secrets redacted); give "
             + " ".join(f"-p {n}=..." for n in missing) + " or -c CREDENTIAL")
     return values
+
+
+def recorded_values(playbook: Playbook, stored: dict[str, Any]) -> dict[str, Any]:
+    """The recorded values that can be reused as they are: declared and not masked."""
+    masked = masked_names(stored)
+    return {name: value for name, value in stored.items() if playbook.parameter(name) and name not in masked}
 
 
 def _finished(step: Any, playbook: Playbook) -> bool:
@@ -144,3 +158,33 @@ def resume_state(detail: ExecutionDetail, playbook: Playbook) -> ResumeState:
                    and (model := playbook.step(s.step_id)) is not None and model.type in REOPEN_STEP_TYPES)
     return ResumeState(resumed_from=detail.id, outputs=outputs, variables=variables, start_step=start.step_id,
                        reopen=reopen)
+
+
+@dataclass
+class Replay:
+    """A recorded execution about to run again: the playbook, the merged parameters and,
+    for a resume, where it starts (`rerun_of` is set for a rerun)."""
+
+    playbook: Playbook
+    params: dict[str, Any]
+    resume: ResumeState | None = None
+    rerun_of: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare(detail: ExecutionDetail, given: dict[str, Any], *, resume: bool, credential: Any = None,
+            gateway_url: str | None = None) -> Replay:
+    """Resume (the recorded text, from the first unfinished step; refused after a rollback) or
+    rerun (the file as it is now) with the recorded parameters under `given`.
+
+    InvalidInput when it cannot run again; MissingSecrets (an InvalidInput) names the secrets to give.
+    """
+    if resume:
+        playbook, notes = playbook_as_run(detail), []
+        state: ResumeState | None = resume_state(detail, playbook)
+        if detail.summary.resumed_by:
+            notes.append(f"execution {detail.id[:8]} was already resumed by {detail.summary.resumed_by[:8]}")
+    else:
+        (playbook, notes), state = playbook_for_rerun(detail), None
+    params = merge_parameters(playbook, detail.parameters, given, credential=credential, gateway_url=gateway_url)
+    return Replay(playbook, params, state, None if resume else detail.id, notes)
