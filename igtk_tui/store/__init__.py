@@ -25,6 +25,7 @@ from igtk_tui.store.recovery import Recovered, recover
 if TYPE_CHECKING:
     from igtk_tui.store.executions import ExecutionRepository
     from igtk_tui.store.presets import PresetRepository
+    from igtk_tui.store.schedules import ScheduleRepository
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Store:
         self.settings = settings
         self._executions: ExecutionRepository | None = None
         self._presets: PresetRepository | None = None
+        self._schedules: ScheduleRepository | None = None
         self.recovered: list[Recovered] = []
         self._retention: asyncio.Task[int] | None = None
 
@@ -73,6 +75,15 @@ class Store:
 
             self._presets = PresetRepository(self.db)
         return self._presets
+
+    @property
+    def schedules(self) -> ScheduleRepository:
+        """Schedules and their fires (imported on first use)."""
+        if self._schedules is None:
+            from igtk_tui.store.schedules import ScheduleRepository
+
+            self._schedules = ScheduleRepository(self.db)
+        return self._schedules
 
     def recorder(self, *, playbook_rel: Callable[[str], str | None] | None = None,
                  on_warning: Callable[[str], None] | None = None, **kwargs: Any) -> Recorder:
