@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -78,12 +79,12 @@ def test_spring_gap_fixed_hour_fires_once_at_the_end_of_the_gap() -> None:
 def test_spring_gap_every_hour_keeps_its_real_time_rhythm() -> None:
     got = fires("30 * * * *", BERLIN, at(BERLIN, 2026, 3, 29, 0, 45), at(BERLIN, 2026, 3, 29, 4, 45))
     assert [local(BERLIN, t) for t in got] == ["03-29 01:30+0100", "03-29 03:30+0200", "03-29 04:30+0200"]
-    assert [b - a for a, b in zip(got, got[1:], strict=False)] == [3600, 3600]
+    assert [b - a for a, b in pairwise(got)] == [3600, 3600]
 
 
 def test_spring_gap_every_minute_is_every_real_minute() -> None:
     got = fires("* * * * *", BERLIN, at(BERLIN, 2026, 3, 29, 1, 50), at(BERLIN, 2026, 3, 29, 3, 10))
-    assert {b - a for a, b in zip(got, got[1:], strict=False)} == {60}
+    assert {b - a for a, b in pairwise(got)} == {60}
     assert len(got) == 20  # 01:51..01:59 and 03:00..03:10: twenty real minutes
 
 
@@ -96,12 +97,12 @@ def test_fall_overlap_fixed_hour_fires_once() -> None:
 def test_fall_overlap_every_hour_fires_in_both_passes_an_hour_apart() -> None:
     got = fires("30 * * * *", BERLIN, at(BERLIN, 2026, 10, 25, 1, 45), at(BERLIN, 2026, 10, 25, 3, 45))
     assert [local(BERLIN, t) for t in got] == ["10-25 02:30+0200", "10-25 02:30+0100", "10-25 03:30+0100"]
-    assert {b - a for a, b in zip(got, got[1:], strict=False)} == {3600}
+    assert {b - a for a, b in pairwise(got)} == {3600}
 
 
 def test_fall_overlap_every_minute_is_every_real_minute() -> None:
     got = fires("*/10 * * * *", BERLIN, at(BERLIN, 2026, 10, 25, 1, 55), at(BERLIN, 2026, 10, 25, 3, 5))
-    assert {b - a for a, b in zip(got, got[1:], strict=False)} == {600}
+    assert {b - a for a, b in pairwise(got)} == {600}
     assert len(got) == 13  # 02:00..02:50 twice, then 03:00
 
 
@@ -161,7 +162,7 @@ def test_a_backwards_clock_jump_never_fires_a_time_twice() -> None:
     instants = [t for t, _ in clock.fired]
     assert len(instants) == len(set(instants)), "an instant fired twice"
     assert instants == sorted(instants)
-    assert {b - a for a, b in zip(instants, instants[1:], strict=False)} == {60}, "a minute was skipped"
+    assert {b - a for a, b in pairwise(instants)} == {60}, "a minute was skipped"
     assert instants[-1] == start + 15 * 60  # it went on where it had stopped once the clock got there
 
 
@@ -173,7 +174,7 @@ def test_ticks_across_dst_fire_each_instant_once() -> None:
             now += 7  # a wake every 7 real seconds
             clock.wake(now)
         instants = [t for t, _ in clock.fired]
-        assert {b - a for a, b in zip(instants, instants[1:], strict=False)} == {300}, tz
+        assert {b - a for a, b in pairwise(instants)} == {300}, tz
         assert len(instants) == 4 * 12
 
 
