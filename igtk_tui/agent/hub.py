@@ -78,6 +78,7 @@ class LiveExecution:
         self.pause: dict[str, Any] | None = None
         self.steps_total = 0
         self.steps_done = 0
+        self.failed_step: tuple[str, str | None] | None = None  # the first step that failed, and its error
         self._seq = 0
         self._events: list[tuple[int, dict[str, Any]]] = []
         self._logs: deque[tuple[int, dict[str, Any]]] = deque(maxlen=LOG_BACKLOG)
@@ -109,6 +110,8 @@ class LiveExecution:
         elif kind == "step_finished":
             if "/" not in data["step_id"]:
                 self.steps_done += 1
+            if data["status"] == "failed" and self.failed_step is None:
+                self.failed_step = (data["step_id"], data.get("error"))
             if self.current_step == data["step_id"]:
                 self.current_step = None
         elif kind == "step_reset" and "/" not in data["step_id"]:
@@ -196,6 +199,14 @@ class LiveExecution:
         self.execution.controls.set_step_parameters(step, params)
 
 
+@dataclass
+class Prepared:
+    """A request loaded, bound and preflighted (Hub.prepare), ready for Hub.start."""
+
+    request: Any  # engine.launch.RunRequest
+    credentials: Any
+
+
 class Hub:
     """Every execution the agent owns; events arrive through the recorder listener."""
 
@@ -239,13 +250,23 @@ class Hub:
         request = build_request(playbook, spec.params, credential=credential, gateway_url=spec.gateway_url)
         return request, self.runtime.preflight(request)
 
-    async def start(self, spec: StartSpec) -> LiveExecution:
+    async def prepare(self, spec: StartSpec) -> Prepared:
+        """Every check `igtk run` makes before its first step (the scheduler looks at the
+        request's gateway before it starts it); raises as `igtk run` would."""
+        if self.stopping:
+            raise InvalidInput("the agent is stopping; start the run again once it has stopped")
+        request, credentials = await asyncio.to_thread(self._prepare, spec)
+        return Prepared(request, credentials)
+
+    async def start(self, spec: StartSpec, prepared: Prepared | None = None) -> LiveExecution:
         from igtk_tui.engine.events import EventBus
         from igtk_tui.sinks.process_log import ExecutionLogCopy
 
         if self.stopping:
             raise InvalidInput("the agent is stopping; start the run again once it has stopped")
-        request, credentials = await asyncio.to_thread(self._prepare, spec)
+        if prepared is None:
+            prepared = await self.prepare(spec)
+        request, credentials = prepared.request, prepared.credentials
         bus = EventBus()
         bus.subscribe(ExecutionLogCopy())
         execution = self.runtime.new_execution(

@@ -50,7 +50,8 @@ async def _deliver_one(spec: str, notice: Notice, credential: CredentialLookup, 
     error = ""
     for attempt in range(1, attempts + 1):
         try:
-            await SENDERS[target.kind](target, notice, credential)
+            login = await asyncio.to_thread(credential, target.credential) if target.credential else None
+            await SENDERS[target.kind](target, notice, login)
             if attempt > 1:
                 log.info("notification to %s delivered at attempt %d", target.label, attempt)
             return NotificationResult(target.label, True, attempt)
@@ -65,16 +66,15 @@ async def _deliver_one(spec: str, notice: Notice, credential: CredentialLookup, 
 
 
 # -- webhook -------------------------------------------------------------------------------------
-async def send_webhook(target: Target, notice: Notice, credential: CredentialLookup) -> None:
+async def send_webhook(target: Target, notice: Notice, login: Any) -> None:
     import httpx
 
     url = target.value
-    if not url:
-        secret = credential(target.credential or "").secret
+    if not url:  # the URL is the credential's secret (it carries the hook's token)
         from igtk_tui.notify.targets import check_url
 
-        check_url(secret, f"credential {target.credential}")
-        url = secret
+        url = login.secret
+        check_url(url, f"the secret of credential {target.credential}")
     body = json.dumps(notice.payload(target.options.get("format", "json")), ensure_ascii=False)
     verify: Any = True
     if target.options.get("ca"):
@@ -92,8 +92,7 @@ async def send_webhook(target: Target, notice: Notice, credential: CredentialLoo
 
 
 # -- e-mail --------------------------------------------------------------------------------------
-async def send_email(target: Target, notice: Notice, credential: CredentialLookup) -> None:
-    login = credential(target.credential) if target.credential else None
+async def send_email(target: Target, notice: Notice, login: Any) -> None:
     await asyncio.to_thread(_smtp_send, target, notice, login)
 
 
@@ -126,7 +125,7 @@ def _smtp_send(target: Target, notice: Notice, login: Any) -> None:
 
 
 # -- command hook ----------------------------------------------------------------------------------
-async def send_command(target: Target, notice: Notice, credential: CredentialLookup) -> None:
+async def send_command(target: Target, notice: Notice, login: Any) -> None:
     """The program with its argv (no shell), the notice as JSON on stdin, a clean environment."""
     env = {name: os.environ[name] for name in HOOK_ENVIRONMENT if name in os.environ}
     proc = await asyncio.create_subprocess_exec(

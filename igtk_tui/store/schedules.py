@@ -96,16 +96,20 @@ class ScheduleRepository:
 
         await self.db.write(write)
 
-    async def replace(self, schedule: Schedule) -> None:
-        """Store a changed definition (every column but name and created_at)."""
-        columns = [c for c in _COLUMNS if c not in ("name", "created_at")]
+    async def replace(self, schedule: Schedule, *, handled_from: float | None = None) -> None:
+        """Store a changed definition. `last_handled` is the scheduler's and is kept, unless
+        `handled_from` is given (a new expression, zone, or a schedule enabled again): then it
+        becomes at least that instant, so no time before the change is caught up as missed."""
+        columns = [c for c in _COLUMNS if c not in ("name", "created_at", "last_handled")]
         values = dict(zip(_COLUMNS, _row(schedule), strict=True))
 
         def write(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(f"UPDATE schedules SET {', '.join(f'{c} = ?' for c in columns)} WHERE name = ?",
-                                  (*(values[c] for c in columns), schedule.name))
-            if cursor.rowcount == 0:
+            row = conn.execute("SELECT last_handled FROM schedules WHERE name = ?", (schedule.name,)).fetchone()
+            if row is None:
                 raise InvalidInput(f"no schedule named {schedule.name!r}")
+            handled = row[0] if handled_from is None else max(row[0], handled_from)
+            conn.execute(f"UPDATE schedules SET {', '.join(f'{c} = ?' for c in columns)}, last_handled = ? "
+                         "WHERE name = ?", (*(values[c] for c in columns), handled, schedule.name))
             _bump(conn)
 
         await self.db.write(write)
