@@ -45,6 +45,7 @@ class Scheduler:
         self.clock = clock or SchedulerClock.from_env(hub.runtime.env)
         self.entries: dict[str, Entry] = {}
         self.version = -1
+        self.observed: float | None = None  # the clock as the loop last read it (all due fires decided)
         self.repo: Any = None
         self.runner: FireRunner | None = None
         self._wake = asyncio.Event()
@@ -93,6 +94,7 @@ class Scheduler:
                 for entry in list(self.entries.values()):
                     if entry.schedule.enabled and entry.next_due is not None and entry.next_due <= now:
                         await self._handle(entry, now)
+                self.observed = now
                 due = [e.next_due for e in self.entries.values() if e.schedule.enabled and e.next_due is not None]
                 if due:
                     delay = max(0.0, min(delay, min(due) - self.clock.now()))
@@ -181,7 +183,7 @@ class Scheduler:
             items.append({"name": s.name, "enabled": s.enabled, "next_due": entry.next_due if s.enabled else None,
                           "last_handled": s.last_handled, "running": running,
                           "queued": runner is not None and s.name in runner.queued, "error": entry.error})
-        return {"version": self.version, "now": self.clock.now(), "clock_file": str(self.clock.path or "") or None,
+        return {"version": self.version, "now": self.observed, "clock_file": str(self.clock.path or "") or None,
                 "fires_in_flight": len(self._fires), "schedules": items}
 
 

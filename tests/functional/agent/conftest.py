@@ -14,16 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from agent_helpers import AgentHandle, stop_agent  # noqa: E402
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "igtk-home"
-    monkeypatch.setenv("IGTK_HOME", str(home))
-    for name in ("IGTK_VAULT_PASSPHRASE", "IGTK_VAULT_PASSPHRASE_FILE", "IGTK_EXECUTION_TIMEOUT"):
-        monkeypatch.delenv(name, raising=False)
-    return home
+from agent_helpers import AgentHandle, home, stop_agent  # noqa: E402,F401 - `home` is a fixture
 
 
 @pytest.fixture
