@@ -18,7 +18,7 @@ from agent_helpers import AgentHandle, home, stop_agent  # noqa: E402,F401 - `ho
 
 
 @pytest.fixture
-def agent(home: Path) -> Iterator[AgentHandle]:
+def agent(home: Path) -> Iterator[AgentHandle]:  # noqa: F811 - the parameter is the `home` fixture
     handle = AgentHandle.start(home)
     try:
         yield handle

@@ -20,7 +20,7 @@ from schedule_helpers import START, TestClock, stop_any_agent  # noqa: E402
 
 
 @pytest.fixture
-def clock(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClock:
+def clock(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClock:  # noqa: F811 - `home` is the fixture
     """The scheduler's clock, at START; every igtk process of the test (and the agent) reads it."""
     moved = TestClock(tmp_path / "clock")
     moved.set(START)
@@ -30,7 +30,7 @@ def clock(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestCl
 
 
 @pytest.fixture
-def agent(home: Path, clock: TestClock) -> Iterator[AgentHandle]:
+def agent(home: Path, clock: TestClock) -> Iterator[AgentHandle]:  # noqa: F811 - `home` is the fixture
     handle = AgentHandle.start(home)
     try:
         yield handle
@@ -39,6 +39,6 @@ def agent(home: Path, clock: TestClock) -> Iterator[AgentHandle]:
 
 
 @pytest.fixture(autouse=True)
-def no_agent_left(home: Path) -> Iterator[None]:
+def no_agent_left(home: Path) -> Iterator[None]:  # noqa: F811 - `home` is the fixture
     yield
     stop_any_agent(home)
