@@ -11,6 +11,7 @@ done (a warning), and the fire will say "vault locked" if it still is then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,11 @@ class StandIn:
         return out
 
 
-def check_schedule(runtime: Any, schedule: Schedule, *, now: float) -> Checked:
-    """The schedule as it is to be stored (cron normalised, playbook resolved), or InvalidInput."""
+def check_schedule(runtime: Any, schedule: Schedule, *, now: float, vault: Callable[[], Any] | None = None
+                   ) -> Checked:
+    """The schedule as it is to be stored (cron normalised, playbook resolved), or InvalidInput.
+
+    `vault` opens the vault (default `runtime.vault`; the TUI hands the one its operator unlocked)."""
     from igtk_tui.schedules.timing import CronError, FireTimes, ZoneError, normalise, zone
 
     check_name(schedule.name)
@@ -79,7 +83,7 @@ def check_schedule(runtime: Any, schedule: Schedule, *, now: float) -> Checked:
     names = ([("-c", schedule.credential)] if schedule.credential else [])
     targets = _check_targets(schedule.notify)
     names += [(f"--notify {t.spec!r} credential", t.credential) for t in targets if t.credential]
-    credentials = _check_credentials(runtime, names, warnings)
+    credentials = _check_credentials(runtime, vault or runtime.vault, names, warnings)
     from igtk_tui.engine.launch import build_request
 
     credential = credentials.get(schedule.credential) if schedule.credential else None
@@ -132,14 +136,15 @@ def _check_targets(specs: tuple[str, ...]) -> list[Any]:
     return targets
 
 
-def _check_credentials(runtime: Any, names: list[tuple[str, str]], warnings: list[str]) -> dict[str, Any]:
+def _check_credentials(runtime: Any, open_vault: Callable[[], Any], names: list[tuple[str, str]],
+                       warnings: list[str]) -> dict[str, Any]:
     """Each named credential from the vault (or a stand-in when it is locked); unknown names refused."""
     from igtk_tui.errors import ServiceUnavailable
 
     if not names:
         return {}
     try:
-        vault = runtime.vault()
+        vault = open_vault()
     except ServiceUnavailable as exc:
         return _check_against_index(runtime, names, warnings, str(exc).splitlines()[0])
     found: dict[str, Any] = {}
