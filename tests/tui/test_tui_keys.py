@@ -64,6 +64,8 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.main import MainScreen
     from igtk_tui.tui.screens.params_form import ParamsForm
     from igtk_tui.tui.screens.report_format import ReportFormatScreen
+    from igtk_tui.tui.screens.schedule_form import ScheduleForm
+    from igtk_tui.tui.screens.schedules import SchedulesScreen, ScheduleTable
     from igtk_tui.tui.screens.unlock import UnlockScreen
 
     owners: dict[str, tuple[type, ...]] = {
@@ -72,7 +74,8 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "confirm": (ConfirmScreen,), "help": (HelpScreen,), "prompt": (PromptScreen,), "unlock": (UnlockScreen,),
         "credential": (CredentialForm,), "vault": (VaultScreen,), "tree": (PlaybookTree, StepTree),
         "executions": (ExecutionsBar,), "history-table": (HistoryTable,),
-        "report-format": (ReportFormatScreen,)}
+        "report-format": (ReportFormatScreen,), "schedules": (SchedulesScreen,),
+        "schedule-table": (ScheduleTable,), "schedule-form": (ScheduleForm,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:
@@ -88,8 +91,9 @@ def test_every_binding_of_a_widget_or_screen_comes_from_the_registry() -> None:
     from textual.binding import Binding
 
     from igtk_tui.tui.screens.history import HistoryTable
+    from igtk_tui.tui.screens.schedules import ScheduleTable
 
-    for owner in (PlaybookTree, StepTree, LogView, ExecutionsBar, VaultList, HistoryTable):
+    for owner in (PlaybookTree, StepTree, LogView, ExecutionsBar, VaultList, HistoryTable, ScheduleTable):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id in actions.BY_ID, (owner.__name__, binding)
 
