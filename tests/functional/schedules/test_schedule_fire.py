@@ -136,3 +136,27 @@ def test_a_dst_night_and_a_clock_set_back_neither_double_fire_nor_skip(agent: Ag
     assert [f["due_at"] for f in fires(agent.home, "nightly")] == [at("Europe/Berlin", 2026, 10, 25, 2, 30)]
     assert {f["outcome"] for f in fires(agent.home, "quarter") + fires(agent.home, "nightly")} == {"completed"}
     assert scheduler_state(agent)["fires_in_flight"] == 0
+
+
+def test_the_gateway_lock_waits_or_skips_while_another_run_targets_the_gateway(
+        agent: AgentHandle, clock: TestClock, tmp_path: Path) -> None:
+    gateway = "http://gw-lock.example:8088"
+    long, quick = str(write_playbook(tmp_path)), str(write_playbook(tmp_path, QUICK, name="quick.yaml"))
+    busy = agent.detach(Path(long), "--gateway", gateway + "/")  # the same gateway, written another way
+    add(agent.home, "lock-skip", "--cron", "* * * * *", quick, "--tz", "UTC", "--gateway", gateway,
+        "--gateway-lock", "--overlap", "skip")
+    add(agent.home, "lock-wait", "--cron", "* * * * *", quick, "--tz", "UTC", "--gateway", gateway,
+        "--gateway-lock", "--overlap", "queue")
+    add(agent.home, "no-lock", "--cron", "* * * * *", quick, "--tz", "UTC", "--gateway", gateway)
+    wait_observed(agent, START, schedules=3)
+    clock.set(START + 30)
+    skipped = wait_fire(agent.home, "lock-skip", lambda f: f["outcome"] == "skipped", what="lock-skip skipped")
+    assert f"execution {busy[:8]}" in skipped["message"] and "gateway lock" in skipped["message"]
+    waiting = wait_fire(agent.home, "lock-wait", lambda f: f["outcome"] == "queued", what="lock-wait waits")
+    assert "is busy" in waiting["message"]
+    wait_fire(agent.home, "no-lock", lambda f: f["outcome"] == "completed", what="no-lock runs at once")
+    assert fires(agent.home, "lock-wait")[0]["outcome"] == "queued"
+    assert igtk(agent.home, "cancel", busy).returncode == 0
+    ran = wait_fire(agent.home, "lock-wait", lambda f: f["outcome"] == "completed",
+                    what="lock-wait runs once the gateway is free")
+    assert execution(agent.home, ran["execution_id"])["trigger"] == "schedule: lock-wait"
