@@ -72,7 +72,7 @@ class Target:
 
     @property
     def smtp(self) -> tuple[str, int]:
-        """(host, port) of `smtp=HOST[:PORT]` (an IPv6 host in brackets); port 587 by default."""
+        """(host, port) of `smtp=HOST[:PORT]`; port 587 by default (a bare IPv6 address takes it too)."""
         text = self.options.get("smtp", "")
         host, sep, port = text.rpartition(":")
         if not sep or (host.count(":") and not host.endswith("]")):

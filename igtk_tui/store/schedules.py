@@ -11,6 +11,7 @@ own writes and do not bump it.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from igtk_tui.errors import InvalidInput
@@ -124,13 +125,9 @@ class ScheduleRepository:
 
         return await self.db.write(write)
 
-    async def set_last_handled(self, name: str, instant: float) -> None:
-        await self.db.write(lambda c: c.execute("UPDATE schedules SET last_handled = ? WHERE name = ?",
-                                                (instant, name)))
-
     # -- fires ---------------------------------------------------------------------------------------
-    async def record_fires(self, fires: list[Fire], *, last_handled: tuple[str, float] | None = None) -> None:
-        """New fire rows and (optionally) the schedule's last handled instant, in one transaction."""
+    async def record_fires(self, fires: Sequence[Fire], *, last_handled: Sequence[tuple[str, float]] = ()) -> None:
+        """New fire rows and the schedules' last handled instants, in one transaction."""
         placeholders = ", ".join("?" for _ in _FIRE_COLUMNS)
 
         def write(conn: sqlite3.Connection) -> None:
@@ -138,9 +135,8 @@ class ScheduleRepository:
                 conn.execute(f"INSERT INTO schedule_fires ({', '.join(_FIRE_COLUMNS)}) VALUES ({placeholders})",
                              (f.id, f.schedule, f.due_at, f.kind, f.outcome, f.started_at, f.finished_at,
                               f.execution_id, f.message, dumps([n.to_json() for n in f.notifications])))
-            if last_handled is not None:
-                conn.execute("UPDATE schedules SET last_handled = ? WHERE name = ?",
-                             (last_handled[1], last_handled[0]))
+            for name, instant in last_handled:
+                conn.execute("UPDATE schedules SET last_handled = ? WHERE name = ?", (instant, name))
 
         await self.db.write(write)
 

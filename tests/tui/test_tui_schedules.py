@@ -88,6 +88,17 @@ async def test_list_add_through_the_form_toggle_and_delete(runtime, home: Path, 
         await wait_until(pilot, lambda: table_names(screen) == ["nightly", "quarterly"], what="the new schedule")
         assert stored(home)["quarterly"]["cron"] == "*/15 * * * *" and stored(home)["quarterly"]["enabled"] == 0
 
+        await select(pilot, screen, "quarterly")
+        await pilot.press("enter")  # edit: the same form, the name fixed
+        form = await wait_until(pilot, lambda: isinstance(app.screen, ScheduleForm) and app.screen,
+                                what="the edit form")
+        assert form.query_one("#sched-name").disabled and form.query_one("#sched-cron").value == "*/15 * * * *"
+        form.query_one("#sched-cron").value = "@hourly"
+        form.query_one("#sched-overlap").value = "queue"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen, what="the edit form to close")
+        assert stored(home)["quarterly"]["cron"] == "@hourly" and stored(home)["quarterly"]["overlap"] == "queue"
+
         await select(pilot, screen, "nightly")
         await pilot.press("space")  # enable: next fire times appear (and the agent is started to fire it)
         await wait_until(pilot, lambda: stored(home)["nightly"]["enabled"] == 1, what="nightly enabled")
