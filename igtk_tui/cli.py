@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "ps",
     "attach",
     "control",
+    "schedule",
 )
 # Sub-commands added by a module of another name (one module for the control verbs).
 COMMAND_OF = {"pause": "control", "skip": "control", "back": "control", "cancel": "control"}

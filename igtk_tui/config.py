@@ -49,6 +49,11 @@ class Settings:
     ui_refresh_hz: float = 4.0
     log_max_lines: int = 20000
     keymap: dict[str, str] = field(default_factory=dict)
+    # Notifications of scheduled runs ([notify] on = ..., targets = [...]; docs/schedules.md)
+    notify_on: str = "failure"  # failure | success | always | never: the default of schedules without their own
+    notify_targets: tuple[str, ...] = ()  # the default targets (KIND[OPTIONS]:VALUE)
+    notify_attempts: int = 3  # tries per target before a notification is recorded failed
+    notify_backoff: float = 2.0  # seconds before the second try, doubled for each further one
     # Where values came from, for `igtk info`.
     sources: tuple[str, ...] = ()
 
@@ -58,6 +63,8 @@ class Settings:
 
 _FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
 _SETTABLE = [f.name for f in fields(Settings) if f.name != "sources"]
+# Sections whose keys are named without their prefix: [notify] on = "always" sets notify_on.
+_SECTION_PREFIX = {"notify": "notify_"}
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
@@ -71,6 +78,18 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             if isinstance(value, str):
                 value = [v for v in value.split(os.pathsep) if v]
             return tuple(str(v) for v in value)
+        if name == "notify_targets":  # from the environment: one target a line (URLs hold ':' and ',')
+            if isinstance(value, str):
+                value = [v.strip() for v in value.splitlines() if v.strip()]
+            if not isinstance(value, (list, tuple)):
+                raise ValueError("expected a list of targets")
+            return tuple(str(v) for v in value)
+        if name == "notify_on":
+            from igtk_tui.schedules.model import NOTIFY_ON
+
+            if value not in NOTIFY_ON:
+                raise ValueError(f"expected one of {', '.join(NOTIFY_ON)}, got {value!r}")
+            return str(value)
         if kind.startswith("bool"):
             from igtk_tui.values import to_bool
 
@@ -104,7 +123,8 @@ def _from_toml(path: Path) -> dict[str, Any]:
     for key, value in data.items():
         # Sections are for readability only: [engine] execution_timeout = ...
         if isinstance(value, dict) and key != "keymap":
-            flat.update(value)
+            prefix = _SECTION_PREFIX.get(key, "")
+            flat.update({k if k.startswith(prefix) else prefix + k: v for k, v in value.items()})
         else:
             flat[key] = value
     for key in flat:

@@ -104,6 +104,7 @@ class LiveExecution:
         self.pause: dict[str, Any] | None = None
         self.steps_total = 0
         self.steps_done = 0
+        self.failed_step: tuple[str, str | None] | None = None  # the first step that failed, and its error
         self._seq = 0
         self._events: list[tuple[int, dict[str, Any]]] = []
         self._logs: deque[tuple[int, dict[str, Any]]] = deque(maxlen=LOG_BACKLOG)
@@ -135,6 +136,8 @@ class LiveExecution:
         elif kind == "step_finished":
             if "/" not in data["step_id"]:
                 self.steps_done += 1
+            if data["status"] == "failed" and self.failed_step is None:
+                self.failed_step = (data["step_id"], data.get("error"))
             if self.current_step == data["step_id"]:
                 self.current_step = None
         elif kind == "step_reset" and "/" not in data["step_id"]:
@@ -222,6 +225,15 @@ class LiveExecution:
         self.execution.controls.set_step_parameters(step, params)
 
 
+@dataclass
+class Prepared:
+    """A request loaded, bound and preflighted (Hub.prepare), ready for Hub.start."""
+
+    request: Any  # engine.launch.RunRequest
+    credentials: Any
+    replay: Any = None  # engine.replay's prepared resume/rerun; None for a fresh run
+
+
 class Hub:
     """Every execution the agent owns; events arrive through the recorder listener."""
 
@@ -286,14 +298,24 @@ class Hub:
             raise InvalidInput(f"no recorded execution {given!r}")
         return detail
 
-    async def start(self, spec: StartSpec) -> LiveExecution:
+    async def prepare(self, spec: StartSpec) -> Prepared:
+        """Every check `igtk run` makes before its first step (the scheduler looks at the
+        request's gateway before it starts it); raises as `igtk run` would."""
+        if self.stopping:
+            raise InvalidInput("the agent is stopping; start the run again once it has stopped")
+        detail = await self._record_of(spec.replay_of) if spec.replay_of else None
+        request, credentials, again = await asyncio.to_thread(self._prepare, spec, detail)
+        return Prepared(request, credentials, again)
+
+    async def start(self, spec: StartSpec, prepared: Prepared | None = None) -> LiveExecution:
         from igtk_tui.engine.events import EventBus
         from igtk_tui.sinks.process_log import ExecutionLogCopy
 
         if self.stopping:
             raise InvalidInput("the agent is stopping; start the run again once it has stopped")
-        detail = await self._record_of(spec.replay_of) if spec.replay_of else None
-        request, credentials, again = await asyncio.to_thread(self._prepare, spec, detail)
+        if prepared is None:
+            prepared = await self.prepare(spec)
+        request, credentials, again = prepared.request, prepared.credentials, prepared.replay
         bus = EventBus()
         bus.subscribe(ExecutionLogCopy())
         execution = self.runtime.new_execution(

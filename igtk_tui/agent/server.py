@@ -72,6 +72,9 @@ class Agent:
         self.runtime = runtime
         self.location = location
         self.hub = Hub(runtime)
+        from igtk_tui.agent.scheduler import Scheduler
+
+        self.scheduler = Scheduler(self.hub)
         self.started = time.time()
         self.server: uvicorn.Server | None = None
         self.vault_detail = ""  # why the vault is locked (never a secret)
@@ -91,6 +94,8 @@ class Agent:
             Route("/v1/executions/{id}/breakpoints", self.set_breakpoint, methods=["POST"]),
             Route("/v1/executions/{id}/parameters", self.edit_parameters, methods=["POST"]),
             Route("/v1/executions/{id}/{verb}", self.control, methods=["POST"]),
+            Route("/v1/schedules", self.schedules_state, methods=["GET"]),
+            Route("/v1/schedules/{name}/run", self.run_schedule, methods=["POST"]),
         ]
 
     # -- handlers ----------------------------------------------------------------
@@ -194,6 +199,15 @@ class Agent:
             return _error(400, "`step` (text) and `parameters` (an object) are required")
         return self._with(request, lambda live: (live.edit_parameters(step, params), JSONResponse(live.summary()))[1])
 
+    async def schedules_state(self, request: Request) -> Response:
+        return JSONResponse(self.scheduler.state())
+
+    async def run_schedule(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if self.scheduler.repo is None or await self.scheduler.repo.get(name) is None:
+            return _error(404, f"no schedule named {name!r}")
+        return JSONResponse(await self.scheduler.run_now(name), status_code=201)
+
     async def stream_events(self, request: Request) -> Response:
         try:
             live = self.hub.find(request.path_params["id"])
@@ -242,14 +256,18 @@ class Agent:
 
     # -- life ----------------------------------------------------------------------
     async def shutdown(self, reason: str | None) -> None:
-        """Cancel what runs (recorded `interrupted` when `reason` is given), then stop serving."""
+        """Stop firing, cancel what runs (recorded `interrupted` when `reason` is given), let the
+        fires record their end, then stop serving."""
+        await self.scheduler.stop()
         await self.hub.cancel_all(reason)
+        await self.scheduler.drain()
         if self.server is not None:
             self.server.should_exit = True
 
     async def serve(self) -> None:
         await self.hub.open()
         vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
+        await self.scheduler.start()
         sock = bind_socket(self.location)
         config = uvicorn.Config(self.app, http=PeerCheckedProtocol, lifespan="off", log_level="warning",
                                 access_log=False, timeout_graceful_shutdown=3)
@@ -268,8 +286,10 @@ class Agent:
         try:
             await self.server.serve(sockets=[sock])
         finally:
+            await self.scheduler.stop()
             if self.hub.running():
                 await self.hub.cancel_all("the agent stopped")
+            await self.scheduler.drain()
             try:
                 self.location.socket.unlink()
             except FileNotFoundError:

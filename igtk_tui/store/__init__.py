@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from igtk_tui.store.fleets import FleetRepository
     from igtk_tui.store.locks import LockRepository
     from igtk_tui.store.presets import PresetRepository
+    from igtk_tui.store.schedules import ScheduleRepository
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Store:
         self._fleets: FleetRepository | None = None
         self._locks: LockRepository | None = None
         self._checks: CheckRepository | None = None
+        self._schedules: ScheduleRepository | None = None
         self.recovered: list[Recovered] = []
         self._retention: asyncio.Task[int] | None = None
 
@@ -116,6 +118,15 @@ class Store:
 
             self._checks = CheckRepository(self.db)
         return self._checks
+
+    @property
+    def schedules(self) -> ScheduleRepository:
+        """Schedules and their fires (imported on first use)."""
+        if self._schedules is None:
+            from igtk_tui.store.schedules import ScheduleRepository
+
+            self._schedules = ScheduleRepository(self.db)
+        return self._schedules
 
     def recorder(self, *, playbook_rel: Callable[[str], str | None] | None = None,
                  on_warning: Callable[[str], None] | None = None, **kwargs: Any) -> Recorder:

@@ -267,11 +267,57 @@ def _v5_gateway_locks(conn: Any) -> None:
     """)
 
 
+def _v6_schedules(conn: Any) -> None:
+    """Schedules (definitions: names of playbook and credential, never secrets), every fire
+    of one with its outcome and notification results, and a change counter the agent's
+    scheduler polls to reload (repository: igtk_tui.store.schedules)."""
+    _run(conn, """
+    CREATE TABLE schedules (
+        name         TEXT PRIMARY KEY,
+        playbook     TEXT NOT NULL,
+        cron         TEXT NOT NULL,
+        tz           TEXT NOT NULL,
+        params       TEXT NOT NULL DEFAULT '{}',
+        credential   TEXT,
+        gateway_url  TEXT,
+        overlap      TEXT NOT NULL DEFAULT 'skip',
+        catch_up     TEXT NOT NULL DEFAULT 'skip',
+        enabled      INTEGER NOT NULL DEFAULT 1,
+        gateway_lock INTEGER NOT NULL DEFAULT 0,
+        notify_on    TEXT,
+        notify       TEXT NOT NULL DEFAULT '[]',
+        created_at   REAL NOT NULL,
+        updated_at   REAL NOT NULL,
+        last_handled REAL NOT NULL
+    );
+    CREATE TABLE schedule_fires (
+        id            TEXT PRIMARY KEY,
+        schedule      TEXT NOT NULL REFERENCES schedules(name) ON DELETE CASCADE,
+        due_at        REAL NOT NULL,
+        kind          TEXT NOT NULL,
+        outcome       TEXT NOT NULL,
+        started_at    REAL,
+        finished_at   REAL,
+        execution_id  TEXT,
+        message       TEXT,
+        notifications TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX schedule_fires_due ON schedule_fires(schedule, due_at, id);
+    CREATE INDEX schedule_fires_outcome ON schedule_fires(outcome);
+    CREATE TABLE schedule_changes (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    );
+    INSERT INTO schedule_changes (id, version) VALUES (1, 0)
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_history,
     _v2_sources_presets_links,
     _v3_playbook_meta,
     _v4_fleet_runs,
     _v5_gateway_locks,
+    _v6_schedules,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -42,6 +42,7 @@ class ActionState:
     vault_open: bool = False
     vault_item: bool = False
     running: int = 0
+    schedule_selected: bool = False  # the schedules screen's cursor is on a schedule
 
 
 Predicate = Callable[[ActionState], bool]
@@ -82,7 +83,7 @@ MAIN = ("main",)
 RUN_SCREENS = ("main", "history", "detail")
 # The widgets with a cursor or a scroll position: trees (library, steps), the log pane, the
 # executions bar, the vault list and the history table. Each implements the handlers below.
-LISTS = ("tree", "log", "executions", "vault-list", "history-table")
+LISTS = ("tree", "log", "executions", "vault-list", "history-table", "schedule-table")
 
 ACTIONS: tuple[Action, ...] = (
     # -- execution controls (main screen; some also in the debug pause dialog) --
@@ -134,9 +135,12 @@ ACTIONS: tuple[Action, ...] = (
            lambda s: s.screen not in ("fleets", "fleet"), key_display="F", label="fleets"),
     Action("inventory", "I", "Gateway inventory: list, add, edit, remove", "Navigation", "inventory", ("app",),
            lambda s: s.screen != "inventory", key_display="I", label="inventory"),
+    # `S` (the suggestion) is the history screen's status filter: schedules are `c` (cron).
+    Action("schedules", "c", "Schedules: playbooks that run on their own (cron), next fires, last results",
+           "Navigation", "schedules", ("app",), lambda s: s.screen != "schedules", aliases=("schedule",)),
     Action("back", "escape", "Back / close / clear the filter", "Navigation", "back",
            ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential", "report-format",
-            "gateway-form", "quit"),
+            "gateway-form", "quit", "schedule-form"),
            key_display="esc"),
     # -- moving in a list, tree or the log (bound on the widget; remappable like any other) --------
     Action("nav-up", "up,k", "Move up a line", "Moving", "cursor_up", LISTS, in_palette=False),
@@ -145,7 +149,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("nav-page-down", "pagedown", "Move down a page", "Moving", "page_down", LISTS, in_palette=False),
     Action("nav-top", "home,g", "Go to the first line", "Moving", "scroll_top", LISTS, in_palette=False),
     Action("nav-bottom", "end,G", "Go to the last line (the log: log-follow)", "Moving", "scroll_bottom",
-           ("tree", "executions", "vault-list", "history-table"), in_palette=False),
+           ("tree", "executions", "vault-list", "history-table", "schedule-table"), in_palette=False),
     Action("tree-toggle", "space", "Expand / collapse the tree node", "Moving", "toggle_node", ("tree",),
            in_palette=False),
     Action("tree-parent", "shift+left,left", "Go to the parent node", "Moving", "cursor_parent", ("tree",),
@@ -192,6 +196,16 @@ ACTIONS: tuple[Action, ...] = (
            "delete", ("inventory",), lambda s: s.deletable, key_display="del", show=True, label="remove"),
     Action("inventory-save", "ctrl+s", "Save the gateway", "Inventory", "save", ("gateway-form",), show=True,
            label="save"),
+    # -- schedules (the schedules screen) ----------------------------------------------------------
+    Action("schedule-add", "a", "Add a schedule", "Schedules", "add", ("schedules",), show=True, label="add"),
+    Action("schedule-edit", "enter", "Edit the selected schedule", "Schedules", "edit", ("schedules",),
+           lambda s: s.schedule_selected, key_display="⏎", show=True, label="edit"),
+    Action("schedule-toggle", "space", "Enable / disable the selected schedule", "Schedules", "toggle_enabled",
+           ("schedules",), lambda s: s.schedule_selected, show=True, label="on/off"),
+    Action("schedule-run", "n", "Run the selected schedule now (through the agent, started if needed)",
+           "Schedules", "run_now", ("schedules",), lambda s: s.schedule_selected, show=True, label="run now"),
+    Action("schedule-delete", "delete", "Delete the selected schedule and its fire records (asks)", "Schedules",
+           "delete", ("schedules",), lambda s: s.schedule_selected, key_display="del"),
     # -- history and detail ----------------------------------------------------------------
     Action("delete-execution", "delete", "Delete the execution record and its artifacts (asks)", "History",
            "delete", ("history", "detail"), lambda s: s.deletable, key_display="del"),
@@ -203,6 +217,8 @@ ACTIONS: tuple[Action, ...] = (
            label="run"),
     Action("form-save-preset", "ctrl+s", "Save these parameters as a preset", "Parameter form", "save_preset",
            ("params",), show=True, label="save preset"),
+    Action("schedule-save", "ctrl+s", "Check and save the schedule", "Schedule form", "save", ("schedule-form",),
+           show=True, label="save"),
     Action("debug-save", "ctrl+s", "Validate and save the step's parameters", "Debug pause", "save_params",
            ("debug",), show=True, label="save params"),
     Action("confirm-yes", "y", "Yes", "Dialog", "yes", ("confirm",), show=True),
@@ -221,8 +237,8 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
-GROUP_ORDER = ("Execution", "Navigation", "Moving", "Logs", "Vault", "Inventory", "History", "Parameter form",
-               "Debug pause", "Dialog", "App")
+GROUP_ORDER = ("Execution", "Navigation", "Moving", "Logs", "Vault", "Inventory", "Schedules", "History",
+               "Parameter form", "Schedule form", "Debug pause", "Dialog", "App")
 
 
 def for_scope(scope: str) -> list[Action]:

@@ -342,6 +342,11 @@ class IgtkApp(App[int], inherit_bindings=False):
 
         self.push_screen(InventoryScreen())
 
+    def action_schedules(self) -> None:
+        from igtk_tui.tui.screens.schedules import SchedulesScreen
+
+        self.push_screen(SchedulesScreen())
+
     # Textual dispatches sync and async actions alike; ours are sync so key handlers call them directly.
     def action_back(self) -> None:  # type: ignore[override]
         screen = self.screen

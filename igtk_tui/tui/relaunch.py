@@ -14,7 +14,8 @@ def view_from_detail(detail: Any, seq: int = 0) -> ExecutionView:
     """A stored execution shown in the executions list (e.g. one recovered as interrupted)."""
     summary = detail.summary
     view = ExecutionView(summary.id, seq, summary.playbook, playbook_ref=summary.playbook_rel or "",
-                         status=summary.status, started_at=summary.started_at, duration=summary.duration,
+                         status=summary.status, trigger=summary.trigger, started_at=summary.started_at,
+                         duration=summary.duration,
                          error=summary.error, parameters=dict(detail.parameters), debug=detail.debug)
     for record in detail.steps:
         step = StepView(record.path, record.step_id, record.name, record.type, parent=record.parent,

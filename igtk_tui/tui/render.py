@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from rich.text import Text
 
 from igtk_tui.glyphs import GLYPHS
+from igtk_tui.schedules.model import TRIGGER_PREFIX
 from igtk_tui.tui.viewmodel import ExecutionView, StepView
 
 BREAKPOINT = "●"
@@ -85,6 +86,8 @@ def execution_label(view: ExecutionView, now: float, styles: Mapping[str, str] |
         bits.append("debug")
     if view.pause:
         bits.append(f"at {view.pause.step or '-'} ({view.pause.reason})")
+    if view.trigger.startswith(TRIGGER_PREFIX):  # who started it matters when nobody at this terminal did
+        bits.append(view.trigger)
     text.append("  " + "  ".join(bits), style="dim")
     return text
 

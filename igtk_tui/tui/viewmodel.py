@@ -67,6 +67,7 @@ class ExecutionView:
     playbook: str
     playbook_ref: str = ""
     status: str = "pending"
+    trigger: str = ""  # who started it: "tui", "cli-detach", "schedule: NAME"...
     started_at: float | None = None
     duration: float | None = None
     error: str | None = None
@@ -123,6 +124,7 @@ class ExecutionView:
     def _on_execution_started(self, e: Any) -> None:
         self.status = "running"
         self.started_at = e.ts
+        self.trigger = e.trigger
         self.parameters = dict(e.parameters)
         self.debug = e.debug
         self._add_steps(e.steps, None)

@@ -200,19 +200,7 @@ class KeyringStore:
     # -- the index -----------------------------------------------------------
 
     def _read_index(self) -> dict[str, dict[str, str]]:
-        raw = atomic.read_bytes(self.index_path)
-        if raw is None:
-            return {}
-        try:
-            doc = json.loads(raw)
-            entries = doc["credentials"]
-            if doc.get("version") != INDEX_VERSION or not isinstance(entries, dict):
-                raise ValueError("unexpected version or shape")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise VaultCorrupt(
-                f"keyring index {self.index_path} is unreadable ({exc}); it was left as is"
-            ) from None
-        return entries
+        return read_index(self.index_path) or {}
 
     def _write_index(self, entries: dict[str, dict[str, str]]) -> None:
         doc = {"version": INDEX_VERSION, "service": SERVICE, "credentials": entries}
@@ -276,3 +264,21 @@ class KeyringStore:
             del entries[name]
             self._write_index(entries)
             self._delete_secret(name)
+
+
+def read_index(path: Path) -> dict[str, dict[str, str]] | None:
+    """The non-secret index (name -> type, username, gateway URL...); None when there is none.
+
+    Readable without the keyring: `igtk schedule add` checks credential names against it
+    while the keyring is locked."""
+    raw = atomic.read_bytes(path)
+    if raw is None:
+        return None
+    try:
+        doc = json.loads(raw)
+        entries = doc["credentials"]
+        if doc.get("version") != INDEX_VERSION or not isinstance(entries, dict):
+            raise ValueError("unexpected version or shape")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VaultCorrupt(f"keyring index {path} is unreadable ({exc}); it was left as is") from None
+    return entries

@@ -69,6 +69,8 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.params_form import ParamsForm
     from igtk_tui.tui.screens.quit import QuitScreen
     from igtk_tui.tui.screens.report_format import ReportFormatScreen
+    from igtk_tui.tui.screens.schedule_form import ScheduleForm
+    from igtk_tui.tui.screens.schedules import SchedulesScreen, ScheduleTable
     from igtk_tui.tui.screens.unlock import UnlockScreen
 
     owners: dict[str, tuple[type, ...]] = {
@@ -78,7 +80,8 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "credential": (CredentialForm,), "vault": (VaultScreen,), "tree": (PlaybookTree, StepTree),
         "executions": (ExecutionsBar,), "history-table": (HistoryTable,),
         "report-format": (ReportFormatScreen,), "fleets": (FleetRunsScreen,), "fleet": (FleetScreen,),
-        "inventory": (InventoryScreen,), "gateway-form": (GatewayForm,), "quit": (QuitScreen,)}
+        "inventory": (InventoryScreen,), "gateway-form": (GatewayForm,), "quit": (QuitScreen,),
+        "schedules": (SchedulesScreen,), "schedule-table": (ScheduleTable,), "schedule-form": (ScheduleForm,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:
@@ -94,8 +97,9 @@ def test_every_binding_of_a_widget_or_screen_comes_from_the_registry() -> None:
     from textual.binding import Binding
 
     from igtk_tui.tui.screens.history import HistoryTable
+    from igtk_tui.tui.screens.schedules import ScheduleTable
 
-    for owner in (PlaybookTree, StepTree, LogView, ExecutionsBar, VaultList, HistoryTable):
+    for owner in (PlaybookTree, StepTree, LogView, ExecutionsBar, VaultList, HistoryTable, ScheduleTable):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id in actions.BY_ID, (owner.__name__, binding)
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from igtk_tui.agent.client import AgentClient
 from igtk_tui.agent.location import AgentLocation
 from igtk_tui.paths import Paths, resolve_paths
@@ -32,6 +34,16 @@ LONG = """\
       - {id: nap, name: nap, type: utility.sleep, parameters: {seconds: "{{ parameter.seconds }}"}}
       - {id: b, name: last, type: utility.log, parameters: {message: bye}}
     """
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private IGTK_HOME (the agent tests' and the schedule tests')."""
+    home = tmp_path / "igtk-home"
+    monkeypatch.setenv("IGTK_HOME", str(home))
+    for name in ("IGTK_VAULT_PASSPHRASE", "IGTK_VAULT_PASSPHRASE_FILE", "IGTK_EXECUTION_TIMEOUT", "IGTK_CLOCK_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return home
 
 
 def write_playbook(folder: Path, text: str = LONG, name: str = "long.yaml") -> Path:

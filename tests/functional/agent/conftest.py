@@ -14,20 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from agent_helpers import AgentHandle, stop_agent  # noqa: E402
+from agent_helpers import AgentHandle, home, stop_agent  # noqa: E402,F401 - `home` is a fixture
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "igtk-home"
-    monkeypatch.setenv("IGTK_HOME", str(home))
-    for name in ("IGTK_VAULT_PASSPHRASE", "IGTK_VAULT_PASSPHRASE_FILE", "IGTK_EXECUTION_TIMEOUT"):
-        monkeypatch.delenv(name, raising=False)
-    return home
-
-
-@pytest.fixture
-def agent(home: Path) -> Iterator[AgentHandle]:
+def agent(home: Path) -> Iterator[AgentHandle]:  # noqa: F811 - the parameter is the `home` fixture
     handle = AgentHandle.start(home)
     try:
         yield handle
