@@ -77,10 +77,10 @@ class FireRunner:
                 await self._not_started(run, _why_not_started(exc), gateway=schedule.gateway_url)
                 return
             gateway = prepared.request.gateway_url
-            lease = None
+            lock = None
             if schedule.gateway_lock and gateway:
-                lease = await self._gateway_lease(run, gateway)
-                if lease is None:
+                lock = await self._gateway_lock(run, gateway, prepared.request.playbook.name)
+                if lock is None:
                     return
             try:
                 try:
@@ -88,14 +88,16 @@ class FireRunner:
                 except Exception as exc:  # noqa: BLE001
                     await self._not_started(run, _why_not_started(exc), gateway=gateway)
                     return
+                if lock is not None:
+                    await lock.hand_to(live.id, live.playbook)
                 await self.repo.update_fire(fire.id, outcome=FIRE_RUNNING, execution_id=live.id,
                                             started_at=self.clock.now(), message=None)
                 run.decide(FIRE_RUNNING, execution_id=live.id)
                 if live.task is not None:
                     await asyncio.wait([live.task])
             finally:
-                if lease is not None:
-                    lease.release()
+                if lock is not None:
+                    await asyncio.shield(lock.release())
             await self._finished(run, live, gateway)
         except asyncio.CancelledError:
             run.decide("interrupted", message="the agent stopped")
@@ -131,8 +133,10 @@ class FireRunner:
             self.queued.discard(schedule.name)
         return True
 
-    async def _gateway_lease(self, run: FireRun, gateway: str) -> Any:
-        from igtk_tui.agent.gateway_lock import GatewayBusy, acquire_gateway_lock
+    async def _gateway_lock(self, run: FireRun, gateway: str, playbook: str) -> Any:
+        """The store's gateway lock for this fire (agent/gateway_lock.py); None when skipped."""
+        from igtk_tui.agent.gateway_lock import acquire_gateway_lock
+        from igtk_tui.store.locks import GatewayBusy
 
         async def waiting(reason: str) -> None:
             message = f"queued: gateway {gateway} is busy ({reason}); waits (gateway lock)"
@@ -140,7 +144,7 @@ class FireRunner:
             run.decide(FIRE_QUEUED, message=message)
 
         try:
-            return await acquire_gateway_lock(self.hub, self.store, gateway, holder=run.fire.id,
+            return await acquire_gateway_lock(self.store, gateway, holder=run.fire.id, playbook=playbook,
                                               wait=run.schedule.overlap != "skip", on_wait=waiting)
         except GatewayBusy as exc:
             await self._skipped(run, f"skipped: {exc} (gateway lock, overlap: skip)")
@@ -223,9 +227,10 @@ class FireRunner:
 
 
 def _is_vault_problem(exc: BaseException) -> bool:
+    from igtk_tui.agent.hub import VaultNeeded
     from igtk_tui.vault.errors import VaultCorrupt, VaultLocked, VaultUnavailable
 
-    return isinstance(exc, (VaultUnavailable, VaultLocked, VaultCorrupt))
+    return isinstance(exc, (VaultNeeded, VaultUnavailable, VaultLocked, VaultCorrupt))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -106,6 +106,14 @@ class GatewayLock:
             self.released = True
             await self.repo.release(self.url, self.execution_id)
 
+    async def hand_to(self, execution_id: str, playbook: str | None = None) -> None:
+        """The lock taken for a placeholder (a schedule's fire) now names the execution it started,
+        so holders are described, and judged stale, by their execution."""
+        old, self.execution_id = self.execution_id, execution_id
+        await self.repo.db.write(lambda c: c.execute(
+            "UPDATE gateway_locks SET execution_id = ?, playbook = COALESCE(?, playbook) "
+            "WHERE gateway = ? AND execution_id = ?", (execution_id, playbook, self.gateway, old)))
+
 
 class LockRepository:
     def __init__(self, db: Database, owner: ProcessIdentity | None = None) -> None:
@@ -139,17 +147,38 @@ class LockRepository:
         me = self.owner
         row = (key, url, execution_id, playbook, fleet_run_id, me.host, me.user, me.pid, me.start, time.time())
         if c.execute(_INSERT, row).rowcount:
-            return None
+            return self._unless_running(c, key, execution_id)
         found = c.execute("SELECT * FROM gateway_locks WHERE gateway = ?", (key,)).fetchone()
         if found is None:  # released between the two statements (another host's process)
-            return None if c.execute(_INSERT, row).rowcount else self._holder(c, key)
+            return self._unless_running(c, key, execution_id) if c.execute(_INSERT, row).rowcount \
+                else self._holder(c, key)
         holder = LockHolder.from_row(found)
         if holder.execution_id == execution_id:
             return None  # ours already (a retried acquire)
         if self._stale(c, holder):
             c.execute("DELETE FROM gateway_locks WHERE gateway = ? AND execution_id = ?", (key, holder.execution_id))
-            return None if c.execute(_INSERT, row).rowcount else self._holder(c, key)
+            return self._unless_running(c, key, execution_id) if c.execute(_INSERT, row).rowcount \
+                else self._holder(c, key)
         return holder
+
+    def _unless_running(self, c: Conn, key: str, execution_id: str) -> LockHolder | None:
+        """The lock was inserted: give it back when an execution that took no lock (a plain run,
+        the TUI's) is live against the same gateway, so a lock-taker never overlaps anything
+        recorded, whoever started it. That execution is returned as the holder to wait for."""
+        marks = ", ".join("?" for _ in _LIVE)
+        rows = c.execute(
+            f"SELECT id, playbook, gateway_url, host, user, owner_pid, owner_start, fleet_run_id, started_at "
+            f"FROM executions WHERE status IN ({marks}) AND gateway_url IS NOT NULL AND id <> ?",
+            (*_LIVE, execution_id)).fetchall()
+        for found in rows:
+            if gateway_key(found["gateway_url"]) != key or not owner_alive(
+                    found["host"], found["owner_pid"], found["owner_start"], self.owner):
+                continue
+            c.execute("DELETE FROM gateway_locks WHERE gateway = ? AND execution_id = ?", (key, execution_id))
+            return LockHolder(key, found["gateway_url"], found["id"], found["playbook"], found["fleet_run_id"],
+                              found["host"] or "?", found["user"], int(found["owner_pid"] or 0),
+                              found["owner_start"], float(found["started_at"]))
+        return None
 
     @staticmethod
     def _holder(c: Conn, key: str) -> LockHolder | None:

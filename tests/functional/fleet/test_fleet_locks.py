@@ -104,6 +104,24 @@ def test_a_killed_holders_lock_is_freed_for_the_next_run(cli: FleetCli, fleet: S
     assert cli.rows("SELECT * FROM gateway_locks") == []
 
 
+def test_a_lock_taker_waits_for_a_live_run_that_took_no_lock(cli: FleetCli, fleet: SimulatedFleet) -> None:
+    """Whoever started it: a plain run (no --lock) live against the gateway keeps a lock-taker out."""
+    url = fleet["gw10"].url
+    plain = cli.igtk.popen("run", str(cli.playbook()), "--gateway", url, "-p", "seconds=120")
+    try:
+        rows = wait_for(lambda: cli.rows("SELECT e.id FROM executions e JOIN steps s ON s.execution_id = e.id "
+                                         "WHERE s.status = 'running'") or plain.poll() is not None,
+                        "the plain run's step running")
+        assert plain.poll() is None, plain.communicate()
+        r = cli("run", str(cli.playbook()), "--gateway", url, "--lock", "-p", "seconds=0")
+        assert r.code == 3, r.describe()
+        assert f"locked by execution {rows[0]['id'][:8]} (Nap)" in r.stderr
+        assert cli.rows("SELECT * FROM gateway_locks") == []  # the refused taker left no lock behind
+    finally:
+        code, _, err = _end(plain)
+    assert code == 130, err
+
+
 async def test_the_lock_api_in_one_process(tmp_path, store_backend) -> None:
     """`store.locks.acquire(url, execution_id, wait=...)`: exclusive per normalised URL, idempotent for its
     holder, released only by its holder; a finished execution's leftover lock is taken over."""
