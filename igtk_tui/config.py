@@ -13,6 +13,7 @@ from typing import Any
 
 from igtk_tui.errors import InvalidInput
 from igtk_tui.paths import Paths, resolve_paths, system_config_file
+from igtk_tui.values import coerce
 
 
 @dataclass(frozen=True)
@@ -52,34 +53,28 @@ class Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
-_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
 _SETTABLE = [f.name for f in fields(Settings) if f.name != "sources"]
+# Each setting's value kind (igtk_tui.values) and whether it may be unset ("none", "", and 0 for
+# the limits where 0 means "no limit"), read off the field's annotation.
+_KIND_OF = {"bool": "boolean", "int": "integer", "float": "number", "str": "string"}
+_FIELDS = {f.name: str(f.type) for f in fields(Settings)}
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
-    kind = str(_FIELD_TYPES[name])
+    annotation = _FIELDS[name]
     try:
         if name == "keymap":
             if not isinstance(value, dict):
-                raise ValueError("expected a table of binding id = key")
+                raise ValueError("must be a table of binding id = key")
             return {str(k): str(v) for k, v in value.items()}
         if name == "playbook_dirs":
             if isinstance(value, str):
                 value = [v for v in value.split(os.pathsep) if v]
-            return tuple(str(v) for v in value)
-        if kind.startswith("bool"):
-            from igtk_tui.values import to_bool
-
-            return to_bool(value)
-        if "float" in kind:
-            if value in ("", "none", "0", 0) and "None" in kind:
-                return None
-            return float(value)
-        if "int" in kind:
-            if value in ("", "none", "0", 0) and "None" in kind:
-                return None
-            return int(value)
-        return None if value in ("", None) and "None" in kind else str(value)
+            return tuple(str(coerce("string", v)) for v in value)
+        kind = _KIND_OF[annotation.split("|")[0].strip()]
+        if "None" in annotation and value in ("", "none", None) + (("0", 0) if kind != "string" else ()):
+            return None
+        return coerce(kind, value)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"{origin}: setting {name!r}: {exc}") from None
 

@@ -110,6 +110,11 @@ class GatewaySession:
     def line(self) -> str | None:
         return self.version.line if self.version else None
 
+    @property
+    def has_rest_api(self) -> bool:
+        """An 8.3+ gateway, as far as known: False until a request has read the version."""
+        return self.version is not None and self.version.has_rest_api
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self.version or '?'} auth={self.auth_mode}>"
 

@@ -19,6 +19,7 @@ from igtk_tui.playbook.errors import PlaybookError, Problem, did_you_mean
 from igtk_tui.playbook.model import Location, OnFailure, Parameter, ParamType, Playbook, Step
 from igtk_tui.playbook.refs import has_refs, iter_refs, literal_braces
 from igtk_tui.playbook.safe_yaml import Document
+from igtk_tui.steptypes import REGISTRY, Registry, StepType, check_value
 
 TOP_KEYS = (
     "name", "version", "description", "domain", "group", "verified",
@@ -52,15 +53,14 @@ class _Located:
         self.problems: list[Problem] = []
 
 
-def load_file(path: str | Path, *, registry: Any = None) -> Playbook:
+def load_file(path: str | Path, *, registry: Registry | None = None) -> Playbook:
     path = Path(path)
     return load_text(safe_yaml.read_file(path), path=path, registry=registry)
 
 
-def load_text(text: str, *, path: str | Path | None = None, registry: Any = None) -> Playbook:
-    """Parse and validate; raises PlaybookError listing every problem found."""
-    from igtk_tui.steps.registry import REGISTRY
-
+def load_text(text: str, *, path: str | Path | None = None, registry: Registry | None = None) -> Playbook:
+    """Parse and validate against the step types of `registry` (default: the global one, built-in
+    and plugin steps); raises PlaybookError listing every problem found."""
     registry = registry or REGISTRY
     file = str(path) if path else "<playbook>"
     document = safe_yaml.parse(text, file)
@@ -77,7 +77,7 @@ def load_text(text: str, *, path: str | Path | None = None, registry: Any = None
 
 
 class _Builder:
-    def __init__(self, located: _Located, registry: Any) -> None:
+    def __init__(self, located: _Located, registry: Registry) -> None:
         self.l = located
         self.registry = registry
         self.step_ids: dict[str, None] = {}  # ordered for hints, O(1) lookups: 40k steps load in linear time
@@ -327,11 +327,9 @@ class _Builder:
             return default
         return value
 
-    def check_step_params(self, step_type: Any, params: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
+    def check_step_params(self, step_type: StepType, params: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
         """Check a step's parameters; returns those the step gets (earlier format: ignored ones dropped,
         the earlier toolkit's defaults filled in)."""
-        from igtk_tui.steps.registry import check_value
-
         declared = step_type.param_names
         kept: dict[str, Any] = {}
         unread = earlier.UNREAD.get(step_type.name, {}) if self.earlier else {}
@@ -342,7 +340,7 @@ class _Builder:
                          key=True, severity="warning")
                 continue
             if self.earlier and step_type.name == "browser.navigate" and key == "wait_for":
-                waits = step_type.param("wait_until").choices or ()
+                waits = getattr(step_type.param("wait_until"), "choices", None) or ()
                 if isinstance(value, str) and not has_refs(value) and value not in waits:
                     self.err(path + (key,), f"parameter 'wait_for' of browser.navigate {earlier.IGNORED}: it never "
                              f"read it (only {', '.join(waits)} mean wait_until)", key=True, severity="warning")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from igtk_tui.playbook.model import OnFailure, ParamType
+from igtk_tui.steptypes import REGISTRY, Param, Registry
 
 _KIND = {
     "string": {"type": "string"},
@@ -19,7 +20,7 @@ _KIND = {
 _REF = {"type": "string", "pattern": r"\{\{.*\}\}"}
 
 
-def _param_schema(p: Any) -> dict[str, Any]:
+def _param_schema(p: Param) -> dict[str, Any]:
     base: dict[str, Any] = dict(_KIND[p.kind])
     if p.choices:
         base["enum"] = list(p.choices)
@@ -36,13 +37,11 @@ def _param_schema(p: Any) -> dict[str, Any]:
     return schema
 
 
-def build_schema(registry: Any = None) -> dict[str, Any]:
-    from igtk_tui.steps.registry import REGISTRY
-
+def build_schema(registry: Registry | None = None) -> dict[str, Any]:
     registry = registry or REGISTRY
     variants = []
-    for name in registry.names():
-        st = registry.get(name)
+    for st in registry.all():
+        name = st.name
         params = {
             "type": "object",
             "properties": {p.name: _param_schema(p) for p in st.params},

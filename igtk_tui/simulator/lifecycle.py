@@ -10,22 +10,17 @@ licence text), like the 8.1 CERTIFICATES/EULAS tables (§3.3).
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 from igtk_tui.gateway.modl import CertificateInfo, module_certificate, read_certificate, read_module_info
+from igtk_tui.gateway.version import version_numbers
 from igtk_tui.simulator.errors import HttpError
 from igtk_tui.simulator.state import GatewayState, Module, PendingTask, QuarantinedModule
 
 # A fresh install sits INACTIVE with this `onStartup` until the restart (8.3.2 capture, issue 17 item 4).
 FRESH_INSTALL_ON_STARTUP = "enabled"
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """Lenient numeric key: `3.3.9 (b2026082511)` -> (3, 3, 9)."""
-    return tuple(int(n) for n in re.findall(r"\d+", version.split("(")[0])) or (0,)
 
 
 def upload(state: GatewayState, filename: str, data: bytes) -> QuarantinedModule:
@@ -34,7 +29,7 @@ def upload(state: GatewayState, filename: str, data: bytes) -> QuarantinedModule
     except ValueError as exc:
         raise HttpError(400, f"Invalid module file '{filename}': {exc}") from None
     required = info.required_ignition_version
-    if required and version_key(required) > version_key(state.config.plain_version):
+    if required and version_numbers(required) > version_numbers(state.config.plain_version):
         # [UNVERIFIED §5] refused at upload rather than faulting after restart.
         raise HttpError(400, f"Module {info.id} requires Ignition {required} or newer")
     if not info.signed and not state.config.allow_unsigned_modules:

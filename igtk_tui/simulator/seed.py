@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+from igtk_tui.gateway.version import version_numbers
 from igtk_tui.simulator.state import GatewayState, Module, Project, now_ms
 
 # [UNVERIFIED] the real status words of a connection waiting for approval and of one running.
@@ -120,7 +121,7 @@ def _demo_resources() -> dict[str, bytes]:
 def seed_state(state: GatewayState) -> None:
     cfg = state.config
     stamp = now_ms()
-    minor_patch = ".".join(cfg.plain_version.split(".")[1:3])
+    minor_patch = ".".join(str(n) for n in version_numbers(cfg.plain_version)[1:3])
     for module_id, name, major83, major81, description in _IA_MODULES:
         major = major83 if cfg.line == "8.3" else major81
         state.modules[module_id] = Module(

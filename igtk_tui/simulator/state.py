@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from igtk_tui.gateway.modl import CertificateInfo
+from igtk_tui.gateway.version import GatewayVersion
 from igtk_tui.simulator.faults import Faults
 
-# §7: REST versions carry a build ("8.3.6 (b2026042713)"); gwinfo shows the plain one.
+# REST versions carry a build ("8.3.6 (b2026042713)"); gwinfo shows the plain one (docs/simulator.md).
 VERSIONS = {"8.3": ("8.3.6", "b2026042713"), "8.1": ("8.1.44", "b2024091210")}
 RUNNING = "RUNNING"
 STARTING = "STARTING"
@@ -53,7 +54,7 @@ class SimConfig:
     @property
     def line(self) -> str:
         """`8.3` or `8.1`: which HTTP surface is served."""
-        return "8.3" if self.version.startswith("8.3") else "8.1"
+        return GatewayVersion.parse(self.version).line
 
     @property
     def plain_version(self) -> str:

@@ -193,7 +193,7 @@ class IgtkApp(App[int], inherit_bindings=False):
         so the session's first gateway step, or a hundred started together, does not spend
         ~0.2 s doing it on the event loop while keys wait."""
         from igtk_tui.gateway.transport import tls_verify
-        from igtk_tui.steps.registry import REGISTRY
+        from igtk_tui.steptypes import REGISTRY
 
         REGISTRY.get("gateway.ping")
         tls_verify(self.runtime.settings.verify_tls, self.runtime.settings.ca_bundle)
