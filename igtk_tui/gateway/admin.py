@@ -7,7 +7,6 @@ Ignition 8.1 has no REST API: each of these raises NotSupported there (`_require
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from igtk_tui.gateway.errors import Conflict, GatewayError, NotSupported
 from igtk_tui.gateway.session import GatewaySession
 from igtk_tui.gateway.transfer import DownloadedFile, receive_file, suggested_filename
 from igtk_tui.gateway.transport import API_PREFIX
+from igtk_tui.timefmt import file_stamp
 
 SCAN_KINDS = ("projects", "config")
 SCAN_MODULE = "/data/project-scan-endpoint"  # 8.1: the third-party Project Scan Endpoint module
@@ -82,7 +82,7 @@ class GatewayAdmin(GatewaySession):
                                     headers={"Accept": "application/x-sqlite3, application/json;q=0.5"})
         try:
             filename = suggested_filename(response.headers.get("content-disposition")) \
-                or f"gateway-logs-{time.strftime('%Y%m%d-%H%M%S')}.idb"
+                or f"gateway-logs-{file_stamp()}.idb"
             path = dest(filename) if callable(dest) else Path(dest)
             return await receive_file(response, path, what, zip_expected=False, filename=filename)
         finally:

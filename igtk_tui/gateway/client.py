@@ -20,7 +20,6 @@ config resources, the gateway network and project delete in admin.py.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from igtk_tui.gateway.errors import (
 from igtk_tui.gateway.session import ANY_STATUS, JSON
 from igtk_tui.gateway.transfer import DownloadedFile, file_chunks, receive_file, suggested_filename
 from igtk_tui.gateway.transport import API_PREFIX
+from igtk_tui.timefmt import file_stamp
 
 
 class GatewayClient(GatewayAdmin):
@@ -292,7 +292,7 @@ class GatewayClient(GatewayAdmin):
                 params={"includePeerLocal": "true" if include_peer_local else "false"}, headers=accept)
         try:
             filename = suggested_filename(response.headers.get("content-disposition")) \
-                or f"gateway-backup-{time.strftime('%Y%m%d-%H%M%S')}.gwbk"
+                or f"gateway-backup-{file_stamp()}.gwbk"
             path = dest(filename) if callable(dest) else Path(dest)
             return await receive_file(response, path, what, filename=filename)
         finally:

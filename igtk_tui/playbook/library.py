@@ -20,9 +20,10 @@ from typing import Any
 
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.errors import PlaybookError, did_you_mean
-from igtk_tui.playbook.metadata import PlaybookMeta, PlaybookMetadata, content_hash, current_user, now_iso
+from igtk_tui.playbook.metadata import PlaybookMeta, PlaybookMetadata, content_hash, current_user
 from igtk_tui.playbook.model import Playbook
-from igtk_tui.textfile import write_text_atomic
+from igtk_tui.textfile import backup_path, write_text_atomic
+from igtk_tui.timefmt import now_utc
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -285,7 +286,7 @@ class Library:
         meta = PlaybookMeta(
             path=rel, origin="duplicated", duplicated_from=src.rel_path, enabled=True, revision=1,
             verified=carried, verified_hash=content_hash(text) if carried else None,
-            verified_at=(old.verified_at if old else now_iso()) if carried else None,
+            verified_at=(old.verified_at if old else now_utc()) if carried else None,
             verified_by=(old.verified_by if old else f"YAML of {src.rel_path}") if carried else None,
         )
         metadata.put(meta)
@@ -317,7 +318,7 @@ class Library:
             return SaveResult(self.entry(rel), None, False)
         backup = None
         if previous is not None:
-            backup = _backup_path(dest)
+            backup = backup_path(dest)
             write_text_atomic(backup, previous)
         write_text_atomic(dest, text)
         digest = content_hash(text)
@@ -341,7 +342,7 @@ class Library:
                                + "\n  ".join(entry.problems))
         changes: dict[str, Any] = {
             "verified": on,
-            "verified_at": now_iso() if on else None,
+            "verified_at": now_utc() if on else None,
             "verified_by": (by or current_user()) if on else None,
             "verified_hash": entry.content_hash if on else None,
         }
@@ -386,7 +387,7 @@ class Library:
             "description": pb.description,
             "domain": entry.domain,
             "group": entry.group,
-            "exported_at": now_iso(),
+            "exported_at": now_utc(),
             "exported_by": current_user(),
             "igtk_version": __version__,
             "credentials_stripped": stripped,
@@ -434,7 +435,7 @@ class Library:
             if not force:
                 raise InvalidInput(f"{dest} already exists; use --force to replace it (a backup is kept) "
                                    "or --as NEW_PATH")
-            replaced = _backup_path(dest)
+            replaced = backup_path(dest)
             write_text_atomic(replaced, dest.read_text(encoding="utf-8"))
         declared = str(bundle.get("content_hash") or "")
         raw_meta = bundle.get("metadata")
@@ -459,7 +460,7 @@ class Library:
             revision=revision if isinstance(revision, int) and revision > 0 else 1,
             notes=str(meta_in.get("notes") or ""),
             verified=restored, verified_hash=content_hash(text) if restored else None,
-            verified_at=(meta_in.get("verified_at") or now_iso()) if restored else None,
+            verified_at=(meta_in.get("verified_at") or now_utc()) if restored else None,
             verified_by=(meta_in.get("verified_by") or "import") if restored else None,
         ))
         return ImportResult(self.entry(rel), restored, reason, replaced)
@@ -513,17 +514,6 @@ def _playbook_files(root: Path) -> list[Path]:
 
 def _default_origin(entry: LibraryEntry) -> str:
     return "built-in" if entry.origin == "built-in" else "user-created"
-
-
-def _backup_path(dest: Path) -> Path:
-    """`<name>.backup.<timestamp>.yaml` beside the file; never overwrites an earlier backup."""
-    stamp = now_iso().replace(":", "").replace("-", "")
-    candidate = dest.with_name(f"{dest.stem}.backup.{stamp}{dest.suffix}")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = dest.with_name(f"{dest.stem}.backup.{stamp}-{n}{dest.suffix}")
-    return candidate
 
 
 def _slug(text: str) -> str:

@@ -41,6 +41,7 @@ import yaml
 from igtk_tui.playbook.loader import load_text
 from igtk_tui.playbook.model import Location, ParamType, Playbook
 from igtk_tui.playbook.refs import REF_RE, Ref, has_refs, parse_refs
+from igtk_tui.textfile import backup_path
 
 TEXT_TYPES = (ParamType.STRING, ParamType.FILE, ParamType.CREDENTIAL)
 CODE_TYPES = (ParamType.INTEGER, ParamType.FLOAT, ParamType.BOOLEAN, ParamType.LIST, ParamType.DICT)
@@ -510,23 +511,13 @@ def _flow_yaml(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10**9).strip().removesuffix("\n...").strip()
 
 
-def backup_path(path: Path, now: datetime | None = None) -> Path:
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.stem}.backup.{stamp}{path.suffix or '.yaml'}")
-    n = 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.backup.{stamp}-{n}{path.suffix or '.yaml'}")
-        n += 1
-    return candidate
-
-
 def migrate_file(path: str | Path, *, write: bool = True, now: datetime | None = None) -> Migration:
     """Migrate one file in place (keeping a backup) when anything moved; raises PlaybookError if invalid."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     migration = migrate_text(text, path=path)
     if write and migration.changed:
-        backup = backup_path(path, now)
+        backup = backup_path(path, now.timestamp() if now else None)
         backup.write_text(text, encoding="utf-8")
         tmp = path.with_name(path.name + ".igtk-migrate.tmp")
         tmp.write_text(migration.text, encoding="utf-8")

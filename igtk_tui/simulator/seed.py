@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from typing import Any
 
 from igtk_tui.gateway.version import version_numbers
 from igtk_tui.simulator.state import GatewayState, Module, Project, now_ms
+from igtk_tui.timefmt import now_utc
 
 # [UNVERIFIED] the real status words of a connection waiting for approval and of one running.
 PENDING_APPROVAL = "PendingApproval"
@@ -56,7 +56,7 @@ def resource_record(
             "lastModificationSignature": sig,
             "lastModification": {
                 "actor": "admin",
-                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "timestamp": now_utc(),
             },
         },
         "config": config,

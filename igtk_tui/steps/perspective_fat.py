@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from igtk_tui import redact
@@ -21,6 +20,7 @@ from igtk_tui.steps import perspective_common as psp
 from igtk_tui.steps.browser_common import act, browser_step, plain_error, require, timeout_param, wait_for_text
 from igtk_tui.steps.perspective import editable_selector
 from igtk_tui.steps.registry import Output, Param, step
+from igtk_tui.timefmt import iso_utc
 
 ACTIONS = ("click", "fill", "verify_text", "verify")
 # A screenshot is evidence, not the check: it gets its own bound, not the entry's element timeout
@@ -29,7 +29,7 @@ SCREENSHOT_TIMEOUT_MS = 15_000
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return iso_utc(time.time())
 
 
 @step(

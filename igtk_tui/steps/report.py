@@ -14,12 +14,12 @@ import asyncio
 import os
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.steps.registry import Output, Param, step
+from igtk_tui.timefmt import file_stamp
 
 FORMATS = ("html", "json", "junit", "md")
 _UNFINISHED = ("pending", "running", "paused")
@@ -138,7 +138,7 @@ async def _recorded_so_far(ctx: StepContext) -> Any:
 
 def _fresh(folder: Path, suffix: str) -> tuple[str, Path]:
     """`fat_report_YYYYmmdd_HHMMSS` as the earlier toolkit named them, made unique in the folder."""
-    base = datetime.now().strftime("fat_report_%Y%m%d_%H%M%S")
+    base = f"fat_report_{file_stamp(sep='_')}"
     report_id, n = base, 1
     while any((folder / f"{report_id}{s}").exists() for s in (".html", ".json", ".xml", ".md")):
         n += 1
