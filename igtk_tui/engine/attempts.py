@@ -85,7 +85,7 @@ async def resolve_params(runner: Runner, frame: Frame, step: Step, step_type: St
     await runner.creds.prefetch(frame, raw)
     try:
         resolved = refs.resolve(raw, runner.lookup(frame))
-    except refs.ReferenceError_ as exc:
+    except refs.UnresolvedReference as exc:
         raise ParamError(f"cannot resolve {exc}") from None
     out: dict[str, Any] = {}
     for spec in step_type.params:
