@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from igtk_tui.gateway.errors import Conflict, GatewayError, NotSupported
+from igtk_tui.gateway.errors import Conflict, GatewayError, NotSupported, Unauthorised
 from igtk_tui.gateway.session import GatewaySession
 from igtk_tui.gateway.transfer import DownloadedFile, receive_file, suggested_filename
 from igtk_tui.gateway.transport import API_PREFIX
@@ -43,6 +43,17 @@ def _envelope(result: Any, what: str) -> dict[str, Any]:
 
 
 class GatewayAdmin(GatewaySession):
+    async def _is_81(self, what: str) -> bool:
+        """True on 8.1, after making sure there is a web session (its pages need one)."""
+        version = await self.ensure_version()
+        if version.has_rest_api:
+            return False
+        await self.ensure_auth()
+        if not self._session:
+            raise Unauthorised(f"{what}: Ignition {version} has no REST API; this needs a web login "
+                               "(username and password)")
+        return True
+
     # -- scans (§2.13) ------------------------------------------------------------------------------
     async def scan_status(self, kind: str, *, retry: bool = True) -> dict[str, Any]:
         return await self._api("GET", f"/scan/{kind}", f"reading the {kind} scan status", retry=retry) or {}
