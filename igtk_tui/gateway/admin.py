@@ -1,6 +1,6 @@
 """Gateway administration over the 8.3 REST API: scans, logs, tags, config resources,
-the gateway network and project delete (issue 17 items 9-14; paths from the 8.3.8 spec,
-ignition-gateway.md §2.10-§2.13). GatewayClient inherits these.
+the gateway network and project delete (paths from a real 8.3.8 gateway's OpenAPI spec).
+GatewayClient inherits these.
 
 Ignition 8.1 has no REST API: each of these raises NotSupported there (`_require_api`).
 """
@@ -54,7 +54,7 @@ class GatewayAdmin(GatewaySession):
                                "(username and password)")
         return True
 
-    # -- scans (§2.13) ------------------------------------------------------------------------------
+    # -- scans ------------------------------------------------------------------------------
     async def scan_status(self, kind: str, *, retry: bool = True) -> dict[str, Any]:
         return await self._api("GET", f"/scan/{kind}", f"reading the {kind} scan status", retry=retry) or {}
 
@@ -77,7 +77,7 @@ class GatewayAdmin(GatewaySession):
                                  "forceUpdate": str(force_update).lower()},
                          headers={"Accept": "application/json"})
 
-    # -- logs (§2.10) ---------------------------------------------------------------------------------
+    # -- logs ---------------------------------------------------------------------------------
     async def list_loggers(self) -> list[dict[str, Any]]:
         return await self._list_all("/logs/loggers", "listing the gateway's loggers")
 
@@ -99,7 +99,7 @@ class GatewayAdmin(GatewaySession):
         finally:
             await response.aclose()
 
-    # -- tags (§2.11) ---------------------------------------------------------------------------------
+    # -- tags ---------------------------------------------------------------------------------
     async def export_tags(self, provider: str, path: str = "", *, recursive: bool = True) -> bytes:
         what = f"exporting tags of provider {provider!r}"
         await self._require_api(what)
@@ -116,11 +116,11 @@ class GatewayAdmin(GatewaySession):
             "POST", "/tags/import", f"importing tags into provider {provider!r}",
             params={"provider": provider, "type": "json", "path": path, "collisionPolicy": collision_policy},
             content=data, headers={"Content-Type": "application/octet-stream"}, idempotent=False)
-        if isinstance(result, dict):  # [UNVERIFIED §2.11] the counts-object form of one fixture
+        if isinstance(result, dict):  # [UNVERIFIED] the counts-object form of one fixture
             return list(result.get("failures") or [])
         return [q for q in result or [] if isinstance(q, dict)]
 
-    # -- config resources (§2.12) ------------------------------------------------------------------------
+    # -- config resources ------------------------------------------------------------------------
     async def list_resources(self, resource_type: str, collection: str = "core") -> list[dict[str, Any]]:
         return await self._list_all(f"/resources/list/{_resource_path(resource_type)}?collection="
                                     f"{_segment(collection)}", f"listing {resource_type} resources")
@@ -176,7 +176,7 @@ class GatewayAdmin(GatewaySession):
                         f"{str(approve).lower()}", f"{verb} the incoming connection from {remote_id!r}",
                         idempotent=True)
 
-    # -- projects (§2.6; issue 17 item 14) --------------------------------------------------------------
+    # -- projects (issue 17 item 14) --------------------------------------------------------------
     async def delete_project(self, name: str) -> dict[str, Any]:
         """`DELETE /projects/{name}`: real 8.3 needs no confirm parameter. Sent once."""
         what = f"deleting project {name!r}"

@@ -1,10 +1,10 @@
 """GatewayClient: every operation the gateway.* steps need, over one GatewaySession.
 
-- Version auto-detection from `/system/gwinfo` (ignition-gateway.md §1.2).
+- Version auto-detection from `/system/gwinfo` (answered without authentication).
 - Ignition 8.3: the REST API under `/data/api/v1` with `X-Ignition-API-Token:
-  name:secret` (or `Authorization: Bearer`, §2.2), or a web session (cookie +
+  name:secret` (or `Authorization: Bearer`), or a web session (cookie +
   `X-CSRF-Token`) when given username/password.
-- Ignition 8.1: no REST API (§3); web-session login through the IdP (§3.1) and
+- Ignition 8.1: no REST API; web-session login through the IdP and
   the few JSON routes the web UI uses (`/data/status/trial`).
 - TLS verification on by default, a per-gateway CA bundle, and an explicit
   opt-out that logs a warning every time a client is made with it.
@@ -53,19 +53,19 @@ class GatewayClient(GatewayModules):
     async def licenses(self) -> dict[str, Any]:
         return await self._api("GET", "/licenses", "reading the licences") or {}
 
-    # -- restart (§2.8) ------------------------------------------------------------------------------
+    # -- restart ------------------------------------------------------------------------------
     async def restart(self) -> Any:
         """`POST restart-tasks/restart?confirm=true`; sent once, never retried."""
         what = f"restarting the gateway at {self.base_url}"
         if await self._is_81(what):
-            # §3.4: no documented HTTP restart on 8.1; web81 speaks the simulator's stand-in page and
+            # No documented HTTP restart on 8.1; web81 speaks the simulator's stand-in page and
             # says NotSupported (gwcmd -r, the service) when the gateway has no such route.
             await web81.restart(self)
             return True
         return await self._api("POST", "/restart-tasks/restart", what, params={"confirm": "true"},
                                idempotent=False)
 
-    # -- projects (§2.6) ---------------------------------------------------------------------------------
+    # -- projects ---------------------------------------------------------------------------------
     async def list_projects(self) -> list[dict[str, Any]]:
         return await self._list_all("/projects/list", "listing projects")
 
@@ -93,7 +93,7 @@ class GatewayClient(GatewayModules):
             raise GatewayError(f"{what}: {problem}")
         return result
 
-    # -- backup / restore (§2.7) -------------------------------------------------------------------------------
+    # -- backup / restore -------------------------------------------------------------------------------
     async def download_backup(self, dest: Path | Callable[[str], Path], *,
                               include_peer_local: bool = False) -> DownloadedFile:
         """Stream the `.gwbk` to a file; `dest` may be a function of the gateway's suggested name.
@@ -103,7 +103,7 @@ class GatewayClient(GatewayModules):
         what = f"downloading a gateway backup from {self.base_url}"
         accept = {"Accept": "application/octet-stream, application/json;q=0.5"}
         if await self._is_81(what):
-            # [UNVERIFIED §3.3] the simulator's stand-in for the Wicket "Download Backup" link.
+            # [UNVERIFIED] the simulator's stand-in for the Wicket "Download Backup" link.
             response = await self._send("GET", web81.BACKUP_DOWNLOAD, what=what, stream=True, headers=accept,
                                         allow=(302, 404, 405))
             if response.status_code != 200:
@@ -115,7 +115,7 @@ class GatewayClient(GatewayModules):
             await self._require_api(what)
             response = await self._send(
                 "GET", f"{API_PREFIX}/backup", what=what, stream=True,
-                # includePeerLocal is the 8.3.8 spec's parameter; older notes use ?type= [UNVERIFIED §2.7].
+                # includePeerLocal is the 8.3.8 spec's parameter; older notes use ?type= [UNVERIFIED].
                 params={"includePeerLocal": "true" if include_peer_local else "false"}, headers=accept)
         try:
             filename = suggested_filename(response.headers.get("content-disposition")) \
@@ -131,7 +131,7 @@ class GatewayClient(GatewayModules):
         what = f"restoring {path.name} to {self.base_url}"
         size = path.stat().st_size
         if await self._is_81(what):
-            # [UNVERIFIED §3.4] the simulator's stand-in restore form; a real 8.1 restores with gwcmd -s.
+            # [UNVERIFIED] the simulator's stand-in restore form; a real 8.1 restores with gwcmd -s.
             await web81._call(
                 self, "POST", web81.BACKUP_RESTORE, what, content=file_chunks(path),
                 headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
@@ -151,12 +151,12 @@ class GatewayClient(GatewayModules):
             idempotent=False)
         return response.text.strip()
 
-    # -- trial and licences (§2.9, §3.2) ---------------------------------------------------------------------
+    # -- trial and licences ---------------------------------------------------------------------
     async def trial(self) -> dict[str, Any]:
         """Trial state, normalised: mode, state, seconds_left, expired, raw (8.3 and 8.1)."""
         version = await self.ensure_version()
         if version.has_rest_api:
-            # §2.9: captured without auth on 8.3.6; the token is sent anyway when there is one.
+            # Captured without auth on 8.3.6; the token is sent anyway when there is one.
             response = await self._send("GET", f"{API_PREFIX}/trial", what="reading the trial state",
                                         headers=JSON)
         else:
@@ -172,7 +172,7 @@ class GatewayClient(GatewayModules):
         await self.ensure_auth()
         try:
             if version.has_rest_api:
-                # Not in the OpenAPI spec (§2.9): seen with a session + CSRF (8.3.3 capture) and with an
+                # Not in the OpenAPI spec: seen with a session + CSRF (8.3.3 capture) and with an
                 # API key (a third-party script) [UNVERIFIED for every 8.3 build].
                 response = await self._send("POST", f"{API_PREFIX}/trial", what=what, headers=JSON,
                                             idempotent=False)
@@ -193,7 +193,7 @@ class GatewayClient(GatewayModules):
 
 def normalise_trial(data: dict[str, Any]) -> dict[str, Any]:
     """8.3 `{licenseMode, trialState, trialSecondsLeft, expired}` and 8.1
-    `{trialState, remainingSeconds, remainingDisplay, expired}` (§3.2, field names
+    `{trialState, remainingSeconds, remainingDisplay, expired}` (field names
     from a third-party script [UNVERIFIED]) in one shape."""
     seconds = data.get("trialSecondsLeft", data.get("remainingSeconds"))
     try:

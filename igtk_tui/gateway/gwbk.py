@@ -1,6 +1,6 @@
 """Build, validate and read gateway backups (`.gwbk`).
 
-A `.gwbk` is a zip (ignition-gateway.md §6). As a real 8.3.2 gateway writes it
+A `.gwbk` is a zip. As a real 8.3.2 gateway writes it
 (issue 17 item 5): `backupinfo.xml` with root `<gateway-backup>`, a full
 `<version>` such as `8.3.2.2025120210`, `<backup-type>ALL</backup-type>`,
 `<ts>` and an `<edition>` that is empty for standard, and no gateway name;
@@ -91,7 +91,7 @@ def _properties(entries: Mapping[str, str]) -> bytes:
 
 
 def _idb(gateway_name: str) -> bytes:
-    """The 8.1 internal config DB: a real SQLite file with the tables tools read (§6)."""
+    """The 8.1 internal config DB: a real SQLite file with the tables tools read."""
     conn = sqlite3.connect(":memory:")
     try:
         conn.executescript(

@@ -115,7 +115,7 @@ class GatewayModules(GatewayAdmin):
             result["license_accepted"] = True
         result["install"] = await self.install_module(module_id)
         result["pending"] = await self.restart_tasks_pending()
-        # §2.5: on 8.3 an install does not hot-swap; it waits for a restart.
+        # On 8.3 an install does not hot-swap; it waits for a restart.
         result["restart_required"] = True
         return result
 

@@ -4,7 +4,7 @@ One httpx.AsyncClient per gateway. Retries with backoff only for idempotent
 calls (GET/HEAD, toggles) on a dropped connection or 500/502/503/504; everything
 else is sent exactly once. Every failure becomes a typed error whose message
 says what to do (transport.py). The unauthenticated health routes
-(/StatusPing, /system/gwinfo, ignition-gateway.md §1) live here too.
+(/StatusPing, /system/gwinfo) live here too.
 """
 
 from __future__ import annotations
@@ -285,7 +285,7 @@ class GatewaySession:
                     raise Unauthorised(
                         f"{self.base_url} is Ignition {version}: API tokens exist only from 8.3 on; "
                         "use a username and password (basic credential) for this gateway")
-                # A cheap read that needs a key. [UNVERIFIED §2.4/§9] gateway-info may be anonymous on a
+                # A cheap read that needs a key. [UNVERIFIED] gateway-info may be anonymous on a
                 # default install, so it could not prove the token; restart-tasks/pending is assumed not to be.
                 await self._send("GET", f"{API_PREFIX}/restart-tasks/pending", what="checking the API token",
                                  headers=JSON)
@@ -331,7 +331,7 @@ class GatewaySession:
         return self._json(response, what)
 
     async def _list_all(self, path: str, what: str, *, retry: bool = True) -> list[Any]:
-        """Every item of a list endpoint (`{"items", "metadata"}` envelope, §2.3), paging if needed.
+        """Every item of a list endpoint (`{"items", "metadata"}` envelope), paging if needed.
 
         `retry=False` for callers that poll: their own loop is the retry, and a retried
         request inside every poll would only add delay and warnings."""
@@ -353,7 +353,7 @@ class GatewaySession:
 
     # -- health (no auth) ---------------------------------------------------------------------
     async def status_ping(self, *, retry: bool = True) -> dict[str, Any]:
-        """`/StatusPing` JSON: {"state": "RUNNING"|"STARTING"|..., "details"?} (§1.1).
+        """`/StatusPing` JSON: {"state": "RUNNING"|"STARTING"|..., "details"?}.
 
         Only RUNNING and STARTING are captured from real gateways; FAULTED and other
         states are [UNVERIFIED] and simply count as "not RUNNING" for callers.

@@ -84,7 +84,7 @@ _JETTY_H2 = re.compile(r"<h2>(.*?)</h2>", re.S | re.I)
 
 
 def gateway_message(response: httpx.Response) -> str | None:
-    """The message in an error body: Jetty JSON/HTML/text, Ignition 422, or a result envelope (§2.3)."""
+    """The message in an error body: Jetty JSON/HTML/text, Ignition 422, or a result envelope."""
     try:
         text = response.text
     except (httpx.ResponseNotRead, UnicodeDecodeError):  # a streamed body not read yet

@@ -1,7 +1,7 @@
 """What a fresh simulated gateway starts with: a few IA modules, projects, config
 resources, deployment modes, one Perspective session and a running trial.
 
-Module versions follow the `<x.y.z> (b<build>)` form of §2.5/§7; the major
+Module versions follow the gateway's `<x.y.z> (b<build>)` form; the major
 numbers per module are illustrative.
 """
 
@@ -39,7 +39,7 @@ def signature(config: Any) -> str:
 def resource_record(
     collection: str, rtype: str, name: str, config: dict[str, Any], description: str = ""
 ) -> dict[str, Any]:
-    """A config resource in the §2.12 record shape."""
+    """A config resource in the 8.3 record shape (docs/simulator.md)."""
     sig = signature({"name": name, "config": config})
     return {
         "name": name,

@@ -73,7 +73,7 @@ class SimConfig:
 
 @dataclass
 class Module:
-    """An installed module as the gateway tracks it (§2.5 item shape is built from it)."""
+    """An installed module as the gateway tracks it (the REST module item is built from it)."""
 
     id: str
     name: str
@@ -185,10 +185,10 @@ class GatewayState:
         self.restores: int = 0
         # A redundant node's view of its peer (False: the other node is down).
         self.redundant_peer_connected = True
-        # Logging (§2.10): logger name -> (level, default level); recent events, newest last.
+        # Logging: logger name -> (level, default level); recent events, newest last.
         self.loggers: dict[str, dict[str, str]] = {}
         self.log_events: list[dict[str, Any]] = []
-        # Tag configuration per provider, in the JSON tag-export shape (§2.11).
+        # Tag configuration per provider, in the JSON tag-export shape.
         self.tags: dict[str, list[dict[str, Any]]] = {}
         # Gateway network connections (remote id -> connection).
         self.gan_connections: dict[str, dict[str, Any]] = {}
@@ -199,7 +199,7 @@ class GatewayState:
                                 "message": message, "stack": None, "mdc": {}})
         del self.log_events[:-2000]
 
-    # -- redundancy (§1.2 gwinfo keys; IA-HELM redundant-health-check.sh) -----------------------
+    # -- redundancy (gwinfo keys; IA-HELM redundant-health-check.sh) -----------------------
     def redundancy(self) -> dict[str, str]:
         """gwinfo's redundancy keys for this node: a backup is Warm while its master is up."""
         role = self.config.redundancy_role
@@ -215,7 +215,7 @@ class GatewayState:
             "RedundantBackupAddresses": self.config.redundant_peer if role == "Master" else "",
         }
 
-    # -- restart machine (§1.5) ------------------------------------------------
+    # -- restart machine ------------------------------------------------
     def begin_restart(self, seconds: float | None = None) -> None:
         """RUNNING -> STARTING; pending tasks apply when the window ends."""
         with self.lock:
@@ -266,7 +266,7 @@ class GatewayState:
                 module.fault_cause = None
                 module.fault_time = None
 
-    # -- trial (§2.9, §3.2) ------------------------------------------------------
+    # -- trial ------------------------------------------------------
     def trial_seconds_left(self) -> int:
         return max(0, int(self.trial_expires_at - time.time()))
 
@@ -278,7 +278,7 @@ class GatewayState:
 
     # -- users -------------------------------------------------------------------
     def check_password(self, username: str, password: str) -> bool:
-        """Plain passwords, or the commissioning `[salt]sha256(password+salt)` form (§3.6)."""
+        """Plain passwords, or the commissioning `[salt]sha256(password+salt)` form."""
         import hashlib
 
         stored = self.users.get(username)

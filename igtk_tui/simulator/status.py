@@ -1,4 +1,4 @@
-"""Unauthenticated health routes: `/StatusPing` and `/system/gwinfo` (ignition-gateway.md §1)."""
+"""Unauthenticated health routes: `/StatusPing` and `/system/gwinfo` (sources: docs/simulator.md)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,19 @@ JVM_VERSION = "17.0.13+11"
 
 def context_status(req: Request) -> str:
     if req.state.commissioning:
-        return "NEEDS_COMMISSIONING"  # §1.2
+        return "NEEDS_COMMISSIONING"  # gwinfo's ContextStatus before commissioning
     return req.state.phase
 
 
 def status_ping(req: Request) -> Response:
-    """§1.1: RUNNING / STARTING; commissioning adds details (omitted otherwise)."""
+    """RUNNING / STARTING; commissioning adds details (omitted otherwise)."""
     if req.state.commissioning and req.state.phase != STARTING:
         return Response.json({"state": "RUNNING", "details": "COMMISSIONING"})
     return Response.json({"state": req.state.phase})
 
 
 def gwinfo(req: Request) -> Response:
-    """§1.2: one text/plain line of `Key=Value;` pairs (parse by key, order not guaranteed)."""
+    """One text/plain line of `Key=Value;` pairs (parse by key, order not guaranteed)."""
     cfg = req.config
     redundancy = req.state.redundancy()
     pairs = [
@@ -49,7 +49,7 @@ def root(req: Request) -> Response:
 
 def register(router: Router) -> None:
     router.get("/StatusPing", status_ping, always=True, commissioning=True, ping=True)
-    # [UNVERIFIED §1.1] some early 8.1 builds answered here; harmless alias.
+    # [UNVERIFIED] some early 8.1 builds answered here; harmless alias.
     router.get("/system/StatusPing", status_ping, always=True, commissioning=True, ping=True)
     router.get("/system/gwinfo", gwinfo, always=True, commissioning=True)
     router.get("/", root, versions=ONLY_81)  # 8.3: the web UI's home page (webui83)

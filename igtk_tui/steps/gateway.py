@@ -225,7 +225,7 @@ async def restart(ctx: StepContext, client: GatewayClient, wait_for_ready: bool 
     try:
         await client.restart()
     except TransferFailed as exc:
-        # A process restart may close the connection before answering ([UNVERIFIED §1.5]: the REST
+        # A process restart may close the connection before answering ([UNVERIFIED]: the REST
         # restart was captured answering `true` first); only a wait with evidence can tell.
         if not wait_for_ready:
             raise

@@ -254,7 +254,7 @@ class RestartMarker:
 
 
 async def _started_at(client: GatewayClient) -> float | None:
-    # overview.uptime is in ms (§2.4, from the 8.3.8 spec and captures).
+    # overview.uptime is in ms (from the 8.3.8 spec and captures).
     if not client.has_rest_api or client.auth_mode == "none":
         return None
     try:
@@ -327,7 +327,7 @@ async def wait_until_ready(ctx: StepContext, client: GatewayClient, *, timeout: 
             if version.has_rest_api:
                 status = await client.api_ready()
                 # Without credentials, 401/403 already proves the API servlet is up (503 while starting);
-                # [UNVERIFIED §2.4] whether gateway-info is anonymous on a default install.
+                # [UNVERIFIED] whether gateway-info is anonymous on a default install.
                 ok = {200} if client.auth_mode != "none" else {200, 401, 403}
                 if status not in ok:
                     state_text = f"HTTP {status}" if status else "not answering"
