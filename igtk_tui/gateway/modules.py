@@ -54,12 +54,7 @@ class GatewayModules(GatewayAdmin):
 
     async def accept_certificate(self, module_id: str) -> bool:
         """True when accepted now, False when it already was (409 `already accepted` is fine)."""
-        try:
-            await self._api("POST", "/modules/certificate", f"accepting the certificate of {module_id}",
-                            params={"moduleId": module_id}, idempotent=False)
-        except Conflict:
-            return False
-        return True
+        return await self._accept("certificate", "the certificate", module_id)
 
     async def module_eula(self, module_id: str) -> str | None:
         """The licence text (HTML), or None when the module has none."""
@@ -74,8 +69,12 @@ class GatewayModules(GatewayAdmin):
         return response.text
 
     async def accept_eula(self, module_id: str) -> bool:
+        """True when accepted now, False when it already was."""
+        return await self._accept("eula", "the licence", module_id)
+
+    async def _accept(self, route: str, what: str, module_id: str) -> bool:
         try:
-            await self._api("POST", "/modules/eula", f"accepting the licence of {module_id}",
+            await self._api("POST", f"/modules/{route}", f"accepting {what} of {module_id}",
                             params={"moduleId": module_id}, idempotent=False)
         except Conflict:
             return False

@@ -10,8 +10,9 @@ for each of them instead, and they are dropped as that toolkit dropped them.
 from __future__ import annotations
 
 import re
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from igtk_tui.playbook import earlier, safe_yaml
 from igtk_tui.playbook.conditions import ConditionError, names_in
@@ -33,6 +34,7 @@ from igtk_tui.playbook.step_checks import check_step_params
 from igtk_tui.steptypes import REGISTRY, Registry
 
 STEP_ID_RE = re.compile(r"^\w+$")
+E = TypeVar("E", bound=Enum)
 
 
 def load_file(path: str | Path, *, registry: Registry | None = None) -> Playbook:
@@ -144,9 +146,8 @@ class _Builder:
                 continue
             if name in self.param_names:
                 self.r.err(path + ("name",), f"duplicate parameter {name!r}")
-            try:
-                ptype = ParamType(type_raw)
-            except ValueError:
+            ptype = _member(ParamType, type_raw)
+            if ptype is None:
                 valid = [t.value for t in ParamType]
                 self.r.err(path + ("type",), f"unknown parameter type {type_raw!r}{did_you_mean(type_raw, valid)}; "
                            f"valid types: {', '.join(valid)}")
@@ -223,15 +224,13 @@ class _Builder:
         retry_count = self.number(item, path, "retry_count", 0, minimum=0, integer=True)
         retry_delay = self.number(item, path, "retry_delay", 5.0, minimum=0)
         backoff = self.number(item, path, "backoff", 1.0, minimum=1.0)
-        on_failure = OnFailure.ABORT
-        if "on_failure" in item:
-            raw = str(item["on_failure"])
-            try:
-                on_failure = OnFailure(raw)
-            except ValueError:
-                valid = [o.value for o in OnFailure]
-                self.r.err(path + ("on_failure",), f"on_failure must be one of {', '.join(valid)}, got {raw!r}"
-                           f"{did_you_mean(raw, valid)}")
+        raw = str(item.get("on_failure", OnFailure.ABORT.value))
+        found = _member(OnFailure, raw)
+        on_failure = found or OnFailure.ABORT
+        if found is None:
+            valid = [o.value for o in OnFailure]
+            self.r.err(path + ("on_failure",), f"on_failure must be one of {', '.join(valid)}, got {raw!r}"
+                       f"{did_you_mean(raw, valid)}")
         when = item.get("when")
         if when is not None:
             when = str(when) if not isinstance(when, bool) else ("true" if when else "false")
@@ -307,6 +306,14 @@ class _Builder:
                            f"{did_you_mean(rest[0], self.step_ids)}")
             elif len(rest) < 2:
                 self.r.err(path, f"reference {ref.text} must name an output key: step.{rest[0]}.KEY")
+
+
+def _member(enum: type[E], raw: str) -> E | None:
+    """The member of a str enum written as `raw`, or None."""
+    try:
+        return enum(raw)
+    except ValueError:
+        return None
 
 
 def _texts(value: Any) -> list[str]:

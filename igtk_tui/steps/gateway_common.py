@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from igtk_tui import redact
@@ -107,6 +109,23 @@ async def _as_step_failures() -> AsyncIterator[None]:
         from igtk_tui.gateway.transport import is_transient
 
         raise StepFailure(str(exc), transient=is_transient(exc)) from None
+
+
+async def read_input(ctx: StepContext, file: str, what: str) -> tuple[Path, bytes]:
+    """A file a step sends to the gateway (relative to the playbook's folder), read off the loop."""
+    path = ctx.resolve_path(file)
+    try:
+        return path, await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise StepFailure(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+async def save_artifact(ctx: StepContext, data: bytes, stem: str, suffix: str, kind: str) -> dict[str, Any]:
+    """What the gateway sent, saved in the execution's artifacts: the FILE_OUTS of the step."""
+    path = ctx.artifact_path(stem, suffix)
+    await asyncio.to_thread(path.write_bytes, data)
+    ctx.add_artifact(path, kind)
+    return {"path": str(path), "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def split_connection(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

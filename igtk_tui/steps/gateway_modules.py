@@ -14,7 +14,7 @@ from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.gateway.errors import AcceptanceRequired, GatewayStarting, GatewayUnreachable
 from igtk_tui.gateway.modl import read_module_info
 from igtk_tui.gateway.version import version_numbers
-from igtk_tui.steps.gateway_common import DEFAULT_WAIT, gateway_step, wait_params
+from igtk_tui.steps.gateway_common import DEFAULT_WAIT, gateway_step, read_input, wait_params
 from igtk_tui.steps.registry import Output, Param, step
 
 if TYPE_CHECKING:
@@ -82,11 +82,7 @@ async def list_modules(ctx: StepContext, client: GatewayClient, include_quaranti
 @gateway_step
 async def upload_module(ctx: StepContext, client: GatewayClient, file: str, accept_certificate: bool = False,
                         accept_license: bool = False) -> dict[str, Any]:
-    path = ctx.resolve_path(file)
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        raise StepFailure(f"cannot read module file {path}: {exc.strerror or exc}") from None
+    path, data = await read_input(ctx, file, "module file")
     try:
         info = read_module_info(data)
     except ValueError as exc:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.gateway.admin import SCAN_KINDS
-from igtk_tui.steps.gateway_common import FILE_OUTS, gateway_step, wait_params
+from igtk_tui.steps.gateway_common import FILE_OUTS, gateway_step, read_input, save_artifact, wait_params
 from igtk_tui.steps.registry import Output, Param, step
 
 if TYPE_CHECKING:
@@ -161,12 +160,9 @@ async def export_tags(ctx: StepContext, client: GatewayClient, provider: str = "
         document = json.loads(data)
     except ValueError:
         raise StepFailure(f"the tag export of provider {provider!r} is not JSON; nothing was saved") from None
-    target = ctx.artifact_path(f"tags-{provider}", ".json")
-    await asyncio.to_thread(target.write_bytes, data)
-    ctx.add_artifact(target, "tag-export")
     count = _count_tags(document.get("tags") if isinstance(document, dict) else document)
-    return {"path": str(target), "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "provider": provider, "tag_count": count}
+    return {**await save_artifact(ctx, data, f"tags-{provider}", ".json", "tag-export"), "provider": provider,
+            "tag_count": count}
 
 
 @step(
@@ -186,12 +182,9 @@ async def export_tags(ctx: StepContext, client: GatewayClient, provider: str = "
 @gateway_step
 async def import_tags(ctx: StepContext, client: GatewayClient, file: str, provider: str = "default",
                       path: str = "", collision_policy: str = "Abort") -> dict[str, Any]:
-    source = ctx.resolve_path(file)
+    source, data = await read_input(ctx, file, "tag file")
     try:
-        data = await asyncio.to_thread(source.read_bytes)
         json.loads(data)
-    except OSError as exc:
-        raise StepFailure(f"cannot read tag file {source}: {exc.strerror or exc}") from None
     except ValueError:
         raise StepFailure(f"{source} is not a JSON tag export; nothing was sent") from None
     problems = await client.import_tags(provider, data, path=path, collision_policy=collision_policy)

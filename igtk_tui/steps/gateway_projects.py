@@ -3,9 +3,7 @@ import, delete)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
 import io
 import zipfile
 from collections.abc import AsyncIterator
@@ -13,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.gateway.errors import NotFound
-from igtk_tui.steps.gateway_common import FILE_OUTS, gateway_step
+from igtk_tui.steps.gateway_common import FILE_OUTS, gateway_step, read_input, save_artifact
 from igtk_tui.steps.registry import Output, Param, step
 
 if TYPE_CHECKING:
@@ -73,11 +71,7 @@ async def export_project(ctx: StepContext, client: GatewayClient, project_name: 
         bad = "(not a zip)"
     if bad is not None:
         raise StepFailure(f"the export of {project_name!r} is not a valid zip archive: {bad}")
-    path = ctx.artifact_path(project_name, ".zip")
-    await asyncio.to_thread(path.write_bytes, data)
-    ctx.add_artifact(path, "project-export")
-    return {"path": str(path), "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "project_name": project_name}
+    return {**await save_artifact(ctx, data, project_name, ".zip", "project-export"), "project_name": project_name}
 
 
 @step(
@@ -94,11 +88,7 @@ async def export_project(ctx: StepContext, client: GatewayClient, project_name: 
 @gateway_step
 async def import_project(ctx: StepContext, client: GatewayClient, project_name: str, file: str,
                          overwrite: bool = False) -> dict[str, Any]:
-    path = ctx.resolve_path(file)
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        raise StepFailure(f"cannot read project file {path}: {exc.strerror or exc}") from None
+    path, data = await read_input(ctx, file, "project file")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise StepFailure(f"{path} is not a zip archive (a project export); nothing was sent")
     result = await client.import_project(project_name, data, overwrite=overwrite)
