@@ -20,7 +20,7 @@ import httpx
 from igtk_tui import __version__, redact
 from igtk_tui.gateway import transport, webauth
 from igtk_tui.gateway.errors import GatewayError, NotSupported, Unauthorised
-from igtk_tui.gateway.transport import API_PREFIX, RETRY_STATUSES, RETRYABLE_EXCEPTIONS
+from igtk_tui.gateway.transport import API_PREFIX, RETRY_STATUSES, may_resend
 from igtk_tui.gateway.version import GatewayVersion, parse_gwinfo
 from igtk_tui.slots import slots
 from igtk_tui.values import normalise_url
@@ -30,11 +30,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANY_STATUS = frozenset(range(100, 600))
 JSON = {"Accept": "application/json"}
 LogFn = Callable[[str, str], None]
-
-
-def _tls_failure(exc: BaseException) -> bool:
-    """A certificate or handshake problem: sending again cannot help."""
-    return "SSL" in str(exc) or "certificate" in str(exc).lower()
 
 
 class GatewaySession:
@@ -195,7 +190,7 @@ class GatewaySession:
                         response = await self._http.request(method, url, headers=request_headers,
                                                             follow_redirects=follow, **kwargs)
             except httpx.TransportError as exc:
-                if attempt < attempts and isinstance(exc, RETRYABLE_EXCEPTIONS) and not _tls_failure(exc):
+                if attempt < attempts and may_resend(exc):
                     await self._backoff(what, attempt, attempts, str(exc) or type(exc).__name__)
                     continue
                 raise transport.transport_error(
