@@ -103,6 +103,12 @@ class StepType:
     uses_browser: bool = False
     origin: str = "builtin"
 
+    def __post_init__(self) -> None:
+        # A parameter no signature spoke for: required only if declared so, no default unless written.
+        object.__setattr__(self, "params", tuple(
+            replace(p, required=p.required is True, default=None if p.default is UNSET else p.default)
+            if p.required is UNSET or p.default is UNSET else p for p in self.params))
+
     def param(self, name: str) -> Param | None:
         for p in self.params:
             if p.name == name:

@@ -72,7 +72,7 @@ def step(
                 name=name,
                 handler=handler,
                 description=description,
-                params=(*own, *(_as_written(p) for p in prelude.params)),
+                params=(*own, *prelude.params),
                 outputs=tuple(o if isinstance(o, Output) else Output(o) for o in outputs),
                 extra_params=extra_params,
                 extra_outputs=extra_outputs,
@@ -115,7 +115,7 @@ def _bind_signature(name: str, handler: Handler, params: tuple[Param, ...], prel
         if arg is None:
             if not absorbs:
                 raise fail(f"parameter {param.name!r} is declared, but the handler does not take it")
-            bound.append(_as_written(param))  # absorbed by **kwargs: the declaration is all there is
+            bound.append(param)  # absorbed by **kwargs: the declaration is all there is
             continue
         required = arg.default is inspect.Parameter.empty
         default = None if required else arg.default
@@ -131,11 +131,6 @@ def _bind_signature(name: str, handler: Handler, params: tuple[Param, ...], prel
             raise fail(f"the handler's default does not pass the declaration: {problem}")
         bound.append(replace(param, required=required, default=default))
     return bound
-
-
-def _as_written(param: Param) -> Param:
-    """A parameter no signature speaks for: required only if declared so, no default unless written."""
-    return replace(param, required=param.required is True, default=None if param.default is UNSET else param.default)
 
 
 # The parameter kinds an annotation admits (`str | None` admits string; `Any` admits all).
