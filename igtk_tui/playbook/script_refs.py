@@ -142,8 +142,8 @@ def rewrite_script(script: str, playbook: Playbook, existing_params: dict[str, A
         ref = parse_refs(r_text)[0]
         index = next((i for i, (s, e, _) in enumerate(spans) if s <= r_start < e), None)
         tok = spans[index][2] if index is not None else None
-        if tok is not None and tok.type == tokenize.STRING:
-            s, e, _ = spans[index]  # type: ignore[index]
+        if index is not None and tok is not None and tok.type == tokenize.STRING:
+            s, e, _ = spans[index]
             inside = [(a, b, t) for a, b, t in refs if s <= a < e]
             handled.update(a for a, _, _ in inside)
             pos = significant.index(index) if index in significant else -1
