@@ -13,6 +13,7 @@ from typing import Any
 
 from igtk_tui.errors import InvalidInput
 from igtk_tui.paths import Paths, resolve_paths, system_config_file
+from igtk_tui.values import coerce
 
 
 @dataclass(frozen=True)
@@ -61,48 +62,42 @@ class Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
-_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
 _SETTABLE = [f.name for f in fields(Settings) if f.name != "sources"]
 # Sections whose keys are named without their prefix: [notify] on = "always" sets notify_on.
 _SECTION_PREFIX = {"notify": "notify_"}
+# Each setting's value kind (igtk_tui.values) and whether it may be unset ("none", "", and 0 for
+# the limits where 0 means "no limit"), read off the field's annotation.
+_KIND_OF = {"bool": "boolean", "int": "integer", "float": "number", "str": "string"}
+_FIELDS = {f.name: str(f.type) for f in fields(Settings)}
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
-    kind = str(_FIELD_TYPES[name])
+    annotation = _FIELDS[name]
     try:
         if name == "keymap":
             if not isinstance(value, dict):
-                raise ValueError("expected a table of binding id = key")
+                raise ValueError("must be a table of binding id = key")
             return {str(k): str(v) for k, v in value.items()}
         if name == "playbook_dirs":
             if isinstance(value, str):
                 value = [v for v in value.split(os.pathsep) if v]
-            return tuple(str(v) for v in value)
+            return tuple(str(coerce("string", v)) for v in value)
         if name == "notify_targets":  # from the environment: one target a line (URLs hold ':' and ',')
             if isinstance(value, str):
                 value = [v.strip() for v in value.splitlines() if v.strip()]
             if not isinstance(value, (list, tuple)):
                 raise ValueError("expected a list of targets")
-            return tuple(str(v) for v in value)
+            return tuple(str(coerce("string", v)) for v in value)
         if name == "notify_on":
             from igtk_tui.schedules.model import NOTIFY_ON
 
             if value not in NOTIFY_ON:
                 raise ValueError(f"expected one of {', '.join(NOTIFY_ON)}, got {value!r}")
             return str(value)
-        if kind.startswith("bool"):
-            from igtk_tui.values import to_bool
-
-            return to_bool(value)
-        if "float" in kind:
-            if value in ("", "none", "0", 0) and "None" in kind:
-                return None
-            return float(value)
-        if "int" in kind:
-            if value in ("", "none", "0", 0) and "None" in kind:
-                return None
-            return int(value)
-        return None if value in ("", None) and "None" in kind else str(value)
+        kind = _KIND_OF[annotation.split("|")[0].strip()]
+        if "None" in annotation and value in ("", "none", None) + (("0", 0) if kind != "string" else ()):
+            return None
+        return coerce(kind, value)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"{origin}: setting {name!r}: {exc}") from None
 

@@ -1,9 +1,12 @@
-"""Writing a text file so that a reader never sees half of it (playbooks, reports)."""
+"""Writing a text file so that a reader never sees half of it (playbooks, reports), and the
+backup name kept beside a file before it is replaced."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from igtk_tui.timefmt import file_stamp
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
@@ -23,3 +26,16 @@ def write_text_atomic(path: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def backup_path(path: Path, ts: float | None = None) -> Path:
+    """`<name>.backup.<YYYYmmdd-HHMMSS>.yaml` beside `path` (local time `ts`, default now), made
+    unique with `-2`, `-3`...: a backup never overwrites an earlier one."""
+    suffix = path.suffix or ".yaml"
+    stamp = file_stamp(ts)
+    candidate = path.with_name(f"{path.stem}.backup.{stamp}{suffix}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.backup.{stamp}-{n}{suffix}")
+        n += 1
+    return candidate

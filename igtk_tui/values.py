@@ -1,16 +1,33 @@
-"""Value coercions shared by step parameters, playbook parameters and settings.
+"""Value kinds and their coercion, one set of rules for every value a user writes.
 
-Below every layer that reads user-written values (config, playbook, steps), so each of them
-spells "yes"/"off"/1 the same way without importing the step registry.
+Step parameters (the step registry), playbook parameters (`playbook.params`) and settings
+(`config`) all coerce through `coerce` and `check_bounds`, so "yes"/"off"/1, "5"/5.0 and
+"must be at least 1" mean the same wherever they are written. Below every layer that reads
+user-written values, so none of them imports another to share the rules.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+# The value kinds a step parameter or output declares. Playbook parameter types and settings
+# map onto them (`playbook.params.KIND_OF`, `config._KIND_OF`).
+KINDS = ("string", "integer", "number", "boolean", "list", "dict", "any")
+
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
+
+_EXPECTED = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false (also yes/no, on/off, 1/0)",
+    "list": "a list",
+    "dict": "a dict",
+}
 
 
 def to_bool(value: Any) -> bool:
@@ -25,7 +42,83 @@ def to_bool(value: Any) -> bool:
             return True
         if v in FALSE_WORDS:
             return False
-    raise ValueError(f"not a boolean: {value!r}")
+    raise ValueError(f"must be {_EXPECTED['boolean']}, got {value!r}")
+
+
+def coerce(kind: str, value: Any, *, parse_text: bool = False) -> Any:
+    """`value` as `kind`; ValueError saying `must be …, got …` when it is not one.
+
+    `parse_text`: a list or dict may arrive as YAML or JSON text (a command-line `-p`
+    value, a form field); a list also as `a, b, c`. Step parameters are already YAML
+    values, so for them a string is not a list."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown value kind {kind!r} (kinds: {', '.join(KINDS)})")
+    if kind == "any":
+        return value
+    if kind == "boolean":
+        return to_bool(value)
+    written = value
+    if kind in ("list", "dict") and parse_text and isinstance(value, str):
+        value = _parse_text(kind, value)
+    try:
+        out = _coerce(kind, value)
+    except (TypeError, ValueError, OverflowError):
+        out = None
+    if out is None:
+        raise ValueError(f"must be {_EXPECTED[kind]}, got {written!r}")
+    if kind == "number" and not math.isfinite(out):  # nan passes every comparison with min/max
+        raise ValueError(f"must be a finite number, got {written!r}")
+    return out
+
+
+def _coerce(kind: str, value: Any) -> Any:
+    """The coerced value, or None when `value` is not of `kind`."""
+    if kind == "string":
+        return None if isinstance(value, (dict, list, tuple)) else str(value)
+    if kind in ("integer", "number"):
+        if isinstance(value, bool):
+            return None
+        if kind == "number":
+            return float(value.strip() if isinstance(value, str) else value)
+        if isinstance(value, float):
+            return int(value) if value.is_integer() else None
+        return int(value.strip() if isinstance(value, str) else value)
+    if kind == "list" and isinstance(value, tuple):
+        value = list(value)
+    return value if isinstance(value, list if kind == "list" else dict) else None
+
+
+def _parse_text(kind: str, text: str) -> Any:
+    import json
+
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        import yaml
+
+        try:
+            parsed = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"must be {_EXPECTED[kind]} as YAML or JSON text: {exc}") from None
+    if kind == "list" and isinstance(parsed, str):
+        return [s.strip() for s in text.split(",") if s.strip()]
+    return parsed
+
+
+def check_bounds(value: Any, *, choices: Sequence[Any] | None = None, minimum: float | None = None,
+                 maximum: float | None = None, unit: str | None = None, written: Any = None) -> None:
+    """ValueError (`must be one of …` / `must be at least …`, quoting `written`, the value as the
+    user wrote it, when given) when a coerced value is out of bounds."""
+    got = value if written is None else written
+    if choices is not None and value not in choices:
+        raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}, got {got!r}")
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    shown = f" {unit}" if unit else ""
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be at least {minimum:g}{shown}, got {got!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be at most {maximum:g}{shown}, got {got!r}")
 
 
 def normalise_url(url: str) -> str:

@@ -1,6 +1,6 @@
 """Finding a Chromium binary, without starting anything.
 
-Order (what operators expect, platform-notes "Browser"): the configured
+Order (what operators on plant servers expect): the configured
 `browser_path` (config or IGTK_BROWSER_PATH), then Playwright's own browser when
 it is installed, then chromium / chromium-browser / google-chrome on PATH. A
 configured path that does not work is an error, never silently replaced: the

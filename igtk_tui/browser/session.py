@@ -8,8 +8,8 @@ closes. The closer runs shielded when the execution ends (completed, failed,
 cancelled, timed out); the reaper kills the process group if Playwright could
 not close it.
 
-Chromium runs with the flags that work as root on a closed network
-(platform-notes), Playwright's own temporary profile (never --user-data-dir),
+Chromium runs with the flags that work as root on a closed network (no sandbox
+as root, no first-run or update checks, no GPU), Playwright's own temporary profile (never --user-data-dir),
 and a temporary HOME so nothing is written to ~/.config/chromium.
 """
 

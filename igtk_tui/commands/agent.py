@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from igtk_tui.errors import EXIT_OK, EXIT_UNAVAILABLE
+from igtk_tui.timefmt import duration
 
 STOP_WAIT = 40.0  # seconds `stop` waits for the agent to release its lock
 
@@ -149,7 +150,7 @@ def agent_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"agent:   running, igtk {status['version']} (API v{status['api']})")
     print(f"pid:     {status['pid']}")
-    print(f"uptime:  {_duration(status['uptime'])}")
+    print(f"uptime:  {duration(status['uptime'])}")
     print(f"socket:  {status['socket']}")
     vault = status.get("vault") or {}
     why = f" ({vault['detail']})" if vault.get("detail") and vault.get("state") != "unlocked" else ""
@@ -162,6 +163,3 @@ def agent_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"

@@ -10,12 +10,13 @@ def whole_number(minimum: int) -> Callable[[str], int]:
     """A whole number of at least `minimum`; argparse reports the option it came from."""
 
     def parse(text: str) -> int:
+        from igtk_tui.values import check_bounds, coerce
+
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+            value: int = coerce("integer", text)
+            check_bounds(value, minimum=minimum)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
         return value
 
     return parse

@@ -11,8 +11,9 @@ def _cut(text: str, width: int) -> str:
 
 
 def print_fleet_runs(rows: list[Any], more: bool) -> None:
+    from igtk_tui import timefmt
     from igtk_tui.sinks.human import glyph
-    from igtk_tui.store.codec import human_duration, local_time
+    from igtk_tui.timefmt import local_time
 
     if not rows:
         print("no fleet runs recorded" + (" match" if more else ""))
@@ -22,14 +23,15 @@ def print_fleet_runs(rows: list[Any], more: bool) -> None:
     for r in rows:
         status = f"{glyph(r.status)} {r.status}"
         print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {_cut(r.playbook, width):<{width}}  {status:<13}  "
-              f"{human_duration(r.duration):>7}  {r.counts_text()}")
+              f"{timefmt.duration(r.duration):>7}  {r.counts_text()}")
     if more:
         print(f"… older: igtk history --fleet --before {rows[-1].id[:8]}")
 
 
 def print_fleet(detail: Any) -> None:
+    from igtk_tui import timefmt
     from igtk_tui.sinks.human import glyph
-    from igtk_tui.store.codec import human_duration, local_time
+    from igtk_tui.timefmt import local_time
 
     s = detail.summary
     print(f"fleet run  {s.id}")
@@ -43,7 +45,7 @@ def print_fleet(detail: Any) -> None:
     if s.options.get("params"):
         print("parameters " + ", ".join(f"{k}={v}" for k, v in s.options["params"].items()))
     print(f"started    {local_time(s.started_at)}   finished {local_time(s.finished_at)}   "
-          f"took {human_duration(s.duration)}")
+          f"took {timefmt.duration(s.duration)}")
     print(f"by         {s.user or '?'}@{s.host or '?'}")
     if s.stop_reason:
         print(f"stopped    {s.stop_reason}")
@@ -54,5 +56,5 @@ def print_fleet(detail: Any) -> None:
     for m in members:
         status = f"{glyph(m.status)} {m.status}"
         note = m.reason if m.status == "skipped" else " ".join(x for x in (m.step or "", m.error or "") if x)
-        print(f"  {_cut(m.name, name_w):<{name_w}}  {m.batch:>5}  {status:<13}  {human_duration(m.duration):>7}  "
+        print(f"  {_cut(m.name, name_w):<{name_w}}  {m.batch:>5}  {status:<13}  {timefmt.duration(m.duration):>7}  "
               f"{(m.execution_id or '-')[:8]:<9}  {_cut(note or '', 60)}".rstrip())

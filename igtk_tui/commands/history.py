@@ -32,8 +32,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.runtime import Runtime
-    from igtk_tui.store.codec import parse_since
     from igtk_tui.store.session import with_store
+    from igtk_tui.timefmt import parse_since
 
     since = parse_since(args.since) if args.since else None
     if args.fleet:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 def print_table(rows: list[Any], more: bool) -> None:
     from igtk_tui.sinks.human import glyph
-    from igtk_tui.store.codec import human_duration, local_time
+    from igtk_tui.timefmt import duration, local_time
 
     if not rows:
         print("no executions recorded" + (" match" if more else ""))
@@ -72,7 +72,7 @@ def print_table(rows: list[Any], more: bool) -> None:
         status = f"{glyph(r.status)} {r.status}"
         failed = f" ({r.failed_steps} failed)" if r.failed_steps else ""
         print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {name:<{width}}  {status:<13}  "
-              f"{human_duration(r.duration):>7}  {r.trigger}{failed}")
+              f"{duration(r.duration):>7}  {r.trigger}{failed}")
     if more:
         print(f"… older: igtk history --before {rows[-1].id[:8]}")
 

@@ -118,7 +118,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _table(gateways: list[Any], checks: dict[str, Any]) -> None:
-    from igtk_tui.store.codec import local_time
+    from igtk_tui.timefmt import local_time
     from igtk_tui.values import gateway_key
 
     def groups_of(g: Any) -> str:

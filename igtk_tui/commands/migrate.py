@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.playbook.errors import PlaybookError
-    from igtk_tui.playbook.library import collect_files
+    from igtk_tui.playbook.library_entry import collect_files
     from igtk_tui.playbook.migrate import migrate_file
 
     files = collect_files(args.paths)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from igtk_tui.errors import EXIT_INVALID, EXIT_OK, InvalidInput
 
 if TYPE_CHECKING:
-    from igtk_tui.playbook.library import LibraryEntry
+    from igtk_tui.playbook.library_entry import LibraryEntry
     from igtk_tui.runtime import Runtime
 
 
@@ -191,7 +191,7 @@ def _set_enabled(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from igtk_tui.playbook.library import dump_bundle
+    from igtk_tui.playbook.bundles import dump_bundle
 
     bundle = _runtime().library.export_bundle(args.path)
     fmt = args.format or ("yaml" if args.output and Path(args.output).suffix in (".yaml", ".yml") else "json")
@@ -209,7 +209,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from igtk_tui.playbook.library import read_bundle
+    from igtk_tui.playbook.bundles import read_bundle
 
     bundle = read_bundle(Path(args.file).expanduser())
     result = _runtime().library.import_bundle(bundle, new_rel=args.new_path, force=args.force)

@@ -279,10 +279,10 @@ def _details(s: Any, now: float, settings: Any) -> str:
 
 
 def _as_json(s: Any, last: Any, now: float) -> dict[str, Any]:
-    from igtk_tui.store.codec import iso
+    from igtk_tui.timefmt import iso_utc
 
     data: dict[str, Any] = s.to_json()
-    data["next_fires"] = [iso(t) for t in _next_fires(s, now)] if s.enabled else []
+    data["next_fires"] = [iso_utc(t) for t in _next_fires(s, now)] if s.enabled else []
     data["last_fire"] = last.to_json() if last else None
     return data
 

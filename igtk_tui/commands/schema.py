@@ -15,21 +15,20 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.playbook.schema import build_schema
-    from igtk_tui.steps.registry import REGISTRY
+    from igtk_tui.steptypes import REGISTRY
 
     if args.steps:
-        for name in REGISTRY.names():
-            st = REGISTRY.get(name)
-            if st is None:  # names() lists only registered types
-                continue
-            print(f"{name}: {st.description}")
+        for st in REGISTRY.all():
+            print(f"{st.name}: {st.description}")
             for p in st.params:
                 flags = ", ".join(filter(None, [p.kind, "required" if p.required else "",
                                                 f"default {p.default!r}" if p.default not in (None, "", {}, []) else "",
                                                 f"unit {p.unit}" if p.unit else ""]))
                 print(f"    {p.name} ({flags}): {p.description}")
-            if st.outputs:
-                print(f"    outputs: {', '.join(st.outputs)}")
+            for o in st.outputs:
+                print(f"    -> {o.name} ({o.kind}{', or none' if o.nullable else ''}): {o.description}")
+            if st.extra_outputs:
+                print(f"    -> other keys ({st.extra_outputs}): as the step writes them")
         return 0
     print(json.dumps(build_schema(), indent=2))
     return 0

@@ -90,7 +90,7 @@ def _short(value: Any, width: int = 60) -> str:
 
 def print_detail(detail: Any, folder: Any) -> None:
     from igtk_tui.sinks.human import glyph
-    from igtk_tui.store.codec import human_duration, local_time
+    from igtk_tui.timefmt import duration, local_time
 
     s = detail.summary
     print(f"execution  {s.id}")
@@ -99,7 +99,7 @@ def print_detail(detail: Any, folder: Any) -> None:
     failed = f", {s.failed_steps} failed step(s)" if s.failed_steps else ""
     print(f"status     {glyph(s.status)} {s.status}{failed}")
     print(f"started    {local_time(s.started_at)}   finished {local_time(s.finished_at)}   "
-          f"took {human_duration(s.duration)}")
+          f"took {duration(s.duration)}")
     print(f"trigger    {s.trigger} by {s.user or '?'}@{s.host or '?'} (pid {detail.owner_pid or '?'})"
           + ("  debug" if detail.debug else ""))
     if s.gateway_url:
@@ -124,7 +124,7 @@ def print_detail(detail: Any, folder: Any) -> None:
             note = _short(st.output, 40)
         role = (f" [rollback of {st.parent}]" if st.parent else " [rollback]") if st.role == "rollback" else ""
         status = f"{glyph(st.status)} {st.status}"
-        print(f"  {st.path.ljust(width)}  {status:<13} {st.attempts:>5} {human_duration(st.duration):>8}  "
+        print(f"  {st.path.ljust(width)}  {status:<13} {st.attempts:>5} {duration(st.duration):>8}  "
               f"{_short(note, 50)}{role}")
     if detail.artifacts:
         print(f"\nartifacts  ({folder})")

@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.engine.nesting import NestingError
     from igtk_tui.playbook.errors import PlaybookError
-    from igtk_tui.playbook.library import collect_files
+    from igtk_tui.playbook.library_entry import collect_files
     from igtk_tui.playbook.loader import load_file
     from igtk_tui.runtime import Runtime
 

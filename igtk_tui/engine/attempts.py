@@ -15,6 +15,7 @@ from igtk_tui.engine.events import AttemptFinished, StepStarted, StepStatus
 from igtk_tui.engine.frame import ExecutionAborted, Frame, StepOutcome
 from igtk_tui.playbook import refs
 from igtk_tui.playbook.model import Step
+from igtk_tui.steptypes import StepType, check_value
 
 if TYPE_CHECKING:
     from igtk_tui.engine.runner import Runner
@@ -23,9 +24,7 @@ if TYPE_CHECKING:
 async def run_attempts(runner: Runner, frame: Frame, step: Step, path: str) -> StepOutcome:
     """Every attempt of one step: parameters resolved and checked, the handler under the
     step's timeout, retries with delay and backoff (safe points for pause), each recorded."""
-    from igtk_tui.steps.registry import REGISTRY
-
-    step_type = REGISTRY.get(step.type)
+    step_type = runner.registry.get(step.type)
     max_attempts = step.retry_count + 1
     started = time.monotonic()
     error: str | None = None
@@ -56,9 +55,7 @@ async def run_attempts(runner: Runner, frame: Frame, step: Step, path: str) -> S
             # Only the step's own timer means "the step timed out"; a handler's
             # internal timeout (a wait_for, a socket) is reported as what it is.
             error = f"timed out after {step.timeout:g} s" if timer and timer.expired() else describe(exc)
-        except ParamError as exc:
-            error, retryable = str(exc), False
-        except (StepFailure, ExecutionAborted) as exc:
+        except (StepFailure, ExecutionAborted) as exc:  # a ParamError is a StepFailure that is not transient
             error, retryable = str(exc), getattr(exc, "transient", True)
         except Exception as exc:  # noqa: BLE001 - any handler error fails the attempt
             error = describe(exc)
@@ -82,15 +79,13 @@ def raw_params(runner: Runner, frame: Frame, step: Step) -> dict[str, Any]:
     return {**step.parameters, **override} if override else dict(step.parameters)
 
 
-async def resolve_params(runner: Runner, frame: Frame, step: Step, step_type: Any) -> dict[str, Any]:
+async def resolve_params(runner: Runner, frame: Frame, step: Step, step_type: StepType) -> dict[str, Any]:
     """References resolved, values checked against the step type's schema, secrets registered."""
-    from igtk_tui.steps.registry import check_value
-
     raw = raw_params(runner, frame, step)
     await runner.creds.prefetch(frame, raw)
     try:
         resolved = refs.resolve(raw, runner.lookup(frame))
-    except refs.ReferenceError_ as exc:
+    except refs.UnresolvedReference as exc:
         raise ParamError(f"cannot resolve {exc}") from None
     out: dict[str, Any] = {}
     for spec in step_type.params:
@@ -113,8 +108,11 @@ async def resolve_params(runner: Runner, frame: Frame, step: Step, step_type: An
     return out
 
 
-class ParamError(Exception):
+class ParamError(StepFailure):
     """A parameter could not be resolved or validated: retrying cannot help."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
 
 
 def describe(exc: BaseException) -> str:

@@ -17,7 +17,10 @@ from typing import Any
 
 
 class StepInterrupted(Exception):
-    """Raised inside a step when the operator skipped it or stepped back."""
+    """Raised inside a step when the operator skipped it or stepped back.
+
+    A control signal, not an error: deliberately not an IgtkError, so no handler of
+    operator-facing errors (`except IgtkError`) can swallow a skip."""
 
     def __init__(self, action: str) -> None:
         super().__init__(action)

@@ -31,6 +31,7 @@ from igtk_tui.engine.nesting import PlaybookResolver
 from igtk_tui.engine.runner import Runner
 from igtk_tui.playbook.model import Playbook
 from igtk_tui.playbook.params import secret_parameter_names
+from igtk_tui.steptypes import REGISTRY, Registry
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Execution:
         credential_names: tuple[str, ...] = (),
         resume: ResumeState | None = None,
         timeout: float | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.id = execution_id or _uuid4()
         self.playbook = playbook
@@ -96,7 +98,8 @@ class Execution:
         self.runner = Runner(
             execution_id=self.id, bus=self.bus, controls=self.controls, settings=settings,
             artifacts_dir=self.artifacts_dir, credentials=credentials,
-            resolver=resolver or PlaybookResolver(), gateway_override=gateway_override,
+            resolver=resolver or PlaybookResolver(registry=registry), registry=registry or REGISTRY,
+            gateway_override=gateway_override,
         )
         self.runner.seed_breakpoints("", playbook)
         self._task: asyncio.Task[None] | None = None

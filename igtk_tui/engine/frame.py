@@ -7,11 +7,12 @@ from typing import Any
 
 from igtk_tui import redact
 from igtk_tui.engine.events import StepStatus
+from igtk_tui.errors import IgtkError
 from igtk_tui.playbook.model import Playbook, Step
 
 
-class ExecutionAborted(Exception):
-    """The run stops as failed; the message is the execution's error."""
+class ExecutionAborted(IgtkError):
+    """The run stops as failed; the message is the execution's error (exit 1)."""
 
 
 @dataclass

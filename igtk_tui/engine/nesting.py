@@ -9,12 +9,13 @@ from pathlib import Path
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import Playbook
 from igtk_tui.playbook.refs import has_refs
+from igtk_tui.steptypes import Registry
 
 MAX_DEPTH = 3
 
 
 class NestingError(InvalidInput):
-    pass
+    """A child playbook that cannot run: not found, disabled, unverified, a cycle, too deep (exit 2)."""
 
 
 class PlaybookResolver:
@@ -33,8 +34,10 @@ class PlaybookResolver:
         *,
         is_verified: Callable[[Playbook], bool] | None = None,
         is_enabled: Callable[[Playbook], bool] | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.roots = [Path(r) for r in roots]
+        self.registry = registry  # the step types children are checked against (default: the global ones)
         self.is_verified = is_verified or (lambda pb: pb.verified)
         self.is_enabled = is_enabled or (lambda pb: True)
 
@@ -62,7 +65,7 @@ class PlaybookResolver:
         if str(path) in stack:
             chain = " -> ".join(Path(p).name for p in (*stack, str(path)))
             raise NestingError(f"playbook.run: cycle {chain}")
-        child = load_file(path)
+        child = load_file(path, registry=self.registry)
         if not self.is_enabled(child):
             raise NestingError(f"playbook.run: {ref!r} is disabled in the library")
         if not self.is_verified(child):

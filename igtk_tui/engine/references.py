@@ -51,7 +51,7 @@ class Credentials:
     def loaded(self, name: str, ref: refs.Ref) -> Any:
         cred = self.cache.get(name)
         if cred is None:
-            raise refs.ReferenceError_(f"{ref.text}: credential {name!r} is not loaded")
+            raise refs.UnresolvedReference(f"{ref.text}: credential {name!r} is not loaded")
         return cred
 
 
@@ -61,11 +61,11 @@ def lookup_for(frame: Frame, creds: Credentials) -> refs.Lookup:
     def lookup(ref: refs.Ref) -> Any:
         root, rest = ref.root, ref.rest
         if not rest:
-            raise refs.ReferenceError_(f"{ref.text} names no value")
+            raise refs.UnresolvedReference(f"{ref.text} names no value")
         if root == "parameter":
             name = rest[0]
             if name not in frame.params:
-                raise refs.ReferenceError_(f"{ref.text}: no parameter {name!r}")
+                raise refs.UnresolvedReference(f"{ref.text}: no parameter {name!r}")
             value = frame.params[name]
             param = frame.playbook.parameter(name)
             if isinstance(value, str) and refs.has_refs(value):
@@ -83,8 +83,8 @@ def lookup_for(frame: Frame, creds: Credentials) -> refs.Lookup:
             if step_id not in frame.outputs:
                 status = frame.statuses.get(step_id)
                 why = f"it is {status.value}" if status else "it has not run yet"
-                raise refs.ReferenceError_(f"{ref.text}: step {step_id!r} has no output ({why})")
+                raise refs.UnresolvedReference(f"{ref.text}: step {step_id!r} has no output ({why})")
             return refs.dig(frame.outputs[step_id], rest[1:], f"step.{step_id}")
-        raise refs.ReferenceError_(f"{ref.text}: unknown reference root {root!r}")
+        raise refs.UnresolvedReference(f"{ref.text}: unknown reference root {root!r}")
 
     return lookup

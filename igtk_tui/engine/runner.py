@@ -33,6 +33,7 @@ from igtk_tui.engine.frame import ExecutionAborted, Frame, StepOutcome
 from igtk_tui.engine.references import Credentials, lookup_for
 from igtk_tui.playbook import conditions, refs
 from igtk_tui.playbook.model import OnFailure, Playbook, Step
+from igtk_tui.steptypes import Registry
 
 if TYPE_CHECKING:
     from igtk_tui.engine.nesting import PlaybookResolver
@@ -51,6 +52,7 @@ class Runner:
         artifacts_dir: Path,
         credentials: Any,
         resolver: PlaybookResolver,
+        registry: Registry,
         gateway_override: str | None = None,
     ) -> None:
         self.execution_id = execution_id
@@ -61,6 +63,7 @@ class Runner:
         self.artifacts_dir = artifacts_dir
         self.creds = Credentials(credentials)
         self.resolver = resolver
+        self.registry = registry  # the step types this execution runs
         self.resources = Resources()
         self._artifacts: dict[str, list[str]] = {}
         self._seeded_breakpoints: set[str] = set()

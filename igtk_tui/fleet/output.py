@@ -16,7 +16,7 @@ from typing import IO, Any, Protocol
 from igtk_tui import redact
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.sinks.stream import LineStream
-from igtk_tui.store.codec import human_duration
+from igtk_tui.timefmt import duration
 
 _ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
 
@@ -73,7 +73,7 @@ class HumanFleetOutput:
 
     def gateway_finished(self, run: Any, member: Any) -> None:
         note = _note(member)
-        took = f" in {human_duration(member.duration)}" if member.duration is not None else ""
+        took = f" in {duration(member.duration)}" if member.duration is not None else ""
         self._print(f"  {glyph(member.status)} {member.name} {member.status}{took}" + (f" — {note}" if note else ""))
 
     def gateway_skipped(self, run: Any, member: Any) -> None:
@@ -92,12 +92,12 @@ class HumanFleetOutput:
             shown = f"{glyph(m.status)} {m.status}"
             execution = m.execution_id[:8] if m.execution_id else "-"
             self._print(f"  {_cut(m.name, name_w):<{name_w}}  {_cut(m.gateway.group, group_w):<{group_w}}  "
-                        f"{shown:<13}  {human_duration(m.duration):>7}  {execution:<9}  {_cut(_note(m), 60)}".rstrip())
+                        f"{shown:<13}  {duration(m.duration):>7}  {execution:<9}  {_cut(_note(m), 60)}".rstrip())
         counts = run.counts()
         parts = ", ".join(f"{counts[k]} {k}" for k in ("completed", "failed", "cancelled", "skipped") if counts[k])
         stop = f" (stopped: {run.stop_reason})" if run.stop_reason else ""
         self._print(f"igtk: fleet run {run.id[:8]} {glyph(status)} {status}: {parts} of {len(members)} "
-                    f"gateway(s) in {human_duration(run.duration)}{stop}")
+                    f"gateway(s) in {duration(run.duration)}{stop}")
         self.out.flush()
 
 

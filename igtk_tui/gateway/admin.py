@@ -1,22 +1,22 @@
 """Gateway administration over the 8.3 REST API: scans, logs, tags, config resources,
-the gateway network and project delete (issue 17 items 9-14; paths from the 8.3.8 spec,
-ignition-gateway.md §2.10-§2.13). GatewayClient inherits these.
+the gateway network and project delete (paths from a real 8.3.8 gateway's OpenAPI spec).
+GatewayClient inherits these.
 
 Ignition 8.1 has no REST API: each of these raises NotSupported there (`_require_api`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from igtk_tui.gateway.errors import Conflict, GatewayError, NotSupported
+from igtk_tui.gateway.errors import Conflict, GatewayError, NotSupported, Unauthorised
 from igtk_tui.gateway.session import GatewaySession
 from igtk_tui.gateway.transfer import DownloadedFile, receive_file, suggested_filename
 from igtk_tui.gateway.transport import API_PREFIX
+from igtk_tui.timefmt import file_stamp
 
 SCAN_KINDS = ("projects", "config")
 SCAN_MODULE = "/data/project-scan-endpoint"  # 8.1: the third-party Project Scan Endpoint module
@@ -43,7 +43,18 @@ def _envelope(result: Any, what: str) -> dict[str, Any]:
 
 
 class GatewayAdmin(GatewaySession):
-    # -- scans (§2.13) ------------------------------------------------------------------------------
+    async def _is_81(self, what: str) -> bool:
+        """True on 8.1, after making sure there is a web session (its pages need one)."""
+        version = await self.ensure_version()
+        if version.has_rest_api:
+            return False
+        await self.ensure_auth()
+        if not self._session:
+            raise Unauthorised(f"{what}: Ignition {version} has no REST API; this needs a web login "
+                               "(username and password)")
+        return True
+
+    # -- scans ------------------------------------------------------------------------------
     async def scan_status(self, kind: str, *, retry: bool = True) -> dict[str, Any]:
         return await self._api("GET", f"/scan/{kind}", f"reading the {kind} scan status", retry=retry) or {}
 
@@ -66,7 +77,7 @@ class GatewayAdmin(GatewaySession):
                                  "forceUpdate": str(force_update).lower()},
                          headers={"Accept": "application/json"})
 
-    # -- logs (§2.10) ---------------------------------------------------------------------------------
+    # -- logs ---------------------------------------------------------------------------------
     async def list_loggers(self) -> list[dict[str, Any]]:
         return await self._list_all("/logs/loggers", "listing the gateway's loggers")
 
@@ -82,13 +93,13 @@ class GatewayAdmin(GatewaySession):
                                     headers={"Accept": "application/x-sqlite3, application/json;q=0.5"})
         try:
             filename = suggested_filename(response.headers.get("content-disposition")) \
-                or f"gateway-logs-{time.strftime('%Y%m%d-%H%M%S')}.idb"
+                or f"gateway-logs-{file_stamp()}.idb"
             path = dest(filename) if callable(dest) else Path(dest)
             return await receive_file(response, path, what, zip_expected=False, filename=filename)
         finally:
             await response.aclose()
 
-    # -- tags (§2.11) ---------------------------------------------------------------------------------
+    # -- tags ---------------------------------------------------------------------------------
     async def export_tags(self, provider: str, path: str = "", *, recursive: bool = True) -> bytes:
         what = f"exporting tags of provider {provider!r}"
         await self._require_api(what)
@@ -105,11 +116,11 @@ class GatewayAdmin(GatewaySession):
             "POST", "/tags/import", f"importing tags into provider {provider!r}",
             params={"provider": provider, "type": "json", "path": path, "collisionPolicy": collision_policy},
             content=data, headers={"Content-Type": "application/octet-stream"}, idempotent=False)
-        if isinstance(result, dict):  # [UNVERIFIED §2.11] the counts-object form of one fixture
+        if isinstance(result, dict):  # [UNVERIFIED] the counts-object form of one fixture
             return list(result.get("failures") or [])
         return [q for q in result or [] if isinstance(q, dict)]
 
-    # -- config resources (§2.12) ------------------------------------------------------------------------
+    # -- config resources ------------------------------------------------------------------------
     async def list_resources(self, resource_type: str, collection: str = "core") -> list[dict[str, Any]]:
         return await self._list_all(f"/resources/list/{_resource_path(resource_type)}?collection="
                                     f"{_segment(collection)}", f"listing {resource_type} resources")
@@ -165,7 +176,7 @@ class GatewayAdmin(GatewaySession):
                         f"{str(approve).lower()}", f"{verb} the incoming connection from {remote_id!r}",
                         idempotent=True)
 
-    # -- projects (§2.6; issue 17 item 14) --------------------------------------------------------------
+    # -- projects (issue 17 item 14) --------------------------------------------------------------
     async def delete_project(self, name: str) -> dict[str, Any]:
         """`DELETE /projects/{name}`: real 8.3 needs no confirm parameter. Sent once."""
         what = f"deleting project {name!r}"

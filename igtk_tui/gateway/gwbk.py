@@ -1,6 +1,6 @@
 """Build, validate and read gateway backups (`.gwbk`).
 
-A `.gwbk` is a zip (ignition-gateway.md §6). As a real 8.3.2 gateway writes it
+A `.gwbk` is a zip. As a real 8.3.2 gateway writes it
 (issue 17 item 5): `backupinfo.xml` with root `<gateway-backup>`, a full
 `<version>` such as `8.3.2.2025120210`, `<backup-type>ALL</backup-type>`,
 `<ts>` and an `<edition>` that is empty for standard, and no gateway name;
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import sqlite3
 import time
 import uuid
@@ -28,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from igtk_tui.gateway.version import GatewayVersion
+
 BACKUP_INFO = "backupinfo.xml"
 IDB_ENTRY = "db_backup_sqlite.idb"
 SYSTEM_PROPERTIES_ENTRY = "config/resources/core/ignition/system-properties/config.json"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-_VERSION_RE = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)")
 
 
 @dataclass
@@ -53,20 +53,18 @@ class BackupContents:
 
 
 def version_tuple(version: str) -> tuple[int, int, int]:
-    """`"8.3.6 (b2026042713)"` -> (8, 3, 6); ValueError when it is not a version."""
-    match = _VERSION_RE.match(version)
-    if not match:
-        raise ValueError(f"not an Ignition version: {version!r}")
-    return int(match[1]), int(match[2]), int(match[3])
+    """`"8.3.6 (b2026042713)"` or backupinfo.xml's `8.3.2.2025120210` -> (8, 3, 6); ValueError when
+    it is not a version."""
+    parsed = GatewayVersion.parse(version)
+    return parsed.major, parsed.minor, parsed.patch
 
 
 def full_version(version: str) -> str:
     """`8.3.2 (b2025120210)` -> `8.3.2.2025120210`, the form backupinfo.xml holds; a plain
     version stays plain."""
-    match = re.match(r"^\s*(\d+\.\d+\.\d+)(?:\s*\(b?(\d+)\))?", version)
-    if not match:
-        raise ValueError(f"not an Ignition version: {version!r}")
-    return f"{match[1]}.{match[2]}" if match[2] else match[1]
+    parsed = GatewayVersion.parse(version)
+    build = parsed.build.removeprefix("b")
+    return f"{parsed.plain}.{build}" if build.isdigit() else parsed.plain
 
 
 def _backup_info(version: str, edition: str) -> bytes:
@@ -93,7 +91,7 @@ def _properties(entries: Mapping[str, str]) -> bytes:
 
 
 def _idb(gateway_name: str) -> bytes:
-    """The 8.1 internal config DB: a real SQLite file with the tables tools read (§6)."""
+    """The 8.1 internal config DB: a real SQLite file with the tables tools read."""
     conn = sqlite3.connect(":memory:")
     try:
         conn.executescript(

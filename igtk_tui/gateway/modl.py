@@ -2,7 +2,7 @@
 
 A `.modl` is a zip with `module.xml` at its root, the jars it names, an optional
 licence file and, when signed, `certificates.p7b` + `signatures.properties`
-(ignition-gateway.md §5). The client reads the metadata before uploading (to
+(the module-signer's output). The client reads the metadata before uploading (to
 show id/version and to compare with what is installed); the simulator parses
 uploads with the same code; tests, the demo and shipped playbooks build real
 module files with `build_modl`.
@@ -44,7 +44,7 @@ class ModuleInfo:
 
 
 def _local(tag: str) -> str:
-    """Tag name without namespace, lower-cased: old files use lowercase tags (§5)."""
+    """Tag name without namespace, lower-cased: old files use lowercase tags."""
     return tag.rsplit("}", 1)[-1].lower()
 
 
@@ -117,7 +117,7 @@ def module_certificate(data: bytes) -> bytes | None:
 
 @dataclass(frozen=True)
 class CertificateInfo:
-    """The signing certificate of a module: what a gateway shows before trusting it (§2.5)."""
+    """The signing certificate of a module: what a gateway shows before trusting it."""
 
     subject: str
     issuer: str
@@ -125,7 +125,7 @@ class CertificateInfo:
     not_before_ms: int
     not_after_ms: int
     self_signed: bool
-    fingerprint: str  # SHA-1 of the DER certificate, as the 8.1 CERTIFICATES table keys it (§3.3)
+    fingerprint: str  # SHA-1 of the DER certificate, as the 8.1 CERTIFICATES table keys it
 
 
 def read_certificate(p7b: bytes) -> CertificateInfo:
@@ -184,7 +184,7 @@ def _signing_key(subject: str) -> tuple[RSAPrivateKey, x509.Certificate]:
 
 def _sign(entries: dict[str, bytes], subject: str) -> dict[str, bytes]:
     """signatures.properties (Base64 SHA256withRSA per entry) + certificates.p7b (DER PKCS#7), as
-    IA's module-signer writes them (§5)."""
+    IA's module-signer writes them."""
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
     from cryptography.hazmat.primitives.serialization import pkcs7

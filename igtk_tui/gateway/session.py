@@ -4,7 +4,7 @@ One httpx.AsyncClient per gateway. Retries with backoff only for idempotent
 calls (GET/HEAD, toggles) on a dropped connection or 500/502/503/504; everything
 else is sent exactly once. Every failure becomes a typed error whose message
 says what to do (transport.py). The unauthenticated health routes
-(/StatusPing, /system/gwinfo, ignition-gateway.md §1) live here too.
+(/StatusPing, /system/gwinfo) live here too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import httpx
 from igtk_tui import __version__, redact
 from igtk_tui.gateway import transport, webauth
 from igtk_tui.gateway.errors import GatewayError, NotSupported, Unauthorised
-from igtk_tui.gateway.transport import API_PREFIX, RETRY_STATUSES, RETRYABLE_EXCEPTIONS
+from igtk_tui.gateway.transport import API_PREFIX, RETRY_STATUSES, may_resend
 from igtk_tui.gateway.version import GatewayVersion, parse_gwinfo
 from igtk_tui.slots import slots
 from igtk_tui.values import normalise_url
@@ -30,11 +30,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANY_STATUS = frozenset(range(100, 600))
 JSON = {"Accept": "application/json"}
 LogFn = Callable[[str, str], None]
-
-
-def _tls_failure(exc: BaseException) -> bool:
-    """A certificate or handshake problem: sending again cannot help."""
-    return "SSL" in str(exc) or "certificate" in str(exc).lower()
 
 
 class GatewaySession:
@@ -109,6 +104,11 @@ class GatewaySession:
     @property
     def line(self) -> str | None:
         return self.version.line if self.version else None
+
+    @property
+    def has_rest_api(self) -> bool:
+        """An 8.3+ gateway, as far as known: False until a request has read the version."""
+        return self.version is not None and self.version.has_rest_api
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self.version or '?'} auth={self.auth_mode}>"
@@ -190,7 +190,7 @@ class GatewaySession:
                         response = await self._http.request(method, url, headers=request_headers,
                                                             follow_redirects=follow, **kwargs)
             except httpx.TransportError as exc:
-                if attempt < attempts and isinstance(exc, RETRYABLE_EXCEPTIONS) and not _tls_failure(exc):
+                if attempt < attempts and may_resend(exc):
                     await self._backoff(what, attempt, attempts, str(exc) or type(exc).__name__)
                     continue
                 raise transport.transport_error(
@@ -280,7 +280,7 @@ class GatewaySession:
                     raise Unauthorised(
                         f"{self.base_url} is Ignition {version}: API tokens exist only from 8.3 on; "
                         "use a username and password (basic credential) for this gateway")
-                # A cheap read that needs a key. [UNVERIFIED §2.4/§9] gateway-info may be anonymous on a
+                # A cheap read that needs a key. [UNVERIFIED] gateway-info may be anonymous on a
                 # default install, so it could not prove the token; restart-tasks/pending is assumed not to be.
                 await self._send("GET", f"{API_PREFIX}/restart-tasks/pending", what="checking the API token",
                                  headers=JSON)
@@ -326,7 +326,7 @@ class GatewaySession:
         return self._json(response, what)
 
     async def _list_all(self, path: str, what: str, *, retry: bool = True) -> list[Any]:
-        """Every item of a list endpoint (`{"items", "metadata"}` envelope, §2.3), paging if needed.
+        """Every item of a list endpoint (`{"items", "metadata"}` envelope), paging if needed.
 
         `retry=False` for callers that poll: their own loop is the retry, and a retried
         request inside every poll would only add delay and warnings."""
@@ -348,7 +348,7 @@ class GatewaySession:
 
     # -- health (no auth) ---------------------------------------------------------------------
     async def status_ping(self, *, retry: bool = True) -> dict[str, Any]:
-        """`/StatusPing` JSON: {"state": "RUNNING"|"STARTING"|..., "details"?} (§1.1).
+        """`/StatusPing` JSON: {"state": "RUNNING"|"STARTING"|..., "details"?}.
 
         Only RUNNING and STARTING are captured from real gateways; FAULTED and other
         states are [UNVERIFIED] and simply count as "not RUNNING" for callers.

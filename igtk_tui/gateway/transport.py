@@ -42,6 +42,13 @@ def should_retry(response: httpx.Response) -> bool:
     return response.status_code in RETRY_STATUSES and not lasting_503(response)
 
 
+def may_resend(exc: BaseException) -> bool:
+    """The one retry decision for a transport failure of an idempotent request: a dropped or
+    refused connection, not a certificate or handshake problem (sending again cannot help)."""
+    tls = "SSL" in str(exc) or "certificate" in str(exc).lower()
+    return isinstance(exc, RETRYABLE_EXCEPTIONS) and not tls
+
+
 def is_transient(error: GatewayError) -> bool:
     """Whether a failed step may succeed if run again (its retry_count): not when credentials or
     permissions were refused."""
@@ -84,7 +91,7 @@ _JETTY_H2 = re.compile(r"<h2>(.*?)</h2>", re.S | re.I)
 
 
 def gateway_message(response: httpx.Response) -> str | None:
-    """The message in an error body: Jetty JSON/HTML/text, Ignition 422, or a result envelope (§2.3)."""
+    """The message in an error body: Jetty JSON/HTML/text, Ignition 422, or a result envelope."""
     try:
         text = response.text
     except (httpx.ResponseNotRead, UnicodeDecodeError):  # a streamed body not read yet

@@ -1,9 +1,11 @@
-"""Gateway version parsing and `/system/gwinfo` text.
+"""Version parsing (gateways, backups, modules) and `/system/gwinfo` text: the one place
+igtk (and the simulator) reads a version string.
 
-Version strings come in two forms (ignition-gateway.md §7): REST
-`ignitionVersion` / `overview.version` "8.3.6 (b2026042713)" and gwinfo
-`Version=8.3.6` (no build). gwinfo is `Key=Value;` pairs whose order is not
-guaranteed (§1.2), so it is parsed by key, never by position.
+A gateway writes its version in three forms: REST `ignitionVersion` / `overview.version`
+"8.3.6 (b2026042713)", gwinfo `Version=8.3.6` (no build), and a backup's backupinfo.xml
+"8.3.2.2025120210" (the build as a fourth number). Module versions are module.xml's
+"1.2.3.2026010112" or the gateway's "1.2.3 (b2026010112)". gwinfo is `Key=Value;` pairs whose
+order differs between builds, so it is parsed by key, never by position.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ class GatewayVersion:
 
     @property
     def line(self) -> str:
-        """`8.3` or `8.1`: which HTTP surface to speak. 8.3+ has the REST API (§2), 8.1 and older do not (§3)."""
+        """`8.3` or `8.1`: which HTTP surface to speak. 8.3+ has the REST API (/data/api/v1); 8.1 and
+        older have only the web UI's routes."""
         return "8.3" if (self.major, self.minor) >= (8, 3) else "8.1"
 
     @property
@@ -44,6 +47,14 @@ class GatewayVersion:
 
     def __str__(self) -> str:
         return f"{self.plain} ({self.build})" if self.build else self.plain
+
+
+def version_numbers(text: str, *, build: bool = False) -> tuple[int, ...]:
+    """The numbers of a version, for comparing: `3.3.9 (b2026082511)` -> (3, 3, 9); with `build`
+    the build's digits too: (3, 3, 9, 2026082511). () when the text holds no number."""
+    if not build:
+        text = text.split("(", 1)[0]
+    return tuple(int(n) for n in re.findall(r"\d+", text))
 
 
 def parse_gwinfo(text: str) -> dict[str, str]:

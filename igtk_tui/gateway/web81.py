@@ -1,7 +1,7 @@
 """Ignition 8.1 equivalents over the web UI with a logged-in session.
 
-8.1 has no REST API (ignition-gateway.md §3). Its config pages are Wicket
-forms whose URLs are generated per session (§3.3 [UNVERIFIED]), so there is
+8.1 has no REST API (it arrived with 8.3). Its config pages are Wicket
+forms whose URLs are generated per session ([UNVERIFIED]), so there is
 no stable HTTP route to target on a real 8.1 gateway. These functions speak
 the stable stand-ins the simulator serves (igtk_tui/simulator/web81_config.py):
 

@@ -1,8 +1,8 @@
 """Web-session login through the gateway's identity provider (IdP).
 
 Ignition 8.1 has no API tokens, so username/password is the only way in
-(ignition-gateway.md §3.1); 8.3 also accepts the same flow for its web UI
-(§2.2), which gives a session cookie plus a CSRF token for mutating calls.
+(8.1's web UI logs in this way); 8.3 also accepts the same flow for its web
+UI, which gives a session cookie plus a CSRF token for mutating calls.
 
     GET start page -> 302 ... -> /idp/default/oidc/auth?... -> 302 /idp/default/authn/login?token=T0
     8.1: POST authn/submit-username-password-challenge {username,password,token,rememberMe} -> {token}
@@ -134,7 +134,7 @@ async def _post(client: GatewayClient, route: str, body: dict[str, Any], what: s
 
 
 def _check_success(data: dict[str, Any], username: str, what: str) -> None:
-    # §3.1 documents only {"token", ...} for 8.1; an explicit success:false is a wrong password.
+    # 8.1 is known to answer only {"token", ...}; an explicit success:false is a wrong password.
     if data.get("success") is False:
         raise Unauthorised(f"{what}: the gateway refused the login for {username!r}: "
                            "check the username and password")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.refs import Ref
 
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
@@ -30,8 +31,8 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
 _NAMES = {"true": True, "false": False, "True": True, "False": False, "null": None, "None": None}
 
 
-class ConditionError(ValueError):
-    pass
+class ConditionError(InvalidInput):
+    """A `when:` condition that is not allowed or cannot be evaluated; the message says which part."""
 
 
 _INNER_REF_RE = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.\w+)*)\s*\}\}")

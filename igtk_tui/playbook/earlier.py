@@ -24,7 +24,7 @@ IGTK_PARAM_KEYS = ("choices", "min", "max", "secret", "label")
 
 IGNORED = "ignored, as the earlier toolkit did"
 
-# Step parameter defaults of the earlier toolkit where igtk's differ (prior-art §2.1, §2.5).
+# Step parameter defaults of the earlier toolkit where igtk's differ (its handlers' own defaults).
 DEFAULTS: dict[str, dict[str, Any]] = {
     "gateway.restart": {"wait_for_ready": False, "timeout": 120},
     "utility.sleep": {"seconds": 1},

@@ -14,112 +14,18 @@ false` written into their YAML so that an edit cannot keep a stale claim.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from igtk_tui.errors import InvalidInput
+from igtk_tui.playbook.bundles import bundle_metadata, bundle_path, checked_bundle, make_bundle, restored_verification
 from igtk_tui.playbook.errors import PlaybookError, did_you_mean
-from igtk_tui.playbook.metadata import PlaybookMeta, PlaybookMetadata, content_hash, current_user, now_iso
+from igtk_tui.playbook.library_entry import SUFFIXES, ImportResult, LibraryEntry, SaveResult, playbook_files
+from igtk_tui.playbook.metadata import PlaybookMeta, PlaybookMetadata, content_hash, current_user
 from igtk_tui.playbook.model import Playbook
-from igtk_tui.textfile import write_text_atomic
-
-SUFFIXES = (".yaml", ".yml")
-
-
-def collect_files(args: list[str]) -> list[Path]:
-    """Playbook files named on a command line: files as given, folders searched
-    recursively (revision backups left out)."""
-    files: list[Path] = []
-    for raw in args:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and ".backup." not in p.name))
-        else:
-            files.append(path)
-    return files
-BUNDLE_FORMAT = 1
-
-
-@dataclass
-class LibraryEntry:
-    rel_path: str
-    path: Path
-    origin: str  # the root it came from: "built-in" | "user" | "extra"
-    playbook: Playbook | None = None
-    problems: list[str] = field(default_factory=list)
-    overrides_builtin: bool = False
-    meta: PlaybookMeta | None = None
-
-    @property
-    def name(self) -> str:
-        return self.playbook.name if self.playbook else Path(self.rel_path).stem
-
-    @property
-    def domain(self) -> str:
-        if self.playbook and self.playbook.domain:
-            return self.playbook.domain
-        return self.rel_path.split("/", 1)[0] if "/" in self.rel_path else ""
-
-    @property
-    def group(self) -> str:
-        return (self.playbook.group if self.playbook else "") or self.domain
-
-    @property
-    def valid(self) -> bool:
-        return self.playbook is not None and not self.problems
-
-    @property
-    def content_hash(self) -> str:
-        if self.playbook is not None:
-            return self.playbook.content_hash
-        try:
-            return content_hash(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            return ""
-
-    @property
-    def library_origin(self) -> str:
-        """built-in | user-created | duplicated | imported (metadata origin for user files)."""
-        if self.origin == "built-in":
-            return "built-in"
-        return self.meta.origin if self.meta and self.meta.origin != "built-in" else "user-created"
-
-    @property
-    def verified_yaml(self) -> bool:
-        return bool(self.playbook and self.playbook.verified)
-
-    @property
-    def verified_meta(self) -> bool:
-        return bool(self.meta and self.meta.verified_for(self.content_hash))
-
-    @property
-    def verified(self) -> bool:
-        """What the engine's nesting gate uses: the YAML's claim or a current verification."""
-        return self.valid and (self.verified_yaml or self.verified_meta)
-
-    @property
-    def enabled(self) -> bool:
-        return self.meta.enabled if self.meta else True
-
-    @property
-    def revision(self) -> int:
-        return self.meta.revision if self.meta else 1
-
-
-@dataclass
-class SaveResult:
-    entry: LibraryEntry
-    backup: Path | None
-    verification_lapsed: bool
-
-
-@dataclass
-class ImportResult:
-    entry: LibraryEntry
-    verified_restored: bool
-    reason: str
-    replaced_backup: Path | None = None
+from igtk_tui.textfile import backup_path, write_text_atomic
+from igtk_tui.timefmt import now_utc
 
 
 class Library:
@@ -144,7 +50,7 @@ class Library:
         out: set[str] = set()
         for origin, root in self.roots:
             if origin == "built-in" and root.is_dir():
-                out.update(p.relative_to(root).as_posix() for p in _playbook_files(root))
+                out.update(p.relative_to(root).as_posix() for p in playbook_files(root))
         return out
 
     # -- discovery -----------------------------------------------------------
@@ -157,7 +63,7 @@ class Library:
         for origin, root in self.roots:
             if not root.is_dir():
                 continue
-            for path in _playbook_files(root):
+            for path in playbook_files(root):
                 rel = path.relative_to(root).as_posix()
                 entry = LibraryEntry(rel, path, origin, overrides_builtin=rel in found, meta=metas.get(rel))
                 if load:
@@ -285,7 +191,7 @@ class Library:
         meta = PlaybookMeta(
             path=rel, origin="duplicated", duplicated_from=src.rel_path, enabled=True, revision=1,
             verified=carried, verified_hash=content_hash(text) if carried else None,
-            verified_at=(old.verified_at if old else now_iso()) if carried else None,
+            verified_at=(old.verified_at if old else now_utc()) if carried else None,
             verified_by=(old.verified_by if old else f"YAML of {src.rel_path}") if carried else None,
         )
         metadata.put(meta)
@@ -317,7 +223,7 @@ class Library:
             return SaveResult(self.entry(rel), None, False)
         backup = None
         if previous is not None:
-            backup = _backup_path(dest)
+            backup = backup_path(dest)
             write_text_atomic(backup, previous)
         write_text_atomic(dest, text)
         digest = content_hash(text)
@@ -341,7 +247,7 @@ class Library:
                                + "\n  ".join(entry.problems))
         changes: dict[str, Any] = {
             "verified": on,
-            "verified_at": now_iso() if on else None,
+            "verified_at": now_utc() if on else None,
             "verified_by": (by or current_user()) if on else None,
             "verified_hash": entry.content_hash if on else None,
         }
@@ -358,53 +264,8 @@ class Library:
 
     # -- export / import ----------------------------------------------------------
     def export_bundle(self, ref: str) -> dict[str, Any]:
-        """A self-contained bundle: YAML text + metadata, with no credentials.
-
-        Defaults of credential-typed and secret parameters are removed from the
-        text (they name vault entries or hold secrets). The verified flag is
-        exported for exactly the exported text (`content_hash`).
-        """
-        from igtk_tui import __version__
-        from igtk_tui.playbook.model import ParamType
-        from igtk_tui.playbook.params import is_secret_parameter
-        from igtk_tui.playbook.yamledit import strip_parameter_defaults
-
-        entry = self.entry(ref)
-        if not entry.valid or entry.playbook is None:
-            raise InvalidInput(f"{entry.rel_path} does not load, so it cannot be exported:\n  "
-                               + "\n  ".join(entry.problems))
-        pb = entry.playbook
-        sensitive = [p.name for p in pb.parameters if p.type == ParamType.CREDENTIAL or is_secret_parameter(p)]
-        text, stripped = strip_parameter_defaults(pb.source, sensitive)
-        meta = entry.meta
-        return {
-            "igtk_bundle": BUNDLE_FORMAT,
-            "kind": "playbook",
-            "path": entry.rel_path,
-            "name": pb.name,
-            "version": pb.version,
-            "description": pb.description,
-            "domain": entry.domain,
-            "group": entry.group,
-            "exported_at": now_iso(),
-            "exported_by": current_user(),
-            "igtk_version": __version__,
-            "credentials_stripped": stripped,
-            "content_hash": "sha256:" + content_hash(text),
-            "yaml_content": text,
-            "metadata": {
-                "verified": entry.verified,
-                "verified_at": meta.verified_at if meta and entry.verified_meta else None,
-                "verified_by": (meta.verified_by if meta and entry.verified_meta
-                                else ("YAML" if entry.verified_yaml else None)),
-                "enabled": entry.enabled,
-                "origin": entry.library_origin,
-                "duplicated_from": meta.duplicated_from if meta else None,
-                "revision": entry.revision,
-                "notes": meta.notes if meta else "",
-                "created_at": meta.created_at if meta else None,
-            },
-        }
+        """The playbook as a bundle (igtk_tui.playbook.bundles): YAML + metadata, no credentials."""
+        return make_bundle(self.entry(ref))
 
     def import_bundle(self, bundle: Any, *, new_rel: str | None = None, force: bool = False) -> ImportResult:
         """Write a bundle's playbook into the user folder (origin imported).
@@ -416,16 +277,8 @@ class Library:
         from igtk_tui.playbook.yamledit import set_top_level_scalar
 
         metadata = self._require_metadata()
-        if isinstance(bundle, dict) and "yaml_content" not in bundle and isinstance(bundle.get("steps"), list):
-            bundle = _from_earlier_json_export(bundle)
-        if not isinstance(bundle, dict) or not isinstance(bundle.get("yaml_content"), str):
-            raise InvalidInput("not a playbook bundle: expected a mapping with 'yaml_content' "
-                               "(made by `igtk playbook export`) or the earlier toolkit's JSON export")
-        fmt = bundle.get("igtk_bundle", BUNDLE_FORMAT)
-        if not isinstance(fmt, int) or fmt > BUNDLE_FORMAT:
-            raise InvalidInput(f"bundle format {fmt!r} is newer than this igtk understands ({BUNDLE_FORMAT})")
-        source_rel = new_rel or bundle.get("path") or f"imported/{_slug(str(bundle.get('name') or 'playbook'))}"
-        rel = self.normalize_rel(str(source_rel))
+        bundle = checked_bundle(bundle)
+        rel = self.normalize_rel(new_rel or bundle_path(bundle))
         dest = self.user_root / rel
         text: str = bundle["yaml_content"]
         playbook = load_text(text, path=dest)  # PlaybookError -> exit 2 with file:line:col
@@ -434,99 +287,24 @@ class Library:
             if not force:
                 raise InvalidInput(f"{dest} already exists; use --force to replace it (a backup is kept) "
                                    "or --as NEW_PATH")
-            replaced = _backup_path(dest)
+            replaced = backup_path(dest)
             write_text_atomic(replaced, dest.read_text(encoding="utf-8"))
-        declared = str(bundle.get("content_hash") or "")
-        raw_meta = bundle.get("metadata")
-        meta_in: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-        claims = bool(meta_in.get("verified")) or playbook.verified
-        if not claims:
-            restored, reason = False, "the bundle is not verified"
-        elif not declared:
-            restored, reason = False, "the bundle carries no content hash"
-        elif declared != "sha256:" + content_hash(text):
-            restored, reason = False, "the YAML does not match the bundle's content hash (changed after export)"
-        else:
-            restored, reason = bool(meta_in.get("verified")), "content hash matches"
-            if not restored:
-                reason = "the bundle's metadata says it is not verified"
+        restored, reason = restored_verification(bundle, playbook)
         if playbook.verified:
             text = set_top_level_scalar(text, "verified", "false")
         write_text_atomic(dest, text)
+        meta_in = bundle_metadata(bundle)
         revision = meta_in.get("revision")
         metadata.put(PlaybookMeta(
             path=rel, origin="imported", enabled=bool(meta_in.get("enabled", True)),
             revision=revision if isinstance(revision, int) and revision > 0 else 1,
             notes=str(meta_in.get("notes") or ""),
             verified=restored, verified_hash=content_hash(text) if restored else None,
-            verified_at=(meta_in.get("verified_at") or now_iso()) if restored else None,
+            verified_at=(meta_in.get("verified_at") or now_utc()) if restored else None,
             verified_by=(meta_in.get("verified_by") or "import") if restored else None,
         ))
         return ImportResult(self.entry(rel), restored, reason, replaced)
 
 
-def read_bundle(path: Path) -> Any:
-    """A bundle file, JSON or YAML."""
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
-    import json
-
-    try:
-        return json.loads(text)
-    except ValueError:
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InvalidInput(f"{path}: neither JSON nor YAML: {exc}") from None
-
-
-def dump_bundle(bundle: dict[str, Any], fmt: str) -> str:
-    if fmt == "yaml":
-        import yaml
-
-        return yaml.safe_dump(bundle, sort_keys=False, allow_unicode=True, width=100)
-    import json
-
-    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
-
-
-def _from_earlier_json_export(data: dict[str, Any]) -> dict[str, Any]:
-    """The earlier toolkit's `playbook export` JSON (the playbook as a mapping plus
-    `_export_metadata`) as a bundle: its YAML is re-made, so it arrives unverified."""
-    import yaml
-
-    playbook = {k: v for k, v in data.items() if not str(k).startswith("_")}
-    text = "# Imported from the earlier toolkit's JSON export.\n" + yaml.safe_dump(
-        playbook, sort_keys=False, allow_unicode=True, width=100)
-    return {"yaml_content": text, "path": f"imported/{_slug(str(data.get('name') or 'playbook'))}.yaml",
-            "metadata": {"verified": False}}
-
-
-def _playbook_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*")
-                  if p.suffix in SUFFIXES and p.is_file() and ".backup." not in p.name)
-
-
 def _default_origin(entry: LibraryEntry) -> str:
     return "built-in" if entry.origin == "built-in" else "user-created"
-
-
-def _backup_path(dest: Path) -> Path:
-    """`<name>.backup.<timestamp>.yaml` beside the file; never overwrites an earlier backup."""
-    stamp = now_iso().replace(":", "").replace("-", "")
-    candidate = dest.with_name(f"{dest.stem}.backup.{stamp}{dest.suffix}")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = dest.with_name(f"{dest.stem}.backup.{stamp}-{n}{dest.suffix}")
-    return candidate
-
-
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^\w-]+", "_", text).strip("_").lower() or "playbook"

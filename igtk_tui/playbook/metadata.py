@@ -17,14 +17,11 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime
 from typing import Any
 
+from igtk_tui.timefmt import now_utc
+
 ORIGINS = ("built-in", "user-created", "duplicated", "imported")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def content_hash(text: str) -> str:
@@ -91,7 +88,7 @@ class PlaybookMetadata:
         return {p: _meta(row) for p, row in self.repo.all().items()}
 
     def put(self, meta: PlaybookMeta) -> PlaybookMeta:
-        stamp = now_iso()
+        stamp = now_utc()
         meta = replace(meta, created_at=meta.created_at or stamp, updated_at=stamp)
         self.repo.put(meta.as_dict())
         return meta
@@ -106,7 +103,7 @@ class PlaybookMetadata:
     def modify(self, path: str, change: Callable[[PlaybookMeta], PlaybookMeta], *,
                default_origin: str = "user-created") -> PlaybookMeta:
         """Apply `change` to the current row (or a fresh one) atomically."""
-        stamp = now_iso()
+        stamp = now_utc()
 
         def apply(row: dict[str, Any] | None) -> dict[str, Any]:
             current = _meta(row) if row else PlaybookMeta(path=path, origin=default_origin)

@@ -7,6 +7,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+# The keys of the format, at each level (docs/playbook-format.md).
+TOP_KEYS = (
+    "name", "version", "description", "domain", "group", "verified",
+    "parameters", "steps", "metadata", "on_rollback",
+)
+PARAM_KEYS = ("name", "type", "required", "default", "description", "choices", "min", "max", "secret", "label")
+STEP_KEYS = (
+    "id", "name", "type", "parameters", "timeout", "retry_count", "retry_delay", "backoff",
+    "on_failure", "when", "on_rollback", "breakpoint", "description",
+)
+
 
 class ParamType(str, Enum):
     STRING = "string"

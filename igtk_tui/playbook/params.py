@@ -6,95 +6,51 @@ boolean, YAML/JSON text -> list or dict.
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.errors import did_you_mean
 from igtk_tui.playbook.model import Parameter, ParamType, Playbook
 from igtk_tui.playbook.refs import has_refs
-from igtk_tui.values import to_bool
+from igtk_tui.values import check_bounds, coerce
+
+# The value kind each playbook parameter type is coerced as (igtk_tui.values): a file or a
+# credential parameter holds a name, i.e. text.
+KIND_OF = {
+    ParamType.STRING: "string", ParamType.CREDENTIAL: "string", ParamType.FILE: "string",
+    ParamType.INTEGER: "integer", ParamType.FLOAT: "number", ParamType.BOOLEAN: "boolean",
+    ParamType.LIST: "list", ParamType.DICT: "dict",
+}
 
 
-class ParameterValueError(ValueError):
-    pass
-
-
-def _bool(value: Any) -> bool:
-    try:
-        return to_bool(value)
-    except ValueError:
-        raise ParameterValueError(f"expected a boolean (true/false, yes/no, 1/0), got {value!r}") from None
+class ParameterValueError(InvalidInput):
+    """A parameter value that is not of its declared type or out of its bounds (exit 2)."""
 
 
 def coerce_value(param: Parameter, value: Any, *, check_files: bool = True, base: Path | None = None) -> Any:
-    t = param.type
-    if t in (ParamType.STRING, ParamType.CREDENTIAL):
-        if isinstance(value, (dict, list)):
-            raise ParameterValueError(f"expected text, got {type(value).__name__}")
-        out: Any = value if isinstance(value, str) else str(value)
-    elif t == ParamType.INTEGER:
-        if isinstance(value, bool):
-            raise ParameterValueError(f"expected a whole number, got {value!r}")
-        try:
-            out = int(value) if not isinstance(value, float) or value.is_integer() else None
-        except (TypeError, ValueError):
-            out = None
-        if out is None:
-            raise ParameterValueError(f"expected a whole number, got {value!r}")
-    elif t == ParamType.FLOAT:
-        if isinstance(value, bool):
-            raise ParameterValueError(f"expected a number, got {value!r}")
-        try:
-            out = float(value)
-        except (TypeError, ValueError):
-            raise ParameterValueError(f"expected a number, got {value!r}") from None
-        if not math.isfinite(out):  # nan passes every comparison with min/max
-            raise ParameterValueError(f"expected a finite number, got {value!r}")
-    elif t == ParamType.BOOLEAN:
-        out = _bool(value)
-    elif t in (ParamType.LIST, ParamType.DICT):
-        out = value
-        if isinstance(value, str):
-            import json
-
-            try:
-                out = json.loads(value)
-            except ValueError:
-                try:
-                    out = yaml.safe_load(value)
-                except yaml.YAMLError as exc:
-                    raise ParameterValueError(f"expected {t.value} as YAML or JSON text: {exc}") from None
-            if t == ParamType.LIST and isinstance(out, str):
-                out = [s.strip() for s in value.split(",") if s.strip()]
-        expected = list if t == ParamType.LIST else dict
-        if not isinstance(out, expected):
-            raise ParameterValueError(f"expected a {t.value}, got {type(out).__name__}")
-    elif t == ParamType.FILE:
-        out = str(value)
-        if check_files:
-            path = Path(out).expanduser()
-            if not path.is_absolute() and base is not None and not path.exists():
-                path = base / path
-            if not path.exists():
-                raise ParameterValueError(f"file not found: {out}")
-            if path.is_dir():
-                raise ParameterValueError(f"{out} is a folder, not a file")
-            out = str(path)
-    else:  # pragma: no cover - enum is exhaustive
-        out = value
-    if param.choices is not None and out not in param.choices:
-        raise ParameterValueError(f"must be one of {', '.join(map(repr, param.choices))}, got {out!r}")
-    if isinstance(out, (int, float)) and not isinstance(out, bool):
-        if param.min is not None and out < param.min:
-            raise ParameterValueError(f"must be at least {param.min:g}, got {out!r}")
-        if param.max is not None and out > param.max:
-            raise ParameterValueError(f"must be at most {param.max:g}, got {out!r}")
+    """`value` as the parameter's type, within its choices and bounds; ParameterValueError otherwise.
+    Text is parsed (a list or dict may be YAML or JSON text): command-line and form values are text."""
+    try:
+        out = coerce(KIND_OF[param.type], value, parse_text=True)
+        if param.type == ParamType.FILE and check_files:
+            out = _existing_file(out, base)
+        check_bounds(out, choices=param.choices, minimum=param.min, maximum=param.max)
+    except ValueError as exc:
+        raise ParameterValueError(str(exc)) from None
     return out
+
+
+def _existing_file(name: str, base: Path | None) -> str:
+    path = Path(name).expanduser()
+    if not path.is_absolute() and base is not None and not path.exists():
+        path = base / path
+    if not path.exists():
+        raise ValueError(f"file not found: {name}")
+    if path.is_dir():
+        raise ValueError(f"{name} is a folder, not a file")
+    return str(path)
 
 
 def bind_parameters(playbook: Playbook, given: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:

@@ -17,12 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from igtk_tui.errors import InvalidInput
+
 REF_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 PATH_RE = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
 ROOTS = ("parameter", "variable", "credential", "step")
 
 
-class ReferenceError_(Exception):
+class UnresolvedReference(InvalidInput):
     """A reference that cannot be resolved; the message says which and why."""
 
 
@@ -135,18 +137,18 @@ def dig(value: Any, keys: tuple[str, ...], what: str) -> Any:
         if isinstance(current, Mapping):
             if key not in current:
                 known = ", ".join(sorted(map(str, current))) or "none"
-                raise ReferenceError_(f"{what}.{'.'.join(walked)} does not exist (available: {known})")
+                raise UnresolvedReference(f"{what}.{'.'.join(walked)} does not exist (available: {known})")
             current = current[key]
         elif isinstance(current, (list, tuple)) and key.isdigit():
             idx = int(key)
             if idx >= len(current):
-                raise ReferenceError_(f"{what}.{'.'.join(walked)}: index out of range ({len(current)} items)")
+                raise UnresolvedReference(f"{what}.{'.'.join(walked)}: index out of range ({len(current)} items)")
             current = current[idx]
         elif hasattr(current, "field"):
             try:
                 current = current.field(key)
             except KeyError as exc:
-                raise ReferenceError_(f"{what}.{'.'.join(walked)}: {exc.args[0] if exc.args else exc}") from None
+                raise UnresolvedReference(f"{what}.{'.'.join(walked)}: {exc.args[0] if exc.args else exc}") from None
         else:
-            raise ReferenceError_(f"{what}.{'.'.join(walked[:-1])} has no field {key!r}")
+            raise UnresolvedReference(f"{what}.{'.'.join(walked[:-1])} has no field {key!r}")
     return current

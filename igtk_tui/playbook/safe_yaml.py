@@ -23,6 +23,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
+from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.errors import PlaybookError, Problem
 from igtk_tui.playbook.model import Location
 
@@ -66,8 +67,11 @@ class Document:
     key_locs: dict[tuple[Any, ...], Location]
 
 
-class _Fatal(Exception):
+class _Fatal(InvalidInput):
+    """A problem that stops parsing at `mark`; turned into a located PlaybookError."""
+
     def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
         self.mark = mark
         self.message = message
 

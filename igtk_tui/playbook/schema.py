@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from igtk_tui.playbook.model import OnFailure, ParamType
+from igtk_tui.steptypes import REGISTRY, Param, Registry
 
 _KIND = {
     "string": {"type": "string"},
@@ -19,7 +20,7 @@ _KIND = {
 _REF = {"type": "string", "pattern": r"\{\{.*\}\}"}
 
 
-def _param_schema(p: Any) -> dict[str, Any]:
+def _param_schema(p: Param) -> dict[str, Any]:
     base: dict[str, Any] = dict(_KIND[p.kind])
     if p.choices:
         base["enum"] = list(p.choices)
@@ -36,38 +37,9 @@ def _param_schema(p: Any) -> dict[str, Any]:
     return schema
 
 
-def build_schema(registry: Any = None) -> dict[str, Any]:
-    from igtk_tui.steps.registry import REGISTRY
-
-    registry = registry or REGISTRY
-    variants = []
-    for name in registry.names():
-        st = registry.get(name)
-        params = {
-            "type": "object",
-            "properties": {p.name: _param_schema(p) for p in st.params},
-            "required": [p.name for p in st.params if p.required],
-            "additionalProperties": st.extra_params,
-        }
-        variants.append({
-            "if": {"properties": {"type": {"const": name}}},
-            "then": {"properties": {"parameters": params}},
-        })
-    step_props = {
-        "id": {"type": "string", "pattern": r"^\w+$"},
-        "name": {"type": "string"},
-        "type": {"enum": registry.names(), "description": "step type"},
-        "parameters": {"type": "object"},
-        "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds", "default": 300},
-        "retry_count": {"type": "integer", "minimum": 0, "default": 0},
-        "retry_delay": {"type": "number", "minimum": 0, "description": "seconds", "default": 5},
-        "backoff": {"type": "number", "minimum": 1, "default": 1},
-        "on_failure": {"enum": [o.value for o in OnFailure], "default": "abort"},
-        "when": {"type": ["string", "boolean"], "description": "condition: comparisons, and/or/not"},
-        "on_rollback": {"type": "array", "items": {"$ref": "#/$defs/step"}},
-        "breakpoint": {"type": "boolean"},
-        "description": {"type": "string"},
-    }
+def build_schema(registry: Registry | None = None) -> dict[str, Any]:
+    """The playbook format as JSON Schema, with each step type's parameters (`registry`: default
+    the global one, built-in and plugin steps)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "igtk playbook",
@@ -86,30 +58,55 @@ def build_schema(registry: Any = None) -> dict[str, Any]:
             "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
             "on_rollback": {"type": "array", "items": {"$ref": "#/$defs/step"}},
         },
-        "$defs": {
-            "parameter": {
-                "type": "object",
-                "required": ["name", "type"],
-                "additionalProperties": False,
-                "properties": {
-                    "name": {"type": "string"},
-                    "type": {"enum": [t.value for t in ParamType]},
-                    "required": {"type": "boolean", "default": True},
-                    "default": {},
-                    "description": {"type": "string"},
-                    "choices": {"type": "array"},
-                    "min": {"type": "number"},
-                    "max": {"type": "number"},
-                    "secret": {"type": "boolean"},
-                    "label": {"type": "string"},
-                },
-            },
-            "step": {
-                "type": "object",
-                "required": ["id", "type"],
-                "additionalProperties": False,
-                "properties": step_props,
-                "allOf": variants,
-            },
+        "$defs": {"parameter": _parameter_def(), "step": _step_def(registry or REGISTRY)},
+    }
+
+
+def _parameter_def() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["name", "type"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"enum": [t.value for t in ParamType]},
+            "required": {"type": "boolean", "default": True},
+            "default": {},
+            "description": {"type": "string"},
+            "choices": {"type": "array"},
+            "min": {"type": "number"},
+            "max": {"type": "number"},
+            "secret": {"type": "boolean"},
+            "label": {"type": "string"},
         },
     }
+
+
+def _step_def(registry: Registry) -> dict[str, Any]:
+    """A step, with an if/then per step type for its parameters."""
+    variants = [{
+        "if": {"properties": {"type": {"const": st.name}}},
+        "then": {"properties": {"parameters": {
+            "type": "object",
+            "properties": {p.name: _param_schema(p) for p in st.params},
+            "required": [p.name for p in st.params if p.required],
+            "additionalProperties": st.extra_params,
+        }}},
+    } for st in registry.all()]
+    properties = {
+        "id": {"type": "string", "pattern": r"^\w+$"},
+        "name": {"type": "string"},
+        "type": {"enum": registry.names(), "description": "step type"},
+        "parameters": {"type": "object"},
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds", "default": 300},
+        "retry_count": {"type": "integer", "minimum": 0, "default": 0},
+        "retry_delay": {"type": "number", "minimum": 0, "description": "seconds", "default": 5},
+        "backoff": {"type": "number", "minimum": 1, "default": 1},
+        "on_failure": {"enum": [o.value for o in OnFailure], "default": "abort"},
+        "when": {"type": ["string", "boolean"], "description": "condition: comparisons, and/or/not"},
+        "on_rollback": {"type": "array", "items": {"$ref": "#/$defs/step"}},
+        "breakpoint": {"type": "boolean"},
+        "description": {"type": "string"},
+    }
+    return {"type": "object", "required": ["id", "type"], "additionalProperties": False,
+            "properties": properties, "allOf": variants}

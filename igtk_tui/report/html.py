@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui.report.model import Report
-from igtk_tui.store.codec import human_duration, local_time
+from igtk_tui.timefmt import duration, local_time
 
 TEMPLATE_NAME = "report.html.j2"
 _SHIPPED = Path(__file__).with_name("templates")
@@ -36,7 +36,7 @@ def render_html(report: Report, *, config_dir: Path | None = None, template: Pat
     folders.append(str(_SHIPPED))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(datauri=data_uri, duration=human_duration, when=local_time)
+    env.filters.update(datauri=data_uri, duration=duration, when=local_time)
     name = template.name if template is not None else TEMPLATE_NAME
     try:
         page = env.get_template(name)
@@ -71,6 +71,6 @@ def timeline(report: Report, width: int = 720, row: int = 16) -> dict[str, Any]:
         x = label_w + bar_w * offset / span
         w = max(1.5, bar_w * (s.duration or 0) / span)
         bars.append({"y": i * row, "x": round(x, 1), "w": round(w, 1), "label": s.path, "status": s.status,
-                     "glyph": s.glyph, "text": human_duration(s.duration), "tx": round(x + w + 4, 1)})
+                     "glyph": s.glyph, "text": duration(s.duration), "tx": round(x + w + 4, 1)})
     return {"width": width, "height": max(row, len(bars) * row) + 20, "bars": bars, "label_w": label_w,
-            "bar_w": bar_w, "span": human_duration(span), "axis_y": len(bars) * row + 12, "row": row}
+            "bar_w": bar_w, "span": duration(span), "axis_y": len(bars) * row + 12, "row": row}

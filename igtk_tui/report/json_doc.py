@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui.report.model import SCHEMA_VERSION, Report
-from igtk_tui.store.codec import iso
+from igtk_tui.timefmt import iso_utc
 
 SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
 
@@ -19,12 +19,12 @@ SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
 def to_document(report: Report) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
-        "generated_at": iso(report.generated_at),
+        "generated_at": iso_utc(report.generated_at),
         "generated_by": report.generated_by,
         "execution": {
             "id": report.execution_id, "playbook": report.playbook, "playbook_version": report.playbook_version,
             "playbook_path": report.playbook_path, "status": report.status, "result": report.result,
-            "started_at": iso(report.started_at), "finished_at": iso(report.finished_at),
+            "started_at": iso_utc(report.started_at), "finished_at": iso_utc(report.finished_at),
             "duration": report.duration, "gateway_url": report.gateway_url,
             "gateway_version": report.gateway_version, "operator": report.operator, "host": report.host,
             "trigger": report.trigger, "browser_version": report.browser_version, "error": report.error,
@@ -36,7 +36,7 @@ def to_document(report: Report) -> dict[str, Any]:
         "sections": [{
             "path": sec.path, "title": sec.title, "counts": sec.counts,
             "steps": [{"path": s.path, "name": s.name, "type": s.type, "role": s.role, "status": s.status,
-                       "attempts": s.attempts, "started_at": iso(s.started_at), "duration": s.duration,
+                       "attempts": s.attempts, "started_at": iso_utc(s.started_at), "duration": s.duration,
                        "error": s.error, "reason": s.reason, "rollback_of": s.rollback_of} for s in sec.steps],
         } for sec in report.sections],
         "checks": {

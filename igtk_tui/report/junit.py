@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from igtk_tui.report.model import Report, Section
-from igtk_tui.store.codec import iso
+from igtk_tui.timefmt import iso_utc
 
 _FAILED = ("failed", "cancelled", "interrupted")
 
@@ -55,7 +55,7 @@ def _suite(report: Report, section: Section, n: int) -> ET.Element:
                        skipped=str(skipped),
                        time=f"{(report.duration if section.path is None else duration) or 0:.3f}",
                        id=report.execution_id if section.path is None else f"{report.execution_id}/{section.path}",
-                       timestamp=iso(report.started_at) or "", hostname=report.host or "")
+                       timestamp=iso_utc(report.started_at) or "", hostname=report.host or "")
     props = ET.SubElement(suite, "properties")
     values = {"status": report.status, "result": report.result, "gateway_url": report.gateway_url,
               "gateway_version": report.gateway_version, "error": report.error} if section.path is None else {

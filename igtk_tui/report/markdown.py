@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from igtk_tui.report.model import Report
-from igtk_tui.store.codec import human_duration, local_time
+from igtk_tui.timefmt import duration, local_time
 
 
 def _cell(value: object) -> str:
@@ -22,7 +22,7 @@ def render_markdown(report: Report) -> str:
              ("Playbook version", report.playbook_version), ("Gateway", report.gateway_url),
              ("Ignition version", report.gateway_version), ("Operator", report.operator), ("Host", report.host),
              ("Started", local_time(report.started_at)), ("Finished", local_time(report.finished_at)),
-             ("Duration", human_duration(report.duration)), ("Execution", report.execution_id)]
+             ("Duration", duration(report.duration)), ("Execution", report.execution_id)]
     facts += [(k.replace("_", " ").capitalize(), v) for k, v in report.metadata.items() if k != "project_name"]
     if report.error:
         facts.append(("Error", report.error))
@@ -34,7 +34,7 @@ def render_markdown(report: Report) -> str:
             note = s.error or (f"({s.reason})" if s.reason else "")
             mark = f" {_cell(s.mark)}" if s.mark else ""
             lines.append(f"| {n} | {_cell(s.name)} `{_cell(s.own_id)}`{mark} | {s.glyph} {s.status} | "
-                         f"{human_duration(s.duration)} | {s.attempts} | {_cell(note)} |")
+                         f"{duration(s.duration)} | {s.attempts} | {_cell(note)} |")
         lines.append("")
     if report.checks:
         c = report.check_counts

@@ -1,8 +1,8 @@
 """A faithful simulated Ignition gateway: a real HTTP server on a real 127.0.0.1 port.
 
-Used by tests, benchmarks and `igtk demo` (its contract: docs/cli.md). Facts come
-from the team's gateway reference notes (`ignition-gateway.md §N` in each module;
-[UNVERIFIED] behaviour is marked and kept configurable).
+Used by tests, benchmarks and `igtk demo` (its contract: docs/cli.md). The real
+source of each behaviour is listed in docs/simulator.md; [UNVERIFIED] behaviour is
+marked there and in the code, and kept configurable.
 
     from igtk_tui.simulator import SimulatedGateway, Faults
 

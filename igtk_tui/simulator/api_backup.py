@@ -1,4 +1,4 @@
-"""Gateway backup download and restore (ignition-gateway.md §2.7, §6).
+"""Gateway backup download and restore (sources: docs/simulator.md).
 
 GET answers a real `.gwbk` zip built from the current state; POST takes the
 raw bytes, validates zip + backupinfo.xml version (400 if unusable or newer
@@ -23,7 +23,7 @@ RESTORE_OK = "Restore operation successfully initiated"
 
 
 def clean_name(name: str) -> str:
-    """`My Gateway` -> `My_Gateway` (overview/name `cleanGatewayName`, §2.4)."""
+    """`My Gateway` -> `My_Gateway` (overview/name `cleanGatewayName`)."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
@@ -66,7 +66,7 @@ BACKUP_PEER_DOWN = "Unable to create a gateway backup: the redundant backup node
 
 
 def _download(req: Request) -> Response:
-    # `includePeerLocal` (8.3.8 spec) and `type` (older notes) are accepted and ignored (§2.7).
+    # `includePeerLocal` (8.3.8 spec) and `type` (older notes) are accepted and ignored.
     # Issue 17 item 8: a master whose backup is down answers 503 with the reason [wording UNVERIFIED].
     if req.config.redundancy_role == "Master" and not req.state.redundant_peer_connected:
         raise HttpError(503, BACKUP_PEER_DOWN)

@@ -1,5 +1,5 @@
-"""8.3 REST config management: scans, scan locks, deployment modes (§2.13; IA-83API
-"config-management"). Response shapes past the §2.13 scan status are [UNVERIFIED]."""
+"""8.3 REST config management: scans, scan locks, deployment modes (IA-83API
+"config-management"). Response shapes past the scan status are [UNVERIFIED] (docs/simulator.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """8.3 REST logging: events, loggers and their levels, the log database download
-(ignition-gateway.md §2.10; paths from the 8.3.8 spec's `logging` section).
+(sources: docs/simulator.md; paths from the 8.3.8 spec's `logging` section).
 
 Levels set through `POST /logs/loggers/{name}?level=` stay until changed or
 `POST /logs/levelreset`. The answer bodies of those two are [UNVERIFIED]

@@ -1,4 +1,4 @@
-"""8.3 REST: `/data/api/v1/modules/**` (ignition-gateway.md §2.5)."""
+"""8.3 REST: `/data/api/v1/modules/**` (sources: docs/simulator.md)."""
 
 from __future__ import annotations
 

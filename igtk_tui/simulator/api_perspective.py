@@ -1,5 +1,5 @@
-"""Perspective sessions API under `/data/perspective/api/v1` (§2.13; IA-83API
-"perspective-sessions"). Page/view item shapes beyond §2.13 are [UNVERIFIED].
+"""Perspective sessions API under `/data/perspective/api/v1` (IA-83API
+"perspective-sessions"). Page/view item shapes beyond the session list are [UNVERIFIED] (docs/simulator.md).
 
 Sessions live in `state.perspective_sessions` (id -> dict with a `pages`
 map); the Perspective client pages (another module) may add to it.
@@ -63,7 +63,7 @@ def _views(req: Request) -> Response:
 
 def register(router: Router) -> None:
     api = router.group("/data/perspective/api/v1", auth="token", versions=ONLY_83)
-    api.get("/sessions/", _sessions)  # note the trailing slash in the real route (§2.13)
+    api.get("/sessions/", _sessions)  # note the trailing slash in the real route
     api.delete("/sessions", _terminate)
     api.get("/session/{sessionId}", _detail)
     api.get("/session/{sessionId}/pages", _pages)

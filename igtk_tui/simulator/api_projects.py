@@ -1,4 +1,4 @@
-"""8.3 REST: `/data/api/v1/projects/**` (ignition-gateway.md §2.6; issue 17 item 1).
+"""8.3 REST: `/data/api/v1/projects/**` (sources: docs/simulator.md; issue 17 item 1).
 
 Mutations answer the `{"success","changes","problem"}` envelope, errors
 included: a missing project is 404 with `success:false` and a problem

@@ -1,5 +1,5 @@
 """8.3 REST config resources: list/names/find/create/modify/delete, singletons, copy and move
-(ignition-gateway.md §2.12; issue 17 items 2-3). A stale `signature` answers 409 [UNVERIFIED §2.12].
+(sources: docs/simulator.md; issue 17 items 2-3). A stale `signature` answers 409 [UNVERIFIED].
 
 Collections: `core`, `local` and one per deployment mode. A record posted with
 `"collection": "<mode>"` (or `?collection=`) is that mode's override of the

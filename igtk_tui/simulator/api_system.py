@@ -1,5 +1,5 @@
 """8.3 REST: gateway info, overview, locales, licences, trial, restart tasks, API-token
-generation (ignition-gateway.md §2.2, §2.4, §2.8, §2.9)."""
+generation (sources: docs/simulator.md)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from igtk_tui.simulator.status import JVM_VERSION
 
 
 def trial_body(state: GatewayState) -> dict[str, Any]:
-    """§2.9 capture; an expired trial reports `NoneInDemo` like the 8.1 capture [UNVERIFIED on 8.3]."""
+    """As captured from 8.3.6; an expired trial reports `NoneInDemo` like the 8.1 capture [UNVERIFIED on 8.3]."""
     expired = state.trial_expired()
     return {
         "licenseMode": "Trial",
@@ -111,7 +111,7 @@ def _overview_name(req: Request) -> Response:
 
 
 def _overview_gan(req: Request) -> Response:
-    # [UNVERIFIED §2.4] only the route is known; the shape is a plausible summary.
+    # [UNVERIFIED] only the route is known; the shape is a plausible summary.
     return Response.json(
         {
             "enabled": True,
@@ -175,7 +175,7 @@ def _trial(req: Request) -> Response:
 
 
 def _trial_reset(req: Request) -> Response:
-    """§2.9: 403 unless the trial has expired; then a fresh trial."""
+    """403 unless the trial has expired; then a fresh trial."""
     if not req.state.trial_expired():
         raise HttpError(403, "Forbidden: the trial has not expired")
     req.state.reset_trial()
@@ -187,7 +187,7 @@ def _pending(req: Request) -> Response:
 
 
 def _restart(req: Request) -> Response:
-    """§2.8: 400 without confirm=true; 200 `true`, then STARTING (§1.5)."""
+    """400 without confirm=true; 200 `true`, then STARTING."""
     if not req.flag("confirm"):
         raise HttpError(400, "Restart requires confirm=true")
     req.state.begin_restart()
@@ -209,7 +209,7 @@ def _gauges(req: Request) -> Response:
 
 def register(router: Router) -> None:
     api = router.group("/data/api/v1", auth="token", versions=ONLY_83)
-    # §2.4/§9: auth on a default install is [UNVERIFIED]; SimulatedGateway(gateway_info_requires_auth=...).
+    # Auth on a default install is [UNVERIFIED]; SimulatedGateway(gateway_info_requires_auth=...).
     api.get(
         "/gateway-info", _gateway_info, auth=lambda cfg: "token" if cfg.gateway_info_requires_auth else "none"
     )
@@ -219,7 +219,7 @@ def register(router: Router) -> None:
     api.get("/overview/banners", _banners)
     api.get("/locales", _locales)
     api.get("/licenses", _licenses)
-    api.get("/trial", _trial, auth="none")  # §2.9: captured without auth on 8.3.6
+    api.get("/trial", _trial, auth="none")  # captured without auth on 8.3.6
     api.post("/trial", _trial_reset)
     api.get("/restart-tasks/pending", _pending)
     api.post("/restart-tasks/restart", _restart)

@@ -1,4 +1,4 @@
-"""8.3 REST tag configuration export/import (ignition-gateway.md §2.11).
+"""8.3 REST tag configuration export/import (sources: docs/simulator.md).
 
 `GET /tags/export?provider=&type=json&path=&recursive=` answers an
 octet-stream JSON tag document; `POST /tags/import?provider=&type=json&

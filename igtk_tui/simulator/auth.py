@@ -1,11 +1,11 @@
 """Who is calling: API tokens (8.3), web sessions (8.1 gateway, 8.3 web UI), and the checks.
 
-Facts (ignition-gateway.md §2.2): `X-Ignition-API-Token: name:secret` or
+Facts (sources: docs/simulator.md): `X-Ignition-API-Token: name:secret` or
 `Authorization: Bearer name:secret`; missing, unknown or key-only values are
 401; a valid key without enough permission is 403; over plain HTTP a key that
 requires a secure channel is 403; HTTP Basic is not accepted (401); key calls
 need no CSRF token, cookie calls do (`X-CSRF-Token`). 8.1 web session cookie:
-`JSESSIONID` assumed, name configurable [UNVERIFIED §3.1].
+`JSESSIONID` assumed, name configurable [UNVERIFIED].
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from igtk_tui.simulator.errors import HttpError
 from igtk_tui.simulator.routes import ONLY_83, Principal, Request, Response, Route, Router
 from igtk_tui.simulator.state import GatewayState, SimConfig, WebSession
 
-GATEWAY_CLIENT = "ignition"  # 8.1 gateway web UI (§3.1)
-WEBUI_CLIENT = "internal"  # 8.3 React web UI (§2.2)
+GATEWAY_CLIENT = "ignition"  # 8.1 gateway web UI
+WEBUI_CLIENT = "internal"  # 8.3 React web UI
 
 
 def session_cookie_name(config: SimConfig, state: GatewayState, client: str) -> str:
-    """8.3 web UI: `webui-sid-<gatewayId>` (§2.2); anything else: the servlet session cookie."""
+    """8.3 web UI: `webui-sid-<gatewayId>`; anything else: the servlet session cookie."""
     if client == WEBUI_CLIENT:
         return f"webui-sid-{state.gateway_id}"
     return config.session_cookie_name
@@ -129,7 +129,7 @@ def remember_login(state: GatewayState, key: str, record: dict[str, Any]) -> Non
 
 
 def login_url(state: GatewayState, return_to: str) -> str:
-    """`/web/login?token=t1` remembering where to go afterwards (§3.1)."""
+    """`/web/login?token=t1` remembering where to go afterwards."""
     token = secrets.token_urlsafe(12)
     remember_login(state, token, {"kind": "pre-login", "return_to": return_to})
     return f"/web/login?token={quote(token)}"

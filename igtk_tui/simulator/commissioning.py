@@ -1,4 +1,4 @@
-"""Commissioning a fresh gateway (ignition-gateway.md §3.6, KC-DOCKER perform-commissioning.sh).
+"""Commissioning a fresh gateway (KC-DOCKER perform-commissioning.sh; docs/simulator.md).
 
 While `state.commissioning` is true every other path is 302 /welcome (the
 dispatcher does that), StatusPing says RUNNING + details COMMISSIONING and

@@ -5,8 +5,8 @@ Kept apart from the socket layer so the policy order is readable in one place:
 1. route lookup (path only; the body has not been read yet)
 2. latency fault (sleep), drop fault (read part of the body, then no response)
 3. read the body; finish a due restart; error fault (Jetty 500/503)
-4. commissioning: everything but the commissioning routes -> 302 /welcome (§3.6)
-5. STARTING: everything but StatusPing/gwinfo -> Jetty 503 (§1.5)
+4. commissioning: everything but the commissioning routes -> 302 /welcome
+5. STARTING: everything but StatusPing/gwinfo -> Jetty 503
 6. 404 / 405, auth policy, the handler; HttpError/Unprocessable become Jetty/422 bodies.
 """
 
@@ -112,7 +112,7 @@ class Dispatcher:
                 return jetty_error(405, "Method Not Allowed", req.path, accept)
             message = "Not Found"
             if req.path.startswith(API_PREFIX + "/") and req.config.line == "8.3":
-                message = f"No route match for path: {req.path[len(API_PREFIX) :]}"  # §2.3 capture
+                message = f"No route match for path: {req.path[len(API_PREFIX) :]}"  # as a real 8.3 answers (docs/simulator.md)
             return jetty_error(404, message, req.path, accept)
         try:
             redirect = authorize(req, route)

@@ -1,7 +1,7 @@
 """Jetty-style error bodies and the exceptions route handlers raise to produce them.
 
-Jetty's ErrorHandler picks the body format from `Accept` (ignition-gateway.md
-§2.3, JETTY-EH): JSON `{"message","url","status":"<string>"}`, the small HTML
+Jetty's ErrorHandler picks the body format from `Accept` (JETTY-EH in
+docs/simulator.md): JSON `{"message","url","status":"<string>"}`, the small HTML
 page, or plain text. Ignition's own validation errors are 422
 `{"messages":[...],"fieldMessages":[]}`.
 """
@@ -26,7 +26,7 @@ class HttpError(Exception):
 
 
 class Unprocessable(Exception):
-    """Raise for a body Ignition cannot read: 422 with the messages shape (§2.3)."""
+    """Raise for a body Ignition cannot read: 422 with the messages shape."""
 
     def __init__(self, *messages: str, field_messages: list[dict[str, Any]] | None = None) -> None:
         super().__init__("; ".join(messages))

@@ -1,4 +1,4 @@
-"""The identity-provider login flow (8.1 gateway login §3.1, 8.3 web UI §2.2).
+"""The identity-provider login flow (the 8.1 gateway login, the 8.3 web UI).
 
 Two-step HTML page (`input.username-field`, `div.submit-button` CONTINUE,
 `input.password-field`, CONTINUE again) driven by the JSON challenge routes; tokens rotate at
@@ -54,7 +54,7 @@ def _new_token(state: GatewayState, **data: Any) -> str:
 
 
 def _take_token(state: GatewayState, token: str | None) -> dict[str, Any]:
-    """Consume a one-time token; replaying one is a Jetty 400 (§2.2)."""
+    """Consume a one-time token; replaying one is a Jetty 400."""
     record = state.login_flows.pop(token or "", None)
     if record is None or record.get("kind") != "idp":
         raise HttpError(400, "Invalid or expired login token")
@@ -170,7 +170,7 @@ def _logout(req: Request) -> Response:
 
 
 def login_page(token: str, auth_url: str, error: str = "") -> str:
-    """The two-step sign-in page with the class names automation relies on (§3.1, §4)."""
+    """The two-step sign-in page with the class names automation relies on."""
     esc = html.escape
     hidden = "" if error else ' style="display:none"'
     return f"""<!DOCTYPE html>

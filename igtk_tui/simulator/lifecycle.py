@@ -1,31 +1,26 @@
-"""Module lifecycle shared by the 8.3 REST routes and the 8.1 web pages (§2.5, §3.3, §5).
+"""Module lifecycle shared by the 8.3 REST routes and the 8.1 web pages.
 
 upload (real .modl parsing) -> quarantine -> accept certificate (409 on
 repeat) -> accept EULA (409 on repeat) -> install. On 8.3 an install,
 upgrade or uninstall waits for a restart and is listed in
 restart-tasks/pending; on 8.1 modules hot-load, so it applies at once.
 Certificates are trusted by fingerprint and EULAs by (module id, CRC32 of the
-licence text), like the 8.1 CERTIFICATES/EULAS tables (§3.3).
+licence text), like the 8.1 CERTIFICATES/EULAS tables.
 """
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 from igtk_tui.gateway.modl import CertificateInfo, module_certificate, read_certificate, read_module_info
+from igtk_tui.gateway.version import version_numbers
 from igtk_tui.simulator.errors import HttpError
 from igtk_tui.simulator.state import GatewayState, Module, PendingTask, QuarantinedModule
 
 # A fresh install sits INACTIVE with this `onStartup` until the restart (8.3.2 capture, issue 17 item 4).
 FRESH_INSTALL_ON_STARTUP = "enabled"
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """Lenient numeric key: `3.3.9 (b2026082511)` -> (3, 3, 9)."""
-    return tuple(int(n) for n in re.findall(r"\d+", version.split("(")[0])) or (0,)
 
 
 def upload(state: GatewayState, filename: str, data: bytes) -> QuarantinedModule:
@@ -34,11 +29,11 @@ def upload(state: GatewayState, filename: str, data: bytes) -> QuarantinedModule
     except ValueError as exc:
         raise HttpError(400, f"Invalid module file '{filename}': {exc}") from None
     required = info.required_ignition_version
-    if required and version_key(required) > version_key(state.config.plain_version):
-        # [UNVERIFIED §5] refused at upload rather than faulting after restart.
+    if required and version_numbers(required) > version_numbers(state.config.plain_version):
+        # [UNVERIFIED] refused at upload rather than faulting after restart.
         raise HttpError(400, f"Module {info.id} requires Ignition {required} or newer")
     if not info.signed and not state.config.allow_unsigned_modules:
-        # §5: unsigned modules are refused unless -Dignition.allowunsignedmodules=true.
+        # Unsigned modules are refused unless -Dignition.allowunsignedmodules=true.
         raise HttpError(400, f"Module {info.id} is not signed and unsigned modules are not allowed")
     p7b = module_certificate(data)
     cert: CertificateInfo | None = None
@@ -86,7 +81,7 @@ def quarantined(state: GatewayState, module_id: str) -> QuarantinedModule:
 
 
 def certificate_info(entry: QuarantinedModule) -> dict[str, Any]:
-    """§2.5 certificate JSON, read from the certificate inside the uploaded .modl."""
+    """The module-certificate JSON of 8.3, read from the certificate inside the uploaded .modl."""
     cert = entry.certificate
     if cert is None:
         raise HttpError(404, f"Module '{entry.id}' has no certificate")
@@ -105,7 +100,7 @@ def accept_certificate(state: GatewayState, module_id: str) -> None:
     if entry.cert_fingerprint is None:
         raise HttpError(404, f"Module '{module_id}' has no certificate")
     if entry.cert_accepted:
-        raise HttpError(409, "Module Certificate already accepted.")  # §2.3 capture
+        raise HttpError(409, "Module Certificate already accepted.")  # as a real 8.3 answers (docs/simulator.md)
     state.trusted_certs.add(entry.cert_fingerprint)
     for other in state.quarantine.values():
         if other.cert_fingerprint == entry.cert_fingerprint:
@@ -208,7 +203,7 @@ def _remover(module_id: str) -> Callable[[GatewayState], None]:
 
 
 def toggle(state: GatewayState, enable: list[str], disable: list[str]) -> dict[str, list[str]]:
-    """Enable/disable at once [UNVERIFIED §2.5: whether this waits for a restart]."""
+    """Enable/disable at once [UNVERIFIED: whether this waits for a restart]."""
     failed: dict[str, list[str]] = {"enable": [], "disable": []}
     for key, ids, enabled in (("enable", enable, True), ("disable", disable, False)):
         for module_id in ids:
@@ -222,7 +217,7 @@ def toggle(state: GatewayState, enable: list[str], disable: list[str]) -> dict[s
 
 
 def module_item(module: Module) -> dict[str, Any]:
-    """The §2.5 healthy-module item."""
+    """The 8.3 healthy-module item."""
     return {
         "id": module.id,
         "onStartup": module.on_startup,

@@ -1,4 +1,4 @@
-"""The 8.3 list envelope and its query parameters (ignition-gateway.md §2.3).
+"""The 8.3 list envelope and its query parameters (sources: docs/simulator.md).
 
 `{"items":[...],"metadata":{"total","matching","limit","offset"}}` with
 `limit` (-1 = all), `offset`, `search` (free text over item values),
@@ -108,7 +108,7 @@ def envelope(req: Request, items: list[Any]) -> Response:
 
 
 def result(changes: list[dict[str, Any]], status: int = 200, problem: str | None = None) -> Response:
-    """The `{"success","changes","problem"}` envelope of mutating project/resource calls (§2.3)."""
+    """The `{"success","changes","problem"}` envelope of mutating project/resource calls."""
     body = {
         "success": problem is None,
         "changes": changes if problem is None else [],

@@ -1,6 +1,6 @@
 """The Perspective-like client page: views as data, and one inline SPA shell.
 
-Follows the real client's DOM conventions (ignition-gateway.md §4): every
+Follows the real client's DOM conventions (sources: docs/simulator.md): every
 component root carries `data-component="<type>"` and `data-component-path`,
 `meta.domId` becomes the element `id`, docks are `div.docked-view-<side>` with
 `div[data-dock-id]` and a `div.view-toggle` handle, popups are `div.popup` with

@@ -1,7 +1,7 @@
-"""Project data <-> JSON shapes and zips, shared by the projects API and backups (§2.6, §6).
+"""Project data <-> JSON shapes and zips, shared by the projects API and backups.
 
 A project export has the layout of `data/projects/<name>/`: `project.json`
-at the zip root plus resource folders [UNVERIFIED §2.6: exact zip root; an
+at the zip root plus resource folders [UNVERIFIED: exact zip root; an
 import also accepts a single top-level folder].
 """
 

@@ -127,7 +127,7 @@ class Request:
         return jar
 
     def json(self) -> Any:
-        """The JSON body; a missing or malformed body is Ignition's 422 (§2.3)."""
+        """The JSON body; a missing or malformed body is Ignition's 422."""
         from igtk_tui.simulator.errors import Unprocessable
 
         if not self.body.strip():
@@ -182,7 +182,7 @@ AuthPolicy = str | Callable[["SimConfig"], str]
 class Route:
     """A handler with its policy.
 
-    auth: "none"; "token" (8.3 API key or web-UI session, §2.2); "session"
+    auth: "none"; "token" (8.3 API key or web-UI session); "session"
       (8.1 web session, 401 without); "login" (8.1 web page, 302 to /web/login
       without); or a callable choosing one of these from the config.
     versions: which gateway lines serve it (others: as if it did not exist).

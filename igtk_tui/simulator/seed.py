@@ -1,7 +1,7 @@
 """What a fresh simulated gateway starts with: a few IA modules, projects, config
 resources, deployment modes, one Perspective session and a running trial.
 
-Module versions follow the `<x.y.z> (b<build>)` form of §2.5/§7; the major
+Module versions follow the gateway's `<x.y.z> (b<build>)` form; the major
 numbers per module are illustrative.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from typing import Any
 
+from igtk_tui.gateway.version import version_numbers
 from igtk_tui.simulator.state import GatewayState, Module, Project, now_ms
+from igtk_tui.timefmt import now_utc
 
 # [UNVERIFIED] the real status words of a connection waiting for approval and of one running.
 PENDING_APPROVAL = "PendingApproval"
@@ -38,7 +39,7 @@ def signature(config: Any) -> str:
 def resource_record(
     collection: str, rtype: str, name: str, config: dict[str, Any], description: str = ""
 ) -> dict[str, Any]:
-    """A config resource in the §2.12 record shape."""
+    """A config resource in the 8.3 record shape (docs/simulator.md)."""
     sig = signature({"name": name, "config": config})
     return {
         "name": name,
@@ -55,7 +56,7 @@ def resource_record(
             "lastModificationSignature": sig,
             "lastModification": {
                 "actor": "admin",
-                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "timestamp": now_utc(),
             },
         },
         "config": config,
@@ -120,7 +121,7 @@ def _demo_resources() -> dict[str, bytes]:
 def seed_state(state: GatewayState) -> None:
     cfg = state.config
     stamp = now_ms()
-    minor_patch = ".".join(cfg.plain_version.split(".")[1:3])
+    minor_patch = ".".join(str(n) for n in version_numbers(cfg.plain_version)[1:3])
     for module_id, name, major83, major81, description in _IA_MODULES:
         major = major83 if cfg.line == "8.3" else major81
         state.modules[module_id] = Module(

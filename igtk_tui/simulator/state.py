@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from igtk_tui.gateway.modl import CertificateInfo
+from igtk_tui.gateway.version import GatewayVersion
 from igtk_tui.simulator.faults import Faults
 
-# §7: REST versions carry a build ("8.3.6 (b2026042713)"); gwinfo shows the plain one.
+# REST versions carry a build ("8.3.6 (b2026042713)"); gwinfo shows the plain one (docs/simulator.md).
 VERSIONS = {"8.3": ("8.3.6", "b2026042713"), "8.1": ("8.1.44", "b2024091210")}
 RUNNING = "RUNNING"
 STARTING = "STARTING"
@@ -53,7 +54,7 @@ class SimConfig:
     @property
     def line(self) -> str:
         """`8.3` or `8.1`: which HTTP surface is served."""
-        return "8.3" if self.version.startswith("8.3") else "8.1"
+        return GatewayVersion.parse(self.version).line
 
     @property
     def plain_version(self) -> str:
@@ -72,7 +73,7 @@ class SimConfig:
 
 @dataclass
 class Module:
-    """An installed module as the gateway tracks it (§2.5 item shape is built from it)."""
+    """An installed module as the gateway tracks it (the REST module item is built from it)."""
 
     id: str
     name: str
@@ -184,10 +185,10 @@ class GatewayState:
         self.restores: int = 0
         # A redundant node's view of its peer (False: the other node is down).
         self.redundant_peer_connected = True
-        # Logging (§2.10): logger name -> (level, default level); recent events, newest last.
+        # Logging: logger name -> (level, default level); recent events, newest last.
         self.loggers: dict[str, dict[str, str]] = {}
         self.log_events: list[dict[str, Any]] = []
-        # Tag configuration per provider, in the JSON tag-export shape (§2.11).
+        # Tag configuration per provider, in the JSON tag-export shape.
         self.tags: dict[str, list[dict[str, Any]]] = {}
         # Gateway network connections (remote id -> connection).
         self.gan_connections: dict[str, dict[str, Any]] = {}
@@ -198,7 +199,7 @@ class GatewayState:
                                 "message": message, "stack": None, "mdc": {}})
         del self.log_events[:-2000]
 
-    # -- redundancy (§1.2 gwinfo keys; IA-HELM redundant-health-check.sh) -----------------------
+    # -- redundancy (gwinfo keys; IA-HELM redundant-health-check.sh) -----------------------
     def redundancy(self) -> dict[str, str]:
         """gwinfo's redundancy keys for this node: a backup is Warm while its master is up."""
         role = self.config.redundancy_role
@@ -214,7 +215,7 @@ class GatewayState:
             "RedundantBackupAddresses": self.config.redundant_peer if role == "Master" else "",
         }
 
-    # -- restart machine (§1.5) ------------------------------------------------
+    # -- restart machine ------------------------------------------------
     def begin_restart(self, seconds: float | None = None) -> None:
         """RUNNING -> STARTING; pending tasks apply when the window ends."""
         with self.lock:
@@ -265,7 +266,7 @@ class GatewayState:
                 module.fault_cause = None
                 module.fault_time = None
 
-    # -- trial (§2.9, §3.2) ------------------------------------------------------
+    # -- trial ------------------------------------------------------
     def trial_seconds_left(self) -> int:
         return max(0, int(self.trial_expires_at - time.time()))
 
@@ -277,7 +278,7 @@ class GatewayState:
 
     # -- users -------------------------------------------------------------------
     def check_password(self, username: str, password: str) -> bool:
-        """Plain passwords, or the commissioning `[salt]sha256(password+salt)` form (§3.6)."""
+        """Plain passwords, or the commissioning `[salt]sha256(password+salt)` form."""
         import hashlib
 
         stored = self.users.get(username)

@@ -1,4 +1,4 @@
-"""Unauthenticated health routes: `/StatusPing` and `/system/gwinfo` (ignition-gateway.md §1)."""
+"""Unauthenticated health routes: `/StatusPing` and `/system/gwinfo` (sources: docs/simulator.md)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ def context_status(req: Request) -> str:
     if req.state.faults.ping_state:
         return req.state.faults.ping_state
     if req.state.commissioning:
-        return "NEEDS_COMMISSIONING"  # §1.2
+        return "NEEDS_COMMISSIONING"  # gwinfo's ContextStatus before commissioning
     return req.state.phase
 
 
 def status_ping(req: Request) -> Response:
-    """§1.1: RUNNING / STARTING; commissioning adds details (omitted otherwise); the
-    `ping_state` fault reports another state (FAULTED: [UNVERIFIED], never captured)."""
+    """RUNNING / STARTING; commissioning adds details (omitted otherwise); the `ping_state`
+    fault reports another state (FAULTED: a guess, never captured from a real gateway)."""
     if req.state.faults.ping_state:
         return Response.json({"state": req.state.faults.ping_state})
     if req.state.commissioning and req.state.phase != STARTING:
@@ -29,7 +29,7 @@ def status_ping(req: Request) -> Response:
 
 
 def gwinfo(req: Request) -> Response:
-    """§1.2: one text/plain line of `Key=Value;` pairs (parse by key, order not guaranteed)."""
+    """One text/plain line of `Key=Value;` pairs (parse by key, order not guaranteed)."""
     cfg = req.config
     redundancy = req.state.redundancy()
     pairs = [
@@ -54,7 +54,7 @@ def root(req: Request) -> Response:
 
 def register(router: Router) -> None:
     router.get("/StatusPing", status_ping, always=True, commissioning=True, ping=True)
-    # [UNVERIFIED §1.1] some early 8.1 builds answered here; harmless alias.
+    # [UNVERIFIED] some early 8.1 builds answered here; harmless alias.
     router.get("/system/StatusPing", status_ping, always=True, commissioning=True, ping=True)
     router.get("/system/gwinfo", gwinfo, always=True, commissioning=True)
     router.get("/", root, versions=ONLY_81)  # 8.3: the web UI's home page (webui83)

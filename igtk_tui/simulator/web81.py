@@ -1,10 +1,10 @@
-"""8.1 gateway web pages and the internal JSON status routes (ignition-gateway.md §3.1-3.2).
+"""8.1 gateway web pages and the internal JSON status routes (sources: docs/simulator.md).
 
 `/web/home`, `/web/status` (trial banner with `#reset-trial-anchor` when signed
 in, `#sign-in-anchor` otherwise, per USERSCRIPT), `/web/status/licenses`
 (sign-in required), `/data/status/trial` GET (no auth) / PUT (session; resets
 the trial), `/data/status/permissions`. The real `/data/status/*` routes may
-check Origin/Referer [UNVERIFIED §3.1]; the simulator does not.
+check Origin/Referer [UNVERIFIED]; the simulator does not.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def display(seconds: int) -> str:
 
 
 def trial_status(state: GatewayState) -> dict[str, Any]:
-    """§3.2 field names (KEEPALIVE): trialState, remainingSeconds, remainingDisplay, expired."""
+    """8.1 field names (KEEPALIVE): trialState, remainingSeconds, remainingDisplay, expired."""
     left = state.trial_seconds_left()
     expired = state.trial_expired()
     return {
@@ -108,7 +108,7 @@ def _trial(req: Request) -> Response:
 
 
 def _trial_reset(req: Request) -> Response:
-    """§3.2: PUT with the session cookie restarts the trial (≈7200 s)."""
+    """PUT with the session cookie restarts the trial (≈7200 s)."""
     req.state.reset_trial()
     return Response.json(trial_status(req.state))
 

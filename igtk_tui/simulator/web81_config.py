@@ -1,6 +1,6 @@
 """8.1 config pages for modules, restart and backup, signed-in only.
 
-[UNVERIFIED §3.3-3.4] The real pages are Wicket forms with generated URLs
+[UNVERIFIED] The real pages are Wicket forms with generated URLs
 (`?N-1.ILinkListener-...`); these are stable stand-ins with the same steps so
 a client can do the 8.1 equivalents over HTTP with a session:
 

@@ -1,8 +1,8 @@
-"""8.3 web-UI shell (`/app/**`) and the OpenAPI routes (ignition-gateway.md §2.1, §2.2).
+"""8.3 web-UI shell (`/app/**`) and the OpenAPI routes (sources: docs/simulator.md).
 
 The React UI itself is not simulated: `/app` answers a small page for a
 signed-in web-UI session, otherwise it redirects to `/data/app/login`.
-`/openapi.json` is generated from the route registry (auth required, §2.1).
+`/openapi.json` is generated from the route registry (auth required).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ cycle), `/app/platform/system/backup-restore/backup` ("Download Backup") and
 Like the real React UI, the pages act only through the 8.3 REST API with the
 web-UI session cookie and its CSRF token, so everything done on a page changes
 exactly the state the API changes (a module installed here is listed there).
-The page structure follows prior-art-features §3.2 (the selectors the earlier
-toolkit's playbooks use); the markup itself is a stand-in, not IA's.
+The page structure follows the selectors the earlier toolkit's playbooks use
+(docs/simulator.md); the markup itself is a stand-in, not IA's.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from igtk_tui.engine.events import (
 )
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.sinks.stream import LineStream
+from igtk_tui.timefmt import duration
 
 # Log lines shown under their step (debug ones stay in the history), so cron mail carries
 # the result (`healthy=yes`, a report's summary); `-q` keeps only warnings and errors.
@@ -70,7 +71,7 @@ class HumanProgress:
             self.rows[event.step_id] = (event.status.value, event.attempts, event.duration, event.error)
             extra = f" — {event.error}" if event.error else (f" ({event.reason})" if event.reason else "")
             self._print(f"  {glyph(event.status.value)} {self._label(event.step_id)} {event.status.value} "
-                        f"{event.duration:.2f}s{extra}")
+                        f"{duration(event.duration)}{extra}")
         elif isinstance(event, LogRecord) and event.level in self.levels:
             self._print(f"    {event.level}: {event.message}")
         elif isinstance(event, ExecutionPaused):
@@ -100,8 +101,8 @@ class HumanProgress:
         self._print("")
         self._print(f"  {'step'.ljust(width)}  {'status':<10} {'tries':>5} {'time':>8}")
         for path in self.order:
-            status, attempts, duration, _ = self.rows.get(path, ("pending", 0, 0.0, None))
-            self._print(f"  {path.ljust(width)}  {glyph(status)} {status:<8} {attempts:>5} {duration:>7.2f}s")
+            status, attempts, spent, _ = self.rows.get(path, ("pending", 0, 0.0, None))
+            self._print(f"  {path.ljust(width)}  {glyph(status)} {status:<8} {attempts:>5} {duration(spent):>8}")
         failed = f", {event.failed_steps} failed step(s)" if event.failed_steps else ""
         error = f": {event.error}" if event.error else ""
-        self._print(f"igtk: {glyph(event.status.value)} {event.status.value} in {event.duration:.2f}s{failed}{error}")
+        self._print(f"igtk: {glyph(event.status.value)} {event.status.value} in {duration(event.duration)}{failed}{error}")

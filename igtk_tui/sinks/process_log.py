@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from igtk_tui import logfile
 from igtk_tui.engine.events import Event, ExecutionFinished, LogRecord
 from igtk_tui.logfile import EXECUTION_SHARE, CountingRotatingHandler
+from igtk_tui.timefmt import local_time
 
 EXECUTION_LOGGER = "igtk_tui.execution"
 
@@ -65,7 +65,7 @@ class ExecutionLogCopy:
 
     @staticmethod
     def _format(ts: float, level: str, where: str, message: str) -> str:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+        stamp = local_time(ts)
         millis = int(ts * 1000) % 1000
         return f"{stamp},{millis:03d} {level:<7} {EXECUTION_LOGGER}: {where} {message}\n"
 

@@ -1,7 +1,7 @@
 """browser.* steps: Playwright actions on the execution's headless Chromium.
 
-Names, parameters and output keys are those of the earlier toolkit
-(prior-art-features §2.2), with its defects fixed: `timeout` is honoured
+Names, parameters and output keys are those of the earlier toolkit's browser
+steps, with its defects fixed: `timeout` is honoured
 everywhere and is milliseconds (declared, and a seconds-sized value is
 rejected when the playbook loads), `fill` never logs the value, `keyboard`
 exists, screenshots never overwrite another run's, and `verify` with
@@ -15,37 +15,40 @@ from typing import Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.steps.browser_common import (
+    SELECTOR,
     act,
     browser_step,
     is_timeout,
     plain_error,
     read_text,
     require,
-    selector_param,
     timeout_param,
     wait_for_text,
     why_not,
 )
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.registry import Output, Param, step
 
 WAIT_UNTIL = ("load", "domcontentloaded", "networkidle", "commit")
 WAIT_STATES = ("attached", "detached", "visible", "hidden")
 CHECK_STATES = ("visible", "hidden", "enabled", "disabled")
 MATCHES = ("exact", "contains", "regex")
 VERIFY_MS = 5_000
+SELECTOR_OUT = Output("selector", "string", "The selector")
 
 
 @step(
     "browser.navigate",
     description="Open a URL in the execution's browser and wait for it to load.",
     params=[
-        Param("url", "string", required=True, description="Absolute URL"),
-        Param("wait_until", "string", default="load", choices=WAIT_UNTIL, description="When navigation counts as done"),
-        timeout_param(30_000, "wait for the page"),
+        Param("url", "string", description="Absolute URL"),
+        Param("wait_until", "string", choices=WAIT_UNTIL, description="When navigation counts as done"),
+        timeout_param("wait for the page"),
         Param("wait_for", "string", description="Also wait for this selector to be visible; "
               "load, domcontentloaded, networkidle or commit mean wait_until (as in the earlier toolkit)"),
     ],
-    outputs=["url", "status", "http_status", "title"],
+    outputs=[Output("url", "string", "Where the page ended (after redirects)"), Output("status", "string", "navigated"),
+             Output("http_status", "integer", "The page's HTTP status", nullable=True),
+             Output("title", "string", "The page's title")],
 )
 @browser_step
 async def navigate(ctx: StepContext, page: Any, url: str, wait_until: str = "load", timeout: int = 30_000,
@@ -71,9 +74,9 @@ async def navigate(ctx: StepContext, page: Any, url: str, wait_until: str = "loa
 @step(
     "browser.click",
     description="Click the first element matching a selector (waits until it is visible and enabled).",
-    params=[selector_param(), timeout_param(30_000, "wait for the element"),
-            Param("force", "boolean", default=False, description="Skip the actionability checks")],
-    outputs=["selector", "status", "force"],
+    params=[SELECTOR, timeout_param("wait for the element"),
+            Param("force", "boolean", description="Skip the actionability checks")],
+    outputs=[SELECTOR_OUT, Output("status", "string", "clicked"), Output("force", "boolean", "As given")],
 )
 @browser_step
 async def click(ctx: StepContext, page: Any, selector: str, timeout: int = 30_000,
@@ -86,9 +89,9 @@ async def click(ctx: StepContext, page: Any, selector: str, timeout: int = 30_00
 @step(
     "browser.fill",
     description="Type a value into an input (replacing its content); the value is never logged.",
-    params=[selector_param(), Param("value", "string", required=True, secret=True, description="Text to enter"),
-            timeout_param(30_000, "wait for the element")],
-    outputs=["selector", "status"],
+    params=[SELECTOR, Param("value", "string", secret=True, description="Text to enter"),
+            timeout_param("wait for the element")],
+    outputs=[SELECTOR_OUT, Output("status", "string", "filled")],
 )
 @browser_step
 async def fill(ctx: StepContext, page: Any, selector: str, value: str, timeout: int = 30_000) -> dict[str, Any]:
@@ -104,9 +107,10 @@ async def fill(ctx: StepContext, page: Any, selector: str, value: str, timeout: 
         Param("keys", "list", description="Several keys pressed in order"),
         Param("text", "string", secret=True, description="Text typed character by character (never logged)"),
         Param("selector", "string", description="Focus this element first"),
-        timeout_param(30_000, "wait for the element"),
+        timeout_param("wait for the element"),
     ],
-    outputs=["status", "keys", "typed_characters"],
+    outputs=[Output("status", "string", "pressed"), Output("keys", "list", "The keys pressed, in order"),
+             Output("typed_characters", "integer", "How many characters were typed")],
 )
 @browser_step
 async def keyboard(ctx: StepContext, page: Any, key: str | None = None, keys: list[Any] | None = None,
@@ -132,9 +136,9 @@ async def keyboard(ctx: StepContext, page: Any, key: str | None = None, keys: li
 @step(
     "browser.file_upload",
     description="Set the file of a file input (relative paths are relative to the playbook).",
-    params=[selector_param(), Param("file_path", "string", required=True, description="File to upload"),
-            timeout_param(30_000, "wait for the element")],
-    outputs=["selector", "file_path", "status"],
+    params=[SELECTOR, Param("file_path", "string", description="File to upload"),
+            timeout_param("wait for the element")],
+    outputs=[SELECTOR_OUT, Output("file_path", "string", "The file set"), Output("status", "string", "uploaded")],
 )
 @browser_step
 async def file_upload(ctx: StepContext, page: Any, selector: str, file_path: str,
@@ -150,13 +154,14 @@ async def file_upload(ctx: StepContext, page: Any, selector: str, file_path: str
     "browser.screenshot",
     description="Save a PNG of the page (or one element) in this execution's artifacts; never overwrites.",
     params=[
-        Param("name", "string", default="screenshot", description="File name stem"),
-        Param("full_page", "boolean", default=False, description="The whole scrollable page, not just the viewport"),
+        Param("name", "string", description="File name stem"),
+        Param("full_page", "boolean", description="The whole scrollable page, not just the viewport"),
         Param("selector", "string", description="Only this element"),
         Param("path", "string", description="Earlier toolkit: only its file name is used, as the name"),
-        timeout_param(30_000, "wait for the element"),
+        timeout_param("wait for the element"),
     ],
-    outputs=["screenshot", "status", "name"],
+    outputs=[Output("screenshot", "string", "The PNG (the execution's artifacts)"),
+             Output("status", "string", "captured"), Output("name", "string", "The file name stem used")],
 )
 @browser_step
 async def screenshot(ctx: StepContext, page: Any, name: str = "screenshot", full_page: bool = False,
@@ -179,9 +184,9 @@ async def screenshot(ctx: StepContext, page: Any, name: str = "screenshot", full
 @step(
     "browser.wait",
     description="Wait until an element is attached, detached, visible or hidden.",
-    params=[selector_param(), Param("state", "string", default="visible", choices=WAIT_STATES),
-            timeout_param(30_000, "wait")],
-    outputs=["selector", "status", "state"],
+    params=[SELECTOR, Param("state", "string", choices=WAIT_STATES, description="The state to wait for"),
+            timeout_param("wait")],
+    outputs=[SELECTOR_OUT, Output("status", "string", "found"), Output("state", "string", "The state reached")],
 )
 @browser_step
 async def wait(ctx: StepContext, page: Any, selector: str, state: str = "visible",
@@ -203,12 +208,15 @@ async def wait(ctx: StepContext, page: Any, selector: str, state: str = "visible
     "browser.verify",
     description="Check that an element becomes visible (exists: false: that it does not), "
     "or reaches a state: visible, hidden, attached, detached.",
-    params=[selector_param(), Param("exists", "boolean", default=True, description="true: becomes visible; "
+    params=[SELECTOR, Param("exists", "boolean", description="true: becomes visible; "
                                     "false: does not become visible (Playwright's default state, as before)"),
             Param("state", "string", choices=WAIT_STATES, description="Instead of exists: the state to reach"),
             Param("condition", "string", choices=("exists",), description="Earlier toolkit: same as exists: true"),
-            timeout_param(VERIFY_MS, "wait")],
-    outputs=["selector", "exists", "expected", "state", "status", "message"],
+            timeout_param("wait")],
+    outputs=[SELECTOR_OUT, Output("exists", "boolean", "Whether it is there (visible or attached)"),
+             Output("expected", "boolean", "What was expected (the same as exists: the step passed)"),
+             Output("state", "string", "The state reached"), Output("status", "string", "verified"),
+             Output("message", "string", "What was verified, in words")],
 )
 @browser_step
 async def verify(ctx: StepContext, page: Any, selector: str, exists: bool = True, state: str | None = None,
@@ -233,9 +241,11 @@ async def verify(ctx: StepContext, page: Any, selector: str, exists: bool = True
 @step(
     "browser.verify_text",
     description="Check an element's text (an input's value): exact, contains or regex; waits for it.",
-    params=[selector_param(), Param("text", "string", required=True, description="Expected text or pattern"),
-            Param("match", "string", default="exact", choices=MATCHES), timeout_param(VERIFY_MS, "wait")],
-    outputs=["selector", "expected_text", "actual_text", "match_type", "status"],
+    params=[SELECTOR, Param("text", "string", description="Expected text or pattern"),
+            Param("match", "string", choices=MATCHES, description="How the text is compared"), timeout_param("wait")],
+    outputs=[SELECTOR_OUT, Output("expected_text", "string", "As given"),
+             Output("actual_text", "string", "The element's text (an input's value)"),
+             Output("match_type", "string", "exact, contains or regex"), Output("status", "string", "verified")],
 )
 @browser_step
 async def verify_text(ctx: StepContext, page: Any, selector: str, text: str, match: str = "exact",
@@ -248,9 +258,12 @@ async def verify_text(ctx: StepContext, page: Any, selector: str, text: str, mat
 @step(
     "browser.verify_attribute",
     description="Check that an element's attribute equals a value; waits for it.",
-    params=[selector_param(), Param("attribute", "string", required=True), Param("value", "string", required=True),
-            timeout_param(VERIFY_MS, "wait")],
-    outputs=["selector", "attribute", "expected_value", "actual_value", "status"],
+    params=[SELECTOR, Param("attribute", "string", description="Attribute name, e.g. href"),
+            Param("value", "string", description="Its expected value"),
+            timeout_param("wait")],
+    outputs=[SELECTOR_OUT, Output("attribute", "string", "The attribute"),
+             Output("expected_value", "string", "As given"), Output("actual_value", "string", "The attribute's value"),
+             Output("status", "string", "verified")],
 )
 @browser_step
 async def verify_attribute(ctx: StepContext, page: Any, selector: str, attribute: str, value: str,
@@ -271,9 +284,10 @@ async def verify_attribute(ctx: StepContext, page: Any, selector: str, attribute
 @step(
     "browser.verify_state",
     description="Check that an element is visible, hidden, enabled or disabled; waits for it.",
-    params=[selector_param(), Param("state", "string", required=True, choices=CHECK_STATES),
-            timeout_param(VERIFY_MS, "wait")],
-    outputs=["selector", "expected_state", "status", "message"],
+    params=[SELECTOR, Param("state", "string", choices=CHECK_STATES, description="The state expected"),
+            timeout_param("wait")],
+    outputs=[SELECTOR_OUT, Output("expected_state", "string", "The state checked"),
+             Output("status", "string", "verified"), Output("message", "string", "What was verified, in words")],
 )
 @browser_step
 async def verify_state(ctx: StepContext, page: Any, selector: str, state: str,
@@ -309,8 +323,9 @@ async def check_state(page: Any, selector: str, state: str, timeout: int) -> Non
 @step(
     "browser.get_text",
     description="Read an element's text (an input's value), e.g. a generated token, for later steps.",
-    params=[selector_param(), timeout_param(30_000, "wait for the element")],
-    outputs=["selector", "text", "status"],
+    params=[SELECTOR, timeout_param("wait for the element")],
+    outputs=[SELECTOR_OUT, Output("text", "string", "The element's text (an input's value)"),
+             Output("status", "string", "extracted")],
 )
 @browser_step
 async def get_text(ctx: StepContext, page: Any, selector: str, timeout: int = 30_000) -> dict[str, Any]:

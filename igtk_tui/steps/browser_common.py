@@ -14,25 +14,25 @@ from igtk_tui import redact
 from igtk_tui.browser.discovery import BrowserUnavailable
 from igtk_tui.browser.session import BrowserSession, first_line, get_session
 from igtk_tui.engine.context import StepContext, StepFailure
-from igtk_tui.steps.registry import Param
+from igtk_tui.steps.registry import Param, Prelude, with_prelude
+from igtk_tui.steptypes import Handler
 
 EXCERPT_CHARS = 500
 CAPTURE_TIMEOUT_S = 5.0
 
 
-def timeout_param(default: int = 30_000, what: str = "wait") -> Param:
+def timeout_param(what: str = "wait") -> Param:
     """Browser timeouts are milliseconds; `min` rejects a seconds-sized value at load time."""
-    return Param("timeout", "integer", default=default, unit="ms", min=100, max=600_000,
-                 description=f"Milliseconds to {what} (not seconds)")
+    return Param("timeout", "integer", unit="ms", min=100, max=600_000, description=f"Milliseconds to {what} (not seconds)")
 
 
-def selector_param(required: bool = True) -> Param:
-    return Param("selector", "string", required=required,
+SELECTOR = Param("selector", "string",
                  description="Playwright selector: CSS (#id, [data-component=...]), text=..., :has-text()")
 
 
-def browser_step(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """Wrap `fn(ctx, page, **params)`: start/reuse the session, plain errors, debug capture."""
+def browser_step(fn: Handler) -> Handler:
+    """Wrap `fn(ctx, page, **params)`: start/reuse the session, plain errors, debug capture
+    (the prelude passes the execution's page after ctx)."""
 
     @functools.wraps(fn)
     async def handler(ctx: StepContext, **params: Any) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def browser_step(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., 
             await capture_failure(ctx, session)
             raise StepFailure(plain_error(exc, params.get("selector"))) from None
 
-    return handler
+    return with_prelude(handler, Prelude(injects=("page",)))
 
 
 def _is_playwright_error(exc: BaseException) -> bool:

@@ -1,47 +1,59 @@
 """gateway.* steps: session, health, restart and readiness, trial.
 
-Step names, parameters and output keys follow the earlier toolkit
-(prior-art-features.md §2.1) where it had them; the HTTP calls are the real
-8.3 REST API / 8.1 web routes (igtk_tui/gateway/client.py). Module, project
-and backup steps live in gateway_modules.py, gateway_projects.py and
-gateway_backup.py, imported at the bottom so one import registers them all.
+Step names, parameters and output keys are the earlier toolkit's where it had them (its
+gateway.login, ping, get_info, restart, wait_for_ready, trial_status, reset_trial and module
+steps), so its playbooks run unchanged; the HTTP calls are the real 8.3 REST API / 8.1 web
+routes (igtk_tui/gateway/client.py). Module, project, backup, operations and resource steps live
+in the other gateway_*.py modules, imported at the bottom so one import registers them all.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.gateway.errors import GatewayError, TransferFailed
 from igtk_tui.steps.gateway_common import (
     CURRENT,
+    DEFAULT_WAIT,
     RESOURCE_PREFIX,
     client_for,
-    connection_params,
     forget_client,
+    gateway_connection_step,
+    gateway_errors,
     gateway_step,
     restart_marker,
-    split_connection,
     wait_params,
     wait_until_ready,
 )
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.registry import Output, Param, step
+
+if TYPE_CHECKING:
+    from igtk_tui.gateway.client import GatewayClient
+
+URL = Output("gateway_url", "string", "The gateway's base URL")
+VERSION = Output("version", "string", "The gateway's Ignition version, e.g. 8.3.6 (b2026042713)")
+TRIAL = (
+    Output("expired", "boolean", "Whether the trial has run out"),
+    Output("seconds_left", "integer", "Trial seconds left", nullable=True),
+    Output("trial_state", "string", "The gateway's word for the trial state", nullable=True),
+    Output("license_mode", "string", "trial, activated, ...", nullable=True),
+    Output("trial", "dict", "The gateway's trial answer as it came"),
+)
 
 
 @step(
     "gateway.login",
     description="Authenticate to a gateway (API token on 8.3, web login on 8.1/8.3); later gateway.* "
     "steps in this execution reuse the session without credentials.",
-    params=connection_params(
-        Param("bearer", "boolean", default=False,
-              description="Send the API token as Authorization: Bearer instead of X-Ignition-API-Token"),
-    ),
-    outputs=["status", "gateway_url", "version", "auth"],
+    params=[Param("bearer", "boolean",
+                  description="Send the API token as Authorization: Bearer instead of X-Ignition-API-Token")],
+    outputs=[Output("status", "string", "logged_in"), URL, VERSION,
+             Output("auth", "string", "api-token or session")],
 )
-@gateway_step
-async def login(ctx: StepContext, bearer: bool = False, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn, bearer=bearer, replace=True)
+@gateway_connection_step
+async def login(ctx: StepContext, connection: dict[str, Any], bearer: bool = False) -> dict[str, Any]:
+    client = await client_for(ctx, connection, bearer=bearer, replace=True)
     if client.auth_mode == "none":
         raise StepFailure("gateway.login needs credentials: api_token (NAME:SECRET, Ignition 8.3), "
                           "username and password, or a credential")
@@ -57,9 +69,9 @@ async def login(ctx: StepContext, bearer: bool = False, **params: Any) -> dict[s
     "gateway.logout",
     description="End the web session (if any) and forget the gateway's client for this execution.",
     params=[Param("gateway_url", "string", description="Default: the execution's gateway")],
-    outputs=["status"],
+    outputs=[Output("status", "string", "logged_out")],
 )
-@gateway_step
+@gateway_errors
 async def logout(ctx: StepContext, gateway_url: str | None = None) -> dict[str, Any]:
     url = gateway_url or ctx.resources.get(CURRENT)
     client = None
@@ -81,23 +93,22 @@ async def logout(ctx: StepContext, gateway_url: str | None = None) -> dict[str, 
 @step(
     "gateway.ping",
     description="Check /StatusPing; never fails unless require_running is set.",
-    params=connection_params(
-        Param("require_running", "boolean", default=False,
-              description="Fail unless the gateway answers and its state is RUNNING"),
-    ),
-    outputs=["status", "response", "state", "gateway_url"],
+    params=[Param("require_running", "boolean", description="Fail unless the gateway answers and its state is RUNNING")],
+    outputs=[Output("status", "string", "ok, unavailable (it answered, not RUNNING) or unreachable"),
+             Output("response", "boolean", "Whether /StatusPing answered"),
+             Output("state", "string", "RUNNING, STARTING, ...", nullable=True),
+             Output("details", "string", "COMMISSIONING while waiting to be commissioned", nullable=True), URL],
 )
 @gateway_step
-async def ping(ctx: StepContext, require_running: bool = False, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def ping(ctx: StepContext, client: GatewayClient, require_running: bool = False) -> dict[str, Any]:
     try:
         data = await client.status_ping(retry=False)  # a ping reports; it does not ride out outages
     except GatewayError as exc:
         if require_running:
             raise
         ctx.log(str(exc), "warning")
-        return {"status": "unreachable", "response": False, "state": None, "gateway_url": client.base_url}
+        return {"status": "unreachable", "response": False, "state": None, "details": None,
+                "gateway_url": client.base_url}
     state = data.get("state")
     answered = "http_status" not in data
     if require_running and state != "RUNNING":
@@ -106,7 +117,7 @@ async def ping(ctx: StepContext, require_running: bool = False, **params: Any) -
             "details": data.get("details"), "gateway_url": client.base_url}
 
 
-async def _info(ctx: StepContext, client: Any) -> dict[str, Any]:
+async def _info(ctx: StepContext, client: GatewayClient) -> dict[str, Any]:
     """gwinfo (no auth) plus, on 8.3 with credentials, gateway-info and overview."""
     fresh = client.version is None
     version = await client.ensure_version()  # on a new client this has just read /system/gwinfo
@@ -146,28 +157,23 @@ async def _info(ctx: StepContext, client: Any) -> dict[str, Any]:
     "gateway.get_info",
     description="Version, edition, name and platform details (gwinfo, plus the 8.3 REST details when "
     "authenticated).",
-    params=connection_params(),
-    outputs=["info"],
+    outputs=[Output("info", "dict", "version, platform_version, line, edition, name, os, java_version, "
+                    "redundancy, uptime_seconds ... (the REST details on 8.3 when authenticated)")],
 )
 @gateway_step
-async def get_info(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def get_info(ctx: StepContext, client: GatewayClient) -> dict[str, Any]:
     return {"info": await _info(ctx, client)}
 
 
 @step(
     "gateway.get_health",
     description="RUNNING state, faulted modules, pending restart tasks and trial time in one summary.",
-    params=connection_params(
-        Param("fail_if_unhealthy", "boolean", default=False, description="Fail the step when not healthy"),
-    ),
-    outputs=["health"],
+    params=[Param("fail_if_unhealthy", "boolean", description="Fail the step when not healthy")],
+    outputs=[Output("health", "dict", "healthy, problems, state, version, uptime_seconds, faulted_modules, "
+                    "pending_restart_tasks, trial_seconds_left")],
 )
 @gateway_step
-async def get_health(ctx: StepContext, fail_if_unhealthy: bool = False, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def get_health(ctx: StepContext, client: GatewayClient, fail_if_unhealthy: bool = False) -> dict[str, Any]:
     problems: list[str] = []
     ping_data = await client.status_ping()
     state = ping_data.get("state")
@@ -183,7 +189,7 @@ async def get_health(ctx: StepContext, fail_if_unhealthy: bool = False, **params
             modules = await client.list_modules()
             health["faulted_modules"] = [{"id": m.get("id"), "name": m.get("name"), "fault_cause": m.get("faultCause")}
                                          for m in modules if str(m.get("state", "")).upper() == "FAULTED"]
-            if client.version and client.version.has_rest_api:
+            if client.has_rest_api:
                 health["pending_restart_tasks"] = await client.restart_tasks_pending()
             trial = await client.trial()
             health["trial_seconds_left"] = trial["seconds_left"]
@@ -201,27 +207,25 @@ async def get_health(ctx: StepContext, fail_if_unhealthy: bool = False, **params
     "gateway.restart",
     description="Restart the gateway (8.3: restart-tasks/restart?confirm=true) and, by default, wait until "
     "it is RUNNING and its API answers again.",
-    params=connection_params(
-        Param("wait_for_ready", "boolean", default=True, description="Wait for the gateway to come back"),
-        *wait_params(),
-    ),
-    outputs=["status", "ready", "waited_seconds", "pending_tasks", "version"],
+    params=[Param("wait_for_ready", "boolean", description="Wait for the gateway to come back"), *wait_params()],
+    outputs=[Output("status", "string", "restarted, or restart_requested without wait_for_ready"),
+             Output("ready", "boolean", "Whether the gateway was seen ready again"),
+             Output("waited_seconds", "number", "How long the wait took"),
+             Output("pending_tasks", "list", "The restart tasks that were pending (8.3)"), VERSION],
 )
 @gateway_step
-async def restart(ctx: StepContext, wait_for_ready: bool = True, timeout: float = 240.0,
-                  poll_interval: float = 1.0, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def restart(ctx: StepContext, client: GatewayClient, wait_for_ready: bool = True,
+                  timeout: float = DEFAULT_WAIT, poll_interval: float = 1.0) -> dict[str, Any]:
     await client.ensure_auth()
     marker = await restart_marker(client)
     pending: list[str] = []
-    if client.version and client.version.has_rest_api:
+    if client.has_rest_api:
         pending = await client.restart_tasks_pending()
     dropped = False
     try:
         await client.restart()
     except TransferFailed as exc:
-        # A process restart may close the connection before answering ([UNVERIFIED §1.5]: the REST
+        # A process restart may close the connection before answering ([UNVERIFIED]: the REST
         # restart was captured answering `true` first); only a wait with evidence can tell.
         if not wait_for_ready:
             raise
@@ -241,14 +245,13 @@ async def restart(ctx: StepContext, wait_for_ready: bool = True, timeout: float 
     "gateway.wait_for_ready",
     description="Wait until /StatusPing says RUNNING and, on 8.3, /data/api/v1 answers; pause-aware, no "
     "fixed sleeps.",
-    params=connection_params(*wait_params()),
-    outputs=["status", "waited_seconds", "state", "version"],
+    params=wait_params(),
+    outputs=[Output("status", "string", "ready"), Output("waited_seconds", "number", "How long the wait took"),
+             Output("state", "string", "The StatusPing state (RUNNING)"), VERSION],
 )
 @gateway_step
-async def wait_for_ready(ctx: StepContext, timeout: float = 240.0, poll_interval: float = 1.0,
-                         **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def wait_for_ready(ctx: StepContext, client: GatewayClient, timeout: float = DEFAULT_WAIT,
+                         poll_interval: float = 1.0) -> dict[str, Any]:
     ready = await wait_until_ready(ctx, client, timeout=timeout, interval=poll_interval)
     return {"status": "ready", **ready}
 
@@ -256,13 +259,10 @@ async def wait_for_ready(ctx: StepContext, timeout: float = 240.0, poll_interval
 @step(
     "gateway.trial_status",
     description="The trial licence's state and remaining seconds (8.3 /data/api/v1/trial, 8.1 /data/status/trial).",
-    params=connection_params(),
-    outputs=["status", "expired", "seconds_left", "trial_state", "license_mode", "trial"],
+    outputs=[Output("status", "string", "active or expired"), *TRIAL],
 )
 @gateway_step
-async def trial_status(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def trial_status(ctx: StepContext, client: GatewayClient) -> dict[str, Any]:
     trial = await client.trial()
     return _trial_output(trial, "expired" if trial["expired"] else "active")
 
@@ -275,16 +275,13 @@ def _trial_output(trial: dict[str, Any], status: str) -> dict[str, Any]:
 @step(
     "gateway.reset_trial",
     description="Restart the 2-hour trial once it has expired (a running trial is left alone unless force).",
-    params=connection_params(
-        Param("force", "boolean", default=False,
-              description="Ask for a reset even when the trial has not expired (8.3 refuses with 403)"),
-    ),
-    outputs=["status", "reset", "expired", "seconds_left", "trial_state", "license_mode", "trial"],
+    params=[Param("force", "boolean",
+                  description="Ask for a reset even when the trial has not expired (8.3 refuses with 403)")],
+    outputs=[Output("status", "string", "reset or not_expired"), Output("reset", "boolean", "Whether it was reset"),
+             *TRIAL],
 )
 @gateway_step
-async def reset_trial(ctx: StepContext, force: bool = False, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def reset_trial(ctx: StepContext, client: GatewayClient, force: bool = False) -> dict[str, Any]:
     before = await client.trial()
     if not before["expired"] and not force:
         ctx.log(f"the trial has not expired ({before['seconds_left']} s left); nothing to reset")

@@ -13,19 +13,23 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.steps.gateway_common import (
-    client_for,
-    connection_params,
+    DEFAULT_WAIT,
+    FILE_OUTS,
     gateway_step,
     restart_marker,
-    split_connection,
     wait_params,
     wait_until_ready,
 )
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.registry import Output, Param, step
+
+if TYPE_CHECKING:
+    from igtk_tui.gateway.client import GatewayClient
+
+VERSION = Output("version", "string", "The Ignition version the backup is of")
 
 
 def _validate(path: Path, *, crc_checked: bool = False) -> str:
@@ -72,20 +76,21 @@ def _prune(dest_dir: Path, prefix: str, keep: int, newest: Path) -> list[str]:
     "gateway.backup",
     description="Download a gateway backup (.gwbk) into the execution's artifacts, verify it, and "
     "optionally copy it to dest_dir keeping the newest N.",
-    params=connection_params(
+    params=[
         Param("dest_dir", "string", description="Also copy the backup into this folder"),
         Param("keep", "integer", min=1, max=10000,
               description="With dest_dir: keep only this many backups made by this playbook there"),
-    ),
-    outputs=["status", "path", "size", "sha256", "version", "filename", "dest_path", "deleted"],
+    ],
+    outputs=[Output("status", "string", "downloaded"), *FILE_OUTS, VERSION,
+             Output("filename", "string", "The name the gateway gave the file"),
+             Output("dest_path", "string", "The copy in dest_dir", nullable=True),
+             Output("deleted", "list", "Older backups deleted from dest_dir (keep)")],
 )
 @gateway_step
-async def backup(ctx: StepContext, dest_dir: str | None = None, keep: int | None = None,
-                 **params: Any) -> dict[str, Any]:
+async def backup(ctx: StepContext, client: GatewayClient, dest_dir: str | None = None,
+                 keep: int | None = None) -> dict[str, Any]:
     if keep is not None and not dest_dir:
         raise StepFailure("keep needs dest_dir: it prunes older backups of this playbook in that folder")
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
     got = await client.download_backup(lambda suggested: ctx.artifact_path(Path(suggested).stem, ".gwbk"))
     try:
         version = await asyncio.to_thread(_validate, got.path, crc_checked=True)  # checked while received
@@ -115,21 +120,23 @@ async def backup(ctx: StepContext, dest_dir: str | None = None, keep: int | None
     "gateway.restore",
     description="Restore a .gwbk onto the gateway (replaces its configuration and restarts it); needs "
     "confirm: true, then waits until the gateway is ready unless told not to.",
-    params=connection_params(
-        Param("file", "string", required=True, description="The .gwbk file (relative to the playbook)"),
-        Param("confirm", "boolean", default=False,
-              description="Must be true: a restore replaces the gateway's configuration"),
-        Param("restore_disabled", "boolean", default=False,
-              description="Restore with connections and devices disabled"),
-        Param("wait_for_ready", "boolean", default=True, description="Wait for the gateway to come back"),
+    params=[
+        Param("file", "string", description="The .gwbk file (relative to the playbook)"),
+        Param("confirm", "boolean", description="Must be true: a restore replaces the gateway's configuration"),
+        Param("restore_disabled", "boolean", description="Restore with connections and devices disabled"),
+        Param("wait_for_ready", "boolean", description="Wait for the gateway to come back"),
         *wait_params(),
-    ),
-    outputs=["status", "file", "version", "message", "ready", "waited_seconds"],
+    ],
+    outputs=[Output("status", "string", "restored, or restore_started without wait_for_ready"),
+             Output("file", "string", "The backup file"), VERSION,
+             Output("message", "string", "The gateway's answer"),
+             Output("ready", "boolean", "Whether the gateway was seen ready again"),
+             Output("waited_seconds", "number", "How long the wait took")],
 )
 @gateway_step
-async def restore(ctx: StepContext, file: str, confirm: bool = False, restore_disabled: bool = False,
-                  wait_for_ready: bool = True, timeout: float = 240.0, poll_interval: float = 1.0,
-                  **params: Any) -> dict[str, Any]:
+async def restore(ctx: StepContext, client: GatewayClient, file: str, confirm: bool = False,
+                  restore_disabled: bool = False, wait_for_ready: bool = True, timeout: float = DEFAULT_WAIT,
+                  poll_interval: float = 1.0) -> dict[str, Any]:
     if not confirm:
         raise StepFailure("gateway.restore replaces the gateway's configuration and restarts it: "
                           "set confirm: true to proceed (nothing was sent)")
@@ -140,8 +147,6 @@ async def restore(ctx: StepContext, file: str, confirm: bool = False, restore_di
         version = await asyncio.to_thread(_validate, path)
     except ValueError as exc:
         raise StepFailure(f"{path} is not a valid gateway backup: {exc} (nothing was sent)") from None
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
     await client.ensure_auth()
     marker = await restart_marker(client)
     message = await client.restore_backup(path, restore_disabled=restore_disabled)

@@ -10,17 +10,21 @@ nor credentials (the earlier toolkit's "login once" playbooks).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import hashlib
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from igtk_tui import redact
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.gateway.errors import GatewayError
-from igtk_tui.steps.registry import Param
+from igtk_tui.steps.registry import Output, Param, Prelude, with_prelude
+from igtk_tui.steptypes import Handler
 
 if TYPE_CHECKING:  # httpx is imported on first use, not when the step registry loads
     from igtk_tui.gateway.client import GatewayClient
@@ -44,34 +48,84 @@ CONNECTION_PARAMS: tuple[Param, ...] = (
     Param("ca_bundle", "string", description="PEM file with the CA that signed the gateway's certificate"),
 )
 CONNECTION_NAMES = frozenset(p.name for p in CONNECTION_PARAMS)
+# The outputs of a step that saves a file from the gateway into the execution's artifacts.
+FILE_OUTS = (Output("path", "string", "Where the file was saved (the execution's artifacts)"),
+             Output("size", "integer", "Its size in bytes"), Output("sha256", "string", "Its SHA-256, hex"))
 
 
-def connection_params(*extra: Param) -> list[Param]:
-    return [*extra, *CONNECTION_PARAMS]
-
-
-def wait_params(default_timeout: float = DEFAULT_WAIT) -> list[Param]:
+def wait_params() -> list[Param]:
+    """`timeout` and `poll_interval` of the steps that wait for the gateway (their defaults are
+    the handlers')."""
     return [
-        Param("timeout", "number", default=default_timeout, unit="s", min=1, max=24 * 3600,
+        Param("timeout", "number", unit="s", min=1, max=24 * 3600,
               description="How long to wait (paused time does not count)"),
-        Param("poll_interval", "number", default=1.0, unit="s", min=0.05, max=60,
-              description="Time between checks"),
+        Param("poll_interval", "number", unit="s", min=0.05, max=60, description="Time between checks"),
     ]
 
 
-def gateway_step(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """Typed gateway errors become step failures carrying their operator-facing message."""
+def gateway_step(fn: Handler) -> Handler:
+    """The prelude of a gateway.* step: it takes the connection parameters (CONNECTION_PARAMS are
+    added to the step's), passes the handler the execution's client for that gateway after ctx,
+    and turns typed gateway errors into step failures carrying their operator-facing message."""
 
     @functools.wraps(fn)
     async def wrapper(ctx: StepContext, **params: Any) -> dict[str, Any]:
-        try:
-            return await fn(ctx, **params)
-        except GatewayError as exc:
-            from igtk_tui.gateway.transport import is_transient
+        conn, rest = split_connection(params)
+        async with _as_step_failures():
+            return await fn(ctx, await client_for(ctx, conn), **rest)
 
-            raise StepFailure(str(exc), transient=is_transient(exc)) from None
+    return with_prelude(wrapper, Prelude(CONNECTION_PARAMS, ("client",)))
+
+
+def gateway_connection_step(fn: Handler) -> Handler:
+    """`gateway_step` for a step that makes its own client (gateway.login): the handler gets the
+    connection parameters as a dict instead."""
+
+    @functools.wraps(fn)
+    async def wrapper(ctx: StepContext, **params: Any) -> dict[str, Any]:
+        conn, rest = split_connection(params)
+        async with _as_step_failures():
+            return await fn(ctx, conn, **rest)
+
+    return with_prelude(wrapper, Prelude(CONNECTION_PARAMS, ("connection",)))
+
+
+def gateway_errors(fn: Handler) -> Handler:
+    """Typed gateway errors become step failures, for a gateway step without the connection prelude."""
+
+    @functools.wraps(fn)
+    async def wrapper(ctx: StepContext, **params: Any) -> dict[str, Any]:
+        async with _as_step_failures():
+            return await fn(ctx, **params)
 
     return wrapper
+
+
+@contextlib.asynccontextmanager
+async def _as_step_failures() -> AsyncIterator[None]:
+    try:
+        yield
+    except GatewayError as exc:
+        from igtk_tui.gateway.transport import is_transient
+
+        raise StepFailure(str(exc), transient=is_transient(exc)) from None
+
+
+async def read_input(ctx: StepContext, file: str, what: str) -> tuple[Path, bytes]:
+    """A file a step sends to the gateway (relative to the playbook's folder), read off the loop."""
+    path = ctx.resolve_path(file)
+    try:
+        return path, await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise StepFailure(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+async def save_artifact(ctx: StepContext, data: bytes, stem: str, suffix: str, kind: str) -> dict[str, Any]:
+    """What the gateway sent, saved in the execution's artifacts: the FILE_OUTS of the step."""
+    path = ctx.artifact_path(stem, suffix)
+    await asyncio.to_thread(path.write_bytes, data)
+    ctx.add_artifact(path, kind)
+    return {"path": str(path), "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def split_connection(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -219,8 +273,8 @@ class RestartMarker:
 
 
 async def _started_at(client: GatewayClient) -> float | None:
-    # overview.uptime is in ms (§2.4, from the 8.3.8 spec and captures).
-    if client.version is None or not client.version.has_rest_api or client.auth_mode == "none":
+    # overview.uptime is in ms (from the 8.3.8 spec and captures).
+    if not client.has_rest_api or client.auth_mode == "none":
         return None
     try:
         uptime = (await client.overview()).get("uptime")
@@ -292,7 +346,7 @@ async def wait_until_ready(ctx: StepContext, client: GatewayClient, *, timeout: 
             if version.has_rest_api:
                 status = await client.api_ready()
                 # Without credentials, 401/403 already proves the API servlet is up (503 while starting);
-                # [UNVERIFIED §2.4] whether gateway-info is anonymous on a default install.
+                # [UNVERIFIED] whether gateway-info is anonymous on a default install.
                 ok = {200} if client.auth_mode != "none" else {200, 401, 403}
                 if status not in ok:
                     state_text = f"HTTP {status}" if status else "not answering"

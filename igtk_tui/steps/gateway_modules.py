@@ -1,27 +1,24 @@
 """gateway.* module steps: list, upload (+certificate/licence/install), wait, uninstall.
 
-The 8.3 flow (ignition-gateway.md §2.5): upload raw bytes -> quarantine ->
-accept certificate -> accept EULA -> install -> the module stays pending until
-a restart -> ACTIVE (or FAULTED with a faultCause). 8.1 hot-loads modules.
+The 8.3 flow: upload the raw .modl bytes -> the module waits in quarantine -> accept its
+certificate -> accept its EULA -> install -> it stays pending until a restart -> ACTIVE (or
+FAULTED with a faultCause). 8.1 loads a module at once, without a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.gateway.errors import AcceptanceRequired, GatewayStarting, GatewayUnreachable
 from igtk_tui.gateway.modl import read_module_info
-from igtk_tui.steps.gateway_common import (
-    client_for,
-    connection_params,
-    gateway_step,
-    split_connection,
-    wait_params,
-)
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.gateway.version import version_numbers
+from igtk_tui.steps.gateway_common import DEFAULT_WAIT, gateway_step, read_input, wait_params
+from igtk_tui.steps.registry import Output, Param, step
+
+if TYPE_CHECKING:
+    from igtk_tui.gateway.client import GatewayClient
 
 RUNNING_STATES = frozenset({"ACTIVE", "RUNNING"})
 
@@ -48,18 +45,15 @@ def module_row(m: dict[str, Any], *, quarantined: bool = False) -> dict[str, Any
 @step(
     "gateway.list_modules",
     description="Installed modules with id, version and state (ACTIVE, INACTIVE, FAULTED...).",
-    params=connection_params(
-        Param("include_quarantined", "boolean", default=False,
-              description="Also list uploaded modules waiting for certificate/licence acceptance"),
-    ),
-    outputs=["modules", "count"],
+    params=[Param("include_quarantined", "boolean",
+                  description="Also list uploaded modules waiting for certificate/licence acceptance")],
+    outputs=[Output("modules", "list", "name, id, version, state, description, license_state, fault_cause, "
+                    "on_startup, quarantined of each module"), Output("count", "integer", "How many")],
 )
 @gateway_step
-async def list_modules(ctx: StepContext, include_quarantined: bool = False, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def list_modules(ctx: StepContext, client: GatewayClient, include_quarantined: bool = False) -> dict[str, Any]:
     modules = [module_row(m) for m in await client.list_modules()]
-    if include_quarantined and client.version and client.version.has_rest_api:
+    if include_quarantined and client.has_rest_api:
         modules += [module_row(m, quarantined=True) for m in await client.list_quarantined()]
     return {"modules": modules, "count": len(modules)}
 
@@ -68,29 +62,31 @@ async def list_modules(ctx: StepContext, include_quarantined: bool = False, **pa
     "gateway.upload_module",
     description="Upload a .modl and install it, trusting its certificate and accepting its licence only "
     "when told to; on 8.3 the module runs after the next restart.",
-    params=connection_params(
-        Param("file", "string", required=True, description="The .modl file (relative to the playbook's folder)"),
-        Param("accept_certificate", "boolean", default=False,
+    params=[
+        Param("file", "string", description="The .modl file (relative to the playbook's folder)"),
+        Param("accept_certificate", "boolean",
               description="Trust the module's signing certificate if the gateway does not yet"),
-        Param("accept_license", "boolean", default=False, description="Accept the module's licence (EULA)"),
-    ),
-    outputs=["module_id", "name", "version", "status", "certificate_accepted", "license_accepted",
-             "certificate", "restart_required", "pending_restart_tasks", "file"],
+        Param("accept_license", "boolean", description="Accept the module's licence (EULA)"),
+    ],
+    outputs=[Output("module_id", "string", "The module's id"), Output("name", "string", "The module's name"),
+             Output("version", "string", "The module's version (module.xml)"),
+             Output("status", "string", "pending_restart (8.3) or installed"),
+             Output("certificate_accepted", "boolean", "Whether its certificate was accepted now"),
+             Output("license_accepted", "boolean", "Whether its licence was accepted now"),
+             Output("certificate", "dict", "subject, issuer, self_signed, serial of its signing certificate",
+                    nullable=True),
+             Output("restart_required", "boolean", "Whether it runs only after a restart"),
+             Output("pending_restart_tasks", "list", "The gateway's pending restart tasks"),
+             Output("file", "string", "The file uploaded")],
 )
 @gateway_step
-async def upload_module(ctx: StepContext, file: str, accept_certificate: bool = False,
-                        accept_license: bool = False, **params: Any) -> dict[str, Any]:
-    path = ctx.resolve_path(file)
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        raise StepFailure(f"cannot read module file {path}: {exc.strerror or exc}") from None
+async def upload_module(ctx: StepContext, client: GatewayClient, file: str, accept_certificate: bool = False,
+                        accept_license: bool = False) -> dict[str, Any]:
+    path, data = await read_input(ctx, file, "module file")
     try:
         info = read_module_info(data)
     except ValueError as exc:
         raise StepFailure(f"{path} is not a usable module file: {exc}") from None
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
     ctx.log(f"uploading {path.name}: {info.name} {info.version} ({info.id})")
     try:
         result = await client.install_module_file(data, path.name, accept_certificate=accept_certificate,
@@ -114,12 +110,13 @@ async def upload_module(ctx: StepContext, file: str, accept_certificate: bool = 
 
 
 def versions_match(expected: str, actual: str) -> bool:
-    """`1.2.3.2026010112` vs `1.2.3 (b2026010112)`, or `1.2.3` vs `1.2.3 (b...)` (module.xml vs REST, §7).
+    """`1.2.3.2026010112` vs `1.2.3 (b2026010112)`, or `1.2.3` vs `1.2.3 (b...)`: a module.xml
+    version against the gateway's form of it.
 
     [UNVERIFIED] how a real gateway renders a third-party module.xml version; compare the numbers.
     """
-    want = re.findall(r"\d+", expected or "")
-    have = re.findall(r"\d+", actual or "")
+    want = version_numbers(expected or "", build=True)
+    have = version_numbers(actual or "", build=True)
     if not want:
         return True
     return want == have or (len(want) >= 3 and have[: len(want)] == want) or \
@@ -142,24 +139,24 @@ def find_module(modules: list[dict[str, Any]], key: str) -> dict[str, Any] | Non
     "gateway.wait_for_module_installation",
     description="Wait until a module is ACTIVE (running), optionally at a given version; fails at once "
     "if it comes up FAULTED.",
-    params=connection_params(
+    params=[
         Param("module_name", "string", description="Module name or id (the earlier toolkit's parameter)"),
         Param("module_id", "string", description="Module id, e.g. com.example.mymodule"),
         Param("version", "string", description="Also require this version (module.xml or gateway form)"),
         *wait_params(),
-    ),
-    outputs=["status", "module_name", "module_id", "version", "state", "waited_seconds"],
+    ],
+    outputs=[Output("status", "string", "installed"), Output("module_name", "string", "The module's name"),
+             Output("module_id", "string", "The module's id"), Output("version", "string", "Its version"),
+             Output("state", "string", "Its state (ACTIVE or RUNNING)"),
+             Output("waited_seconds", "number", "How long the wait took")],
 )
 @gateway_step
-async def wait_for_module_installation(ctx: StepContext, module_name: str | None = None,
+async def wait_for_module_installation(ctx: StepContext, client: GatewayClient, module_name: str | None = None,
                                        module_id: str | None = None, version: str | None = None,
-                                       timeout: float = 240.0, poll_interval: float = 1.0,
-                                       **params: Any) -> dict[str, Any]:
+                                       timeout: float = DEFAULT_WAIT, poll_interval: float = 1.0) -> dict[str, Any]:
     key = module_id or module_name
     if not key:
         raise StepFailure("give module_id or module_name")
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
     last = ["not checked yet"]
     started = asyncio.get_running_loop().time()
 
@@ -199,19 +196,20 @@ async def wait_for_module_installation(ctx: StepContext, module_name: str | None
 @step(
     "gateway.uninstall_module",
     description="Uninstall a module (on 8.3 it is removed at the next restart).",
-    params=connection_params(
+    params=[
         Param("module_id", "string", description="Module id"),
         Param("module_name", "string", description="Module name (looked up when no id is given)"),
-    ),
-    outputs=["status", "module_id", "restart_required", "message"],
+    ],
+    outputs=[Output("status", "string", "pending_restart (8.3) or uninstalled"),
+             Output("module_id", "string", "The module's id"),
+             Output("restart_required", "boolean", "Whether it goes only at the next restart"),
+             Output("message", "string", "The gateway's answer")],
 )
 @gateway_step
-async def uninstall_module(ctx: StepContext, module_id: str | None = None, module_name: str | None = None,
-                           **params: Any) -> dict[str, Any]:
+async def uninstall_module(ctx: StepContext, client: GatewayClient, module_id: str | None = None,
+                           module_name: str | None = None) -> dict[str, Any]:
     if not (module_id or module_name):
         raise StepFailure("give module_id or module_name")
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
     if not module_id:
         modules = await client.list_modules()
         found = find_module(modules, module_name or "")
@@ -220,6 +218,6 @@ async def uninstall_module(ctx: StepContext, module_id: str | None = None, modul
             raise StepFailure(f"no installed module named {module_name!r} (installed: {names})")
         module_id = str(found["id"])
     result = await client.uninstall_module(module_id)
-    pending = bool(client.version and client.version.has_rest_api)
+    pending = client.has_rest_api
     return {"status": "pending_restart" if pending else "uninstalled", "module_id": module_id,
             "restart_required": pending, "message": result.get("message", "")}

@@ -1,41 +1,43 @@
-"""gateway.* steps for scans, logs, tags and the gateway network (issue 17 items 9-11, 13)
-over the 8.3 REST API (igtk_tui/gateway/admin.py)."""
+"""gateway.* steps for scans, logs, tags and the gateway network over the 8.3 REST API
+(igtk_tui/gateway/admin.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.gateway.admin import SCAN_KINDS
-from igtk_tui.steps.gateway_common import client_for, connection_params, gateway_step, split_connection, wait_params
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.gateway_common import FILE_OUTS, gateway_step, read_input, save_artifact, wait_params
+from igtk_tui.steps.registry import Output, Param, step
+
+if TYPE_CHECKING:
+    from igtk_tui.gateway.client import GatewayClient
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 COLLISION_POLICIES = ("Abort", "Overwrite", "Rename", "Ignore", "MergeOverwrite")
+PROVIDER = Param("provider", "string", description="Tag provider")
 
 
 @step(
     "gateway.scan",
     description="Ask the gateway to scan projects and/or config from disk (after a file or git deploy) "
     "and wait until each scan has finished (8.1: projects only, with the Project Scan Endpoint module).",
-    params=connection_params(
-        Param("scan", "string", default="both", choices=("projects", "config", "both"),
-              description="What to scan"),
-        Param("wait", "boolean", default=True, description="Wait until each scan has finished"),
-        *wait_params(120.0),
-    ),
-    outputs=["status", "scans", "waited_seconds"],
+    params=[
+        Param("scan", "string", choices=("projects", "config", "both"), description="What to scan"),
+        Param("wait", "boolean", description="Wait until each scan has finished"),
+        *wait_params(),
+    ],
+    outputs=[Output("status", "string", "scanned, or requested (without wait, and always on 8.1)"),
+             Output("scans", "dict", "Each scan's status by kind (projects, config)"),
+             Output("waited_seconds", "number", "How long the wait took")],
 )
 @gateway_step
-async def scan(ctx: StepContext, scan: str = "both", wait: bool = True, timeout: float = 120.0,
-               poll_interval: float = 1.0, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def scan(ctx: StepContext, client: GatewayClient, scan: str = "both", wait: bool = True,
+               timeout: float = 120.0, poll_interval: float = 1.0) -> dict[str, Any]:
     started = time.monotonic()
     version = await client.ensure_version()
     if not version.has_rest_api:
@@ -63,7 +65,7 @@ async def scan(ctx: StepContext, scan: str = "both", wait: bool = True, timeout:
             "waited_seconds": round(time.monotonic() - started, 3)}
 
 
-async def _scan_81(ctx: StepContext, client: Any, scan: str, started: float) -> dict[str, Any]:
+async def _scan_81(ctx: StepContext, client: GatewayClient, scan: str, started: float) -> dict[str, Any]:
     """8.1: projects only, through the Project Scan Endpoint module; it has no status to wait on."""
     if scan == "config":
         raise StepFailure("Ignition 8.1 keeps its configuration in the internal database: there is no config "
@@ -78,13 +80,11 @@ async def _scan_81(ctx: StepContext, client: Any, scan: str, started: float) -> 
 @step(
     "gateway.list_loggers",
     description="The gateway's loggers and their current levels.",
-    params=connection_params(),
-    outputs=["loggers", "count"],
+    outputs=[Output("loggers", "list", "Each logger: name, level"), Output("count", "integer", "How many")],
 )
 @gateway_step
-async def list_loggers(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    loggers = await (await client_for(ctx, conn)).list_loggers()
+async def list_loggers(ctx: StepContext, client: GatewayClient) -> dict[str, Any]:
+    loggers = await client.list_loggers()
     return {"loggers": loggers, "count": len(loggers)}
 
 
@@ -93,19 +93,19 @@ async def list_loggers(ctx: StepContext, **params: Any) -> dict[str, Any]:
     description="Set a logger's level; with restore_after, keep it for that long and then put the "
     "previous level back (also when the step is cancelled or times out: give the step a timeout "
     "above restore_after).",
-    params=connection_params(
-        Param("logger", "string", required=True, description="Logger name, e.g. gateway.Router"),
-        Param("level", "string", required=True, choices=LEVELS, description="The level to set"),
+    params=[
+        Param("logger", "string", description="Logger name, e.g. gateway.Router"),
+        Param("level", "string", choices=LEVELS, description="The level to set"),
         Param("restore_after", "number", unit="s", min=0, max=7 * 24 * 3600,
               description="Hold the level this long, then restore the previous one"),
-    ),
-    outputs=["logger", "level", "previous_level", "restored"],
+    ],
+    outputs=[Output("logger", "string", "The logger"), Output("level", "string", "The level set"),
+             Output("previous_level", "string", "Its level before (None for a new logger)", nullable=True),
+             Output("restored", "boolean", "Whether the previous level was put back")],
 )
 @gateway_step
-async def set_logger_level(ctx: StepContext, logger: str, level: str, restore_after: float | None = None,
-                           **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def set_logger_level(ctx: StepContext, client: GatewayClient, logger: str, level: str,
+                           restore_after: float | None = None) -> dict[str, Any]:
     known = {lg.get("name"): lg.get("level") for lg in await client.list_loggers()}
     previous = known.get(logger)
     await client.set_logger_level(logger, level)
@@ -125,13 +125,10 @@ async def set_logger_level(ctx: StepContext, logger: str, level: str, restore_af
 @step(
     "gateway.download_logs",
     description="Download the gateway's log database (SQLite .idb) into the execution's artifacts.",
-    params=connection_params(),
-    outputs=["path", "size", "sha256", "filename"],
+    outputs=[*FILE_OUTS, Output("filename", "string", "The name the gateway gave the file")],
 )
 @gateway_step
-async def download_logs(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def download_logs(ctx: StepContext, client: GatewayClient) -> dict[str, Any]:
     got = await client.download_logs(lambda suggested: ctx.artifact_path(Path(suggested).stem, ".idb"))
     ctx.add_artifact(got.path, "gateway-logs")
     return {"path": str(got.path), "size": got.size, "sha256": got.sha256, "filename": got.filename}
@@ -147,57 +144,50 @@ def _count_tags(tags: Any) -> int:
     "gateway.export_tags",
     description="Export a tag provider's configuration (JSON) into the execution's artifacts, e.g. "
     "as a backup before an upgrade.",
-    params=connection_params(
-        Param("provider", "string", default="default", description="Tag provider"),
-        Param("path", "string", default="", description="Folder inside the provider (default: all)"),
-        Param("recursive", "boolean", default=True, description="Include sub-folders"),
-    ),
-    outputs=["path", "size", "sha256", "provider", "tag_count"],
+    params=[
+        PROVIDER,
+        Param("path", "string", description="Folder inside the provider (default: all)"),
+        Param("recursive", "boolean", description="Include sub-folders"),
+    ],
+    outputs=[*FILE_OUTS, Output("provider", "string", "The tag provider"),
+             Output("tag_count", "integer", "Tags and folders exported")],
 )
 @gateway_step
-async def export_tags(ctx: StepContext, provider: str = "default", path: str = "", recursive: bool = True,
-                      **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    data = await (await client_for(ctx, conn)).export_tags(provider, path, recursive=recursive)
+async def export_tags(ctx: StepContext, client: GatewayClient, provider: str = "default", path: str = "",
+                      recursive: bool = True) -> dict[str, Any]:
+    data = await client.export_tags(provider, path, recursive=recursive)
     try:
         document = json.loads(data)
     except ValueError:
         raise StepFailure(f"the tag export of provider {provider!r} is not JSON; nothing was saved") from None
-    target = ctx.artifact_path(f"tags-{provider}", ".json")
-    await asyncio.to_thread(target.write_bytes, data)
-    ctx.add_artifact(target, "tag-export")
     count = _count_tags(document.get("tags") if isinstance(document, dict) else document)
-    return {"path": str(target), "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "provider": provider, "tag_count": count}
+    return {**await save_artifact(ctx, data, f"tags-{provider}", ".json", "tag-export"), "provider": provider,
+            "tag_count": count}
 
 
 @step(
     "gateway.import_tags",
     description="Import a tag export (JSON) into a provider; fails listing the gateway's errors unless "
     "every tag was imported.",
-    params=connection_params(
-        Param("file", "string", required=True, description="Tag export JSON (relative to the playbook)"),
-        Param("provider", "string", default="default", description="Tag provider"),
-        Param("path", "string", default="", description="Folder to import into (default: the root)"),
-        Param("collision_policy", "string", default="Abort", choices=COLLISION_POLICIES,
+    params=[
+        Param("file", "string", description="Tag export JSON (relative to the playbook)"),
+        PROVIDER,
+        Param("path", "string", description="Folder to import into (default: the root)"),
+        Param("collision_policy", "string", choices=COLLISION_POLICIES,
               description="What to do with tags that already exist"),
-    ),
-    outputs=["status", "provider", "problems"],
+    ],
+    outputs=[Output("status", "string", "imported"), Output("provider", "string", "The tag provider"),
+             Output("problems", "list", "Always empty: any problem fails the step")],
 )
 @gateway_step
-async def import_tags(ctx: StepContext, file: str, provider: str = "default", path: str = "",
-                      collision_policy: str = "Abort", **params: Any) -> dict[str, Any]:
-    source = ctx.resolve_path(file)
+async def import_tags(ctx: StepContext, client: GatewayClient, file: str, provider: str = "default",
+                      path: str = "", collision_policy: str = "Abort") -> dict[str, Any]:
+    source, data = await read_input(ctx, file, "tag file")
     try:
-        data = await asyncio.to_thread(source.read_bytes)
         json.loads(data)
-    except OSError as exc:
-        raise StepFailure(f"cannot read tag file {source}: {exc.strerror or exc}") from None
     except ValueError:
         raise StepFailure(f"{source} is not a JSON tag export; nothing was sent") from None
-    conn, _ = split_connection(params)
-    problems = await (await client_for(ctx, conn)).import_tags(provider, data, path=path,
-                                                               collision_policy=collision_policy)
+    problems = await client.import_tags(provider, data, path=path, collision_policy=collision_policy)
     if problems:
         listed = "; ".join(str(p.get("diagnosticMessage") or p) for p in problems[:5])
         raise StepFailure(f"importing {source.name} into provider {provider!r}: {len(problems)} problem(s): "
@@ -213,13 +203,13 @@ PENDING_WORDS = ("pendingapproval", "pending approval", "pending", "unapproved")
     "gateway.list_network_gateways",
     description="Gateways on this gateway's network and its connections; `pending` lists the remote "
     "ids of incoming connections waiting for approval.",
-    params=connection_params(),
-    outputs=["gateways", "connections", "count", "pending"],
+    outputs=[Output("gateways", "list", "The gateways on the network"),
+             Output("connections", "list", "This gateway's connections"),
+             Output("count", "integer", "How many gateways"),
+             Output("pending", "list", "Remote ids of incoming connections waiting for approval")],
 )
 @gateway_step
-async def list_network_gateways(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    client = await client_for(ctx, conn)
+async def list_network_gateways(ctx: StepContext, client: GatewayClient) -> dict[str, Any]:
     gateways = await client.network_gateways()
     connections = await client.network_connections()
     pending = [c.get("remoteId") or c.get("remoteGateway") for c in connections
@@ -231,16 +221,15 @@ async def list_network_gateways(ctx: StepContext, **params: Any) -> dict[str, An
 @step(
     "gateway.approve_connection",
     description="Approve (or revoke) an incoming gateway network connection.",
-    params=connection_params(
-        Param("remote_id", "string", required=True,
+    params=[
+        Param("remote_id", "string",
               description="The remote gateway's full id, e.g. name|uuid (gateway.list_network_gateways pending)"),
-        Param("approve", "boolean", default=True, description="false revokes the approval"),
-    ),
-    outputs=["status", "remote_id"],
+        Param("approve", "boolean", description="false revokes the approval"),
+    ],
+    outputs=[Output("status", "string", "approved or revoked"), Output("remote_id", "string", "The connection")],
 )
 @gateway_step
-async def approve_connection(ctx: StepContext, remote_id: str, approve: bool = True,
-                             **params: Any) -> dict[str, Any]:
-    conn, _ = split_connection(params)
-    await (await client_for(ctx, conn)).approve_connection(remote_id, approve)
+async def approve_connection(ctx: StepContext, client: GatewayClient, remote_id: str,
+                             approve: bool = True) -> dict[str, Any]:
+    await client.approve_connection(remote_id, approve)
     return {"status": "approved" if approve else "revoked", "remote_id": remote_id}

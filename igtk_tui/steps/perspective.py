@@ -1,8 +1,8 @@
 """perspective.* steps: Perspective sessions driven like an operator would.
 
 Components are found by `component_id` (meta.domId, the element id) or by
-`component` type (`data-component`), the locators IA's own test tools
-recommend; navigation stays inside the SPA after the first load; the login
+`component` type (`data-component`), the locators Inductive Automation's own
+test tools recommend; navigation stays inside the SPA after the first load; the login
 is the IdP two-step form. FAT helpers (discover_page, extract_component_metadata,
 execute_test_manifest) live in perspective_fat.py.
 """
@@ -25,12 +25,15 @@ from igtk_tui.steps.browser_common import (
     timeout_param,
     wait_for_text,
 )
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.registry import Output, Param, step
 
 LOGIN_FIELD = "input.username-field"
 PASSWORD_FIELD = "input.password-field"
 SUBMIT = "div.submit-button"
 LOGIN_ERROR = ".error-message"
+COMPONENT_OUTS = (Output("selector", "string", "The selector the component was found by"),
+                  Output("component_id", "string", "As given", nullable=True))
+URL_OUT = Output("url", "string", "The session's URL now")
 
 
 @step(
@@ -39,13 +42,16 @@ LOGIN_ERROR = ".error-message"
     params=[
         Param("url", "string", description="Gateway URL, or a full /data/perspective/client/<project>/<page> URL"),
         Param("project", "string", description="Project name (default: the open session's)"),
-        Param("page", "string", default="/", description="Page URL inside the project, e.g. / or /overview"),
-        Param("reload", "boolean", default=False,
+        Param("page", "string", description="Page URL inside the project, e.g. / or /overview"),
+        Param("reload", "boolean",
               description="Load the URL even if the app is open (resets page state)"),
         Param("wait_for", "string", description="Selector the new view must show"),
-        timeout_param(30_000, "wait for the page"),
+        timeout_param("wait for the page"),
     ],
-    outputs=["url", "title", "method", "project", "page", "status"],
+    outputs=[URL_OUT, Output("title", "string", "The page's title"),
+             Output("method", "string", "goto (a page load), link or history (inside the app), already there"),
+             Output("project", "string", "The project shown", nullable=True),
+             Output("page", "string", "The page shown", nullable=True), Output("status", "string", "navigated")],
 )
 @browser_step
 async def navigate(ctx: StepContext, tab: Any, url: str | None = None, project: str | None = None, page: str = "/",
@@ -80,11 +86,12 @@ async def _check_landed(page: Any, target: str) -> None:
     description="Sign in through the Perspective/IdP two-step form (username, CONTINUE, password, sign in).",
     params=[
         Param("url", "string", description="Page to open first (a secured Perspective page or the login URL)"),
-        Param("username", "string", required=True),
-        Param("password", "string", required=True, secret=True),
-        timeout_param(30_000, "wait for each stage"),
+        Param("username", "string", description="The IdP user"),
+        Param("password", "string", secret=True, description="The IdP user's password"),
+        timeout_param("wait for each stage"),
     ],
-    outputs=["status", "url", "username"],
+    outputs=[Output("status", "string", "logged_in or already_logged_in"), URL_OUT,
+             Output("username", "string", "As given")],
 )
 @browser_step
 async def login(ctx: StepContext, page: Any, username: str, password: str, url: str | None = None,
@@ -167,9 +174,9 @@ async def _await_login(page: Any, timeout: int) -> None:
 @step(
     "perspective.click",
     description="Click a Perspective component by domId or type.",
-    params=[*psp.locator_params(), timeout_param(30_000, "wait for the component"),
-            Param("force", "boolean", default=False)],
-    outputs=["selector", "component_id", "status"],
+    params=[*psp.locator_params(), timeout_param("wait for the component"),
+            Param("force", "boolean", description="Skip the actionability checks")],
+    outputs=[*COMPONENT_OUTS, Output("status", "string", "clicked")],
 )
 @browser_step
 async def click(ctx: StepContext, page: Any, timeout: int = 30_000, force: bool = False,
@@ -182,11 +189,11 @@ async def click(ctx: StepContext, page: Any, timeout: int = 30_000, force: bool 
 @step(
     "perspective.fill",
     description="Enter a value in a Perspective input (the component itself or the <input> inside it).",
-    params=[*psp.locator_params(), Param("value", "string", required=True, secret=True),
-            Param("commit", "boolean", default=True,
+    params=[*psp.locator_params(), Param("value", "string", secret=True, description="Text to enter"),
+            Param("commit", "boolean",
                   description="Leave the field afterwards so the value is committed"),
-            timeout_param(30_000, "wait for the component")],
-    outputs=["selector", "component_id", "status"],
+            timeout_param("wait for the component")],
+    outputs=[*COMPONENT_OUTS, Output("status", "string", "filled")],
 )
 @browser_step
 async def fill(ctx: StepContext, page: Any, value: str, commit: bool = True, timeout: int = 30_000,
@@ -209,11 +216,14 @@ async def editable_selector(page: Any, selector: str, timeout: int) -> str:
 @step(
     "perspective.verify",
     description="Check a Perspective component: exists (or not), its text and/or its state; waits for it.",
-    params=[*psp.locator_params(), Param("exists", "boolean", default=True),
+    params=[*psp.locator_params(), Param("exists", "boolean", description="false: check that it is not there"),
             Param("expected", "string", description="Expected text (an input's value)"),
-            Param("match", "string", default="exact", choices=MATCHES),
-            Param("state", "string", choices=CHECK_STATES), timeout_param(VERIFY_MS, "wait")],
-    outputs=["selector", "component_id", "exists", "text", "expected", "state", "status"],
+            Param("match", "string", choices=MATCHES, description="How the text is compared"),
+            Param("state", "string", choices=CHECK_STATES, description="Also check this state"), timeout_param("wait")],
+    outputs=[*COMPONENT_OUTS, Output("exists", "boolean", "As checked"),
+             Output("text", "string", "The component's text (None when exists: false)", nullable=True),
+             Output("expected", "string", "As given", nullable=True),
+             Output("state", "string", "As given", nullable=True), Output("status", "string", "verified")],
 )
 @browser_step
 async def verify(ctx: StepContext, page: Any, exists: bool = True, expected: str | None = None, match: str = "exact",
@@ -242,10 +252,14 @@ async def verify(ctx: StepContext, page: Any, exists: bool = True, expected: str
 @step(
     "perspective.verify_navigation",
     description="Check the session's URL and/or title (substring or regex); waits for an in-app navigation.",
-    params=[Param("expected_url_pattern", "string"), Param("expected_title_pattern", "string"),
-            Param("match", "string", default="contains", choices=("contains", "regex")),
-            timeout_param(VERIFY_MS, "wait")],
-    outputs=["url", "title", "expected_url_pattern", "expected_title_pattern", "status"],
+    params=[Param("expected_url_pattern", "string", description="Text (or a regex) the URL must hold"),
+            Param("expected_title_pattern", "string", description="Text (or a regex) the title must hold"),
+            Param("match", "string", choices=("contains", "regex"), description="How the patterns are compared"),
+            timeout_param("wait")],
+    outputs=[URL_OUT, Output("title", "string", "The page's title"),
+             Output("expected_url_pattern", "string", "As given", nullable=True),
+             Output("expected_title_pattern", "string", "As given", nullable=True),
+             Output("status", "string", "verified")],
 )
 @browser_step
 async def verify_navigation(ctx: StepContext, page: Any, expected_url_pattern: str | None = None,
@@ -281,8 +295,9 @@ async def verify_navigation(ctx: StepContext, page: Any, expected_url_pattern: s
     description="Wait until a dock (div[data-dock-id]) is open and visible.",
     params=[Param("dock_id", "string", description="The dock's id, e.g. nav"),
             Param("dock_selector", "string", description="Any selector for the dock instead"),
-            timeout_param(3_000, "wait")],
-    outputs=["status", "dock_selector", "dock_id"],
+            timeout_param("wait")],
+    outputs=[Output("status", "string", "verified"), Output("dock_selector", "string", "The dock's selector"),
+             Output("dock_id", "string", "As given", nullable=True)],
 )
 @browser_step
 async def verify_dock_opened(ctx: StepContext, page: Any, dock_id: str | None = None, dock_selector: str | None = None,

@@ -1,6 +1,6 @@
 """Perspective knowledge shared by the perspective.* steps: locators from
 component ids and types, session URLs, in-app navigation and the readiness
-check of the client (ignition-gateway.md §4).
+check of the client.
 
 Perspective is an SPA: a `page.goto` per view starts a new page in the
 session and resets page state (IA's own automation notes), so only the first

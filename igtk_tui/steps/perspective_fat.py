@@ -1,7 +1,7 @@
 """perspective.* FAT helpers: page inventory, selector reliability, and a test manifest runner.
 
-Names, parameters and output keys follow the earlier toolkit (prior-art
-§2.3). The manifest runner reports per entry (with a screenshot artifact),
+Names, parameters and output keys are the earlier toolkit's (its discover_page,
+extract_component_metadata and execute_test_manifest). The manifest runner reports per entry (with a screenshot artifact),
 honours `on_failure` continue|abort, and fails the step when an entry failed
 unless `fail_on_error: false` (then the results are the step's output).
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from igtk_tui import redact
@@ -20,7 +19,8 @@ from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.steps import perspective_common as psp
 from igtk_tui.steps.browser_common import act, browser_step, plain_error, require, timeout_param, wait_for_text
 from igtk_tui.steps.perspective import editable_selector
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.registry import Output, Param, step
+from igtk_tui.timefmt import iso_utc
 
 ACTIONS = ("click", "fill", "verify_text", "verify")
 # A screenshot is evidence, not the check: it gets its own bound, not the entry's element timeout
@@ -29,19 +29,23 @@ SCREENSHOT_TIMEOUT_MS = 15_000
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return iso_utc(time.time())
 
 
 @step(
     "perspective.discover_page",
     description="Inventory the page's components and interactive elements (DOM and open shadow roots).",
     params=[
-        Param("selector", "string", default="body", description="Root element to scan"),
+        Param("selector", "string", description="Root element to scan"),
         Param("types", "list", description="Only these types: button, input, link, dropdown, toggle, label, ..."),
         Param("exclude_selectors", "list", description="Skip elements matching or inside these"),
-        Param("limit", "integer", default=2000, min=1, max=20000, description="At most this many elements"),
+        Param("limit", "integer", min=1, max=20000, description="At most this many elements"),
     ],
-    outputs=["status", "count", "inventory", "timestamp", "root_selector", "url", "inventory_file"],
+    outputs=[Output("status", "string", "discovered"), Output("count", "integer", "Elements found"),
+             Output("inventory", "list", "Each element: type, selector, id, component, text, label, inShadow, ..."),
+             Output("timestamp", "string", "When (ISO 8601, UTC)"), Output("root_selector", "string", "As given"),
+             Output("url", "string", "The page's URL"),
+             Output("inventory_file", "string", "The inventory as JSON (the execution's artifacts)")],
 )
 @browser_step
 async def discover_page(ctx: StepContext, page: Any, selector: str = "body", types: list[Any] | None = None,
@@ -67,8 +71,11 @@ async def discover_page(ctx: StepContext, page: Any, selector: str = "body", typ
 @step(
     "perspective.extract_component_metadata",
     description="Add metadata to an inventory: labels, ids, Perspective or not, selector reliability.",
-    params=[Param("components", "list", required=True, description="Items from perspective.discover_page")],
-    outputs=["status", "enriched_inventory", "count", "reliability"],
+    params=[Param("components", "list", description="Items from perspective.discover_page")],
+    outputs=[Output("status", "string", "enriched"),
+             Output("enriched_inventory", "list", "The items, each with a metadata block"),
+             Output("count", "integer", "How many"),
+             Output("reliability", "dict", "How many selectors are of high, medium and low reliability")],
 )
 async def extract_component_metadata(ctx: StepContext, components: list[Any]) -> dict[str, Any]:
     enriched = psp.enrich(components, _now())
@@ -82,18 +89,22 @@ async def extract_component_metadata(ctx: StepContext, components: list[Any]) ->
     "perspective.execute_test_manifest",
     description="Run a list of click/fill/verify entries against components; report each with a screenshot.",
     params=[
-        Param("manifest", "list", required=True,
+        Param("manifest", "list",
               description="Entries: {component_id | component (+index/text) | selector, action, value, "
                           "expected, match}"),
-        Param("capture_screenshots", "boolean", default=True),
-        Param("on_failure", "string", default="continue", choices=("continue", "abort")),
-        Param("return_to_baseline", "boolean", default=False,
+        Param("capture_screenshots", "boolean", description="A screenshot after each entry"),
+        Param("on_failure", "string", choices=("continue", "abort"), description="After a failed entry"),
+        Param("return_to_baseline", "boolean",
               description="Go back to the baseline page after each entry"),
         Param("baseline_url", "string", description="Baseline page (default: where the manifest started)"),
-        Param("fail_on_error", "boolean", default=True, description="Fail the step when an entry failed"),
-        timeout_param(5_000, "wait for each entry's component"),
+        Param("fail_on_error", "boolean", description="Fail the step when an entry failed"),
+        timeout_param("wait for each entry's component"),
     ],
-    outputs=["status", "total", "passed", "failed", "skipped", "results"],
+    outputs=[Output("status", "string", "passed, or failed (with fail_on_error: false)"),
+             Output("total", "integer", "Entries"), Output("passed", "integer", "Entries passed"),
+             Output("failed", "integer", "Entries failed"), Output("skipped", "integer", "Entries not run (abort)"),
+             Output("results", "list", "Each entry: index, component_id, selector, action, expected, actual, "
+                    "status, error, screenshot, started_at, completed_at, duration_ms")],
 )
 @browser_step
 async def execute_test_manifest(ctx: StepContext, page: Any, manifest: list[Any], capture_screenshots: bool = True,

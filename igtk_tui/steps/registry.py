@@ -1,176 +1,81 @@
-"""The step registry: one source of truth per step type.
+"""Declaring a step type: `@step(...)`, for igtk's own step modules and third-party packs alike.
 
-`@step(...)` records a handler with its typed parameter schema, output keys and
-a one-line description. The loader validates playbooks with it, `igtk schema`
-turns it into JSON Schema, help text and TUI forms read it. Third-party packs
-register through the `igtk.steps` entry-point group: each entry point names a
-module (or callable) whose import registers its steps with this decorator.
+A step's parameters are declared once: `Param` gives each one's kind, bounds and description,
+the handler's signature gives whether it is required and its default. `step` checks the two
+against each other when the module is imported (a parameter one side has and the other lacks,
+a default or `required` written in both that differ, a kind its annotation contradicts) and
+raises StepDeclarationError naming the step type and the parameter. Outputs are declared with
+their kinds and descriptions (`Output`). The result goes into the step-type registry
+(`igtk_tui.steptypes`), which the loader, the schema and the engine read.
+
+Handler wrappers that take parameters off the step's hands (`gateway_step`: the connection;
+`browser_step`: the page) say so with a `Prelude`: its parameters are added to the step's and
+the values it passes the handler after `ctx` are not step parameters.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
-from igtk_tui.values import to_bool
-
-Handler = Callable[..., Awaitable[dict[str, Any]]]
-
-# Parameter value kinds a step may declare.
-KINDS = ("string", "integer", "number", "boolean", "list", "dict", "any")
-
-BUILTIN_MODULES = (
-    "igtk_tui.steps.utility",
-    "igtk_tui.steps.flow",
-    "igtk_tui.steps.gateway",
-    "igtk_tui.steps.browser",
-    "igtk_tui.steps.perspective",
-    "igtk_tui.steps.perspective_fat",
-    "igtk_tui.steps.designer",
-    "igtk_tui.steps.report",
+from igtk_tui.steptypes import (
+    REGISTRY,
+    UNSET,
+    Handler,
+    Output,
+    Param,
+    Registry,
+    StepDeclarationError,
+    StepType,
+    check_value,
 )
-ENTRY_POINT_GROUP = "igtk.steps"
+
+__all__ = ["REGISTRY", "Output", "Param", "Prelude", "Registry", "StepDeclarationError", "step", "with_prelude"]
 
 
 @dataclass(frozen=True)
-class Param:
-    """One step parameter: its kind, default and, where it matters, its unit."""
+class Prelude:
+    """What a handler wrapper does before the handler: the step parameters it consumes
+    (`params`) and the values it passes the handler positionally after ctx (`injects`)."""
 
-    name: str
-    kind: str = "string"
-    required: bool = False
-    default: Any = None
-    description: str = ""
-    unit: str | None = None
-    choices: tuple[Any, ...] | None = None
-    min: float | None = None
-    max: float | None = None
-    secret: bool = False
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"parameter {self.name}: unknown kind {self.kind!r}")
-
-
-@dataclass(frozen=True)
-class StepType:
-    name: str
-    handler: Handler
-    description: str
     params: tuple[Param, ...] = ()
-    outputs: tuple[str, ...] = ()
-    # playbook.run passes undeclared keys through as the child's parameters.
-    extra_params: bool = False
-    uses_browser: bool = False
-    origin: str = "builtin"
-
-    def param(self, name: str) -> Param | None:
-        for p in self.params:
-            if p.name == name:
-                return p
-        return None
-
-    @property
-    def param_names(self) -> list[str]:
-        return [p.name for p in self.params]
+    injects: tuple[str, ...] = ()
 
 
-@dataclass
-class Registry:
-    types: dict[str, StepType] = field(default_factory=dict)
-    _loaded: bool = False
-    load_errors: list[str] = field(default_factory=list)
-
-    def add(self, step_type: StepType) -> None:
-        existing = self.types.get(step_type.name)
-        if existing and existing.handler is not step_type.handler:
-            raise ValueError(f"step type {step_type.name!r} is registered twice")
-        self.types[step_type.name] = step_type
-
-    def get(self, name: str) -> StepType | None:
-        """The step type `name`, importing only the built-in module(s) that can define it
-        first: `igtk run` of a utility playbook must not pay for httpx or Playwright.
-        Anything not found that way loads everything (all built-ins, then plugins)."""
-        found = self.types.get(name)
-        if found is None and not self._loaded:
-            for module in _modules_for(name):
-                importlib.import_module(module)
-            found = self.types.get(name)
-            if found is None:
-                self.ensure_loaded()
-                found = self.types.get(name)
-        return found
-
-    def names(self) -> list[str]:
-        self.ensure_loaded()
-        return sorted(self.types)
-
-    def ensure_loaded(self) -> None:
-        """Import built-in step modules and entry-point plugins once, on first use."""
-        if self._loaded:
-            return
-        self._loaded = True
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
-        self._load_plugins()
-
-    def _load_plugins(self) -> None:
-        from importlib.metadata import entry_points
-
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            before = set(self.types)
-            try:
-                loaded = ep.load()
-                if callable(loaded) and not isinstance(loaded, type(importlib)):
-                    loaded()
-            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the tool
-                self.load_errors.append(f"step plugin {ep.name!r} failed to load: {exc}")
-                continue
-            for name in set(self.types) - before:
-                st = self.types[name]
-                self.types[name] = StepType(**{**st.__dict__, "origin": f"plugin:{ep.name}"})
-
-
-REGISTRY = Registry()
-
-# Step-name prefixes whose built-in module is not named after them.
-_PREFIX_MODULES = {"playbook": "flow", "debug": "flow", "fat": "report"}
-
-
-def _modules_for(name: str) -> list[str]:
-    """Built-in modules that, by naming convention, define step types named `name`."""
-    stem = name.split(".", 1)[0]
-    stem = _PREFIX_MODULES.get(stem, stem)
-    out = []
-    for module in BUILTIN_MODULES:
-        last = module.rsplit(".", 1)[-1]
-        if last == stem or last.startswith(stem + "_"):
-            out.append(module)
-    return out
+def with_prelude(wrapper: Handler, prelude: Prelude) -> Handler:
+    """Mark `wrapper` (made with functools.wraps) as running `prelude` for the handler it wraps."""
+    setattr(wrapper, "step_prelude", prelude)  # noqa: B010 - a function attribute mypy does not know
+    return wrapper
 
 
 def step(
     name: str,
     *,
     description: str,
-    params: list[Param] | tuple[Param, ...] = (),
-    outputs: list[str] | tuple[str, ...] = (),
+    params: Iterable[Param] = (),
+    outputs: Iterable[Output | str] = (),
     extra_params: bool = False,
+    extra_outputs: str | None = None,
     uses_browser: bool = False,
+    registry: Registry | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register `handler(ctx, **params) -> dict` as the step type `name`."""
+    """Register `handler(ctx, **params) -> dict` as the step type `name` (in `registry`, by
+    default the global one). An output written as a plain name is of kind `any`."""
 
     def decorate(handler: Handler) -> Handler:
-        REGISTRY.add(
+        prelude: Prelude = getattr(handler, "step_prelude", Prelude())
+        own = _bind_signature(name, handler, tuple(params), prelude, extra_params)
+        (registry or REGISTRY).add(
             StepType(
                 name=name,
                 handler=handler,
                 description=description,
-                params=tuple(params),
-                outputs=tuple(outputs),
+                params=(*own, *prelude.params),
+                outputs=tuple(o if isinstance(o, Output) else Output(o) for o in outputs),
                 extra_params=extra_params,
+                extra_outputs=extra_outputs,
                 uses_browser=uses_browser or name.startswith(("browser.", "perspective.")),
             )
         )
@@ -179,51 +84,74 @@ def step(
     return decorate
 
 
-def check_value(param: Param, value: Any) -> tuple[Any, str | None]:
-    """Coerce a resolved value to the parameter's kind; return (value, error)."""
-    kind = param.kind
-    if value is None:
-        return value, None
-    try:
-        if kind == "integer":
-            if isinstance(value, bool):
-                raise ValueError
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            value = int(value) if not isinstance(value, str) else int(value.strip())
-        elif kind == "number":
-            if isinstance(value, bool):
-                raise ValueError
-            value = float(value)
-        elif kind == "boolean":
-            value = to_bool(value)
-        elif kind == "string":
-            if isinstance(value, (dict, list)):
-                raise ValueError
-            value = str(value) if not isinstance(value, str) else value
-        elif kind == "list":
-            if isinstance(value, tuple):
-                value = list(value)
-            if not isinstance(value, list):
-                raise ValueError
-        elif kind == "dict":
-            if not isinstance(value, dict):
-                raise ValueError
-    except (TypeError, ValueError):
-        return value, f"{param.name} must be {_article(kind)}, got {value!r}"
-    if param.choices is not None and value not in param.choices:
-        allowed = ", ".join(repr(c) for c in param.choices)
-        return value, f"{param.name} must be one of {allowed}, got {value!r}"
-    if param.min is not None and isinstance(value, (int, float)) and value < param.min:
-        return value, f"{param.name} must be at least {param.min:g}{_unit(param)}, got {value!r}"
-    if param.max is not None and isinstance(value, (int, float)) and value > param.max:
-        return value, f"{param.name} must be at most {param.max:g}{_unit(param)}, got {value!r}"
-    return value, None
+def _bind_signature(name: str, handler: Handler, params: tuple[Param, ...], prelude: Prelude,
+                    extra_params: bool) -> list[Param]:
+    """`params` with `required` and `default` taken from the handler's signature, checked."""
+
+    def fail(message: str) -> StepDeclarationError:
+        return StepDeclarationError(f"step {name}: {message}")
+
+    target = inspect.unwrap(handler)
+    positional = list(inspect.signature(target).parameters.values())
+    skip = 1 + len(prelude.injects)  # ctx, then what the wrapper passes
+    if len(positional) < skip:
+        raise fail(f"the handler must take ctx{''.join(', ' + i for i in prelude.injects)} first")
+    taken = {p.name: p for p in positional[skip:] if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    absorbs = any(p.kind == p.VAR_KEYWORD for p in positional[skip:])
+    if any(p.kind == p.VAR_POSITIONAL for p in positional[skip:]):
+        raise fail("the handler takes *args; step parameters are passed by name")
+    declared = {p.name for p in params}
+    if len(declared) != len(params):
+        raise fail("a parameter is declared twice")
+    if extra_params:
+        if "extra" not in taken:
+            raise fail("extra_params: the handler must take `extra` (the undeclared parameters)")
+        taken.pop("extra")
+    for undeclared in set(taken) - declared:
+        raise fail(f"the handler takes parameter {undeclared!r}, which is not declared")
+    bound = []
+    for param in params:
+        arg = taken.get(param.name)
+        if arg is None:
+            if not absorbs:
+                raise fail(f"parameter {param.name!r} is declared, but the handler does not take it")
+            bound.append(param)  # absorbed by **kwargs: the declaration is all there is
+            continue
+        required = arg.default is inspect.Parameter.empty
+        default = None if required else arg.default
+        if param.required is not UNSET and param.required != required:
+            raise fail(f"parameter {param.name!r} is declared required={param.required}, but the handler "
+                       f"{'has no default' if required else f'defaults it to {default!r}'}")
+        if param.default is not UNSET and param.default != default:
+            raise fail(f"parameter {param.name!r} is declared with default {param.default!r}, but the handler's "
+                       f"default is {default!r}")
+        _check_annotation(fail, param, arg.annotation)
+        problem = check_value(param, default)[1]
+        if problem is not None:
+            raise fail(f"the handler's default does not pass the declaration: {problem}")
+        bound.append(replace(param, required=required, default=default))
+    return bound
 
 
-def _article(kind: str) -> str:
-    return {"integer": "an integer", "any": "a value"}.get(kind, f"a {kind}")
+# The parameter kinds an annotation admits (`str | None` admits string; `Any` admits all).
+_ANNOTATED = {"str": {"string"}, "int": {"integer"}, "float": {"number"}, "bool": {"boolean"},
+              "list": {"list"}, "dict": {"dict"}, "Any": None, "object": None}
 
 
-def _unit(param: Param) -> str:
-    return f" {param.unit}" if param.unit else ""
+def _check_annotation(fail: Callable[[str], StepDeclarationError], param: Param, annotation: Any) -> None:
+    if annotation is inspect.Parameter.empty:
+        return  # an unannotated plugin handler: nothing to compare
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    kinds: set[str] = set()
+    for part in (p.strip() for p in text.split("|")):
+        base = part.split("[", 1)[0].rsplit(".", 1)[-1]
+        if base == "None":
+            continue
+        if base not in _ANNOTATED:
+            return  # a type this check does not know: leave it to mypy
+        admitted = _ANNOTATED[base]
+        if admitted is None:
+            return
+        kinds |= admitted
+    if param.kind == "any" or param.kind not in kinds:
+        raise fail(f"parameter {param.name!r} is declared {param.kind}, but the handler's annotation is {text!r}")

@@ -1,7 +1,7 @@
 """fat.* steps: the acceptance report of the running execution, as one of its artifacts.
 
-Parameters and outputs follow the earlier toolkit (prior-art §2.5), whose FAT playbooks
-call them; the document is igtk's report (igtk_tui/report) of everything recorded so far,
+Parameters and outputs are the earlier toolkit's (its fat.generate_report and
+fat.export_report), whose FAT playbooks call them; the document is igtk's report (igtk_tui/report) of everything recorded so far,
 with the step's `test_results`, `visual_analysis`, `metadata` and `screenshots_dir` added.
 The report is read from the history database (the recorder commits at each step boundary,
 so the step waits until every earlier step is committed), which is also what
@@ -14,12 +14,12 @@ import asyncio
 import os
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.registry import Output, Param, step
+from igtk_tui.timefmt import file_stamp
 
 FORMATS = ("html", "json", "junit", "md")
 _UNFINISHED = ("pending", "running", "paused")
@@ -33,12 +33,17 @@ _UNFINISHED = ("pending", "running", "paused")
                                                   "results (e.g. a manifest step's results), shown as checks"),
         Param("visual_analysis", "dict", description="{issues_count, report: {compliance: {...}}}, shown as is"),
         Param("screenshots_dir", "string", description="Also show every PNG in this folder"),
-        Param("format", "string", default="html", choices=FORMATS),
+        Param("format", "string", choices=FORMATS, description="The report's format"),
         Param("template", "string", description="A Jinja2 HTML template file instead of the shipped one"),
         Param("metadata", "dict", description="project_name, test_date, tester, client (any key is shown)"),
     ],
-    outputs=["status", "report_id", "report_path", "format", "total_tests", "passed_tests", "failed_tests",
-             "visual_issues"],
+    outputs=[Output("status", "string", "generated"),
+             Output("report_id", "string", "fat_report_YYYYmmdd_HHMMSS: name it in fat.export_report"),
+             Output("report_path", "string", "The report file (the execution's artifacts)"),
+             Output("format", "string", "Its format"),
+             Output("total_tests", "integer", "Checks in the report"),
+             Output("passed_tests", "integer", "Checks passed"), Output("failed_tests", "integer", "Checks failed"),
+             Output("visual_issues", "integer", "visual_analysis's issues_count")],
 )
 async def generate_report(ctx: StepContext, test_results: Any = None, visual_analysis: dict[str, Any] | None = None,
                           screenshots_dir: str | None = None, format: str = "html", template: str | None = None,  # noqa: A002 - the earlier toolkit named it so
@@ -75,12 +80,13 @@ async def generate_report(ctx: StepContext, test_results: Any = None, visual_ana
     "fat.export_report",
     description="Copy a report fat.generate_report wrote in this execution to a file of your choice.",
     params=[
-        Param("report_id", "string", required=True, description="fat.generate_report's report_id"),
+        Param("report_id", "string", description="fat.generate_report's report_id"),
         Param("format", "string", choices=(*FORMATS, "pdf"),
               description="The format it was generated in (default: the one found); pdf: print the HTML"),
-        Param("output_path", "string", required=True, description="Target file (relative: the playbook's folder)"),
+        Param("output_path", "string", description="Target file (relative: the playbook's folder)"),
     ],
-    outputs=["status", "format", "output_path", "report_id"],
+    outputs=[Output("status", "string", "exported"), Output("format", "string", "The format copied"),
+             Output("output_path", "string", "The copy"), Output("report_id", "string", "The report copied")],
 )
 async def export_report(ctx: StepContext, report_id: str, output_path: str, format: str | None = None) -> dict[str, Any]:  # noqa: A002 - the earlier toolkit named it so
     from igtk_tui.report import FORMATS as SUFFIXES
@@ -132,7 +138,7 @@ async def _recorded_so_far(ctx: StepContext) -> Any:
 
 def _fresh(folder: Path, suffix: str) -> tuple[str, Path]:
     """`fat_report_YYYYmmdd_HHMMSS` as the earlier toolkit named them, made unique in the folder."""
-    base = datetime.now().strftime("fat_report_%Y%m%d_%H%M%S")
+    base = f"fat_report_{file_stamp(sep='_')}"
     report_id, n = base, 1
     while any((folder / f"{report_id}{s}").exists() for s in (".html", ".json", ".xml", ".md")):
         n += 1

@@ -12,7 +12,7 @@ from typing import Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
 from igtk_tui.slots import slots
-from igtk_tui.steps.registry import Param, step
+from igtk_tui.steps.registry import Output, Param, step
 
 LEVELS = ("debug", "info", "warning", "error")
 
@@ -20,8 +20,8 @@ LEVELS = ("debug", "info", "warning", "error")
 @step(
     "utility.sleep",
     description="Wait a number of seconds; honours pause and stops at once on cancel or skip.",
-    params=[Param("seconds", "number", required=True, unit="s", min=0, description="How long to wait")],
-    outputs=["slept"],
+    params=[Param("seconds", "number", unit="s", min=0, description="How long to wait")],
+    outputs=[Output("slept", "number", "The seconds waited (paused time included)")],
 )
 async def sleep(ctx: StepContext, seconds: float) -> dict[str, Any]:
     await ctx.sleep(seconds)
@@ -32,10 +32,11 @@ async def sleep(ctx: StepContext, seconds: float) -> dict[str, Any]:
     "utility.log",
     description="Write a message to the execution's log.",
     params=[
-        Param("message", "any", required=True, description="Text to log (references allowed)"),
-        Param("level", "string", default="info", choices=LEVELS, description="Log level"),
+        Param("message", "any", description="Text to log (references allowed)"),
+        Param("level", "string", choices=LEVELS, description="Log level"),
     ],
-    outputs=["logged", "level"],
+    outputs=[Output("logged", "string", "The text logged (a value that is not text, as JSON)"),
+             Output("level", "string", "The level")],
 )
 async def log(ctx: StepContext, message: Any, level: str = "info") -> dict[str, Any]:
     text = message if isinstance(message, str) else json.dumps(message, default=str)
@@ -47,10 +48,11 @@ async def log(ctx: StepContext, message: Any, level: str = "info") -> dict[str, 
     "utility.set_variable",
     description="Set a runtime variable, readable later as {{ variable.NAME }}.",
     params=[
-        Param("name", "string", required=True, description="Variable name"),
+        Param("name", "string", description="Variable name"),
         Param("value", "any", description="Value (keeps its type)"),
     ],
-    outputs=["variable", "value"],
+    outputs=[Output("variable", "string", "The variable's name"),
+             Output("value", "any", "Its value", nullable=True)],
 )
 async def set_variable(ctx: StepContext, name: str, value: Any = None) -> dict[str, Any]:
     ctx.set_variable(name, value)
@@ -107,10 +109,11 @@ _MARKER = "\x1eIGTK-SET-VARIABLE\x1e"
     description="Run a Python script in a subprocess (killed on cancel, skip or timeout); "
     "KEY=value lines on stdout become outputs.",
     params=[
-        Param("script", "string", required=True, description="Python source; read inputs from `params`"),
-        Param("params", "dict", default={}, description="Data handed to the script as `params` (references allowed)"),
+        Param("script", "string", description="Python source; read inputs from `params`"),
+        Param("params", "dict", description="Data handed to the script as `params` (references allowed)"),
     ],
-    outputs=["_output", "<KEY from KEY=value lines>"],
+    outputs=[Output("_output", "string", "Everything the script printed on stdout")],
+    extra_outputs="string",  # KEY=value lines of stdout, each as output KEY
 )
 async def python(ctx: StepContext, script: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     # One interpreter start costs tens of ms of CPU: a hundred executions reaching their

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from igtk_tui.store.codec import iso, scrub
+from igtk_tui.store.codec import scrub
 from igtk_tui.store.db import Conn, Database
+from igtk_tui.timefmt import iso_utc
 from igtk_tui.values import gateway_key
 
 _UPSERT = """
@@ -43,7 +44,7 @@ class GatewayCheck:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "url": self.url, "state": self.state, "version": self.version,
                 "platform": self.platform, "error": self.error, "elapsed": self.elapsed,
-                "checked_at": iso(self.checked_at)}
+                "checked_at": iso_utc(self.checked_at)}
 
 
 class CheckRepository:

@@ -15,10 +15,11 @@ from typing import Any
 
 from igtk_tui.errors import InvalidInput
 from igtk_tui.paths import Paths
-from igtk_tui.store.codec import iso, loads
+from igtk_tui.store.codec import loads
 from igtk_tui.store.db import Database
 from igtk_tui.store.deletion import delete_executions
 from igtk_tui.store.location import StoreLocation, active
+from igtk_tui.timefmt import iso_utc
 
 MIN_PREFIX = 6
 _SUMMARY_COLUMNS = ("id, playbook, playbook_path, playbook_rel, status, started_at, finished_at, duration, "
@@ -59,7 +60,7 @@ class ExecutionSummary:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "playbook": self.playbook, "status": self.status,
-            "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
+            "started_at": iso_utc(self.started_at), "finished_at": iso_utc(self.finished_at),
             "duration": self.duration, "failed_steps": self.failed_steps, "trigger": self.trigger,
             "gateway_url": self.gateway_url, "playbook_path": self.playbook_path,
             "playbook_rel": self.playbook_rel, "resumed_from": self.resumed_from,
@@ -78,7 +79,7 @@ class AttemptRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {"n": self.n, "ok": self.ok, "error": self.error, "duration": self.duration,
-                "finished_at": iso(self.finished_at)}
+                "finished_at": iso_utc(self.finished_at)}
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class StepRecord:
         return {
             "id": self.path, "step_id": self.step_id, "name": self.name, "type": self.type,
             "parent": self.parent, "role": self.role, "position": self.position, "status": self.status,
-            "attempts": self.attempts, "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
+            "attempts": self.attempts, "started_at": iso_utc(self.started_at), "finished_at": iso_utc(self.finished_at),
             "duration": self.duration, "output": self.output, "error": self.error, "reason": self.reason,
             "attempt_list": [a.to_json() for a in self.attempt_list],
         }
@@ -124,7 +125,7 @@ class LogLine:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "ts": iso(self.ts), "step": self.step, "level": self.level,
+        return {"seq": self.seq, "ts": iso_utc(self.ts), "step": self.step, "level": self.level,
                 "message": self.message}
 
 
@@ -136,7 +137,7 @@ class ArtifactRecord:
     created_at: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "step": self.step, "created_at": iso(self.created_at)}
+        return {"path": self.path, "kind": self.kind, "step": self.step, "created_at": iso_utc(self.created_at)}
 
 
 @dataclass(frozen=True)

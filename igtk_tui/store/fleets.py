@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from igtk_tui.errors import InvalidInput
-from igtk_tui.store.codec import dumps, iso, loads, scrub
+from igtk_tui.store.codec import dumps, loads, scrub
 from igtk_tui.store.db import Conn, Database
 from igtk_tui.store.owner import ProcessIdentity, owner_alive
+from igtk_tui.timefmt import iso_utc
 
 MIN_PREFIX = 6
 FINISHED = ("completed", "failed", "cancelled", "interrupted", "skipped")
@@ -97,8 +98,8 @@ class FleetRunSummary:
         return {"id": self.id, "kind": "fleet", "playbook": self.playbook, "playbook_path": self.playbook_path,
                 "playbook_rel": self.playbook_rel, "targets": self.targets, "options": self.options,
                 "status": self.status, "stop_reason": self.stop_reason, "counts": self.counts(),
-                "host": self.host, "user": self.user, "started_at": iso(self.started_at),
-                "finished_at": iso(self.finished_at), "duration": self.duration}
+                "host": self.host, "user": self.user, "started_at": iso_utc(self.started_at),
+                "finished_at": iso_utc(self.finished_at), "duration": self.duration}
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ class FleetMember:
     def to_json(self) -> dict[str, Any]:
         failed_step = self.step if self.status != "running" else None
         return {"gateway": self.name, "url": self.url, "groups": list(self.groups), "batch": self.batch,
-                "status": self.status, "execution_id": self.execution_id, "started_at": iso(self.started_at),
-                "finished_at": iso(self.finished_at), "duration": self.duration, "error": self.error,
+                "status": self.status, "execution_id": self.execution_id, "started_at": iso_utc(self.started_at),
+                "finished_at": iso_utc(self.finished_at), "duration": self.duration, "error": self.error,
                 "reason": self.reason, "failed_step": failed_step,
                 "current_step": self.step if self.status == "running" else None}
 

@@ -31,9 +31,9 @@ from typing import Any
 
 from igtk_tui.engine.events import LIVE_STATUSES
 from igtk_tui.errors import ServiceUnavailable
-from igtk_tui.store.codec import human_duration
 from igtk_tui.store.db import Conn, Database
 from igtk_tui.store.owner import ProcessIdentity, owner_alive
+from igtk_tui.timefmt import duration
 from igtk_tui.values import gateway_key
 
 POLL_INTERVAL = 0.25  # how often a waiting acquire asks again (a product behaviour, not a test wait)
@@ -72,7 +72,7 @@ class LockHolder:
         what = f" ({self.playbook})" if self.playbook else ""
         fleet = f", fleet run {self.fleet_run_id[:8]}" if self.fleet_run_id else ""
         return (f"execution {self.execution_id[:8]}{what} on {self.host}, pid {self.pid}{fleet}, "
-                f"held for {human_duration(held)}")
+                f"held for {duration(held)}")
 
     def to_json(self) -> dict[str, Any]:
         return {"gateway": self.gateway, "url": self.url, "execution_id": self.execution_id,
@@ -84,7 +84,7 @@ class GatewayBusy(ServiceUnavailable):
     """Another execution holds the gateway's lock (exit 3)."""
 
     def __init__(self, url: str, holder: LockHolder, waited: float) -> None:
-        waited_text = f" after waiting {human_duration(waited)}" if waited > 0 else ""
+        waited_text = f" after waiting {duration(waited)}" if waited > 0 else ""
         super().__init__(f"gateway {url} is busy{waited_text}: locked by {holder.describe()}; "
                          "wait for it (--lock-wait SECONDS) or run later")
         self.url = url

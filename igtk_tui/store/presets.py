@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from igtk_tui import redact
-from igtk_tui.store.codec import iso, loads
+from igtk_tui.store.codec import loads
 from igtk_tui.store.db import Database
+from igtk_tui.timefmt import iso_utc
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Preset:
 
     def to_json(self) -> dict[str, Any]:
         return {"playbook": self.playbook, "name": self.name, "params": self.params,
-                "updated_at": iso(self.updated_at)}
+                "updated_at": iso_utc(self.updated_at)}
 
 
 def _contains_secret(value: Any) -> bool:

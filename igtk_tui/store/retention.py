@@ -19,9 +19,9 @@ import time
 from typing import Any
 
 from igtk_tui.paths import Paths
-from igtk_tui.store.codec import age_cutoff
 from igtk_tui.store.db import Database
 from igtk_tui.store.deletion import delete_executions
+from igtk_tui.timefmt import age_cutoff
 
 CHUNK = 50
 TICK_PAUSE = 0.02  # between ticks: pacing, so the recorder's commits come first

@@ -7,25 +7,25 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import time
 import traceback
 from pathlib import Path
 
 from rich.text import Text
 
 from igtk_tui import __version__, redact
+from igtk_tui.timefmt import file_stamp, now_utc
 
 
 def write_crash_report(crash_dir: Path, error: BaseException) -> Path | None:
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     header = (f"igtk {__version__} crash report\n"
-              f"time: {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n"
+              f"time: {now_utc()}\n"
               f"python: {sys.version.split()[0]} on {platform.platform()}\n"
               f"TERM={os.environ.get('TERM', '')} COLORTERM={os.environ.get('COLORTERM', '')}\n\n")
     try:
         crash_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(crash_dir, 0o700)
-        path = crash_dir / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+        path = crash_dir / f"crash-{file_stamp()}-{os.getpid()}.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(redact.scrub(header + text))

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.schedules.model import TRIGGER_PREFIX
+from igtk_tui.timefmt import clock, duration
 from igtk_tui.tui.viewmodel import ExecutionView, StepView
 
 BREAKPOINT = "●"
@@ -27,19 +28,7 @@ def status_text(status: str, styles: Mapping[str, str] | None = None, *, width: 
 def elapsed(seconds: float | None, *, live: bool = False) -> str:
     """Short duration; `live` (still counting) shows whole seconds: a counter that changes
     once a second costs a terminal line a second, not four."""
-    if seconds is None:
-        return ""
-    if live and seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    return duration(seconds, compact=True, live=live, missing="")
 
 
 def step_elapsed(step: StepView, now: float) -> float | None:
@@ -92,20 +81,20 @@ def execution_label(view: ExecutionView, now: float, styles: Mapping[str, str] |
     return text
 
 
-def _second_cache(convert: Callable[[float], time.struct_time]) -> Callable[[float], str]:
+def _second_cache(utc: bool) -> Callable[[float], str]:
     """HH:MM:SS of a timestamp, formatted once per second (a log burst shares a handful of seconds)."""
     last: list[object] = [None, ""]
 
     def stamp(ts: float) -> str:
         second = int(ts)
         if last[0] != second:
-            last[0], last[1] = second, time.strftime("%H:%M:%S", convert(second))
+            last[0], last[1] = second, clock(second, utc=utc)
         return str(last[1])
 
     return stamp
 
 
-local_stamp = _second_cache(time.localtime)
+local_stamp = _second_cache(utc=False)
 
 
 class Clock:
@@ -120,4 +109,4 @@ class FixedClock(Clock):
     """A clock that never moves, with UTC stamps: deterministic snapshots."""
 
     def __init__(self, at: float) -> None:
-        super().__init__(now=lambda: at, stamp=_second_cache(time.gmtime))
+        super().__init__(now=lambda: at, stamp=_second_cache(utc=True))

@@ -15,12 +15,12 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 
 from igtk_tui import redact
 from igtk_tui.errors import InvalidInput
 from igtk_tui.paths import Paths
+from igtk_tui.timefmt import now_utc
 from igtk_tui.vault.backend import Store
 from igtk_tui.vault.errors import VaultUnavailable
 from igtk_tui.vault.kdf import KdfParams
@@ -33,10 +33,6 @@ _UPDATABLE = ("type", "username", "secret", "gateway_url", "description")
 
 def keyring_index_path(paths: Paths) -> Path:
     return paths.vault_file.parent / "keyring-index.json"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _register(cred: Credential) -> None:
@@ -138,7 +134,7 @@ class Vault:
 
     def add(self, cred: Credential) -> None:
         validate_gateway_url(cred.gateway_url)
-        now = _now()
+        now = now_utc()
         self._store.add(cred.with_changes(created_at=cred.created_at or now, updated_at=now))
         _register(cred)
 
@@ -152,7 +148,7 @@ class Vault:
             )
         validate_gateway_url(changes.get("gateway_url", ""))
         current = self.get(name)
-        updated = current.with_changes(**changes, updated_at=_now())
+        updated = current.with_changes(**changes, updated_at=now_utc())
         self._store.replace(name, updated)
         _register(updated)
         return updated
@@ -162,7 +158,7 @@ class Vault:
         current = self.get(old)
         if new == old:
             return
-        self._store.replace(old, current.with_changes(name=new, updated_at=_now()))
+        self._store.replace(old, current.with_changes(name=new, updated_at=now_utc()))
 
     def delete(self, name: str) -> None:
         self._store.delete(name)

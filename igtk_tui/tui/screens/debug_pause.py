@@ -52,7 +52,7 @@ def changed_parameters(original: dict[str, Any], edited: Any) -> dict[str, Any]:
 def validate_for_step(step_type: str, changed: dict[str, Any]) -> list[str]:
     """The step registry's own checks, for the values that do not use {{ references }}."""
     from igtk_tui.playbook.refs import has_refs
-    from igtk_tui.steps.registry import REGISTRY, check_value
+    from igtk_tui.steptypes import REGISTRY, check_value
 
     spec = REGISTRY.get(step_type)
     if spec is None:

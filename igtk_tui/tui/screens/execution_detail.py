@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPa
 
 from igtk_tui import redact
 from igtk_tui.engine.events import RESUMABLE_STATUSES
-from igtk_tui.store.codec import local_time
+from igtk_tui.timefmt import local_time
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text

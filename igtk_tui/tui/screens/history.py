@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
-from igtk_tui.store.codec import local_time
+from igtk_tui.timefmt import local_time
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text

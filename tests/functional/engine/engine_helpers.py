@@ -1,8 +1,10 @@
 """Helpers for engine tests: write and load playbooks, record events and wait on them.
 
 Waiting is always on events (an asyncio.Future completed by a bus subscriber),
-never on sleeps. Two tiny step types are registered here through the public
-`@step` API, the same way a plugin pack registers its steps.
+never on sleeps. A few tiny step types are registered here through the public
+`@step` API, the same way a plugin pack registers its steps, in a private registry
+(`STEPS`: the built-ins and these) that `load` and `make` use, so they never reach the
+global one.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from igtk_tui.engine.execution import Execution
 from igtk_tui.engine.nesting import PlaybookResolver
 from igtk_tui.playbook.loader import load_file
 from igtk_tui.playbook.model import Playbook
-from igtk_tui.steps.registry import REGISTRY, Param, step
+from igtk_tui.steps.registry import Output, Param, step
+from igtk_tui.steptypes import REGISTRY, Registry
 
 WAIT = 15.0  # seconds before a wait gives up (a failing test, not a synchronisation)
 # `finish` gives up only when a run stops making progress: no engine event for this long. A
@@ -31,34 +34,35 @@ WAIT = 15.0  # seconds before a wait gives up (a failing test, not a synchronisa
 IDLE = 60.0
 _LAST_EVENT = [time.monotonic()]  # when any Recorder last saw an engine event
 
-# -- test step types (registered once per process) ------------------------------------------
+# -- test step types (a private registry) ---------------------------------------------------
+STEPS = Registry(base=REGISTRY)
 FLAKY_CALLS: dict[str, int] = {}
 
-if REGISTRY.get("test.flaky") is None:
 
-    @step("test.flaky", description="Fail the first `failures` attempts for `key`, then succeed.",
-          params=[Param("key", "string", required=True), Param("failures", "integer", default=0)],
-          outputs=["calls"])
-    async def _flaky(ctx: StepContext, key: str, failures: int = 0) -> dict[str, Any]:
-        FLAKY_CALLS[key] = FLAKY_CALLS.get(key, 0) + 1
-        if FLAKY_CALLS[key] <= failures:
-            raise StepFailure(f"planned failure {FLAKY_CALLS[key]} of {failures}")
-        return {"calls": FLAKY_CALLS[key]}
+@step("test.flaky", description="Fail the first `failures` attempts for `key`, then succeed.",
+      params=[Param("key", "string"), Param("failures", "integer")], outputs=[Output("calls", "integer")],
+      registry=STEPS)
+async def _flaky(ctx: StepContext, key: str, failures: int = 0) -> dict[str, Any]:
+    FLAKY_CALLS[key] = FLAKY_CALLS.get(key, 0) + 1
+    if FLAKY_CALLS[key] <= failures:
+        raise StepFailure(f"planned failure {FLAKY_CALLS[key]} of {failures}")
+    return {"calls": FLAKY_CALLS[key]}
 
-    @step("test.raise", description="Raise the named exception type with a message.",
-          params=[Param("kind", "string", required=True, choices=("timeout", "value")),
-                  Param("message", "string", default="")], outputs=[])
-    async def _raise(ctx: StepContext, kind: str, message: str = "") -> dict[str, Any]:
-        raise (TimeoutError if kind == "timeout" else ValueError)(message)
 
-    @step("test.poll_forever", description="ctx.poll a probe that never succeeds.",
-          params=[Param("timeout", "number", default=3600.0, unit="s")], outputs=[])
-    async def _poll_forever(ctx: StepContext, timeout: float = 3600.0) -> dict[str, Any]:
-        async def probe() -> None:
-            return None
+@step("test.raise", description="Raise the named exception type with a message.",
+      params=[Param("kind", "string", choices=("timeout", "value")), Param("message", "string")], registry=STEPS)
+async def _raise(ctx: StepContext, kind: str, message: str = "") -> dict[str, Any]:
+    raise (TimeoutError if kind == "timeout" else ValueError)(message)
 
-        await ctx.poll(probe, timeout=timeout, interval=0.05, what="nothing")
-        return {}
+
+@step("test.poll_forever", description="ctx.poll a probe that never succeeds.",
+      params=[Param("timeout", "number", unit="s")], registry=STEPS)
+async def _poll_forever(ctx: StepContext, timeout: float = 3600.0) -> dict[str, Any]:
+    async def probe() -> None:
+        return None
+
+    await ctx.poll(probe, timeout=timeout, interval=0.05, what="nothing")
+    return {}
 
 
 # -- playbooks ----------------------------------------------------------------------------
@@ -70,7 +74,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def load(folder: Path, text: str, name: str = "pb.yaml") -> Playbook:
-    return load_file(write(folder, name, text))
+    return load_file(write(folder, name, text), registry=STEPS)
 
 
 # -- events -------------------------------------------------------------------------------
@@ -163,9 +167,10 @@ def make(
     bus = EventBus()
     recorder = Recorder(bus)
     bound = bind_parameters(playbook, params or {})
+    kwargs.setdefault("resolver", PlaybookResolver(roots, registry=STEPS))
     execution = Execution(
         playbook, bound, bus=bus, settings=settings or Settings(), artifacts_root=tmp_path / "artifacts",
-        resolver=PlaybookResolver(roots), **kwargs,
+        registry=STEPS, **kwargs,
     )
     return execution, recorder
 

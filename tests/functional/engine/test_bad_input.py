@@ -69,7 +69,7 @@ def test_file_parameter_given_a_folder(tmp_path: Path, playbook: Path) -> None:
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_non_finite_float_parameter(tmp_path: Path, playbook: Path, value: str) -> None:
-    refused(igtk(tmp_path, "run", str(playbook), "-p", f"x={value}"), "parameter 'x': expected a finite number")
+    refused(igtk(tmp_path, "run", str(playbook), "-p", f"x={value}"), "parameter 'x': must be a finite number")
 
 
 @pytest.mark.parametrize("url", ["not a url", "ftp://host", "http://", "http://host:port"])

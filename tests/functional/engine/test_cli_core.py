@@ -112,7 +112,7 @@ def test_param_coercion_errors_name_the_parameter_and_exit_2(tmp_path: Path, hom
         """)
     bad = igtk("run", str(pb), "-p", "count=many", home=home)
     assert bad.returncode == 2
-    assert "parameter 'count': expected a whole number, got 'many'" in bad.stderr
+    assert "parameter 'count': must be a whole number, got 'many'" in bad.stderr
     assert not bad.stdout
     malformed = igtk("run", str(pb), "-p", "count", home=home)
     assert malformed.returncode == 2 and "-p 'count': expected NAME=VALUE" in malformed.stderr

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import FLAKY_CALLS, finish, load, make, pid_alive, script_pid, start
+from engine_helpers import FLAKY_CALLS, STEPS, finish, load, make, pid_alive, script_pid, start
 
 from igtk_tui.engine.context import StepContext
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
-from igtk_tui.steps.registry import REGISTRY, Param, step
+from igtk_tui.steps.registry import Output, Param, step
 
 SLEEPY = """\
     name: Sleepy
@@ -443,21 +443,19 @@ POLL_CALLS: list[float] = []
 AFTER_RESUME: list[int] = []
 ON_FIRST_PROBE: list[Any] = []
 
-if REGISTRY.get("test.poll_after_resume") is None:
+@step("test.poll_after_resume", description="ctx.poll a probe that succeeds on its third call after a resume.",
+      params=[Param("timeout", "number", unit="s")], outputs=[Output("calls", "integer")], registry=STEPS)
+async def _poll_after_resume(ctx: StepContext, timeout: float = 0.6) -> dict[str, Any]:
+    async def probe() -> int | None:
+        POLL_CALLS.append(time.monotonic())
+        if len(POLL_CALLS) == 1:
+            ON_FIRST_PROBE[0]()  # the pause lands in the poll's sleep, mid-wait
+        if AFTER_RESUME:
+            AFTER_RESUME[0] += 1
+            return AFTER_RESUME[0] if AFTER_RESUME[0] >= 3 else None
+        return None
 
-    @step("test.poll_after_resume", description="ctx.poll a probe that succeeds on its third call after a resume.",
-          params=[Param("timeout", "number", default=0.6, unit="s")], outputs=["calls"])
-    async def _poll_after_resume(ctx: StepContext, timeout: float = 0.6) -> dict[str, Any]:
-        async def probe() -> int | None:
-            POLL_CALLS.append(time.monotonic())
-            if len(POLL_CALLS) == 1:
-                ON_FIRST_PROBE[0]()  # the pause lands in the poll's sleep, mid-wait
-            if AFTER_RESUME:
-                AFTER_RESUME[0] += 1
-                return AFTER_RESUME[0] if AFTER_RESUME[0] >= 3 else None
-            return None
-
-        return {"calls": await ctx.poll(probe, timeout=timeout, interval=0.05, what="the probe")}
+    return {"calls": await ctx.poll(probe, timeout=timeout, interval=0.05, what="the probe")}
 
 
 async def test_time_paused_inside_a_poll_does_not_count_against_its_timeout(tmp_path: Path) -> None:

@@ -217,7 +217,7 @@ async def test_child_parameters_are_validated_like_a_top_level_run(tmp_path: Pat
     result = await finish(start(execution))
     error = rec.step("call").error
     assert rec.step("call").status == StepStatus.FAILED and rec.step("call").attempts == 1
-    assert "parameter 'count': expected a whole number, got 'many'" in error
+    assert "parameter 'count': must be a whole number, got 'many'" in error
     assert "unknown parameter 'colour'" in error
     assert error.startswith("invalid parameters:")
     assert not rec.of("step_started", step_id="call/first")

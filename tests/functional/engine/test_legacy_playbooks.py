@@ -16,7 +16,7 @@ from igtk_tui.engine.events import ExecutionStatus
 from igtk_tui.playbook.loader import load_file
 from igtk_tui.playbook.migrate import migrate_file
 from igtk_tui.playbook.refs import REF_RE
-from igtk_tui.steps.registry import REGISTRY
+from igtk_tui.steptypes import REGISTRY
 
 LEGACY = Path(__file__).resolve().parents[2] / "data" / "legacy"
 ALL = sorted(p.name for p in LEGACY.glob("*.yaml"))

@@ -317,8 +317,8 @@ def test_a_rejected_secret_parameter_is_not_echoed(tmp_path: Path) -> None:
                         + "  - {id: hi, name: hi, type: utility.log, parameters: {message: hi}}\n", encoding="utf-8")
     run = Igtk(tmp_path / "home")("run", str(playbook), "-p", f"pin={CANARY}", "-p", f"api_password={PASSPHRASE}")
     assert run.returncode == 2, describe(run)
-    assert f"parameter 'pin': expected a whole number, got '{MASK}'" in run.stderr
-    assert f"parameter 'api_password': expected a whole number, got '{MASK}'" in run.stderr  # secret by name
+    assert f"parameter 'pin': must be a whole number, got '{MASK}'" in run.stderr
+    assert f"parameter 'api_password': must be a whole number, got '{MASK}'" in run.stderr  # secret by name
     assert not leaks_in(run.stdout + run.stderr, FORMS), describe(run)
 
 

@@ -15,7 +15,7 @@ from igtk_tui.engine.context import StepFailure
 from igtk_tui.playbook.errors import PlaybookError
 from igtk_tui.playbook.loader import load_text
 from igtk_tui.steps import perspective_common as psp
-from igtk_tui.steps.registry import REGISTRY
+from igtk_tui.steptypes import REGISTRY
 
 
 def executable(path: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Settings layering, IGTK_HOME paths, and the step registry's parameter checks."""
+"""Settings layering and IGTK_HOME paths."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import pytest
 from igtk_tui.config import Settings, load_settings
 from igtk_tui.errors import InvalidInput
 from igtk_tui.paths import resolve_paths
-from igtk_tui.steps.registry import REGISTRY, Param, Registry, StepType, check_value
-from igtk_tui.values import to_bool
 
 
 def test_igtk_home_roots_every_path(tmp_path: Path) -> None:
@@ -46,79 +44,9 @@ def test_unknown_or_bad_settings_are_reported(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="unknown setting 'execution_timout' \\(did you mean 'execution_timeout'\\?\\)"):
         load_settings(paths, {})
     paths.config_file.write_text("")
-    with pytest.raises(InvalidInput, match="IGTK_EXECUTION_TIMEOUT: setting 'execution_timeout'"):
+    with pytest.raises(InvalidInput, match="IGTK_EXECUTION_TIMEOUT: setting 'execution_timeout': must be a number, "
+                       "got 'soon'"):
         load_settings(paths, {"IGTK_EXECUTION_TIMEOUT": "soon"})
-
-
-def test_builtin_step_types_are_registered_with_schemas() -> None:
-    names = REGISTRY.names()
-    for name in ("utility.sleep", "utility.log", "utility.set_variable", "utility.python",
-                 "playbook.run", "debug.breakpoint"):
-        assert name in names
-    sleep = REGISTRY.get("utility.sleep")
-    assert sleep is not None and sleep.param("seconds") is not None
-    assert sleep.param("seconds").unit == "s" and sleep.param("seconds").required
-    assert REGISTRY.get("playbook.run").extra_params
-    assert REGISTRY.get("no.such") is None
-
-
-@pytest.mark.parametrize(
-    ("param", "value", "expected"),
-    [
-        (Param("n", "integer"), "5", 5),
-        (Param("n", "integer"), 5.0, 5),
-        (Param("x", "number"), "2.5", 2.5),
-        (Param("b", "boolean"), "no", False),
-        (Param("s", "string"), 3, "3"),
-        (Param("l", "list"), ("a",), ["a"]),
-        (Param("d", "dict"), {"a": 1}, {"a": 1}),
-        (Param("a", "any"), object, object),
-        (Param("n", "integer"), None, None),
-    ],
-)
-def test_check_value_coerces(param: Param, value: object, expected: object) -> None:
-    assert check_value(param, value) == (expected, None)
-
-
-@pytest.mark.parametrize(
-    ("param", "value", "needle"),
-    [
-        (Param("n", "integer"), True, "n must be an integer"),
-        (Param("n", "integer"), 2.5, "n must be an integer"),
-        (Param("x", "number"), "x", "x must be a number"),
-        (Param("s", "string"), {"a": 1}, "s must be a string"),
-        (Param("l", "list"), "a", "l must be a list"),
-        (Param("d", "dict"), [1], "d must be a dict"),
-        (Param("c", "string", choices=("a", "b")), "c", "c must be one of 'a', 'b', got 'c'"),
-        (Param("t", "number", min=1, unit="s"), 0, "t must be at least 1 s, got 0"),
-        (Param("t", "number", max=10, unit="ms"), 11, "t must be at most 10 ms, got 11"),
-    ],
-)
-def test_check_value_errors(param: Param, value: object, needle: str) -> None:
-    error = check_value(param, value)[1]
-    assert error is not None and error.startswith(needle), error
-
-
-def test_to_bool_and_param_kinds() -> None:
-    assert to_bool("Y") is True and to_bool(0) is False
-    with pytest.raises(ValueError):
-        to_bool("perhaps")
-    with pytest.raises(ValueError, match="unknown kind"):
-        Param("x", "float")
-
-
-def test_a_step_name_cannot_be_registered_twice_with_different_handlers() -> None:
-    async def one(ctx):  # noqa: ANN001, ANN202
-        return {}
-
-    async def two(ctx):  # noqa: ANN001, ANN202
-        return {}
-
-    reg = Registry(_loaded=True)
-    reg.add(StepType("x.one", one, "one"))
-    reg.add(StepType("x.one", one, "one"))  # the same handler again is harmless (re-import)
-    with pytest.raises(ValueError, match="registered twice"):
-        reg.add(StepType("x.one", two, "two"))
 
 
 def test_execution_ids_are_random_version_4_uuids() -> None:

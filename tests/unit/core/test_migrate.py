@@ -11,7 +11,8 @@ import pytest
 from igtk_tui.commands import migrate as migrate_command
 from igtk_tui.playbook.errors import PlaybookError
 from igtk_tui.playbook.loader import load_text
-from igtk_tui.playbook.migrate import migrate_file, migrate_text, rewrite_script
+from igtk_tui.playbook.migrate import migrate_file, migrate_text
+from igtk_tui.playbook.script_refs import rewrite_script
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "migrate"
 BEFORE = DATA / "forms.before.yaml"

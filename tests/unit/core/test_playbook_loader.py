@@ -437,7 +437,7 @@ def test_parameter_declarations_are_checked() -> None:
           - {id: s, name: s, type: utility.log, parameters: {message: hi}}
         """)
     assert "did you mean 'integer'?" in only(problems, "unknown parameter type 'interger'").message
-    only(problems, "default of 'b': expected a whole number")
+    only(problems, "default of 'b': must be a whole number")
     assert "did you mean 'required'?" in only(problems, "unknown parameter field 'requird'").message
     only(problems, "duplicate parameter 'c'")
     only(problems, "'min' must be a number")

@@ -93,15 +93,15 @@ def test_coerce_value_forms(ptype: ParamType, text: object, expected: object) ->
 @pytest.mark.parametrize(
     ("ptype", "value", "needle"),
     [
-        (ParamType.INTEGER, "3.5", "expected a whole number"),
-        (ParamType.INTEGER, True, "expected a whole number"),
-        (ParamType.INTEGER, 2.5, "expected a whole number"),
-        (ParamType.FLOAT, "fast", "expected a number"),
-        (ParamType.BOOLEAN, "maybe", "expected a boolean"),
-        (ParamType.LIST, "a: 1", "expected a list, got dict"),
-        (ParamType.DICT, "[1, 2]", "expected a dict, got list"),
-        (ParamType.DICT, "{unclosed", "expected dict as YAML or JSON text"),
-        (ParamType.STRING, ["a"], "expected text"),
+        (ParamType.INTEGER, "3.5", "must be a whole number"),
+        (ParamType.INTEGER, True, "must be a whole number"),
+        (ParamType.INTEGER, 2.5, "must be a whole number"),
+        (ParamType.FLOAT, "fast", "must be a number"),
+        (ParamType.BOOLEAN, "maybe", "must be true or false"),
+        (ParamType.LIST, "a: 1", "must be a list, got .a: 1."),
+        (ParamType.DICT, "[1, 2]", r"must be a dict, got .\[1, 2\]."),
+        (ParamType.DICT, "{unclosed", "must be a dict as YAML or JSON text"),
+        (ParamType.STRING, ["a"], "must be text"),
     ],
 )
 def test_coerce_value_rejects(ptype: ParamType, value: object, needle: str) -> None:
@@ -138,7 +138,7 @@ def test_missing_required_and_unknown_parameters_are_all_named(pb) -> None:  # n
     text = str(info.value)
     assert "unknown parameter 'cuont' (did you mean 'count'?)" in text
     assert "missing required parameter 'gateway_url' (string): where the gateway answers" in text
-    assert "parameter 'count': expected a whole number, got 'many'" in text
+    assert "parameter 'count': must be a whole number, got 'many'" in text
 
 
 def test_a_playbook_without_parameters_says_so() -> None:

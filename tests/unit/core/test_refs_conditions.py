@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from igtk_tui.playbook import conditions, refs
-from igtk_tui.playbook.refs import Ref, ReferenceError_, dig, parse_refs, resolve
+from igtk_tui.playbook.refs import Ref, UnresolvedReference, dig, parse_refs, resolve
 
 VALUES: dict[str, Any] = {
     "parameter": {"count": 3, "enabled": False, "items": ["a", "b"], "opts": {"k": "v"}, "folder": r"C:\mods",
@@ -64,11 +64,11 @@ def test_parse_refs_and_roots() -> None:
 
 
 def test_dig_errors_say_what_is_missing() -> None:
-    with pytest.raises(ReferenceError_, match=r"step\.first\.nope does not exist \(available: out, text\)"):
+    with pytest.raises(UnresolvedReference, match=r"step\.first\.nope does not exist \(available: out, text\)"):
         dig(VALUES["step"]["first"], ("nope",), "step.first")
-    with pytest.raises(ReferenceError_, match="index out of range"):
+    with pytest.raises(UnresolvedReference, match="index out of range"):
         dig(["a"], ("3",), "parameter.items")
-    with pytest.raises(ReferenceError_, match="has no field 'x'"):
+    with pytest.raises(UnresolvedReference, match="has no field 'x'"):
         dig({"a": 1}, ("a", "x"), "parameter")
 
 
@@ -86,7 +86,7 @@ class _Secretish:
 
 def test_dig_reads_fields_of_credential_like_objects() -> None:
     assert dig({"c": _Secretish()}, ("c", "username"), "credential") == "admin"
-    with pytest.raises(ReferenceError_, match="no field 'password'"):
+    with pytest.raises(UnresolvedReference, match="no field 'password'"):
         dig(_Secretish(), ("password",), "credential.demo")
     assert refs.to_text(_Secretish()) == "cred:demo"
 
