@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
-
 from igtk_tui import redact, startup
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
@@ -30,11 +28,13 @@ from igtk_tui.tui.messages import ExecutionEnded, LastResults, LibraryLoaded, St
 from igtk_tui.tui.palette import ActionsProvider, PlaybookProvider, ThemeProvider
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.services import ExecutionService, Launch
+from igtk_tui.tui.textual_seams import CrashHookedApp, set_theme_before_start
 from igtk_tui.tui.themes import DEFAULT_THEME, load_themes, remember_theme, status_styles
 from igtk_tui.tui.vault_ui import VaultController
 from igtk_tui.tui.widgets.status_bar import user_at_host
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from textual.notifications import SeverityLevel
 
 ENDED_DIGEST_DELAY = 1.0  # seconds of execution ends gathered into one notification
@@ -57,7 +57,7 @@ class DemoInfo:
         return self.root + (" (removed on exit)" if self.temporary else "")
 
 
-class IgtkApp(App[int], inherit_bindings=False):
+class IgtkApp(CrashHookedApp, inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "igtk"
     BINDINGS = bindings_for("app")
@@ -97,6 +97,7 @@ class IgtkApp(App[int], inherit_bindings=False):
         self._register_themes(theme or self.settings.theme)
         keymap, problems = check_keymap(dict(self.settings.keymap))
         self.startup_problems += problems + actions.key_conflicts(keymap)
+        self.keymap_in_force = keymap  # what help, hints and the palette show as each action's keys
         if keymap:
             self.set_keymap(keymap)
 
@@ -112,15 +113,7 @@ class IgtkApp(App[int], inherit_bindings=False):
         if wanted not in self.available_themes:
             self.startup_problems.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        # Set before the stylesheet is first built, without the watcher: assigning `self.theme` here
-        # would restyle the whole screen once more right after the first paint.
-        self.set_reactive(App.theme, wanted)
-        dark = self.current_theme.dark
-        classes = {name: False for name in self.classes if name.startswith("-theme-")}
-        classes.update({f"-theme-{wanted}": True, "-dark-mode": dark, "-light-mode": not dark})
-        self.update_classes(classes, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())  # nothing is parsed yet: cheap
+        set_theme_before_start(self, wanted)
 
     def watch_theme(self, theme: str) -> None:
         self.status_styles = status_styles(self.get_css_variables())
@@ -456,8 +449,8 @@ class IgtkApp(App[int], inherit_bindings=False):
         """Safety net for exits that did not go through `shutdown` (an exception, a dead terminal)."""
         await self._close_services()
 
-    # -- crashes ------------------------------------------------------------------------------------------
-    def _handle_exception(self, error: Exception) -> None:
+    # -- crashes (CrashHookedApp calls these) ----------------------------------------------------------
+    def crashed(self, error: Exception) -> None:
         from igtk_tui.tui.crash import write_crash_report
 
         self.crash_error = error
@@ -466,16 +459,12 @@ class IgtkApp(App[int], inherit_bindings=False):
         # (resumable) with the report's path, before Textual's exit cancels their workers.
         self.executions.cancel_all(interrupted=f"the TUI crashed ({type(error).__name__}); crash report: "
                                                f"{self.crash_report or 'not written'}")
-        super()._handle_exception(error)
 
-    def _fatal_error(self) -> None:
+    def crash_text(self) -> RenderableType:
         """Textual prints a traceback with local variables (they may hold secrets): print a scrubbed one."""
         from igtk_tui.tui.crash import scrubbed_traceback_text
 
-        self.bell()
-        self._exit_renderables.append(scrubbed_traceback_text(getattr(self, "crash_error", None),
-                                                              getattr(self, "crash_report", None)))
-        self._close_messages_no_wait()
+        return scrubbed_traceback_text(getattr(self, "crash_error", None), getattr(self, "crash_report", None))
 
 
 def _terminal_gone() -> bool:

@@ -48,9 +48,9 @@ def check_keymap(keymap: dict[str, str]) -> tuple[dict[str, str], list[str]]:
 
 
 def effective_keys(app: Any, action: actions.Action) -> str:
-    """The keys an action answers to now (keymap applied), for help and palette."""
-    keys = app._keymap.get(action.id) if hasattr(app, "_keymap") else None
-    return keys or action.key
+    """The keys an action answers to now (the app's `[keymap]` applied), for help, hints and palette."""
+    keys = getattr(app, "keymap_in_force", {}).get(action.id)
+    return str(keys or action.key)
 
 
 def key_text(app: Any, action: actions.Action) -> str:

@@ -1,4 +1,4 @@
-"""The log pane: Textual's `Log` rendering, fed lazily from the execution's lines.
+"""The log pane: a LineView fed lazily from the execution's lines.
 
 The widget keeps references to the execution's `LogLine` tuples and formats a
 line only when it is drawn (Toolong's approach: work follows what is on screen,
@@ -6,7 +6,7 @@ not what arrived), so 100,000 lines cost an append each, not a format, a width
 measure and a cache update each. Follow mode (Toolong's semantics): on by
 default; any scroll up leaves it and counts new lines; `end`/`G` resumes. Level
 filter, per-step filter and search (`n`/`N`) re-select from the retained lines;
-`w` saves them.
+`w` saves them. A line wider than the pane ends in `…` (LineView): never cut silently.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from typing import Any, overload
 from rich.cells import cell_len
 from rich.highlighter import Highlighter
 from rich.text import Text
-from textual.geometry import Size
+from textual import events
 from textual.reactive import reactive
-from textual.widgets import Log
 
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
+from igtk_tui.tui.widgets.line_view import LineView, clean_line
 
 LEVELS = ("all", "info", "warning", "error")
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
@@ -46,7 +46,7 @@ class LogHighlighter(Highlighter):
 
 
 class FormattedLines(Sequence[str]):
-    """The shown lines as `Log` reads them (`_lines[y]`), formatted on access."""
+    """The shown lines as the LineView reads them (`rows[y]`), formatted on access."""
 
     def __init__(self, stamp: Callable[[float], str]) -> None:
         self.rows: list[LogLine] = []
@@ -81,7 +81,7 @@ def line_width(row: LogLine) -> int:
     if text.isascii() and "\t" not in text:
         step = len(row.step) + 3 if row.step else 0
         return 8 + 1 + max(7, len(row.level)) + step + 1 + len(text)
-    return cell_len(Log._process_line(row.format(lambda _ts: "00:00:00")))
+    return cell_len(clean_line(row.format(lambda _ts: "00:00:00")))
 
 
 def batch_width(rows: list[LogLine]) -> int:
@@ -94,7 +94,7 @@ def batch_width(rows: list[LogLine]) -> int:
                     for row in rows)
 
 
-class LogView(RegistryChecks, Log, inherit_bindings=False):
+class LogView(RegistryChecks, LineView, inherit_bindings=False):
     """Lines of one execution; the pane header shows follow state, filters and the cap."""
 
     SCOPE = "log"
@@ -103,11 +103,12 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
     follow: reactive[bool] = reactive(True, repaint=False)
 
     def __init__(self, *, max_lines: int = 20000, clock: Clock | None = None, id: str | None = None) -> None:
-        super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
-        self.clock = clock or Clock()
-        self._lines: FormattedLines = FormattedLines(self.clock.stamp)  # type: ignore[assignment]
         self.log_highlighter = LogHighlighter()
-        self.highlighter = self.log_highlighter
+        super().__init__(highlighter=self.log_highlighter, id=id)
+        self.max_lines = max_lines
+        self.clock = clock or Clock()
+        self.formatted = FormattedLines(self.clock.stamp)
+        self.rows = self.formatted
         self.view: ExecutionView | None = None
         self.level = "all"
         self.step_filter: str | None = None
@@ -133,7 +134,9 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self.rerender()
 
     def rerender(self) -> None:
-        self.clear()
+        self.formatted.clear()
+        self.content_width = 0
+        self.rows_changed(moved=True)
         self.unseen = 0
         self.match_index = -1
         self._match_rows = None
@@ -164,27 +167,24 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         kept = lines if self.level == "all" and not self.step_filter else [ln for ln in lines if self._keep(ln)]
         if not kept:
             return 0
-        rows = self._lines.rows
+        rows = self.formatted.rows
         first = len(rows)
         rows.extend(kept)
         if self._match_rows is not None:  # a search is shown: only the new rows are looked at
-            needle, stamp = self.search_term.lower(), self._lines.stamp
+            needle, stamp = self.search_term.lower(), self.formatted.stamp
             self._match_rows += [first + i for i, ln in enumerate(kept) if needle in ln.format(stamp).lower()]
         excess = len(rows) - (self.max_lines or len(rows))
         if excess > 0:
             del rows[:excess]
-            self._render_line_cache.clear()  # every y moved
             if self._match_rows is not None:
                 self._match_rows = [i - excess for i in self._match_rows if i >= excess]
-        self._width = max(self._width, batch_width(kept))
-        self.virtual_size = Size(self._width, len(rows))
-        self.refresh()
+        self.content_width = max(self.content_width, batch_width(kept))
+        self.rows_changed(moved=excess > 0)  # past the cap every y moved
         return len(kept)
 
     def set_tints(self, styles: dict[str, str]) -> None:
         self.log_highlighter.styles = styles
-        self._render_line_cache.clear()
-        self.refresh()
+        self.restyle()
 
     def _changed(self) -> None:
         if self.status_changed is not None:
@@ -230,9 +230,9 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self._leave_follow()
         self.action_scroll_home()
 
-    def _on_mouse_scroll_up(self, event: Any) -> None:
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """Runs before the scroll itself (ScrollView's handler): a wheel up leaves follow."""
         self._leave_follow()
-        super()._on_mouse_scroll_up(event)
 
     def action_follow(self) -> None:
         self.follow = True
@@ -258,12 +258,11 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
     def search(self, term: str) -> None:
         self.search_term = term
         self.log_highlighter.term = term
-        self._render_line_cache.clear()
         self.match_index = -1
         self._match_rows = None
         if term:
             self.action_search_next()
-        self.refresh()
+        self.restyle()
         self._changed()
 
     def _matches(self) -> list[int]:
