@@ -64,9 +64,9 @@ def step_label(step: StepView, view: ExecutionView, now: float, styles: Mapping[
     spent = elapsed(step_elapsed(step, now), live=step.duration is None)
     if spent:
         extra.append(spent)
-    if step.waiting is not None and step.status == "running":
-        last, deadline = step.waiting
-        extra.append(f"{max(0.0, deadline - now):.0f} s left: {last}")
+    left = view.wait_left(step, now) if step.status == "running" else None
+    if left is not None and step.waiting is not None:
+        extra.append(f"{left:.0f} s left: {step.waiting[0]}")
     if extra:
         text.append("  " + "  ".join(extra), style="dim")
     return text
