@@ -9,7 +9,10 @@ not in the palette (Harlequin's rule). Each entry names:
 - `handler`: the `action_<handler>` method every screen/widget in `scopes` implements;
 - `scopes`: where the binding lives ("app", or a screen/widget scope name);
 - `when`: availability from an `ActionState` snapshot: True (enabled) or
-  None (shown dimmed, blocked), as Textual's `check_action` expects.
+  None (shown dimmed, blocked), as Textual's `check_action` expects;
+- `argument`: what the `:` command takes after its name (`:w FILE`), passed to the
+  handler as one string ("" when left out); an action without a default `key` is a
+  `:` command only (it is in the help and the palette, not bound to a key).
 
 Pure data, no textual import: tests, the help generator and the CLI can read it.
 """
@@ -62,10 +65,21 @@ class Action:
     aliases: tuple[str, ...] = field(default=())  # extra `:` command names
     label: str = ""  # short footer text (the description is for help and the palette)
     in_palette: bool = True  # cursor moves act on the focused widget: keys and help only
+    argument: str = ""  # the `:` command's argument, e.g. "FILE" (empty: none)
 
     @property
     def footer(self) -> str:
         return self.label or self.description.split(" (", 1)[0]
+
+    @property
+    def command_name(self) -> str:
+        """The shortest name the `:` line knows it by (`w` for log-save)."""
+        return min((self.id, *self.aliases), key=len)
+
+    @property
+    def command_form(self) -> str:
+        """`:w FILE`, `:theme NAME`, `:q!`: how the `:` line calls it."""
+        return f":{self.command_name}" + (f" {self.argument}" if self.argument else "")
 
     def available(self, state: ActionState) -> bool | None:
         """Textual's check_action contract: True runs it, None dims and blocks it."""
@@ -87,8 +101,10 @@ LISTS = ("tree", "log", "executions", "vault-list", "history-table")
 ACTIONS: tuple[Action, ...] = (
     # -- execution controls (main screen; some also in the debug pause dialog) --
     Action("run-open", "enter", "Run the playbook (parameter form) / open", "Execution", "run_open",
-           ("main", "history"), lambda s: s.openable, show=True, key_display="⏎", aliases=("run", "open"),
+           ("main", "history"), lambda s: s.openable, show=True, key_display="⏎", aliases=("open",),
            label="run/open"),
+    Action("run-playbook", "", "Run a playbook by its library path or name (opens its form)", "Execution",
+           "run_playbook", ("app",), aliases=("run",), argument="PLAYBOOK"),
     Action("pause", "p", "Pause / resume the execution", "Execution", "pause", ("main", "debug"), _live, show=True,
            label="pause"),
     Action("skip", "s", "Skip the current step", "Execution", "skip", ("main", "debug"), _live),
@@ -115,7 +131,7 @@ ACTIONS: tuple[Action, ...] = (
     # them are routed, so a burst like `/slow⏎` or `3/` over SSH lands where it was meant.
     # (A focused Input still gets these keys: Textual drops bindings of keys an Input consumes.)
     Action("filter", "slash", "Filter the list / search the log or help", "Navigation", "filter",
-           ("main", "history", "vault", "help"), key_display="/", priority=True),
+           ("main", "history", "vault", "help"), key_display="/", priority=True, argument="TEXT"),
     Action("focus-library", "1", "Focus the playbook library", "Navigation", "focus_pane('library')", MAIN,
            priority=True),
     Action("focus-steps", "2", "Focus the steps of the selected execution", "Navigation", "focus_pane('steps')",
@@ -158,6 +174,10 @@ ACTIONS: tuple[Action, ...] = (
            ("app",), key_display=":"),
     Action("quit", "q,ctrl+q", "Quit (asks when executions run)", "App", "quit", ("app",), show=True, aliases=("q",),
            label="quit"),
+    Action("quit-now", "", "Quit at once: running executions are cancelled without asking", "App", "quit_now",
+           ("app",), aliases=("q!",)),
+    Action("theme", "", "Switch the theme and remember it (without a name: list the themes)", "App", "theme",
+           ("app",), argument="NAME"),
     Action("quit-hint", "ctrl+c", "Say how to quit (ctrl+c does not quit; it copies in a text field)", "App",
            "quit_hint", ("app",)),
     # -- logs (bound on the log pane) ------------------------------------------------------------
@@ -168,7 +188,8 @@ ACTIONS: tuple[Action, ...] = (
            ("log",)),
     Action("log-step", "f", "Show only the selected step's lines (again for all)", "Logs", "toggle_step_filter",
            ("log",)),
-    Action("log-save", "w", "Save the execution's log to a file", "Logs", "save", ("log",), aliases=("w",)),
+    Action("log-save", "w", "Save the execution's log to a file (without a name: asks)", "Logs", "save", ("log",),
+           aliases=("w",), argument="FILE"),
     # -- vault (bound on the vault list, in the pane and on the vault screen) ------------------
     Action("vault-add", "a", "Add a credential", "Vault", "add", ("vault-list",), lambda s: s.vault_open),
     Action("vault-edit", "enter", "Edit the selected credential", "Vault", "edit", ("vault-list",),
@@ -207,6 +228,12 @@ GROUP_ORDER = ("Execution", "Navigation", "Moving", "Logs", "Vault", "History", 
 
 def for_scope(scope: str) -> list[Action]:
     return [a for a in ACTIONS if scope in a.scopes]
+
+
+def commands_hint() -> str:
+    """The `:` line's reminder: the commands that take an argument, then the rule for the rest."""
+    forms = [a.command_form for a in ACTIONS if a.argument or not a.key]
+    return ", ".join(forms) + " · or any action's id (pause, skip, history…)"
 
 
 def by_handler(scope: str, handler: str) -> Action | None:

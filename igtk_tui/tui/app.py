@@ -366,13 +366,35 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
             self.pop_screen()
 
     def action_command_line(self) -> None:
-        from igtk_tui.tui.command_line import run_command
-        from igtk_tui.tui.screens.prompt import PromptScreen
+        from igtk_tui.tui import command_line
 
-        self.push_screen(PromptScreen(":", history=self.command_history,
-                                      hint="pause, skip, history, vault, w FILE, theme NAME, run PLAYBOOK, "
-                                           "filter TEXT, q, q! · ? lists every command"),
-                         lambda text: run_command(self, text) if text else None)
+        command_line.ask(self)
+
+    def action_theme(self, name: str = "") -> None:
+        """`:theme NAME`; without a name, the themes there are."""
+        if name:
+            self.choose_theme(name)
+        else:
+            self.notify("themes: " + ", ".join(sorted(self.available_themes)), markup=False)
+
+    def action_run_playbook(self, query: str = "") -> None:
+        """`:run PLAYBOOK`: the best library match by path or name opens its form."""
+        from igtk_tui.tui.widgets.playbook_tree import fuzzy_score
+
+        entries = self.library_entries
+        if not query or not entries:
+            self.notify(f"usage: {actions.BY_ID['run-playbook'].command_form} (library path or name)",
+                        severity="warning", markup=False)
+            return
+        scored = sorted(((max(fuzzy_score(query, e.rel_path), fuzzy_score(query, e.name)), e) for e in entries),
+                        key=lambda se: -se[0])
+        if not scored or scored[0][0] <= 0:
+            self.notify(f"no playbook matches {query!r}", severity="warning", markup=False)
+            return
+        self.open_params_form(scored[0][1])
+
+    def action_quit_now(self) -> None:
+        self.shutdown()
 
     def action_quit_hint(self) -> None:
         """ctrl+c out of habit: answer with the quit keys in force (after [keymap]) instead of nothing."""

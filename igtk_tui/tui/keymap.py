@@ -20,7 +20,7 @@ def bindings_for(scope: str) -> list[BindingType]:
     return [
         Binding(a.key, a.handler, a.footer, show=a.show, key_display=a.key_display,
                 priority=a.priority, id=a.id, tooltip=a.description)
-        for a in actions.for_scope(scope)
+        for a in actions.for_scope(scope) if a.key  # no key: a `:` command only
     ]
 
 
@@ -39,6 +39,10 @@ def check_keymap(keymap: dict[str, str]) -> tuple[dict[str, str], list[str]]:
         if not str(keys).strip():
             problems.append(f"[keymap] {binding_id}: empty key")
             continue
+        if not actions.BY_ID[binding_id].key:
+            problems.append(f"[keymap] {binding_id}: a command of the : line, not bound to a key "
+                            f"(type {actions.BY_ID[binding_id].command_form})")
+            continue
         if not actions.key_is_reliable(str(keys)):
             problems.append(f"[keymap] {binding_id} = {keys!r}: ctrl+m/i/h, alt+ and ctrl+shift+ keys do not "
                             "reliably reach an app over SSH or tmux; add a plain or F-key")
@@ -54,6 +58,9 @@ def effective_keys(app: Any, action: actions.Action) -> str:
 
 
 def key_text(app: Any, action: actions.Action) -> str:
+    """How to reach `action` now: its keys (keymap applied), or its `:` command when it has none."""
+    if not action.key:
+        return action.command_form
     keys = effective_keys(app, action)
     if keys == action.key and action.key_display:
         return action.key_display

@@ -26,7 +26,7 @@ SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detai
 def help_table(app: object, query: str = "") -> Table:
     """The registry as rows; `query` (the `/` search) keeps the actions whose key, text or id hold it."""
     table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
-    table.add_column("key", no_wrap=True, max_width=12)
+    table.add_column("key", max_width=14, overflow="fold")  # `:run PLAYBOOK` folds, never cut
     table.add_column("action", ratio=1)
     table.add_column("id (for [keymap])", no_wrap=True, style="dim")
     needle = query.strip().lower()
@@ -36,6 +36,8 @@ def help_table(app: object, query: str = "") -> Table:
             key = key_text(app, action)
             where = ", ".join(SCOPE_NAMES.get(s, s) for s in action.scopes[:3])
             text = f"{action.description}  ({where})"
+            if action.argument and action.key:  # a key, and a `:` command that takes more
+                text += f"  {action.command_form}"
             if needle and needle not in f"{key} {text} {action.id} {group}".lower():
                 continue
             rows.append((Text(key, style="bold"), text, action.id))
@@ -67,9 +69,11 @@ class HelpScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()
 
-    def action_filter(self) -> None:
+    def action_filter(self, text: str = "") -> None:
         search = self.query_one("#help-filter", Input)
         search.display = True
+        if text:
+            search.value = text
         search.focus()
 
     @on(Input.Changed, "#help-filter")

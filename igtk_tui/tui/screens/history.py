@@ -168,8 +168,11 @@ class HistoryScreen(RegistryChecks, Screen[None]):
     def text_done(self) -> None:
         self.query_one(HistoryTable).focus()
 
-    def action_filter(self) -> None:
-        self.set_focus(self.query_one("#history-text", Input))
+    def action_filter(self, text: str = "") -> None:
+        field = self.query_one("#history-text", Input)
+        if text:
+            field.value = text
+        self.set_focus(field)
 
     def action_cycle_status(self) -> None:
         select = self.query_one("#history-status", Select)

@@ -406,16 +406,22 @@ class MainScreen(RegistryChecks, Screen[None]):
         elif self.focused is not None:
             self.maximize(self.focused)
 
-    def action_filter(self) -> None:
+    def action_filter(self, text: str = "") -> None:
+        """`/` (or `:filter TEXT`): search the log when it has focus, else filter the library."""
         pane = self.focused_pane()
         if pane == "logs":
-            self.search_log()
+            if text:
+                self.query_one(LogView).search(text)
+            else:
+                self.search_log()
             return
         if pane == "vault":
             self.app.action_vault()
             return
         field = self.query_one("#library-filter", Input)
         field.display = True
+        if text:
+            field.value = text
         self.set_focus(field)  # at once: keys typed right after `/` must land in the field
 
     def _library_title(self) -> None:

@@ -37,7 +37,9 @@ class PromptScreen(DismissOnce, RegistryChecks, ModalScreen[str | None]):
             yield Static(self.label, classes="prompt-label", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        field = self.query_one(Input)
+        field.cursor_position = len(field.value)  # typing goes on after what is there (`:theme `)
+        field.focus()
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:

@@ -63,9 +63,11 @@ class VaultScreen(RegistryChecks, Screen[None]):
     def action_state(self) -> ActionState:
         return ActionState(screen="vault")
 
-    def action_filter(self) -> None:
+    def action_filter(self, text: str = "") -> None:
         field = self.query_one("#vault-filter", Input)
         field.display = True
+        if text:
+            field.value = text
         self.set_focus(field)  # at once: keys typed right after `/` must land in the field
 
     @on(Input.Changed, "#vault-filter")

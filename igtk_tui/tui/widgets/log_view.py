@@ -293,10 +293,10 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
         self._goto_match(-1)
 
     # -- saving ----------------------------------------------------------------------------------
-    def action_save(self) -> None:
+    def action_save(self, path: str = "") -> None:
         save = getattr(self.screen, "save_log", None)
         if save is not None:
-            save()
+            save(path or None)
 
     def text_for_save(self) -> list[str]:
         """Every retained line of the execution (not only the filtered view)."""
