@@ -243,7 +243,8 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
                 self.executions.add_view(view_from_detail(detail))
         if store.recovered:
             self.notify(f"{len(store.recovered)} execution(s) left running by a process that died are now "
-                        "interrupted: select one and press r to resume it", title="History", timeout=10)
+                        f"interrupted: select one and press {key_text(self, 'resume')} to resume it", title="History",
+                        timeout=10)
 
     def _store_warning(self, text: str) -> None:
         self.notify(redact.scrub(text), title="History", severity="warning", markup=False)
@@ -398,7 +399,7 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
 
     def action_quit_hint(self) -> None:
         """ctrl+c out of habit: answer with the quit keys in force (after [keymap]) instead of nothing."""
-        self.notify(f"Press {key_text(self, actions.BY_ID['quit'])} to quit igtk", title="ctrl+c does not quit")
+        self.notify(f"Press {key_text(self, 'quit')} to quit igtk", title=f"{key_text(self, 'quit-hint')} does not quit")
 
     def action_quit(self) -> None:  # type: ignore[override]  # sync, as action_back above
         running = len(self.executions.owned_active)  # the agent's runs go on: leaving only stops watching them

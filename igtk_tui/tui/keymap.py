@@ -57,20 +57,29 @@ def effective_keys(app: Any, action: actions.Action) -> str:
     return str(keys or action.key)
 
 
-def key_text(app: Any, action: actions.Action) -> str:
-    """How to reach `action` now: its keys (keymap applied), or its `:` command when it has none."""
+def key_text(app: Any, action: actions.Action | str, *, first: bool = False) -> str:
+    """How to reach `action` (an Action or its id) now: its keys (keymap applied), or its `:`
+    command when it has none; `first`: only the first key (hints, where space is short)."""
+    if isinstance(action, str):
+        action = actions.BY_ID[action]
     if not action.key:
         return action.command_form
     keys = effective_keys(app, action)
     if keys == action.key and action.key_display:
         return action.key_display
     out = []
-    for key in keys.split(","):
+    for key in keys.split(",")[:1] if first else keys.split(","):
         try:
             out.append(app.get_key_display(Binding(key, action.handler)))
         except Exception:  # noqa: BLE001 - display only
             out.append(key)
     return " ".join(out)
+
+
+def keys_line(app: Any, scope: str) -> str:
+    """`y yes  n no`: a dialog's own keys, from the registry (the keymap applied)."""
+    return "    ".join(f"{key_text(app, a, first=True)} {a.footer_in(scope)}"
+                       for a in actions.ACTIONS if scope in a.scopes and a.hint)
 
 
 class RegistryChecks:
@@ -80,6 +89,10 @@ class RegistryChecks:
 
     def action_state(self) -> ActionState:
         return ActionState(screen=self.SCOPE)
+
+    def hint_label(self, action: actions.Action) -> str | None:
+        """The footer text of `action` here when it depends on the state (pause / resume)."""
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         entry = actions.by_handler(self.SCOPE, action)

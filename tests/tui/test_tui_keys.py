@@ -65,6 +65,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.params_form import ParamsForm
     from igtk_tui.tui.screens.report_format import ReportFormatScreen
     from igtk_tui.tui.screens.unlock import UnlockScreen
+    from igtk_tui.tui.widgets.field import Field
 
     owners: dict[str, tuple[type, ...]] = {
         "app": (IgtkApp,), "main": (MainScreen,), "history": (HistoryScreen,), "detail": (ExecutionDetailScreen,),
@@ -72,7 +73,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "confirm": (ConfirmScreen,), "help": (HelpScreen,), "prompt": (PromptScreen,), "unlock": (UnlockScreen,),
         "credential": (CredentialForm,), "vault": (VaultScreen,), "tree": (PlaybookTree, StepTree),
         "executions": (ExecutionsBar,), "history-table": (HistoryTable,),
-        "report-format": (ReportFormatScreen,)}
+        "report-format": (ReportFormatScreen,), "field": (Field,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:

@@ -10,7 +10,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from igtk_tui import redact
 from igtk_tui.engine.events import RESUMABLE_STATUSES
@@ -19,6 +19,7 @@ from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text
 from igtk_tui.tui.screens.history import HistoryTable
+from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.widgets.line_view import TextLines
 from igtk_tui.tui.yamltext import readable_yaml
 
@@ -58,7 +59,7 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
             with TabPane("Artifacts", id="tab-artifacts"):
                 with VerticalScroll():
                     yield Static("", id="detail-artifacts", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one("#detail-steps", DataTable)

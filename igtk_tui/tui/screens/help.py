@@ -7,7 +7,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -15,6 +14,8 @@ from textual.widgets import Input, Static
 from igtk_tui.tui import actions
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detail": "detail",
                "log": "log pane", "vault-list": "vault list", "params": "form", "debug": "debug pause",
@@ -54,17 +55,19 @@ def help_table(app: object, query: str = "") -> Table:
 
 class HelpScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
     SCOPE = "help"
-    BINDINGS = [*bindings_for("help"), Binding("q,question_mark", "back", show=False)]
+    BINDINGS = bindings_for("help")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Static("Keys (remap any of them by id in [keymap] of config.toml)  ·  / searches  ·  esc closes",
-                         classes="dialog-title", markup=False)
-            search = Input(placeholder="search keys and actions (esc clears)", id="help-filter", compact=True)
+            yield Static(f"Keys (remap any of them by id in [keymap] of config.toml)  ·  {key_text(self.app, 'filter')} "
+                         f"searches  ·  {key_text(self.app, 'back')} closes", classes="dialog-title", markup=False)
+            search = Field(placeholder=f"search keys and actions ({key_text(self.app, 'back')} clears)",
+                           id="help-filter", compact=True)
             search.display = False
             yield search
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_table(self.app), id="help-table")
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

@@ -14,7 +14,7 @@ from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static, Tree
+from textual.widgets import Input, OptionList, Static, Tree
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.tui import actions
@@ -23,6 +23,8 @@ from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
 from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.widgets.log_view import LogView
 from igtk_tui.tui.widgets.playbook_tree import PlaybookTree, entry_flags
 from igtk_tui.tui.widgets.status_bar import DemoBanner, StatusBar
@@ -69,8 +71,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 with Pane(id="library-pane", classes="pane"):
-                    field = Input(placeholder="filter playbooks (fuzzy) · enter: done · esc: clear",
-                                  id="library-filter", compact=True)
+                    field = Field(placeholder="filter playbooks (fuzzy)", id="library-filter", compact=True)
                     field.display = False
                     yield field
                     yield PlaybookTree(id="library")
@@ -80,12 +81,12 @@ class MainScreen(RegistryChecks, Screen[None]):
             with Vertical(id="right"):
                 with Pane(id="steps-pane", classes="pane"):
                     yield ExecutionsBar(id="executions")
-                    yield Static("No execution yet: pick a playbook (1) and press enter.", id="steps-empty",
-                                 markup=False)
+                    yield Static(f"No execution yet: pick a playbook ({key_text(self.app, 'focus-library')}) and "
+                                 f"press {key_text(self.app, 'run-open')}.", id="steps-empty", markup=False)
                     yield StepTree(id="steps")
                 with Pane(id="logs-pane", classes="pane"):
                     yield LogView(max_lines=self.app.settings.log_max_lines, clock=self.app.clock, id="log")
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#library-pane").border_title = "1 Playbooks (loading…)"
@@ -203,15 +204,15 @@ class MainScreen(RegistryChecks, Screen[None]):
     def vault_changed(self) -> None:
         state = self.app.vault_state
         note = self.query_one("#vault-note", Static)
-        texts = {
+        texts: dict[str, str] = {
             "opening": "opening the vault…",
-            "locked": "locked: press u (on this pane) to unlock",
+            "locked": f"locked: press {key_text(self.app, 'vault-unlock')} (on this pane) to unlock",
             "unavailable": "unavailable: " + (self.app.vault_detail or ""),
         }
         empty = state == "open" and not self.app.vault_infos
         if empty:
-            texts["open"] = f"no credentials yet: press {key_text(self.app, actions.BY_ID['vault-add'])} " \
-                            "(on this pane) to add the first"
+            texts["open"] = f"no credentials yet: press {key_text(self.app, 'vault-add')} (on this pane) to add " \
+                            "the first"
         note.update(texts.get(state, ""))
         note.display = state != "open" or empty
         count = len(self.app.vault_infos) if state == "open" else 0
@@ -290,13 +291,28 @@ class MainScreen(RegistryChecks, Screen[None]):
             "executions": self.query_one(ExecutionsBar).selected_id is not None,
             "steps": view is not None and view.status == "paused",
         }.get(pane or "", False)
+        field = self.query_one("#library-filter", Input)
         return ActionState(
             screen="main", pane=pane, live=live, paused=bool(view and view.status == "paused"),
+            can_back=self.maximized is not None or field.display or bool(field.value),
             step_selected=self.selected_step_path() is not None,
             resumable=bool(view and not view.live and view.status in RESUMABLE_STATUSES and self.app.store is not None),
             rerunnable=bool(view and not view.live), openable=openable,
             running=len(self.app.executions.active),
         )
+
+    def hint_label(self, action: actions.Action) -> str | None:
+        """Footer words that follow the state: what enter does in this pane, pause or resume."""
+        view = self.selected_view
+        if action.id == "run-open":
+            return {"library": "run", "executions": "open", "steps": "inspect"}.get(self.focused_pane() or "")
+        if action.id == "pause" and view is not None and (view.status == "paused" or view.pause_requested):
+            return "resume"
+        if action.id == "filter" and self.focused_pane() == "logs":
+            return "search"
+        if action.id == "back":
+            return "unzoom" if self.maximized is not None else "clear"
+        return None
 
     # -- actions ---------------------------------------------------------------------------------------
     def action_run_open(self) -> None:
@@ -465,7 +481,8 @@ class MainScreen(RegistryChecks, Screen[None]):
                 log.search(term)
                 log.focus()
 
-        self.app.push_screen(PromptScreen("search the log (n / N: next / previous; empty clears)",
+        keys = f"{key_text(self.app, 'log-search-next')} / {key_text(self.app, 'log-search-prev')}"
+        self.app.push_screen(PromptScreen(f"search the log ({keys}: next / previous; empty clears)",
                                           log.search_term, history=self.app.search_history), done)
 
     def save_log(self, path: str | None = None) -> None:
@@ -479,7 +496,7 @@ class MainScreen(RegistryChecks, Screen[None]):
             return
         from igtk_tui.tui.screens.prompt import PromptScreen
 
-        self.app.push_screen(PromptScreen("save the log to (enter: save, esc: cancel)", default),
+        self.app.push_screen(PromptScreen("save the log to", default, submit_label="save"),
                              lambda p: self._write_log(p) if p else None)
 
     def _write_log(self, path: str) -> None:

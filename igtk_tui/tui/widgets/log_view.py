@@ -21,7 +21,8 @@ from rich.text import Text
 from textual import events
 from textual.reactive import reactive
 
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
 from igtk_tui.tui.widgets.line_view import LineView, clean_line
@@ -192,7 +193,8 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
 
     def describe(self) -> str:
         """Header text: follow state, filters, search and the cap (stated, as promised)."""
-        parts = ["FOLLOW" if self.follow else f"PAUSED +{self.unseen} new (end: follow)"]
+        parts = ["FOLLOW" if self.follow
+                 else f"PAUSED +{self.unseen} new ({key_text(self.app, 'log-follow', first=True)}: follow)"]
         if self.level != "all":
             parts.append(f"{self.level}+")
         if self.step_filter:
@@ -204,11 +206,16 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
         parts.append(f"cap {self.max_lines}")
         return " · ".join(parts)
 
+    def action_state(self) -> ActionState:
+        return ActionState(screen=self.SCOPE, searching=bool(self.search_term), following=self.follow)
+
     # -- follow ------------------------------------------------------------------------------
     def watch_follow(self, follow: bool) -> None:
         if follow:
             self.unseen = 0
         self._changed()
+        if self.is_attached:
+            self.screen.refresh_bindings()  # the footer's follow hint
 
     def _leave_follow(self) -> None:
         if self.follow and self.max_scroll_y > 0:
@@ -249,7 +256,8 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
         else:
             selected = getattr(self.screen, "selected_step_path", lambda: None)()
             if not selected:
-                self.notify("Select a step in the steps pane (2) first", severity="warning")
+                self.notify(f"Select a step in the steps pane ({key_text(self.app, 'focus-steps')}) first",
+                            severity="warning")
                 return
             self.step_filter = selected
         self.rerender()
@@ -264,6 +272,7 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
             self.action_search_next()
         self.restyle()
         self._changed()
+        self.screen.refresh_bindings()  # the footer's next / prev hints
 
     def _matches(self) -> list[int]:
         """Rows matching the search: found once per search, then extended as lines arrive
