@@ -34,9 +34,14 @@ if TYPE_CHECKING:
 
 
 class HistoryTable(DataTable[Any], inherit_bindings=False):
-    """Moving keys from the registry ("history-table"): DataTable implements every handler."""
+    """Moving keys from the registry ("history-table"): DataTable implements every handler.
+    After a resize the selected row is scrolled back into view."""
 
     BINDINGS = bindings_for("history-table")
+
+    def on_resize(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, scroll=True)
 
 
 class HistoryScreen(RegistryChecks, Screen[None]):

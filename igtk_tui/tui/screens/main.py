@@ -14,11 +14,14 @@ from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static, Tree
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.fit import Part, fit, gap
+from igtk_tui.tui.fit import name as name_part
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
 from igtk_tui.tui.viewmodel import ExecutionView
@@ -37,6 +40,11 @@ if TYPE_CHECKING:
 AUTO_INSPECT = ("breakpoint", "debug", "failure")
 
 
+def pane_title_width(pane: Widget) -> int:
+    """Cells a border title has: the pane less its corners and the title's own padding."""
+    return pane.outer_size.width - 4 if pane.outer_size.width > 4 else 10_000
+
+
 class Pane(Vertical):
     """A bordered region that `z` can zoom (maximize)."""
 
@@ -48,6 +56,7 @@ class MainScreen(RegistryChecks, Screen[None]):
     AUTO_FOCUS = "#library"
     BINDINGS = bindings_for("main")
     NARROW_BELOW = 100  # columns: the left column shrinks to a fixed width
+    NARROWER_BELOW = 70  # columns: and narrower still, so the steps keep room for their status
     SHORT_BELOW = 32  # rows: the vault pane shows its state only, until it has focus
 
     if TYPE_CHECKING:  # the app this screen runs in, for the type checker only (as Textual does)
@@ -111,8 +120,16 @@ class MainScreen(RegistryChecks, Screen[None]):
         """Reflow for small terminals (80x24). Classes go on the two panes concerned, not on the
         screen: a screen-wide class change restyles every widget (start-up time, redraw bytes)."""
         self._short = event.size.height < self.SHORT_BELOW
-        self.query_one("#left").set_class(event.size.width < self.NARROW_BELOW, "-narrow")
+        left = self.query_one("#left")
+        left.set_class(event.size.width < self.NARROW_BELOW, "-narrow")
+        left.set_class(event.size.width < self.NARROWER_BELOW, "-narrower")
         self.query_one("#vault-pane").set_class(self._short, "-short")
+        self.call_after_refresh(self._refit_titles)
+
+    def _refit_titles(self) -> None:
+        """Pane titles that carry counts and states, fitted to the new widths."""
+        self._library_title()
+        self._log_status(self.query_one(LogView))
 
     def on_screen_resume(self) -> None:
         """Back on top (a dialog closed): a pause that arrived meanwhile opens its debug view now."""
@@ -165,7 +182,7 @@ class MainScreen(RegistryChecks, Screen[None]):
     def _size_executions(self, bar: ExecutionsBar) -> None:
         """A fixed height, changed only when the row count does: with `height: auto` every new
         label (an elapsed second) would re-layout the whole screen and repaint every pane."""
-        rows = min(bar.option_count, 3 if self._short else 5)
+        rows = min(bar.line_count, 3 if self._short else 5)
         if bar.display != (rows > 0):  # a style write, even of the same value, relayouts
             bar.display = rows > 0
         if rows and rows != self._bar_rows:
@@ -254,7 +271,8 @@ class MainScreen(RegistryChecks, Screen[None]):
         return self.query_one(StepTree).selected_path
 
     def _log_status(self, log: LogView) -> None:
-        self.query_one("#logs-pane").border_subtitle = log.describe()
+        pane = self.query_one("#logs-pane")
+        pane.border_subtitle = fit(log.describe_parts(), pane_title_width(pane))
 
     def _maybe_inspect(self, view: ExecutionView) -> None:
         """A breakpoint, debug or failure pause of the selected execution opens the debug view once."""
@@ -446,8 +464,11 @@ class MainScreen(RegistryChecks, Screen[None]):
         total = len(tree.entries)
         invalid = sum(1 for e in tree.entries if not entry_flags(e)["valid"])
         count = f"{tree.visible_count} of {total}" if tree.filter_text.strip() else str(total)
-        self.query_one("#library-pane").border_title = (f"1 Playbooks ({count})"
-                                                        + (f" {invalid} invalid" if invalid else ""))
+        parts = [Part("1 "), name_part("Playbooks", keep=2), Part(f" ({count})")]
+        if invalid:
+            parts += [gap(" "), Part(f"{invalid} invalid")]
+        pane = self.query_one("#library-pane")
+        pane.border_title = fit(parts, pane_title_width(pane))
 
     @on(Input.Changed, "#library-filter")
     def filter_changed(self, event: Input.Changed) -> None:

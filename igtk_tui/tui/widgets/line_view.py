@@ -97,7 +97,7 @@ class LineView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
+        width = self.scrollable_content_region.width  # the scrollbar would hide a marker in the last cell
         style = self.rich_style
         row = scroll_y + y
         if row >= len(self.rows):

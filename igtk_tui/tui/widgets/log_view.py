@@ -22,12 +22,14 @@ from textual import events
 from textual.reactive import reactive
 
 from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.fit import Part, gap, name, plain
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
 from igtk_tui.tui.widgets.line_view import LineView, clean_line
 
 LEVELS = ("all", "info", "warning", "error")
+SEP = gap(" · ", narrow="·")
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 
 
@@ -191,20 +193,24 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
         if self.status_changed is not None:
             self.status_changed(self)
 
-    def describe(self) -> str:
-        """Header text: follow state, filters, search and the cap (stated, as promised)."""
-        parts = ["FOLLOW" if self.follow
-                 else f"PAUSED +{self.unseen} new ({key_text(self.app, 'log-follow', first=True)}: follow)"]
+    def describe_parts(self) -> list[Part]:
+        """Header: follow state, filters, search and the cap (stated, as promised). The step's path
+        and the search term give way first on a narrow pane; the states never do."""
+        parts = [Part("FOLLOW" if self.follow
+                      else f"PAUSED +{self.unseen} new ({key_text(self.app, 'log-follow', first=True)}: follow)")]
         if self.level != "all":
-            parts.append(f"{self.level}+")
+            parts += [SEP, Part(f"{self.level}+")]
         if self.step_filter:
-            parts.append(f"step {self.step_filter}")
+            parts += [SEP, Part("step "), name(self.step_filter, keep=6)]
         if self.search_term:
             total = len(self._matches())
             at = f"{self.match_index + 1}/{total}" if self.match_index >= 0 else f"{total} matches"
-            parts.append(f"/{self.search_term} {at}")
-        parts.append(f"cap {self.max_lines}")
-        return " · ".join(parts)
+            parts += [SEP, Part("/"), name(self.search_term, keep=4), Part(f" {at}")]
+        parts += [SEP, Part(f"cap {self.max_lines}")]
+        return parts
+
+    def describe(self) -> str:
+        return plain(self.describe_parts())
 
     def action_state(self) -> ActionState:
         return ActionState(screen=self.SCOPE, searching=bool(self.search_term), following=self.follow)

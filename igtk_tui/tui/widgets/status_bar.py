@@ -13,6 +13,8 @@ import socket
 from rich.text import Text
 from textual.widgets import Static
 
+from igtk_tui.tui.fit import Part, fit, gap, name
+
 
 def user_at_host() -> str:
     try:
@@ -28,20 +30,31 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
         self._last = ""
+        self.state: list[Part] = []
 
     def show(self, *, running: int, paused: int, vault: str, extra: str = "") -> None:
-        parts = [f"igtk · {getattr(self.app, 'where', '')}"]
+        self.state = [Part("igtk · "), name(str(getattr(self.app, "where", "")), keep=6)]
+        bits = []
         if running or not paused:
-            parts.append(f"▶ {running} running" if running else "· idle")
+            bits.append(f"▶ {running} running" if running else "· idle")
         if paused:
-            parts.append(f"‖ {paused} paused")
-        parts.append(f"vault: {vault}")
+            bits.append(f"‖ {paused} paused")
+        bits.append(f"vault: {vault}")
         if extra:
-            parts.append(extra)
-        text = "  ".join(parts)
-        if text != self._last:
-            self._last = text
-            self.update(Text(text, no_wrap=True, overflow="ellipsis"), layout=False)
+            bits.append(extra)
+        for bit in bits:
+            self.state += [gap(), Part(bit)]
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """user@host gives way before a count or the vault's state is cut."""
+        text = fit(self.state, self.size.width or 10_000)
+        if text.plain != self._last:
+            self._last = text.plain
+            self.update(text, layout=False)
 
 
 class DemoBanner(Static):

@@ -34,6 +34,11 @@ class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
         self.infos: list[Any] = []
         self.query_text = ""
 
+    def on_resize(self) -> None:
+        """The selected credential back in view after a resize."""
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, scroll=True)
+
     def on_mount(self) -> None:
         for column in COLUMNS:
             self.add_column(column, key=column)

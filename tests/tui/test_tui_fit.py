@@ -1,0 +1,164 @@
+"""Small terminals (issue 14 item 12): at 80x24 and 60x20, and after resizes between 80x24,
+120x40, 60x20 and back, the running step, the selected execution and the selected history row
+stay in view; status text (elapsed, n/N, the debug marker, a pause, the step's retries,
+sub-steps and countdown) is never cut: names are shortened first with `…`; a log line wider
+than the pane ends in `…`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from snapshot_scenarios import T0, build_app, feed, populate
+from tui_helpers import wait_until
+
+from igtk_tui.engine.events import (
+    ControlsChanged,
+    ExecutionStarted,
+    LogRecord,
+    StepFinished,
+    StepInfo,
+    StepStarted,
+    StepStatus,
+)
+from igtk_tui.tui.screens.history import HistoryScreen, HistoryTable
+from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
+from igtk_tui.tui.widgets.log_view import LogView
+from igtk_tui.tui.widgets.status_bar import StatusBar
+from igtk_tui.tui.widgets.step_tree import StepTree
+
+SIZES = [(80, 24), (120, 40), (60, 20), (80, 24), (60, 20), (120, 40), (80, 24)]
+LONG = "Verify that the production line module answers on every configured gateway"
+
+
+def rows_of(widget: Any) -> list[str]:
+    """What the widget draws, line by line, as text (its public line API)."""
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+async def all_rows(pilot: Any, widget: Any) -> list[str]:
+    """Every line of a scrolling widget, read page by page (then back to the top)."""
+    out: list[str] = []
+    top = 0
+    while top < max(widget.virtual_size.height, 1):
+        widget.scroll_to(y=top, animate=False, immediate=True)
+        await pilot.pause()
+        start = widget.scroll_offset.y
+        out += rows_of(widget)[top - start:]
+        top = start + widget.size.height
+    widget.scroll_to(y=0, animate=False, immediate=True)
+    return out
+
+
+def _long_run(eid: str, steps: int) -> list[Any]:
+    infos = tuple(StepInfo(f"s{i:02d}", f"s{i:02d}", f"Step {i:02d}: {LONG}", "utility.log") for i in range(steps))
+    return [ExecutionStarted(eid, ts=T0, playbook="A very long playbook name for the production line upgrade",
+                             playbook_path=None, playbook_hash="x", parameters={}, steps=infos)]
+
+
+def _advance(app: Any, view: Any, upto: int) -> None:
+    """Steps 0..upto-1 completed (2 tries each), step `upto` running."""
+    eid = view.id
+    for i in range(upto):
+        path = f"s{i:02d}"
+        if view.steps[path].status == "completed":
+            continue
+        for event in (StepStarted(eid, ts=T0 + i, step_id=path, attempt=2, max_attempts=3),
+                      StepFinished(eid, ts=T0 + i + 0.5, step_id=path, status=StepStatus.COMPLETED, output={},
+                                   error=None, attempts=2, duration=0.5)):
+            app.executions.apply_remote(view.id, event)
+    app.executions.apply_remote(eid, StepStarted(eid, ts=T0 + upto, step_id=f"s{upto:02d}", attempt=1, max_attempts=3))
+
+
+def _nodes(node: Any) -> list[Any]:
+    return [n for child in node.children for n in (child, *_nodes(child))]
+
+
+def _in_view(widget: Any, line: int) -> bool:
+    top = widget.scroll_offset.y
+    return top <= line < top + widget.scrollable_content_region.height
+
+
+async def _resize(pilot: Any, size: tuple[int, int]) -> None:
+    await pilot.resize_terminal(*size)
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_the_running_step_and_the_selected_execution_stay_in_view_across_resizes(home) -> None:
+    app = build_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.library_entries, what="the library")
+        for n in range(9):  # enough executions that the short list must scroll
+            feed(app, f"e-{n}", 0, f"Run {n}", _long_run(f"e-{n}", 3))
+        view = feed(app, "e-big", 0, "Long", _long_run("e-big", 30))
+        main = app.main_screen
+        bar = main.query_one(ExecutionsBar)
+        await wait_until(pilot, lambda: bar.option_count == 10, what="the executions list")
+        bar.select_id(view.id)
+        main.select_execution(view.id)
+        tree = main.query_one(StepTree)
+        for upto, size in zip((3, 12, 20, 24, 27, 28, 29), SIZES):
+            _advance(app, view, upto)
+            await _resize(pilot, size)
+            running = f"s{upto:02d}"
+
+            def shown(running: str = running) -> bool:
+                node = next((n for n in _nodes(tree.root) if n.data == running), None)
+                return node is not None and _in_view(tree, node.line) and _in_view(bar, bar.highlighted or 0)
+
+            await wait_until(pilot, shown, what=f"step {running} and the execution in view at {size}")
+            assert bar.selected_id == view.id
+
+
+async def test_the_selected_history_row_stays_in_view_across_resizes(home, monkeypatch) -> None:
+    from snapshot_scenarios import seed_many
+
+    app = build_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.library_entries, what="the library")
+        await seed_many(app, 60)
+        await pilot.press("h")
+        screen = await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen)
+        await wait_until(pilot, lambda: len(screen.shown) == 60 and not screen.loading_page, what="the rows")
+        table = screen.query_one(HistoryTable)
+        table.move_cursor(row=45)
+        for size in SIZES[1:]:
+            await _resize(pilot, size)
+            await wait_until(pilot, lambda: _in_view(table, table.cursor_row + 1),  # +1: the header row
+                             what=f"history row 45 in view at {size}")
+            assert table.cursor_row == 45
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
+async def test_status_is_never_cut_names_are_shortened_first(home, size) -> None:
+    app = build_app(home)
+    async with app.run_test(size=size) as pilot:
+        view = await populate(pilot)
+        eid = view.id
+        app.executions.apply_remote(eid, ControlsChanged(eid, ts=T0 + 41, debug=True, breakpoints=("verify",),
+                                                         pause_requested=False))
+        app.executions.apply_remote(eid, LogRecord(eid, ts=T0 + 41, step_id="verify", level="info", message=LONG * 2))
+        main = app.main_screen
+        tree, bar, log = main.query_one(StepTree), main.query_one(ExecutionsBar), main.query_one(LogView)
+        await wait_until(pilot, lambda: "debug" in " ".join(rows_of(bar)), what="the debug marker")
+        text = "\n".join(await all_rows(pilot, tree))
+        for status in ("try 2/3", "11s", "3/3 sub", "29s", "3.1s", "0.4s", "20s"):
+            assert status in text, (status, text)
+        assert "…" in text  # the step names gave way
+        bar_text = " ".join(await all_rows(pilot, bar))
+        for status in ("#1", "1/1", "1.3s", "#2", "paused", "2/4", "42s", "debug", "(breakpoint)"):
+            assert status in bar_text, (status, bar_text)
+        long_row = await wait_until(pilot, lambda: next((r for r in rows_of(log) if "[verify]" in r), None),
+                                    what="the long log line")
+        visible = long_row[:log.scrollable_content_region.width]
+        assert visible.rstrip().endswith("…"), visible
+        app.executions.apply_remote(eid, StepStarted(eid, ts=T0 + 41, step_id="report", attempt=1, max_attempts=1))
+        feed(app, "e-9", 0, "Another", _long_run("e-9", 2)[:1] + [
+            StepStarted("e-9", ts=T0 + 1, step_id="s00", attempt=1, max_attempts=1)])
+        status = main.query_one(StatusBar)
+        main.refresh_status()
+        await pilot.pause()
+        line = str(status.render())
+        for part in ("running", "paused", "vault: open"):
+            assert part in line, line
