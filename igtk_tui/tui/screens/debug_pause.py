@@ -109,8 +109,8 @@ class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
                     yield Static(str(excerpt), id="debug-page-text", markup=False)
             yield Static(f"step parameters (resolved; secrets masked) · edit, {key_text(self.app, 'debug-save')} saves:",
                          classes="section-label", markup=False)
-            yield TextArea(readable_yaml(self.original) if self.original
-                           else "{}\n", id="debug-params", language=None, soft_wrap=True)
+            self.saved_text = readable_yaml(self.original) if self.original else "{}\n"
+            yield TextArea(self.saved_text, id="debug-params", language=None, soft_wrap=True)
             yield Static("", id="debug-errors", markup=False)
             with Horizontal(id="debug-buttons"):
                 yield Button(f"Resume {key_text(self.app, 'pause', first=True)}", id="resume", variant="primary",
