@@ -162,3 +162,65 @@ async def test_status_is_never_cut_names_are_shortened_first(home, size) -> None
         line = str(status.render())
         for part in ("running", "paused", "vault: open"):
             assert part in line, line
+
+
+# -- the same defects elsewhere (issue 14 item 12, "look for the same class") ----------------------------
+async def test_the_detail_marks_a_long_step_error_instead_of_cutting_it(home) -> None:
+    from snapshot_scenarios import _ended
+
+    from igtk_tui.engine.events import ExecutionStatus
+    from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
+
+    error = "HTTP 503 from /data/api/v1/backup: " + "the gateway is restarting its modules " * 5
+    app = build_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.library_entries, what="the library")
+        store = await app.runtime.open_store()
+        recorder = store.recorder()
+        for event in _ended("c0ffee00-0000-4000-8000-000000000001", "Back up", T0, ExecutionStatus.FAILED, error,
+                            3.0, "cli"):
+            recorder(event)
+        await recorder.close()
+        app.store = store
+        detail = ExecutionDetailScreen("c0ffee00-0000-4000-8000-000000000001")
+        app.push_screen(detail)
+        await wait_until(pilot, lambda: detail.detail is not None, what="the detail")
+        cell = str(detail.query_one("#detail-steps").get_row_at(0)[4])
+        assert cell.endswith("…") and error.startswith(cell[:-1]), cell
+
+
+async def test_the_library_cursor_stays_in_view_across_resizes(runtime) -> None:
+    from igtk_tui.tui.app import IgtkApp
+    from igtk_tui.tui.widgets.playbook_tree import PlaybookTree
+
+    folder = runtime.paths.user_playbooks_dir / "many"
+    folder.mkdir(parents=True)
+    for i in range(30):
+        (folder / f"p{i:02d}.yaml").write_text(
+            f"name: Playbook {i:02d}\nversion: 1\nsteps:\n  - {{id: a, type: utility.log, parameters: {{message: x}}}}\n")
+    app = IgtkApp(runtime, open_services=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.library_entries) > 30, what="the library")
+        tree = app.screen.query_one(PlaybookTree)
+        tree.focus()
+        await pilot.press("end")
+        await wait_until(pilot, lambda: tree.cursor_line == tree.last_line, what="the last playbook")
+        for size in ((80, 24), (60, 20), (120, 40), (60, 20)):
+            await _resize(pilot, size)
+            await wait_until(pilot, lambda: _in_view(tree, tree.cursor_line), what=f"the cursor in view at {size}")
+
+
+async def test_a_following_log_still_shows_its_last_line_after_a_resize(home) -> None:
+    app = build_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = await populate(pilot)
+        for i in range(120):
+            app.executions.apply_remote(view.id, LogRecord(view.id, ts=T0 + 41, step_id="verify", level="info",
+                                                           message=f"line {i:03d}"))
+        log = app.main_screen.query_one(LogView)
+        await wait_until(pilot, lambda: any("line 119" in r for r in rows_of(log)), what="the last line")
+        for size in ((80, 24), (60, 20), (120, 40), (80, 24)):
+            await _resize(pilot, size)
+            await wait_until(pilot, lambda: 0 < log.max_scroll_y == log.scroll_offset.y,
+                             what=f"the log at its last line at {size}")
+            assert log.follow

@@ -16,6 +16,7 @@ from igtk_tui import redact
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.store.codec import local_time
 from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.fit import shorten
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text
 from igtk_tui.tui.screens.history import HistoryTable
@@ -24,6 +25,7 @@ from igtk_tui.tui.widgets.line_view import TextLines
 from igtk_tui.tui.yamltext import readable_yaml
 
 LOG_TAIL = 5000
+ERROR_CELLS = 80  # the steps table's error column: the whole error is in the step box below
 
 if TYPE_CHECKING:
     from igtk_tui.tui.app import IgtkApp
@@ -99,7 +101,7 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
             indent = "  " * step.path.count("/")
             name = f"{indent}{step.name}" + (" (rollback)" if step.role == "rollback" else "")
             table.add_row(status_text(step.status, styles, width=11), name,
-                          str(step.attempts), elapsed(step.duration), redact.scrub(step.error or "")[:80],
+                          str(step.attempts), elapsed(step.duration), shorten(redact.scrub(step.error or ""), ERROR_CELLS),
                           key=step.path)
         stamp = Clock().stamp
         tail_note = [f"(last {len(detail.logs)} of {detail.log_count} lines)"] if detail.log_count > len(detail.logs) else []

@@ -212,6 +212,11 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
     def describe(self) -> str:
         return plain(self.describe_parts())
 
+    def on_resize(self) -> None:
+        """A following log keeps showing its last line when the pane changes height."""
+        if self.follow:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
+
     def action_state(self) -> ActionState:
         return ActionState(screen=self.SCOPE, searching=bool(self.search_term), following=self.follow)
 

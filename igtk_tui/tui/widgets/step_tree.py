@@ -43,6 +43,15 @@ class TreeNav(Tree[Any], inherit_bindings=False):
     def action_scroll_bottom(self) -> None:
         self.action_scroll_end()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.keep_in_view)
+
+    def keep_in_view(self) -> None:
+        """After a resize: the cursor back in view (Textual keeps the scroll offset, not the cursor)."""
+        _ = self.last_line
+        if self.cursor_node is not None:
+            self.scroll_to_node(self.cursor_node, animate=False)
+
     def set_parts(self, node: TreeNode[Any], parts: Sequence[Part]) -> None:
         """What `node` shows, fitted when drawn; the node's label is their full text (for searches)."""
         self.node_parts[node.id] = parts
@@ -160,9 +169,6 @@ class StepTree(TreeNav):
         else:
             _ = self.last_line
             self.scroll_to_node(node, animate=False)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self.keep_in_view)
 
     def keep_in_view(self) -> None:
         """After a resize: the running step (or, with none, the cursor) back in view."""
