@@ -146,8 +146,11 @@ async def test_status_is_never_cut_names_are_shortened_first(home, size) -> None
         for status in ("try 2/3", "11s", "3/3 sub", "29s", "3.1s", "0.4s", "20s"):
             assert status in text, (status, text)
         assert "…" in text  # the step names gave way
+        selected = " ".join(rows_of(bar))  # the selected execution's status is all in view
+        for status in ("#2", "paused", "2/4", "42s", "debug", "(breakpoint)"):
+            assert status in selected, (status, selected)
         bar_text = " ".join(await all_rows(pilot, bar))
-        for status in ("#1", "1/1", "1.3s", "#2", "paused", "2/4", "42s", "debug", "(breakpoint)"):
+        for status in ("#1", "completed", "1/1", "1.3s"):
             assert status in bar_text, (status, bar_text)
         long_row = await wait_until(pilot, lambda: next((r for r in rows_of(log) if "[verify]" in r), None),
                                     what="the long log line")
@@ -224,3 +227,21 @@ async def test_a_following_log_still_shows_its_last_line_after_a_resize(home) ->
             await wait_until(pilot, lambda: 0 < log.max_scroll_y == log.scroll_offset.y,
                              what=f"the log at its last line at {size}")
             assert log.follow
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (120, 40)], ids=["80x24", "60x20", "120x40"])
+async def test_the_vault_pane_shows_whole_columns_never_one_cut_at_the_edge(home, size) -> None:
+    from igtk_tui.tui.widgets.vault_list import COLUMNS, VaultList
+
+    app = build_app(home)
+    async with app.run_test(size=size) as pilot:
+        await populate(pilot)
+        table = app.main_screen.query_one(VaultList)
+        await wait_until(pilot, lambda: table.row_count == 2, what="the credentials")
+        await pilot.pause()
+        visible = table.scrollable_content_region.width
+        header = rows_of(table)[0][:visible].split()
+        assert header and header[0] == "name" and all(word in COLUMNS for word in header), header
+        for row, info in zip(rows_of(table)[1:3], app.vault_infos):
+            cells = [info.name, info.type, info.username, info.gateway_url][:len(header)]
+            assert row[:visible].split() == cells, row  # every cell whole

@@ -41,14 +41,19 @@ AUTO_INSPECT = ("breakpoint", "debug", "failure")
 
 
 def pane_title_width(pane: Widget) -> int:
-    """Cells a border title has: the pane less its corners and the title's own padding."""
-    return pane.outer_size.width - 4 if pane.outer_size.width > 4 else 10_000
+    """Cells a border title has: the pane less its corners, the rule before it and its padding."""
+    return pane.outer_size.width - 6 if pane.outer_size.width > 6 else 10_000
 
 
 class Pane(Vertical):
-    """A bordered region that `z` can zoom (maximize)."""
+    """A bordered region that `z` can zoom (maximize); its titles are refitted when it resizes."""
 
     ALLOW_MAXIMIZE = True
+
+    def on_resize(self) -> None:
+        refit = getattr(self.screen, "refit_titles", None)
+        if refit is not None:
+            self.call_after_refresh(refit)
 
 
 class MainScreen(RegistryChecks, Screen[None]):
@@ -68,7 +73,6 @@ class MainScreen(RegistryChecks, Screen[None]):
         self._shown_pause: tuple[str, int] | None = None
         self._follow_new = True
         self._footer_key: tuple[Any, ...] = ()
-        self._bar_rows = 0
         self._short = False
 
     # -- layout -----------------------------------------------------------------------------
@@ -120,13 +124,15 @@ class MainScreen(RegistryChecks, Screen[None]):
         """Reflow for small terminals (80x24). Classes go on the two panes concerned, not on the
         screen: a screen-wide class change restyles every widget (start-up time, redraw bytes)."""
         self._short = event.size.height < self.SHORT_BELOW
+        bar = self.query_one(ExecutionsBar)
+        bar.max_rows = 3 if self._short else 5
+        bar.fit_height()
         left = self.query_one("#left")
         left.set_class(event.size.width < self.NARROW_BELOW, "-narrow")
         left.set_class(event.size.width < self.NARROWER_BELOW, "-narrower")
         self.query_one("#vault-pane").set_class(self._short, "-short")
-        self.call_after_refresh(self._refit_titles)
 
-    def _refit_titles(self) -> None:
+    def refit_titles(self) -> None:
         """Pane titles that carry counts and states, fitted to the new widths."""
         self._library_title()
         self._log_status(self.query_one(LogView))
@@ -158,7 +164,6 @@ class MainScreen(RegistryChecks, Screen[None]):
         styles = self.app.status_styles
         bar = self.query_one(ExecutionsBar)
         bar.sync(service.ordered(), message.changed, now, styles)
-        self._size_executions(bar)
         if message.added and self._follow_new:
             # Runs started here, or (with nothing selected yet) an agent's run this TUI found.
             started = [i for i in message.added
@@ -178,16 +183,6 @@ class MainScreen(RegistryChecks, Screen[None]):
             self._maybe_inspect(selected)
         self.refresh_status()
         self._refresh_footer_if_needed()
-
-    def _size_executions(self, bar: ExecutionsBar) -> None:
-        """A fixed height, changed only when the row count does: with `height: auto` every new
-        label (an elapsed second) would re-layout the whole screen and repaint every pane."""
-        rows = min(bar.line_count, 3 if self._short else 5)
-        if bar.display != (rows > 0):  # a style write, even of the same value, relayouts
-            bar.display = rows > 0
-        if rows and rows != self._bar_rows:
-            self._bar_rows = rows
-            bar.styles.height = rows + 1  # and its bottom rule
 
     def _refresh_footer_if_needed(self) -> None:
         """The footer re-renders on refresh_bindings: only when what is available changed."""

@@ -38,6 +38,8 @@ class ExecutionsBar(OptionList, inherit_bindings=False):
         self.shown_views: dict[str, ExecutionView] = {}
         self.prompt_lines: dict[str, int] = {}
         self.fitted_to = 0
+        self.max_rows = 5  # lines shown at most (the screen lowers it on a short terminal)
+        self.shown_rows = 0
 
     @property
     def line_count(self) -> int:
@@ -85,6 +87,18 @@ class ExecutionsBar(OptionList, inherit_bindings=False):
                 self._row_of[view.id] = self.option_count + len(options)
                 options.append(Option(label, id=view.id))
             self.add_options(options)
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """A fixed height, changed only when the line count does: with `height: auto` every new
+        label (an elapsed second) would re-layout the whole screen and repaint every pane."""
+        rows = min(self.line_count, self.max_rows)
+        if self.display != (rows > 0):  # a style write, even of the same value, relayouts
+            self.display = rows > 0
+        if rows and rows != self.shown_rows:
+            self.shown_rows = rows
+            self.styles.height = rows + 1  # and its bottom rule
+            self.call_after_refresh(self.scroll_to_highlight)
 
     def on_resize(self, event: events.Resize) -> None:
         """Refit every prompt to the new width, then bring the highlighted one back into view."""
