@@ -10,25 +10,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import events, getters, on, work
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static, Tree
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.fit import Part, fit, gap
+from igtk_tui.tui.fit import Part, gap
 from igtk_tui.tui.fit import name as name_part
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
+from igtk_tui.tui.screens.execution_keys import ExecutionKeys
 from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
 from igtk_tui.tui.widgets.field import Field
 from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.widgets.log_view import LogView
+from igtk_tui.tui.widgets.pane import Pane
 from igtk_tui.tui.widgets.playbook_tree import PlaybookTree, entry_flags
 from igtk_tui.tui.widgets.status_bar import DemoBanner, StatusBar
 from igtk_tui.tui.widgets.step_tree import StepTree
@@ -40,23 +41,7 @@ if TYPE_CHECKING:
 AUTO_INSPECT = ("breakpoint", "debug", "failure")
 
 
-def pane_title_width(pane: Widget) -> int:
-    """Cells a border title has: the pane less its corners, the rule before it and its padding."""
-    return pane.outer_size.width - 6 if pane.outer_size.width > 6 else 10_000
-
-
-class Pane(Vertical):
-    """A bordered region that `z` can zoom (maximize); its titles are refitted when it resizes."""
-
-    ALLOW_MAXIMIZE = True
-
-    def on_resize(self) -> None:
-        refit = getattr(self.screen, "refit_titles", None)
-        if refit is not None:
-            self.call_after_refresh(refit)
-
-
-class MainScreen(RegistryChecks, Screen[None]):
+class MainScreen(ExecutionKeys, RegistryChecks, Screen[None]):
     SCOPE = "main"
     AUTO_FOCUS = "#library"
     BINDINGS = bindings_for("main")
@@ -131,11 +116,6 @@ class MainScreen(RegistryChecks, Screen[None]):
         left.set_class(event.size.width < self.NARROW_BELOW, "-narrow")
         left.set_class(event.size.width < self.NARROWER_BELOW, "-narrower")
         self.query_one("#vault-pane").set_class(self._short, "-short")
-
-    def refit_titles(self) -> None:
-        """Pane titles that carry counts and states, fitted to the new widths."""
-        self._library_title()
-        self._log_status(self.query_one(LogView))
 
     def on_screen_resume(self) -> None:
         """Back on top (a dialog closed): a pause that arrived meanwhile opens its debug view now."""
@@ -266,8 +246,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         return self.query_one(StepTree).selected_path
 
     def _log_status(self, log: LogView) -> None:
-        pane = self.query_one("#logs-pane")
-        pane.border_subtitle = fit(log.describe_parts(), pane_title_width(pane))
+        self.query_one("#logs-pane", Pane).subtitle_parts(log.describe_parts())
 
     def _maybe_inspect(self, view: ExecutionView) -> None:
         """A breakpoint, debug or failure pause of the selected execution opens the debug view once."""
@@ -342,66 +321,6 @@ class MainScreen(RegistryChecks, Screen[None]):
         elif pane == "steps":
             self.action_inspect()
 
-    def _control(self, action: str, *args: Any) -> None:
-        if not self.app.executions.control(self.selected_id, action, *args):
-            self.notify("No running execution selected", severity="warning")
-
-    def action_pause(self) -> None:
-        view = self.selected_view
-        if view is None:
-            return
-        resume = view.status == "paused" or view.pause_requested
-        self._control("resume" if resume else "pause")
-
-    def action_skip(self) -> None:
-        self._control("skip")
-
-    def action_step_back(self) -> None:
-        self._control("step_back")
-
-    def action_cancel(self) -> None:
-        view = self.selected_view
-        if view is None or not view.live:
-            return
-        execution_id = view.id
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.executions.control(execution_id, "cancel")
-
-        from igtk_tui.tui.screens.confirm import ConfirmScreen
-
-        self.app.push_screen(ConfirmScreen(f"Cancel execution #{view.seq} ({view.playbook})?",
-                                           "The step in flight is interrupted; cleanup still runs."), answered)
-
-    def action_debug(self) -> None:
-        view = self.selected_view
-        if view is not None:
-            self._control("set_debug", not view.debug)
-
-    def action_breakpoint(self) -> None:
-        path = self.selected_step_path()
-        if path:
-            self._control("toggle_breakpoint", path)
-
-    def action_inspect(self) -> None:
-        view = self.selected_view
-        if view is None or view.pause is None:
-            return
-        from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
-
-        self.app.push_screen(DebugPauseScreen(view.id))
-
-    def action_resume(self) -> None:
-        view = self.selected_view
-        if view is not None:
-            self.app.resume_execution(view.id)
-
-    def action_rerun(self) -> None:
-        view = self.selected_view
-        if view is not None:
-            self.app.rerun_execution(view.id)
-
     def action_prev_execution(self) -> None:
         self._step_execution(-1)
 
@@ -439,10 +358,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         """`/` (or `:filter TEXT`): search the log when it has focus, else filter the library."""
         pane = self.focused_pane()
         if pane == "logs":
-            if text:
-                self.query_one(LogView).search(text)
-            else:
-                self.search_log()
+            self.query_one(LogView).ask_search(text)
             return
         if pane == "vault":
             self.app.action_vault()
@@ -462,8 +378,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         parts = [Part("1 "), name_part("Playbooks", keep=2), Part(f" ({count})")]
         if invalid:
             parts += [gap(" "), Part(f"{invalid} invalid")]
-        pane = self.query_one("#library-pane")
-        pane.border_title = fit(parts, pane_title_width(pane))
+        self.query_one("#library-pane", Pane).title_parts(parts)
 
     @on(Input.Changed, "#library-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -485,53 +400,3 @@ class MainScreen(RegistryChecks, Screen[None]):
         self._library_title()
         self.query_one(PlaybookTree).focus()
         return True
-
-    # -- log helpers -----------------------------------------------------------------------------------
-    def search_log(self) -> None:
-        from igtk_tui.tui.screens.prompt import PromptScreen
-
-        log = self.query_one(LogView)
-
-        def done(term: str | None) -> None:
-            if term is not None:
-                log.search(term)
-                log.focus()
-
-        keys = f"{key_text(self.app, 'log-search-next')} / {key_text(self.app, 'log-search-prev')}"
-        self.app.push_screen(PromptScreen(f"search the log ({keys}: next / previous; empty clears)",
-                                          log.search_term, history=self.app.search_history), done)
-
-    def save_log(self, path: str | None = None) -> None:
-        view = self.selected_view
-        if view is None:
-            self.notify("No execution selected", severity="warning")
-            return
-        default = str(self.app.runtime.paths.logs_dir / f"execution-{view.id[:8]}.log")
-        if path:
-            self._write_log(path)
-            return
-        from igtk_tui.tui.screens.prompt import PromptScreen
-
-        self.app.push_screen(PromptScreen("save the log to", default, submit_label="save"),
-                             lambda p: self._write_log(p) if p else None)
-
-    def _write_log(self, path: str) -> None:
-        """Take the lines on the loop (the deque keeps growing), write them in a thread."""
-        self._write_file(path, self.query_one(LogView).text_for_save())
-
-    @work(thread=True, group="save-log", exit_on_error=False)
-    def _write_file(self, path: str, lines: list[str]) -> None:
-        from pathlib import Path
-
-        from igtk_tui import redact
-
-        target = Path(path).expanduser()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text("".join(redact.scrub(line) + "\n" for line in lines), encoding="utf-8")
-            tmp.replace(target)
-        except OSError as exc:
-            self.app.notify(f"could not save the log: {exc}", severity="error", markup=False)
-            return
-        self.app.notify(f"saved {len(lines)} lines to {target}", title="Log", markup=False)

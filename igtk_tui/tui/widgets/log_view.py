@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any, overload
 
 from rich.cells import cell_len
@@ -313,10 +314,43 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
         self._goto_match(-1)
 
     # -- saving ----------------------------------------------------------------------------------
+    def ask_search(self, term: str = "") -> None:
+        """`/` on the log asks for the term (the last one offered); `:filter TEXT` searches at once."""
+        if term:
+            self.search(term)
+            return
+        from igtk_tui.tui.screens.prompt import PromptScreen
+
+        def done(answer: str | None) -> None:
+            if answer is not None:
+                self.search(answer)
+                self.focus()
+
+        app: Any = self.app
+        keys = f"{key_text(app, 'log-search-next')} / {key_text(app, 'log-search-prev')}"
+        app.push_screen(PromptScreen(f"search the log ({keys}: next / previous; empty clears)", self.search_term,
+                                     history=app.search_history), done)
+
     def action_save(self, path: str = "") -> None:
-        save = getattr(self.screen, "save_log", None)
-        if save is not None:
-            save(path or None)
+        """`w` asks where (the logs folder proposed); `:w FILE` writes there at once."""
+        if self.view is None:
+            self.notify("No execution selected", severity="warning")
+            return
+        if path:
+            self.save_to(path)
+            return
+        from igtk_tui.tui.screens.prompt import PromptScreen
+
+        app: Any = self.app
+        default = str(app.runtime.paths.logs_dir / f"execution-{self.view.id[:8]}.log")
+        app.push_screen(PromptScreen("save the log to", default, submit_label="save"),
+                        lambda chosen: self.save_to(chosen) if chosen else None)
+
+    def save_to(self, path: str) -> None:
+        """Take the lines on the loop (the deque keeps growing), write them in a thread."""
+        lines = self.text_for_save()
+        self.run_worker(partial(write_log_file, self.app, path, lines), thread=True, group="save-log",
+                        exit_on_error=False)
 
     def text_for_save(self) -> list[str]:
         """Every retained line of the execution (not only the filtered view)."""
@@ -324,3 +358,18 @@ class LogView(RegistryChecks, LineView, inherit_bindings=False):
             return []
         stamp = self.clock.stamp
         return [ln.format(stamp) for ln in self.view.logs]
+
+
+def write_log_file(app: Any, path: str, lines: list[str]) -> None:
+    """Every retained line, scrubbed, written atomically (a reader never sees half a log)."""
+    from pathlib import Path
+
+    from igtk_tui import redact
+    from igtk_tui.textfile import write_text_atomic
+
+    try:
+        target = write_text_atomic(Path(path), "".join(redact.scrub(line) + "\n" for line in lines))
+    except OSError as exc:
+        app.notify(f"could not save the log: {exc}", severity="error", markup=False)
+        return
+    app.notify(f"saved {len(lines)} lines to {target}", title="Log", markup=False)
