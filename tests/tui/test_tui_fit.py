@@ -245,3 +245,18 @@ async def test_the_vault_pane_shows_whole_columns_never_one_cut_at_the_edge(home
         for row, info in zip(rows_of(table)[1:3], app.vault_infos):
             cells = [info.name, info.type, info.username, info.gateway_url][:len(header)]
             assert row[:visible].split() == cells, row  # every cell whole
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
+async def test_the_demo_banner_keeps_the_gateway_and_its_whole_token(runtime, size) -> None:
+    from igtk_tui.tui.app import DemoInfo, IgtkApp
+
+    token = "igtk:kWdOd7s1j-KdFwDj-jxaJyn-TK0TQtJK"  # as long as the demo's real one
+    demo = DemoInfo("http://127.0.0.1:36013", token, "/tmp/igtk-demo-0123456789abcdef/state")
+    app = IgtkApp(runtime, demo=demo, open_services=False)
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: app.library_entries, what="the library")
+        banner = app.screen.query_one("#demo-banner")
+        await pilot.pause()
+        text = " ".join(rows_of(banner))
+        assert "DEMO" in text and "http://127.0.0.1:36013" in text and token in text, text

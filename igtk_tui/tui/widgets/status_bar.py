@@ -10,10 +10,10 @@ from __future__ import annotations
 import getpass
 import socket
 
-from rich.text import Text
+from rich.cells import cell_len
 from textual.widgets import Static
 
-from igtk_tui.tui.fit import Part, fit, gap, name
+from igtk_tui.tui.fit import Part, fit, gap, name, plain
 
 
 def user_at_host() -> str:
@@ -58,10 +58,20 @@ class StatusBar(Static):
 
 
 class DemoBanner(Static):
-    """Says loudly that this is a demo, and where the simulated gateway is."""
+    """Says loudly that this is a demo, where the simulated gateway is and its API token (what
+    an operator types into a browser or a playbook: never cut); the state folder gives way
+    first, and on a narrow terminal the banner takes a second line rather than lose the token."""
 
     def __init__(self, url: str, token: str, root: str, *, id: str | None = None) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" DEMO ", style="reverse bold")
-        text.append(f" {url}  API token {token}  simulated gateway; state {root}")
-        super().__init__(text, id=id)
+        super().__init__("", id=id)
+        self.needed = [Part(" DEMO ", "reverse bold"), gap(" "), Part(url), gap(), Part(f"API token {token}")]
+        self.state_folder = name(f"simulated gateway; state {root}", keep=1)
+
+    def on_resize(self) -> None:
+        width = self.size.width or 10_000
+        if cell_len(plain(self.needed)) <= width:
+            text = fit([*self.needed, gap(), self.state_folder], width)
+        else:
+            text = fit(self.needed, width, wrap=True)
+        self.styles.height = text.plain.count("\n") + 1
+        self.update(text)
