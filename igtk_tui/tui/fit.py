@@ -4,8 +4,8 @@ A line is a list of parts. A "status" part (elapsed time, n/N, a status word, th
 marker, a retry count, a countdown) is never cut. When the line is too wide, names give
 way first (shortened with `…`, down to what each keeps), then the gaps narrow, then the
 names shrink to a bare `…`; as the very last resort the row ends in `…`: never a silent
-cut. Where a second line is possible (the executions list) a line too wide wraps at its
-gaps instead, names whole.
+cut. Where a second line is possible (the executions list), a line that still does not
+fit once the names are down to what they keep wraps at its gaps instead, names whole.
 """
 
 from __future__ import annotations
@@ -65,8 +65,6 @@ def fit(parts: Sequence[Part], width: int, *, wrap: bool = False, indent: int = 
     width = max(width, 1)
     texts = [p.text for p in parts]
     over = sum(cell_len(t) for t in texts) - width
-    if over > 0 and wrap:  # a second line: then the names need not give way
-        return _wrapped(parts, width, indent)
     if over > 0:
         over = _shrink(parts, texts, over, None)
     for i, part in enumerate(parts):
@@ -75,6 +73,8 @@ def fit(parts: Sequence[Part], width: int, *, wrap: bool = False, indent: int = 
         if part.kind == "gap":
             over -= cell_len(texts[i]) - cell_len(part.narrow)
             texts[i] = part.narrow
+    if over > 0 and wrap:  # a second line, where the names need not give way further
+        return _wrapped(parts, width, indent)
     if over > 0:
         over = _shrink(parts, texts, over, 1)
     line = Text(no_wrap=True, overflow="ellipsis")
