@@ -78,6 +78,7 @@ class ExecutionView:
     breakpoints: tuple[str, ...] = ()
     pause_requested: bool = False
     pause: PauseInfo | None = None
+    paused_at: float | None = None  # engine time the current pause began: long-wait countdowns stand still
     artifacts: list[str] = field(default_factory=list)
     logs: deque[LogLine] = field(default_factory=lambda: deque(maxlen=20000))
     pending_logs: list[LogLine] = field(default_factory=list)
@@ -87,6 +88,14 @@ class ExecutionView:
     @property
     def live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    def wait_left(self, step: StepView, now: float) -> float | None:
+        """Seconds left of `step`'s long wait: paused time is not spent (the engine does not
+        count it against the timeout either), so the countdown stands still during a pause."""
+        if step.waiting is None:
+            return None
+        at = self.paused_at if self.paused_at is not None else now
+        return max(0.0, step.waiting[1] - at)
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -189,11 +198,19 @@ class ExecutionView:
     def _on_paused(self, e: Any) -> None:
         self.status = "paused"
         self.pause = PauseInfo(e.step_id, e.reason, dict(e.context))
+        if self.paused_at is None:
+            self.paused_at = e.ts
 
     def _on_resumed(self, e: Any) -> None:
         if self.status == "paused":
             self.status = "running"
         self.pause = None
+        if self.paused_at is not None:  # the waits' deadlines move on by the time spent paused
+            shift = max(0.0, e.ts - self.paused_at)
+            for step in self.steps.values():
+                if step.waiting is not None:
+                    step.waiting = (step.waiting[0], step.waiting[1] + shift)
+            self.paused_at = None
 
     def _on_controls(self, e: Any) -> None:
         self.debug, self.pause_requested = e.debug, e.pause_requested
@@ -203,7 +220,7 @@ class ExecutionView:
 
     def _on_execution_finished(self, e: Any) -> None:
         self.status, self.duration, self.error = e.status.value, e.duration, e.error
-        self.pause = None
+        self.pause, self.paused_at = None, None
         for step in self.steps.values():
             if step.status == "running":
                 step.status = "cancelled" if self.status == "cancelled" else step.status

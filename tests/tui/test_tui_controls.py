@@ -111,8 +111,8 @@ async def test_d_toggles_debug_and_t_sets_a_breakpoint_that_pauses(runtime) -> N
         await pilot.press("2")
         tree = app.screen.query_one(StepTree)
         await wait_until(pilot, lambda: app.focused is tree)
-        for _ in range(2):
-            await pilot.press("down")
+        assert tree.selected_path == "wait"  # the cursor follows the running step (issue 14 item 12)
+        await pilot.press("down")
         assert tree.selected_path == "second"
         await pilot.press("t")
         await wait_until(pilot, lambda: view.steps["second"].breakpoint, what="breakpoint mark")
