@@ -281,7 +281,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("quit-detach", "d", "Quit: detach, the runs go on in the agent", "Dialog", "detach", ("quit",),
            hint=9, label="detach"),
     Action("quit-cancel", "c", "Quit: cancel the running executions first", "Dialog", "cancel_runs", ("quit",),
-           hint=9, label="cancel them"),
+           hint=9, label="cancel them", overrides=("schedules",)),  # the modal dialog's c, not the app's
     Action("quit-stay", "s", "Quit: stay in igtk", "Dialog", "stay", ("quit",), hint=9, label="stay"),
     Action("report-write", "enter", "Write the highlighted format", "Dialog", "write", ("report-format",), hint=8,
            key_display="⏎", label="write"),

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import getters, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from igtk_tui.timefmt import local_time
 from igtk_tui.tui.actions import ActionState
@@ -21,6 +21,7 @@ from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import elapsed, status_text
 from igtk_tui.tui.screens.fleet import POLL
 from igtk_tui.tui.screens.history import HistoryTable
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
     from igtk_tui.tui.app import IgtkApp
@@ -40,11 +41,11 @@ class FleetRunsScreen(RegistryChecks, Screen[None]):
         self.loads = 0
 
     def compose(self) -> ComposeResult:
-        yield Static("Fleet runs  ·  igtk run PLAYBOOK --on TARGETS  ·  enter: gateways  esc: back",
+        yield Static("Fleet runs  ·  igtk run PLAYBOOK --on TARGETS",
                      id="fleets-title", markup=False)
         yield HistoryTable(id="fleets-table", cursor_type="row")
         yield Static("", id="fleets-count", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(HistoryTable)

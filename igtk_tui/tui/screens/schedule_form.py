@@ -17,8 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from igtk_tui.schedules.model import CATCH_UP, NOTIFY_ON, OVERLAP, Schedule
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 
 @dataclass
@@ -45,7 +46,7 @@ class ScheduleForm(DismissOnce, RegistryChecks, ModalScreen[tuple[Schedule, list
         s = self.original
         params = "\n".join(f"{k}={v}" for k, v in (s.params if s else {}).items())
         with Vertical(id="schedule-dialog", classes="dialog"):
-            yield Static(f"Edit schedule {s.name}" if s else "Add a schedule  ·  ctrl+s: save  esc: cancel",
+            yield Static(f"Edit schedule {s.name}" if s else "Add a schedule",
                          classes="dialog-title", markup=False)
             with VerticalScroll(id="schedule-fields"):
                 for label, widget in (
@@ -80,8 +81,9 @@ class ScheduleForm(DismissOnce, RegistryChecks, ModalScreen[tuple[Schedule, list
                                compact=True)
             yield Static("", id="sched-error", markup=False)
             with Horizontal(id="form-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button(f"Save ({key_text(self.app, 'schedule-save')})", id="save", variant="primary", compact=True)
+                yield Button(f"Cancel ({key_text(self.app, 'back')})", id="cancel", compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#sched-playbook" if self.original else "#sched-name", Input).focus()
