@@ -115,7 +115,7 @@ class Scheduler:
     async def _reload(self, version: int) -> None:
         """Read every definition; a schedule whose timing did not change keeps its computed next
         instant (1,000 schedules and one edit: one computation, not a thousand on the loop)."""
-        from igtk_tui.schedules.timing import fire_times
+        from igtk_tui.schedules.timing import CronError, ZoneError, fire_times
 
         schedules = await self.repo.all()
         entries: dict[str, Entry] = {}
@@ -128,7 +128,7 @@ class Scheduler:
             try:
                 entry.times = fire_times(schedule.cron, schedule.tz)
                 entry.next_due = entry.times.next_after(schedule.last_handled)
-            except ValueError as exc:  # CronError, ZoneError (a zone removed from the system's data)
+            except (CronError, ZoneError, ValueError) as exc:  # e.g. a zone removed from the system's data
                 entry.error = str(exc)
                 log.error("schedule %s cannot fire: %s", schedule.name, exc)
             entries[schedule.name] = entry

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui import startup
-from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, ServiceUnavailable
 
 
 def add_parser(sub: Any) -> None:
@@ -223,7 +223,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     return EXIT_FAILED
 
 
-class LockRefused(Exception):
+class LockRefused(ServiceUnavailable):
     """The gateway's lock was not taken (busy, already said on stderr, or the wait was ended by a signal)."""
 
 
