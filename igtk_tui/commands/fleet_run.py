@@ -69,6 +69,7 @@ def run_fleet(args: argparse.Namespace) -> int:
     from igtk_tui.commands.run import given_parameters, report_specs
     from igtk_tui.fleet.output import HumanFleetOutput, JsonFleetOutput
     from igtk_tui.fleet.plan import DEFAULT_FORKS, FleetOptions
+    from igtk_tui.fleet.local import InProcessLauncher
     from igtk_tui.fleet.runner import FleetRun
     from igtk_tui.inventory import read_inventory, select, split_targets
     from igtk_tui.playbook.loader import load_file
@@ -92,7 +93,7 @@ def run_fleet(args: argparse.Namespace) -> int:
     logfile.setup(runtime.paths.logs_dir)
     output = JsonFleetOutput() if args.json else HumanFleetOutput()
     fleet = FleetRun(runtime, playbook, members, targets=split_targets(args.on), options=options, output=output,
-                     credentials=credentials, params=masked(playbook, given), warn=warn_stderr)
+                     params=masked(playbook, given), warn=warn_stderr, launcher=InProcessLauncher(credentials))
     received: list[signal.Signals] = []
 
     async def main() -> str:
@@ -140,7 +141,7 @@ def prepare(runtime: Any, playbook: Any, gateways: list[Any], given: dict[str, A
                 raise
             problems.append(f"gateway {gateway.name!r}: {exc}")
             continue
-        members.append(Member(position, gateway, 0, request))
+        members.append(Member(position, gateway, 0, request=request))
     if problems:
         raise InvalidInput("\n".join(problems))
     credentials = runtime.preflight(members[0].request, probe_gateway=False)  # disabled, nesting, browser
