@@ -118,6 +118,10 @@ class AgentClient:
     def start(self, spec: dict[str, Any]) -> dict[str, Any]:
         return dict(self.request("POST", "/v1/executions", spec))
 
+    def start_fleet(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """A fleet run the agent coordinates: `{id, playbook, total, batches, queued}`."""
+        return dict(self.request("POST", "/v1/fleets", spec))
+
     def get(self, execution_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/v1/executions/{execution_id}"))
 

@@ -52,6 +52,7 @@ class StartSpec:
     trigger: str = "agent"
     resume_of: str | None = None
     rerun_of: str | None = None
+    fleet_run_id: str | None = None  # set by the agent for a fleet's gateway (never from a request body)
 
     @property
     def replay_of(self) -> str | None:
@@ -320,7 +321,7 @@ class Hub:
         bus.subscribe(ExecutionLogCopy())
         execution = self.runtime.new_execution(
             request.playbook, request.params, bus=bus, trigger=spec.trigger, debug=spec.debug,
-            breakpoints=spec.breakpoints, gateway_url=request.gateway_url,
+            breakpoints=spec.breakpoints, gateway_url=request.gateway_url, gateway_override=spec.gateway_url,
             credential_names=request.credential_names, credentials=credentials,
             resume=again.resume if again is not None else None,
         )
@@ -328,7 +329,7 @@ class Hub:
         self.executions[execution.id] = live
         self.recorder.expect(execution.id, rerun_of=again.rerun_of if again is not None else None,
                              playbook_rel=self.runtime.library.relative(request.playbook.path)
-                             if request.playbook.path else None)
+                             if request.playbook.path else None, fleet_run_id=spec.fleet_run_id)
         bus.subscribe(lambda event: self.recorder(self._as_recorded(event)))
         live.task = asyncio.create_task(self._run(live), name=f"agent-execution:{execution.id}")
         self._prune()

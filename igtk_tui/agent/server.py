@@ -75,6 +75,10 @@ class Agent:
         from igtk_tui.agent.scheduler import Scheduler
 
         self.scheduler = Scheduler(self.hub)
+        from igtk_tui.agent.fleets import FleetCoordinator
+
+        self.queue: Any = None  # agent/queue.py's WorkQueue once a PostgreSQL history is open
+        self.fleets = FleetCoordinator(self.hub)
         self.started = time.time()
         self.server: uvicorn.Server | None = None
         self.vault_detail = ""  # why the vault is locked (never a secret)
@@ -94,6 +98,8 @@ class Agent:
             Route("/v1/executions/{id}/breakpoints", self.set_breakpoint, methods=["POST"]),
             Route("/v1/executions/{id}/parameters", self.edit_parameters, methods=["POST"]),
             Route("/v1/executions/{id}/{verb}", self.control, methods=["POST"]),
+            Route("/v1/fleets", self.list_fleets, methods=["GET"]),
+            Route("/v1/fleets", self.start_fleet, methods=["POST"]),
             Route("/v1/schedules", self.schedules_state, methods=["GET"]),
             Route("/v1/schedules/{name}/run", self.run_schedule, methods=["POST"]),
         ]
@@ -111,7 +117,8 @@ class Agent:
         return {"version": __version__, "api": API_VERSION, "pid": os.getpid(), "started_at": self.started,
                 "uptime": time.time() - self.started, "socket": str(self.location.socket),
                 "state_root": str(self.runtime.paths.state_dir), "vault": self.vault_status(),
-                "running": [e.summary() for e in self.hub.running()]}
+                "running": [e.summary() for e in self.hub.running()],
+                "worker": self.queue.state() if self.queue is not None else None}
 
     def vault_status(self) -> dict[str, Any]:
         return {**self.runtime.vault_state(), "detail": self.vault_detail}
@@ -199,6 +206,16 @@ class Agent:
             return _error(400, "`step` (text) and `parameters` (an object) are required")
         return self._with(request, lambda live: (live.edit_parameters(step, params), JSONResponse(live.summary()))[1])
 
+    async def list_fleets(self, request: Request) -> Response:
+        return JSONResponse({"fleets": self.fleets.summaries()})
+
+    async def start_fleet(self, request: Request) -> Response:
+        from igtk_tui.agent.fleets import FleetSpec
+
+        run = await self.fleets.start(FleetSpec.from_json(await _body(request)))
+        return JSONResponse({"id": run.id, "playbook": run.playbook.name, "total": len(run.members),
+                             "batches": len(run.batches), "queued": self.queue is not None}, status_code=201)
+
     async def schedules_state(self, request: Request) -> Response:
         return JSONResponse(self.scheduler.state())
 
@@ -259,13 +276,23 @@ class Agent:
         """Stop firing, cancel what runs (recorded `interrupted` when `reason` is given), let the
         fires record their end, then stop serving."""
         await self.scheduler.stop()
+        await self.fleets.stop(reason)
+        if self.queue is not None:
+            await self.queue.stop_taking()
         await self.hub.cancel_all(reason)
+        await self.fleets.drain()
         await self.scheduler.drain()
         if self.server is not None:
             self.server.should_exit = True
 
     async def serve(self) -> None:
         await self.hub.open()
+        if self.runtime.store_location().is_postgres:
+            from igtk_tui.agent.queue import WorkQueue
+
+            self.queue = WorkQueue(self.hub)
+            await self.queue.open()
+            self.fleets.queue = self.queue
         vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
         await self.scheduler.start()
         sock = bind_socket(self.location)
@@ -287,9 +314,13 @@ class Agent:
             await self.server.serve(sockets=[sock])
         finally:
             await self.scheduler.stop()
+            await self.fleets.stop("the agent stopped")
             if self.hub.running():
                 await self.hub.cancel_all("the agent stopped")
+            await self.fleets.drain()
             await self.scheduler.drain()
+            if self.queue is not None:
+                await self.queue.close()
             try:
                 self.location.socket.unlink()
             except FileNotFoundError:

@@ -103,6 +103,7 @@ class FleetRun:
         self._batch_size = 0
         self._batch_number = 0
         self.store: Any = None
+        self.created = asyncio.Event()  # the fleet record exists (an agent answers its client then)
         self._store_failed = False
 
     # -- what the outputs read ---------------------------------------------------------------
@@ -150,6 +151,7 @@ class FleetRun:
         try:
             self.store = await self.launcher.open(self)
             await self._create()
+            self.created.set()
             self.output.fleet_started(self)
             await self._run_batches()
             await self._skip_rest()
