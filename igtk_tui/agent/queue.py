@@ -99,7 +99,9 @@ class WorkQueue:
         location = self.hub.runtime.store_location()
         if await asyncio.to_thread(ensure_schema, location):
             log.warning("the execution queue's tables were created in %s", location.display)
-        kwargs = {k: v for k, v in connect_kwargs(location).items() if k != "row_factory"}
+        # The login of the store (a vault credential's password included); procrastinate sets its own
+        # autocommit and row factory.
+        kwargs = {k: v for k, v in connect_kwargs(location).items() if k not in ("row_factory", "autocommit")}
         kwargs["application_name"] = "igtk-worker"
         connector = procrastinate.PsycopgConnector(conninfo=location.url, kwargs=kwargs, min_size=1, max_size=4,
                                                   name="igtk-queue")

@@ -78,6 +78,7 @@ class Agent:
         from igtk_tui.agent.fleets import FleetCoordinator
 
         self.queue: Any = None  # agent/queue.py's WorkQueue once a PostgreSQL history is open
+        self.relay: Any = None  # agent/controls.py's ControlRelay, likewise
         self.fleets = FleetCoordinator(self.hub)
         self.started = time.time()
         self.server: uvicorn.Server | None = None
@@ -178,33 +179,38 @@ class Agent:
         return JSONResponse(live.summary(), status_code=201)
 
     async def get_execution(self, request: Request) -> Response:
-        return self._with(request, lambda live: JSONResponse(live.snapshot()))
+        try:
+            return JSONResponse(self.hub.find(request.path_params["id"]).snapshot())
+        except LookupError as exc:
+            return _error(404, str(exc))
+        except InvalidInput as exc:
+            return _error(409, str(exc))
 
     async def control(self, request: Request) -> Response:
         verb = request.path_params["verb"]
         if verb not in CONTROL_VERBS:
             return _error(404, f"unknown control {verb!r}; one of {', '.join(CONTROL_VERBS)}")
-        return self._with(request, lambda live: (live.control(verb), JSONResponse(live.summary()))[1])
+        return await self._control(request, verb, {})
 
     async def set_debug(self, request: Request) -> Response:
-        body = await _body(request)
-        return self._with(request, lambda live: (live.set_debug(bool(body.get("on"))), JSONResponse(live.summary()))[1])
+        return await self._control(request, "debug", await _body(request))
 
     async def set_breakpoint(self, request: Request) -> Response:
-        body = await _body(request)
-        step = body.get("step")
-        if not isinstance(step, str) or not step:
-            return _error(400, "`step` (a step id or parent/child path) is required")
-        on = body.get("on")
-        return self._with(request, lambda live: JSONResponse(
-            {"step": step, "on": live.set_breakpoint(step, None if on is None else bool(on))}))
+        return await self._control(request, "breakpoints", await _body(request))
 
     async def edit_parameters(self, request: Request) -> Response:
-        body = await _body(request)
-        step, params = body.get("step"), body.get("parameters")
-        if not isinstance(step, str) or not isinstance(params, dict):
-            return _error(400, "`step` (text) and `parameters` (an object) are required")
-        return self._with(request, lambda live: (live.edit_parameters(step, params), JSONResponse(live.summary()))[1])
+        return await self._control(request, "parameters", await _body(request))
+
+    async def _control(self, request: Request, verb: str, body: dict[str, Any]) -> Response:
+        """Applied here (agent/controls.py); an execution another agent runs (a shared PostgreSQL
+        history) gets it relayed through the store, and the answer is that agent's."""
+        from igtk_tui.agent.controls import apply
+
+        given = request.path_params["id"]
+        status, answer = apply(self.hub, given, verb, body)
+        if status == 404 and self.relay is not None:
+            status, answer = await self.relay.forward(given, verb, body)
+        return JSONResponse(answer, status_code=status)
 
     async def list_fleets(self, request: Request) -> Response:
         return JSONResponse({"fleets": self.fleets.summaries()})
@@ -263,14 +269,6 @@ class Agent:
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
-    def _with(self, request: Request, act: Any) -> Response:
-        try:
-            return act(self.hub.find(request.path_params["id"]))  # type: ignore[no-any-return]
-        except LookupError as exc:
-            return _error(404, str(exc))
-        except InvalidInput as exc:
-            return _error(409, str(exc))
-
     # -- life ----------------------------------------------------------------------
     async def shutdown(self, reason: str | None) -> None:
         """Stop firing, cancel what runs (recorded `interrupted` when `reason` is given), let the
@@ -288,11 +286,14 @@ class Agent:
     async def serve(self) -> None:
         await self.hub.open()
         if self.runtime.store_location().is_postgres:
+            from igtk_tui.agent.controls import ControlRelay
             from igtk_tui.agent.queue import WorkQueue
 
             self.queue = WorkQueue(self.hub)
             await self.queue.open()
             self.fleets.queue = self.queue
+            self.relay = ControlRelay(self.hub, await self.runtime.open_store())
+            self.relay.start()
         vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
         await self.scheduler.start()
         sock = bind_socket(self.location)
@@ -319,6 +320,8 @@ class Agent:
                 await self.hub.cancel_all("the agent stopped")
             await self.fleets.drain()
             await self.scheduler.drain()
+            if self.relay is not None:
+                await self.relay.stop()
             if self.queue is not None:
                 await self.queue.close()
             try:
