@@ -47,9 +47,7 @@ def resume_live(paths: Any, given_id: str) -> bool:
 
     if not AgentLocation.of(paths).alive():
         return False
-    from igtk_tui.agent.client import AgentClient
-
-    from igtk_tui.agent.client import Refused
+    from igtk_tui.agent.client import AgentClient, Refused
     from igtk_tui.errors import InvalidInput
 
     with AgentClient.connect(paths) as client:
