@@ -130,9 +130,10 @@ class Agent:
     async def agent_stop(self, request: Request) -> Response:
         body = await _body(request)
         running = self.hub.running()
-        if running and not body.get("cancel_running"):
-            return _error(409, f"{len(running)} execution(s) running; stop refused "
-                               "(wait for them, or stop with --cancel-running)")
+        fleets = self.fleets.summaries()
+        if (running or fleets) and not body.get("cancel_running"):
+            what = f"{len(running)} execution(s)" + (f" and {len(fleets)} fleet run(s)" if fleets else "")
+            return _error(409, f"{what} running; stop refused (wait for them, or stop with --cancel-running)")
         asyncio.get_running_loop().create_task(self.shutdown(None))
         return JSONResponse({"stopping": True, "cancelled": [e.id for e in running]})
 
