@@ -133,6 +133,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("vault", "v", "Credential vault", "Navigation", "vault", ("app",), lambda s: s.screen != "vault"),
     Action("fleets", "F", "Fleet runs (igtk run --on), live: gateways x status", "Navigation", "fleets", ("app",),
            lambda s: s.screen not in ("fleets", "fleet"), key_display="F", label="fleets"),
+    Action("fleet-start", "n", "Start a fleet run: playbook, targets and options (through the agent)", "Navigation",
+           "start_fleet", ("fleets",), show=True, label="new run"),
     Action("inventory", "I", "Gateway inventory: list, add, edit, remove", "Navigation", "inventory", ("app",),
            lambda s: s.screen != "inventory", key_display="I", label="inventory"),
     # `S` (the suggestion) is the history screen's status filter: schedules are `c` (cron).
@@ -140,7 +142,7 @@ ACTIONS: tuple[Action, ...] = (
            "Navigation", "schedules", ("app",), lambda s: s.screen != "schedules", aliases=("schedule",)),
     Action("back", "escape", "Back / close / clear the filter", "Navigation", "back",
            ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential", "report-format",
-            "gateway-form", "quit", "schedule-form"),
+            "gateway-form", "quit", "schedule-form", "fleet-form"),
            key_display="esc"),
     # -- moving in a list, tree or the log (bound on the widget; remappable like any other) --------
     Action("nav-up", "up,k", "Move up a line", "Moving", "cursor_up", LISTS, in_palette=False),
@@ -219,6 +221,8 @@ ACTIONS: tuple[Action, ...] = (
            ("params",), show=True, label="save preset"),
     Action("schedule-save", "ctrl+s", "Check and save the schedule", "Schedule form", "save", ("schedule-form",),
            show=True, label="save"),
+    Action("fleet-form-start", "ctrl+r", "Start the fleet run", "Fleet form", "start", ("fleet-form",), show=True,
+           label="start"),
     Action("debug-save", "ctrl+s", "Validate and save the step's parameters", "Debug pause", "save_params",
            ("debug",), show=True, label="save params"),
     Action("confirm-yes", "y", "Yes", "Dialog", "yes", ("confirm",), show=True),
