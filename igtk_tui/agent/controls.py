@@ -99,6 +99,9 @@ class ControlRelay:
         host, pid = row["host"], row["owner_pid"]
         if host == self.me.host and pid == self.me.pid:
             return 404, {"error": f"no live execution {given!r} in the agent"}
+        if verb == "parameters":  # edited values may be secrets, and a relayed request sits in the database
+            return 409, {"error": f"parameter edits are not relayed to another host's agent (they may hold secrets): "
+                                  f"edit them where execution {execution_id[:8]} runs (host {host})"}
         request_id = await self.repo.send(execution_id, host, int(pid or 0), verb, body,
                                           requested_by=f"{self.me.host}:{self.me.pid}")
         try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -89,25 +88,21 @@ async def _run(hub: Hub, job: ExecutionJob, reporter: Reporter) -> Outcome:
     if job.playbook_hash and playbook.content_hash != job.playbook_hash:
         return Outcome("failed", error=f"the playbook {job.playbook} on host {_host()} differs from the one the "
                                        "fleet run was started with; make the copies equal", reason="playbook differs")
-    lock = None
-    gateway = prepared.request.gateway_url
-    if job.lock and gateway:
-        store = await hub.runtime.open_store()
-        try:
-            lock = await store.locks.acquire(gateway, f"job-{uuid.uuid4()}", playbook=playbook.name,
-                                             fleet_run_id=job.fleet_run_id, wait=job.lock_wait)
-        except GatewayBusy as exc:
-            return Outcome("failed", error=str(exc), reason="busy")
     try:
-        live = await hub.start(spec, prepared)
-        if lock is not None:
-            await lock.hand_to(live.id, live.playbook)
-        await reporter.started(live)
-        if live.task is not None:
-            await asyncio.wait([live.task])
-    finally:
-        if lock is not None:
-            await asyncio.shield(_release(lock))
+        if job.lock and prepared.request.gateway_url:
+            from igtk_tui.agent.gateway_lock import start_locked
+
+            live = await start_locked(hub, spec, prepared, wait=job.lock_wait, fleet_run_id=job.fleet_run_id)
+        else:
+            live = await hub.start(spec, prepared)
+    except GatewayBusy as exc:
+        return Outcome("failed", error=str(exc), reason="busy")
+    except Exception as exc:  # noqa: BLE001 - the agent stopping meanwhile: the gateway's outcome too
+        return _not_started(hub, exc)
+    await reporter.started(live)
+    for task in (live.task, live.lock_task):  # the run, then its lock released
+        if task is not None:
+            await asyncio.wait([task])
     final = live.final or {}
     step = live.failed_step[0] if live.failed_step else None
     return Outcome(str(final.get("status") or live.status), live.id, final.get("error"), None, step)
@@ -124,13 +119,6 @@ def _not_started(hub: Hub, exc: BaseException) -> Outcome:
     if not isinstance(exc, IgtkError):
         log.error("a job could not start", exc_info=exc)
     return Outcome("failed", error=redact.scrub(f"could not start on host {_host()}: {exc}"))
-
-
-async def _release(lock: Any) -> None:
-    try:
-        await lock.release()
-    except Exception as exc:  # noqa: BLE001 - crash recovery frees it once this agent has gone
-        log.warning("the lock of %s was not released: %s", lock.url, exc)
 
 
 def _host() -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from igtk_tui.agent.hub import Hub, LiveExecution
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 QUEUE = "igtk"
 TASK = "igtk.execute"
+KEEP_ENDED_JOBS_HOURS = 7 * 24  # ended jobs kept for diagnosis (their executions are in the history)
+PRUNE_EVERY = 3600.0  # seconds between removals of older ended jobs
 SCHEMA_LOCK = 0x69677471  # "igtq": the advisory lock held while procrastinate's schema is applied
 
 
@@ -83,7 +86,8 @@ class WorkQueue:
         settings = hub.runtime.settings
         self.concurrency = max(0, int(settings.worker_concurrency or 0))
         self.heartbeat = float(settings.worker_heartbeat)
-        self.stalled_after = float(settings.worker_stalled_after)
+        # A worker is judged dead only after missing at least two heartbeats.
+        self.stalled_after = max(float(settings.worker_stalled_after), 2 * self.heartbeat)
         self.app: Any = None
         self.task: Any = None
         self.worker: Any = None
@@ -173,9 +177,15 @@ class WorkQueue:
 
     # -- stalled jobs of dead agents ----------------------------------------------------------------
     async def _reap_loop(self) -> None:
+        pruned = 0.0
         while True:
             try:
                 await self.reap()
+                if time.monotonic() - pruned > PRUNE_EVERY:
+                    pruned = time.monotonic()
+                    await self.app.job_manager.delete_old_jobs(nb_hours=KEEP_ENDED_JOBS_HOURS, queue=QUEUE,
+                                                               include_failed=True, include_cancelled=True,
+                                                               include_aborted=True)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a database hiccup: try again at the next beat

@@ -176,7 +176,13 @@ class Agent:
         return JSONResponse({"executions": [e.summary() for e in items]})
 
     async def start_execution(self, request: Request) -> Response:
-        live = await self.hub.start(StartSpec.from_json(await _body(request)))
+        spec = StartSpec.from_json(await _body(request))
+        if spec.lock:
+            from igtk_tui.agent.gateway_lock import start_locked
+
+            live = await start_locked(self.hub, spec, await self.hub.prepare(spec), wait=spec.lock_wait)
+        else:
+            live = await self.hub.start(spec)
         return JSONResponse(live.summary(), status_code=201)
 
     async def get_execution(self, request: Request) -> Response:

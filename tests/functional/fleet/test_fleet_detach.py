@@ -54,3 +54,23 @@ def test_a_detached_fleet_run_refuses_bad_input_before_the_agent_starts_it(detac
     r = detached("run", "gateway/health_check", "--on", "plant-z", "--detach")
     assert r.code == 2 and "'plant-z' is not a gateway" in r.stderr, r.describe()
     assert detached.rows("SELECT id FROM fleet_runs") == []
+
+
+def test_a_detached_run_with_lock_holds_the_gateway_lock_in_the_agent(detached: FleetCli,
+                                                                      fleet: SimulatedFleet) -> None:
+    """`igtk run --detach --lock`: the agent takes the gateway's lock before the first step and frees
+    it when the run ends; a second one is refused (exit 3) naming the holder."""
+    playbook = str(detached.playbook())
+    url = fleet["gw20"].url
+    first = detached("run", playbook, "--gateway", url, "--lock", "--detach", "-p", "seconds=120")
+    assert first.code == 0, first.describe()
+    execution_id = first.stdout.strip()
+    holder = wait_for(lambda: detached.rows("SELECT execution_id FROM gateway_locks"), "the lock to be held")
+    assert [r["execution_id"] for r in holder] == [execution_id]
+    second = detached("run", playbook, "--gateway", url, "--lock", "--detach", "-p", "seconds=0")
+    assert second.code == 3, second.describe()
+    assert f"is busy: locked by execution {execution_id[:8]}" in second.stderr
+    assert detached.rows("SELECT id FROM executions WHERE id <> ?", (execution_id,)) == []
+    cancelled = detached("cancel", execution_id[:8])
+    assert cancelled.code == 0, cancelled.describe()
+    wait_for(lambda: not detached.rows("SELECT gateway FROM gateway_locks"), "the lock to be freed")
