@@ -104,8 +104,10 @@ class AgentClient:
     def request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
                 timeout: float | None = None) -> Any:
         try:
-            response = self._http.request(method, path, json=body,
-                                          **({"timeout": timeout} if timeout is not None else {}))
+            if timeout is None:
+                response = self._http.request(method, path, json=body)
+            else:
+                response = self._http.request(method, path, json=body, timeout=timeout)
         except httpx.TransportError as exc:
             raise AgentGone(f"the agent does not answer on {self.location.socket}: {exc}") from None
         _raise_for(response)
