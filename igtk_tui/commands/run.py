@@ -104,10 +104,6 @@ def run(args: argparse.Namespace) -> int:
     check_fleet_flags(args)  # exit 2 before anything is loaded
     if args.on:
         return run_fleet(args)
-    if args.detach and wants_lock(args):
-        from igtk_tui.errors import InvalidInput
-
-        raise InvalidInput("--lock cannot be used with --detach yet: the agent does not take gateway locks")
     runtime = Runtime()
     playbook = load_file(runtime.library.find(args.playbook))
     given = given_parameters(args)
@@ -129,7 +125,7 @@ def detach(runtime: Any, playbook: Any, given: dict[str, Any], args: argparse.Na
                            "(follow the run with `igtk attach ID`; its record is in `igtk show ID`)")
     spec = {"playbook": str(playbook.path), "params": given, "credential": args.credential,
             "gateway_url": args.gateway, "debug": args.debug, "breakpoints": list(args.breakpoint),
-            "trigger": "cli-detach"}
+            "trigger": "cli-detach", "lock": wants_lock(args), "lock_wait": args.lock_wait or 0.0}
     with AgentClient.connect(runtime.paths, start=True) as client:
         started = client.start(spec)
     print(started["id"])

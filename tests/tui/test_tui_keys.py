@@ -61,6 +61,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
     from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
     from igtk_tui.tui.screens.fleet import FleetScreen
+    from igtk_tui.tui.screens.fleet_form import FleetForm
     from igtk_tui.tui.screens.fleets import FleetRunsScreen
     from igtk_tui.tui.screens.gateway_form import GatewayForm
     from igtk_tui.tui.screens.history import HistoryTable
@@ -83,7 +84,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "report-format": (ReportFormatScreen,), "fleets": (FleetRunsScreen,), "fleet": (FleetScreen,),
         "inventory": (InventoryScreen,), "gateway-form": (GatewayForm,), "quit": (QuitScreen,),
         "schedules": (SchedulesScreen,), "schedule-table": (ScheduleTable,), "schedule-form": (ScheduleForm,),
-        "field": (Field,)}
+        "field": (Field,), "fleet-form": (FleetForm,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:
