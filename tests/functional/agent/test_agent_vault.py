@@ -89,6 +89,26 @@ def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp
         assert secret not in printed + done.stdout + done.stderr, secret
 
 
+def test_run_detach_with_c_reads_the_agents_vault_not_its_own(file_agent: AgentHandle, tmp_path: Path) -> None:
+    """`igtk agent unlock`, then `igtk run --detach -c CRED` from a shell without the passphrase:
+    the credential is the agent's to read (this process's own vault is locked and stays unopened)."""
+    home = file_agent.home
+    paths = resolve_paths({"IGTK_HOME": str(home)})
+    vault = Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file", test_kdf=CHEAP_TEST_KDF)
+    vault.add(Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
+    playbook = write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml")
+    assert unlock(home, PASSPHRASE).returncode == 0
+    started = igtk(home, "run", str(playbook), "--detach", "-c", "plant-gw", env=agent_env(home))
+    assert started.returncode == 0, started.stderr
+    execution_id = started.stdout.strip()
+    wait_event(file_agent, execution_id, lambda e: e["event"] == "log" and "as operator7" in e["message"])
+    assert wait_event(file_agent, execution_id, kind_is("execution_finished"))["status"] == "completed"
+    unknown = igtk(home, "run", str(playbook), "--detach", "-c", "plant-gq", env=agent_env(home))
+    assert unknown.returncode == 2 and "plant-gw" in unknown.stderr  # the agent's vault names close matches
+    bad = igtk(home, "run", str(playbook), "--detach", "-p", "nope=1", env=agent_env(home))
+    assert bad.returncode == 2 and "nope" in bad.stderr
+
+
 def test_the_agent_replays_a_recorded_execution_with_resume_of(agent: AgentHandle, tmp_path: Path) -> None:
     execution_id = agent.detach(write_playbook(tmp_path), "-p", "seconds=0", "--breakpoint", "b")
     wait_event(agent, execution_id, kind_is("paused", step_id="b"))
