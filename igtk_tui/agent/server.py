@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE = 15.0  # seconds between SSE comments on a quiet stream (a dead client is noticed)
 STREAM_BATCH = 500  # events written to a stream at once when they queue up
+VAULT_OPEN_WAIT = 10.0  # seconds a status waits for the vault the agent opens itself (a keyring may hang)
 
 
 def peer_uid(sock: socket.socket) -> int:
@@ -83,6 +84,7 @@ class Agent:
         self.started = time.time()
         self.server: uvicorn.Server | None = None
         self.vault_detail = ""  # why the vault is locked (never a secret)
+        self.vault_opening: asyncio.Task[None] | None = None  # the agent opening its vault itself
         self.app = Starlette(routes=self.routes(), exception_handlers={IgtkError: self._igtk_error})
 
     def routes(self) -> list[Route]:
@@ -125,6 +127,12 @@ class Agent:
         return {**self.runtime.vault_state(), "detail": self.vault_detail}
 
     async def agent_status(self, request: Request) -> Response:
+        """While the agent still opens its vault itself (a key derivation takes a second or two),
+        the status waits for it: "locked" then would send the TUI to ask for a passphrase its
+        operator may not even know (`igtk demo`'s), for a vault about to be open."""
+        opening = self.vault_opening
+        if opening is not None and not opening.done():
+            await asyncio.wait({opening}, timeout=VAULT_OPEN_WAIT)
         return JSONResponse(self.status())
 
     async def agent_stop(self, request: Request) -> Response:
@@ -301,7 +309,7 @@ class Agent:
             self.fleets.queue = self.queue
             self.relay = ControlRelay(self.hub, await self.runtime.open_store())
             self.relay.start()
-        vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
+        self.vault_opening = vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
         await self.scheduler.start()
         sock = bind_socket(self.location)
         config = uvicorn.Config(self.app, http=PeerCheckedProtocol, lifespan="off", log_level="warning",

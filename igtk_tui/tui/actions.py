@@ -50,6 +50,7 @@ class ActionState:
     can_back: bool = True  # esc has something to close, clear or leave
     searching: bool = False  # the log has a search term: n / N move between its matches
     following: bool = True  # the log tails new lines
+    detachable: bool = True  # quitting may leave the runs to the agent (not in `igtk demo`: its agent stops)
 
 
 Predicate = Callable[[ActionState], bool]
@@ -284,7 +285,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("confirm-yes", "y", "Yes", "Dialog", "yes", ("confirm",), hint=9, label="yes"),
     Action("confirm-no", "n", "No", "Dialog", "no", ("confirm",), hint=9, label="no"),
     Action("quit-detach", "d", "Quit: detach, the runs go on in the agent", "Dialog", "detach", ("quit",),
-           hint=9, label="detach"),
+           lambda s: s.detachable, hint=9, label="detach"),
     Action("quit-cancel", "c", "Quit: cancel the running executions first", "Dialog", "cancel_runs", ("quit",),
            hint=9, label="cancel them", overrides=("schedules",)),  # the modal dialog's c, not the app's
     Action("quit-stay", "s", "Quit: stay in igtk", "Dialog", "stay", ("quit",), hint=9, label="stay"),
