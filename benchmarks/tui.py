@@ -106,7 +106,7 @@ def _first_screen(command: str, marker: re.Pattern[str], env: dict[str, str]) ->
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     started = time.perf_counter()
     made = subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
-                           f"env {exports} {command}"], cwd=REPO, capture_output=True, text=True)
+                           f"env -i {exports} {command}"], cwd=REPO, capture_output=True, text=True)
     if made.returncode:
         raise RuntimeError(f"tmux: {made.stderr.strip()}")
     try:
@@ -145,7 +145,9 @@ def _startup_runs(bare: Path, env: dict[str, str], runs: int) -> None:
                 "igtk": (f"{PY} -m igtk_tui tui", IGTK_READY),
                 "igtk demo": (f"{PY} -m igtk_tui demo", IGTK_READY)}
     for command, marker in commands.values():
-        _first_screen(command, marker, env)  # warm the file cache and byte code for each
+        # Warm the file cache and write the byte code for each, as an installed wheel has it
+        # (`env -i`: no PYTHONDONTWRITEBYTECODE inherited from the tmux server's environment).
+        _first_screen(command, marker, env)
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):  # interleaved, so all see the same machine load
         for name, (command, marker) in commands.items():

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from igtk_tui.engine.context import StepContext, StepFailure
-from igtk_tui.gateway.admin import SCAN_KINDS
 from igtk_tui.steps.gateway_common import FILE_OUTS, gateway_step, read_input, save_artifact, wait_params
 from igtk_tui.steps.registry import Output, Param, step
 
@@ -38,6 +37,8 @@ PROVIDER = Param("provider", "string", description="Tag provider")
 @gateway_step
 async def scan(ctx: StepContext, client: GatewayClient, scan: str = "both", wait: bool = True,
                timeout: float = 120.0, poll_interval: float = 1.0) -> dict[str, Any]:
+    from igtk_tui.gateway.admin import SCAN_KINDS  # here: the step registry loads without httpx
+
     started = time.monotonic()
     version = await client.ensure_version()
     if not version.has_rest_api:

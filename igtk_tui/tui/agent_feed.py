@@ -24,7 +24,8 @@ POLL = 1.0  # seconds between looks for executions started elsewhere (another TU
 
 
 class AgentFeed:
-    def __init__(self, service: Any, runtime: Any, notify: Callable[[str, SeverityLevel], None]) -> None:
+    def __init__(self, service: Any, runtime: Any, notify: Callable[[str, SeverityLevel], None],
+                 answered: Callable[[str], object] = lambda state: None) -> None:
         from igtk_tui.agent.location import AgentLocation
 
         self.service = service
@@ -34,6 +35,9 @@ class AgentFeed:
         self.notify = notify  # (text, severity)
         self.client: Any = None
         self.announced = False  # "N running in the agent" is said once, at the first look
+        self.answered = answered  # called once: "answered" (what runs there is known) or "unavailable"
+        self._first_look = True
+        self._awaiting: set[str] | None = None  # runs of the first listing not shown yet
         self._wake = asyncio.Event()
         self._spawning = asyncio.Lock()
         self._following: dict[str, asyncio.Task[None]] = {}
@@ -95,6 +99,7 @@ class AgentFeed:
         try:
             while True:
                 if not self.location.alive():
+                    self._looked("answered")  # no agent: nothing runs there
                     if lost or self.service.active:
                         self.service.agent_lost()
                     if lost:
@@ -118,17 +123,35 @@ class AgentFeed:
                         self.announced = True
                         for item in live:
                             self.follow(item["id"])
+                        if self._first_look and self._awaiting is None:
+                            self._awaiting = {str(item["id"]) for item in live}
+                            self._shown(None)  # answered once each listed run is shown
                         await self._wait()
                 except AgentGone:
+                    if not self.location.alive():
+                        self._looked("answered")  # gone: its runs are recorded interrupted, none goes on
                     if not lost and self.location.alive():
                         self.notify("lost the agent; reconnecting", "warning")
                     lost = True
                     await self._wait()
                 except ServiceUnavailable as exc:  # another version: say what to do, once
+                    self._looked("unavailable")
                     self.notify(str(exc), "error")
                     return
         finally:
             await self.close()
+
+    def _shown(self, execution_id: str | None) -> None:
+        """A run of the first listing is shown (or ended unseen): the status counts it now."""
+        if self._awaiting is not None:
+            self._awaiting.discard(execution_id or "")
+            if not self._awaiting:
+                self._looked("answered")
+
+    def _looked(self, state: str) -> None:
+        if self._first_look:
+            self._first_look = False
+            self.answered(state)
 
     async def _wait(self) -> None:
         try:
@@ -167,6 +190,7 @@ class AgentFeed:
                             view = ExecutionView(execution_id, 0, summary["playbook"],
                                                  playbook_ref=summary.get("playbook_path") or "")
                             service.add_remote(view, remote)
+                            self._shown(execution_id)
                         items = [i for i in items if float(i.get("ts") or 0) > last_ts]
                     elif kind in ("end", "overflow"):
                         items = []
@@ -187,6 +211,7 @@ class AgentFeed:
             return  # run() notices and says so
         finally:
             self._following.pop(execution_id, None)
+            self._shown(execution_id)
 
 
 def _load_client() -> None:

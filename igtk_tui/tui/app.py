@@ -24,7 +24,7 @@ from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.agent_feed import AgentFeed
 from igtk_tui.tui.keymap import bindings_for, check_keymap, key_text
 from igtk_tui.tui.launcher import Launch, Launcher
-from igtk_tui.tui.messages import ExecutionEnded, LastResults, LibraryLoaded, StoreReady, VaultChanged
+from igtk_tui.tui.messages import AgentAnswered, ExecutionEnded, LastResults, LibraryLoaded, StoreReady, VaultChanged
 from igtk_tui.tui.palette import ActionsProvider, PlaybookProvider, ThemeProvider
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.services import ExecutionService
@@ -77,7 +77,11 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
         self.executions = ExecutionService(self, clock=self.clock, refresh_hz=self.settings.ui_refresh_hz,
                                            log_max_lines=self.settings.log_max_lines)
         self.agent = AgentFeed(self.executions, runtime, lambda text, severity: self.notify(
-            text, title="Agent", severity=severity, markup=False))
+            text, title="Agent", severity=severity, markup=False),
+            answered=lambda state: self.post_message(AgentAnswered(state)))
+        # What runs in the agent is unknown until the feed's first look: "connecting…", never "idle".
+        self.agent_state = "connecting" if open_services else "answered"
+        self._services_started = False
         self.vault_ui = VaultController(self)
         self.launcher = Launcher(self)
         self.vault_state = "opening"
@@ -156,10 +160,15 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        """Heavy services only once the first screen is on the terminal."""
+        """The library once the first screen is on the terminal: the operator acts on it first."""
         self.load_library()
-        if not self.open_services:
+
+    def _start_services(self) -> None:
+        """The vault, the store and the agent feed once the library is listed: started together
+        with it, their imports and I/O took the GIL from it and the operator waited for both."""
+        if self._services_started or not self.open_services:
             return
+        self._services_started = True
         self.vault_ui.open_in_background()
         self.run_worker(self._open_store(), group="store", exit_on_error=False, name="open store")
         self.run_worker(self.agent.run(), group="agent", exit_on_error=False, name="agent feed")
@@ -186,6 +195,11 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
         self.library_entries = message.entries
         if first:
             self._freeze_startup_heap()
+        self._start_services()
+
+    def on_agent_answered(self, message: AgentAnswered) -> None:
+        self.agent_state = message.state
+        self.main_screen.refresh_status()
 
     async def _open_store(self) -> None:
         """History for the screens (the agent records the runs), and what happened while away."""

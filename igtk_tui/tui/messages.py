@@ -46,6 +46,14 @@ class StoreReady(Message):
 
 
 @dataclass
+class AgentAnswered(Message):
+    """The agent feed's first look is done (or failed): until then the status line cannot
+    say "idle", since runs may go on in the agent."""
+
+    state: str  # "answered" | "unavailable"
+
+
+@dataclass
 class LastResults(Message):
     """Last result and duration per playbook (library-relative path or name)."""
 

@@ -45,6 +45,36 @@ async def test_an_agent_run_is_shown_live_with_its_backlog_and_driven_by_the_key
     assert shown["status"] == "cancelled"
 
 
+def status_text(app: IgtkApp) -> str:
+    from igtk_tui.tui.widgets.status_bar import StatusBar
+
+    return app.main_screen.query_one(StatusBar)._last
+
+
+async def test_the_status_says_connecting_until_the_agent_answered_never_idle_while_its_run_goes_on(
+        runtime, agent: AgentHandle, tmp_path: Path) -> None:
+    """The agent feed starts after the library is listed: until its first look the status line
+    cannot know what runs in the agent, so it says "connecting…", and then the agent's run."""
+    execution_id = detached_run(agent, tmp_path)
+    app = IgtkApp(runtime)
+    seen: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen.append(status_text(app))
+
+        def shows_the_run() -> bool:
+            seen.append(status_text(app))
+            return "1 running" in seen[-1]
+
+        await wait_until(pilot, shows_the_run, what="the agent's run in the status line")
+        assert app.agent_state == "answered" and execution_id in app.executions.views
+        assert app.executions.control(execution_id, "cancel")
+        view = app.executions.views[execution_id]
+        await wait_until(pilot, lambda: view.status == "cancelled", what="cancelled in the agent")
+        await wait_until(pilot, lambda: "idle" in status_text(app), what="idle once nothing runs")
+    assert "connecting…" in seen[0], seen[0]
+    assert not any("idle" in text for text in seen), seen
+
+
 async def test_sighup_leaves_the_agents_runs_running_and_q_asks_about_them(
         runtime, agent: AgentHandle, tmp_path: Path) -> None:
     from igtk_tui.tui.screens.quit import QuitScreen

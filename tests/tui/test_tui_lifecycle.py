@@ -35,6 +35,18 @@ def test_first_screen_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+def test_listing_the_library_imports_no_gateway_or_browser_stack() -> None:
+    """The library worker validates every shipped playbook (their step types load their modules)
+    before the operator can act: the step modules must not pull httpx or Playwright in with them."""
+    code = ("import sys; from igtk_tui.tui.deferred import DeferredRuntime; "
+            "entries = DeferredRuntime().library.discover(); assert entries; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    env = {**os.environ, "IGTK_HOME": "/tmp/igtk-import-check"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO,
+                         check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_headless_commands_never_import_textual() -> None:
     code = "import sys, igtk_tui.cli as c; c.build_parser(); print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)

@@ -191,7 +191,8 @@ class MainScreen(ExecutionKeys, RegistryChecks, Screen[None]):
         views = self.app.executions.active
         running = sum(1 for v in views if v.status == "running")
         paused = sum(1 for v in views if v.status == "paused")
-        self.query_one(StatusBar).show(running=running, paused=paused, vault=self.app.vault_state)
+        self.query_one(StatusBar).show(running=running, paused=paused, vault=self.app.vault_state,
+                                       agent=self.app.agent_state)
 
     def vault_changed(self) -> None:
         state = self.app.vault_state

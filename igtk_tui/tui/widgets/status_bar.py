@@ -32,11 +32,14 @@ class StatusBar(Static):
         self._last = ""
         self.state: list[Part] = []
 
-    def show(self, *, running: int, paused: int, vault: str, extra: str = "") -> None:
+    def show(self, *, running: int, paused: int, vault: str, agent: str = "answered", extra: str = "") -> None:
+        """`agent`: "connecting" until the agent feed's first look (nothing can be called idle
+        yet), "unavailable" when the agent cannot be followed, else "answered"."""
         self.state = [Part("igtk · "), name(str(getattr(self.app, "where", "")), keep=6)]
         bits = []
         if running or not paused:
-            bits.append(f"▶ {running} running" if running else "· idle")
+            idle = {"connecting": "· connecting…", "unavailable": "· agent unavailable"}.get(agent, "· idle")
+            bits.append(f"▶ {running} running" if running else idle)
         if paused:
             bits.append(f"‖ {paused} paused")
         bits.append(f"vault: {vault}")
