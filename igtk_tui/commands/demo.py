@@ -124,11 +124,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         gateway.start()
         env = demo_environment(root, dict(os.environ))
-        runtime = DeferredRuntime(env, paths=demo_paths(root, dict(os.environ)) if temporary else None)
-        problem = seed_vault(runtime, gateway.url, gateway.api_token,
-                             (gateway.config.admin_username, gateway.config.admin_password))
+        deferred = runtime = DeferredRuntime(env, paths=demo_paths(root, dict(os.environ)) if temporary else None)
+        admin = (gateway.config.admin_username, gateway.config.admin_password)
+        # Seeded by the app in its vault thread, after the first screen (DemoInfo.seed).
         demo = DemoInfo(gateway.url, gateway.api_token, str(root), credential=DEMO_TOKEN_CREDENTIAL,
-                        temporary=temporary, note=problem or "")
+                        temporary=temporary,
+                        seed=lambda: seed_vault(deferred, gateway.url, gateway.api_token, admin))
         return run_app(runtime, demo=demo, theme=getattr(args, "theme", None), mouse=getattr(args, "mouse", None))
     finally:
         if runtime is not None:

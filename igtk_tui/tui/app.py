@@ -14,8 +14,8 @@ import asyncio
 import gc
 import os
 import signal
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from igtk_tui import startup
@@ -50,7 +50,10 @@ class DemoInfo:
     root: str
     credential: str = ""
     temporary: bool = True
-    note: str = ""  # a seeding problem to tell the operator
+    # Puts the demo credentials in the vault (returns a problem as text): called in the vault's
+    # thread just before it opens, after the library is listed, so a newcomer does not wait on
+    # the vault's key derivation and crypto imports before the first screen.
+    seed: Callable[[], str | None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def root_label(self) -> str:
@@ -153,8 +156,6 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
                     loop.add_signal_handler(sig, self._on_hangup, sig)
                 except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
                     pass
-        if self.demo is not None and self.demo.note:
-            self.startup_problems.append(f"demo vault not seeded: {self.demo.note}")
         for problem in self.startup_problems:
             self.notify(problem, title="Configuration", severity="warning", markup=False, timeout=10)
         self.call_after_refresh(self._after_first_paint)

@@ -29,6 +29,7 @@ class VaultController:
     def _open(self) -> None:
         from igtk_tui.vault import VaultLocked, VaultUnavailable
 
+        self._seed_demo()
         try:
             vault = self.open_with(None)
         except VaultUnavailable as exc:
@@ -41,6 +42,17 @@ class VaultController:
             self.app.post_message(VaultChanged("unavailable", detail=str(exc).splitlines()[0]))
             return
         self._post_open(vault)
+
+    def _seed_demo(self) -> None:
+        """`igtk demo`: its credentials go in before the vault opens for the screens (in this thread)."""
+        demo = getattr(self.app, "demo", None)
+        seed = getattr(demo, "seed", None)
+        if seed is None:
+            return
+        problem = seed()
+        if problem:
+            self.app.call_from_thread(self.app.notify, f"demo vault not seeded: {problem}", title="Configuration",
+                                      severity="warning", markup=False, timeout=10)
 
     def open_with(self, passphrase: str | None) -> Any:
         """Open the vault (blocking: call in a thread)."""

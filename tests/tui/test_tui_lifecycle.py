@@ -280,6 +280,38 @@ async def test_demo_runs_a_gateway_playbook_out_of_the_box(tmp_path: Path, fast_
             assert all(secret not in line for line in app.main_screen.query_one("#log").lines)
 
 
+async def test_demo_seeds_its_vault_after_the_library_is_listed_and_says_a_seeding_problem(tmp_path: Path,
+                                                                                           fast_kdf) -> None:
+    """`igtk demo` seeds its vault in the vault's thread once the library is listed (the key
+    derivation is not on the way to the first screen); the vault opens with the demo credentials,
+    and a seeding problem is said."""
+    from igtk_tui.commands.demo import DEMO_LOGIN_CREDENTIAL, DEMO_TOKEN_CREDENTIAL, demo_environment, seed_vault
+    from igtk_tui.tui.deferred import DeferredRuntime
+    from igtk_tui.tui.messages import LibraryLoaded, VaultChanged
+
+    env = demo_environment(tmp_path, {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)})
+    runtime = DeferredRuntime(env)
+    url, token = "http://127.0.0.1:65000", "igtk:demo-token-Secret-7"
+    demo = DemoInfo(url, token, str(tmp_path), credential=DEMO_TOKEN_CREDENTIAL, temporary=False,
+                    seed=lambda: seed_vault(runtime, url, token, ("admin", "password")))
+    messages: list = []
+    with demo_agent_stopped(tmp_path):
+        app = IgtkApp(runtime, demo=demo)
+        async with app.run_test(size=(100, 30), message_hook=messages.append) as pilot:
+            await library_ready(pilot, app)
+            await wait_until(pilot, lambda: app.vault_state == "open", what="the seeded vault open")
+            assert {DEMO_TOKEN_CREDENTIAL, DEMO_LOGIN_CREDENTIAL} <= {c.name for c in app.vault_infos}
+        order = [type(m).__name__ for m in messages if isinstance(m, (LibraryLoaded, VaultChanged))]
+        assert order[0] == "LibraryLoaded", order
+
+        failing = DemoInfo(url, token, str(tmp_path), credential=DEMO_TOKEN_CREDENTIAL, temporary=False,
+                           seed=lambda: "the vault file is read-only")
+        app = IgtkApp(runtime, demo=failing)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: any("demo vault not seeded: the vault file is read-only" in str(n.message)
+                                                for n in app._notifications), what="the seeding problem said")
+
+
 async def test_collector_runs_once_started_and_the_startup_heap_is_released_at_exit(runtime) -> None:
     """Started through `cli.main` the collector is paused; the TUI turns it back on once its
     library is loaded (freezing the start-up heap), and unfreezes that heap when it closes."""
