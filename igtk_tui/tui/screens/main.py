@@ -66,14 +66,17 @@ class MainScreen(ExecutionKeys, RegistryChecks, Screen[None]):
         if demo is not None:
             yield DemoBanner(demo.url, demo.token, demo.root_label, id="demo-banner")
         yield StatusBar(id="status")
+        size = self.app.size  # the terminal's: the reflow classes go on before the first styling
+        left = " ".join(class_name for class_name, wanted in self._left_classes(size.width).items() if wanted)
+        vault = "pane -short" if self._is_short(size.height) else "pane"
         with Horizontal(id="panes"):
-            with Vertical(id="left"):
+            with Vertical(id="left", classes=left):
                 with Pane(id="library-pane", classes="pane"):
                     field = Field(placeholder="filter playbooks (fuzzy)", id="library-filter", compact=True)
                     field.display = False
                     yield field
                     yield PlaybookTree(id="library")
-                with Pane(id="vault-pane", classes="pane"):
+                with Pane(id="vault-pane", classes=vault):
                     yield Static("", id="vault-note", markup=False)
                     yield VaultList(id="vault-list")
             with Vertical(id="right"):
@@ -105,16 +108,23 @@ class MainScreen(ExecutionKeys, RegistryChecks, Screen[None]):
     def on_unmount(self) -> None:
         self.app.executions.unsubscribe(self)
 
+    def _left_classes(self, width: int) -> dict[str, bool]:
+        return {"-narrow": width < self.NARROW_BELOW, "-narrower": width < self.NARROWER_BELOW}
+
+    def _is_short(self, height: int) -> bool:
+        return height < self.SHORT_BELOW
+
     def on_resize(self, event: events.Resize) -> None:
         """Reflow for small terminals (80x24). Classes go on the two panes concerned, not on the
-        screen: a screen-wide class change restyles every widget (start-up time, redraw bytes)."""
-        self._short = event.size.height < self.SHORT_BELOW
+        screen: a screen-wide class change restyles every widget (start-up time, redraw bytes).
+        Compose sets them for the starting size, so the first resize restyles nothing."""
+        self._short = self._is_short(event.size.height)
         bar = self.query_one(ExecutionsBar)
         bar.max_rows = 3 if self._short else 5
         bar.fit_height()
         left = self.query_one("#left")
-        left.set_class(event.size.width < self.NARROW_BELOW, "-narrow")
-        left.set_class(event.size.width < self.NARROWER_BELOW, "-narrower")
+        for class_name, wanted in self._left_classes(event.size.width).items():
+            left.set_class(wanted, class_name)
         self.query_one("#vault-pane").set_class(self._short, "-short")
 
     def on_screen_resume(self) -> None:
