@@ -1,0 +1,73 @@
+"""What a dying fleet coordinator leaves (docs/workers.md, "When an agent dies"): agent `a`
+coordinates and runs no jobs (worker_concurrency 0), agent `b` runs one job at a time. `a` is
+killed with SIGKILL mid-run; `b`'s reaper finds `a`'s heartbeat stopped and settles the fleet run
+`interrupted`: the gateway `b` runs goes on and records its own end, the gateway still queued is
+withdrawn (never started), the gateways whose batch never came are skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from schedule_helpers import poll_until
+from worker_helpers import Cluster, start_cluster
+
+from igtk_tui.simulator import SimulatedFleet
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory, postgres_server: Any,
+         sim_fleet: SimulatedFleet) -> Iterator[Cluster]:
+    with start_cluster(tmp_path_factory.mktemp("coordinator"), postgres_server, sim_fleet,
+                       {"a": 0, "b": 1}) as running:
+        yield running
+
+
+def test_a_killed_coordinators_fleet_run_is_settled_by_another_agent(pair: Cluster, faulted: SimulatedFleet) -> None:
+    a, b = pair.nodes["a"], pair.nodes["b"]
+    names = ["gw21", "gw22", "gw23", "gw24"]
+    seen = {n: len(faulted[n].requests) for n in names}
+    r = a.cli("run", str(pair.playbook), "--on", ",".join(names), "--forks", "2", "--serial", "2",
+              "-p", "seconds=20", "--detach")
+    assert r.code == 0, r.describe()
+    run_id = r.stdout.strip()
+    first = poll_until(lambda: (m := pair.members(run_id)["gw21"])["execution_id"] and m,
+                       what="gw21's execution to start on b")
+    execution_id = first["execution_id"]
+    assert pair.execution(execution_id)["owner_pid"] == b.pid
+    # gw22 is queued (b runs one job at a time), gw23 and gw24 wait for batch 2.
+    poll_until(lambda: pair.rows("SELECT id FROM procrastinate_jobs WHERE status = 'todo'"),
+               what="gw22's job to wait in the queue")
+    assert pair.fleet_run(run_id)["heartbeat_at"] is not None
+
+    a.kill()
+    record = pair.wait_fleet_done(run_id)  # b's reaper: a's heartbeat is over 3 s old
+    assert record["status"] == "interrupted"
+    assert f"pid {a.pid}" in record["stop_reason"] and "stopped sending heartbeats" in record["stop_reason"]
+    assert f"pid {b.pid}" in record["stop_reason"]  # who settled it
+    members = pair.members(run_id)
+    assert members["gw22"]["status"] == "cancelled" and members["gw22"]["execution_id"] is None
+    assert members["gw22"]["reason"].startswith("never started: the fleet run was interrupted")
+    assert [members[n]["status"] for n in ("gw23", "gw24")] == ["skipped", "skipped"]
+    assert pair.rows("SELECT id FROM procrastinate_jobs WHERE status = 'todo'") == []  # withdrawn
+    # The gateway b's worker runs is not a casualty: it goes on and records its own end.
+    done = poll_until(lambda: (m := pair.members(run_id)["gw21"])["status"] != "running" and m,
+                      what="gw21 to end on b", timeout=180)
+    assert done["status"] == "completed"
+    assert pair.execution(execution_id)["status"] == "completed"
+    final = pair.fleet_run(run_id)
+    assert (final["status"], final["completed"], final["cancelled"], final["skipped"], final["running"]) == \
+        ("interrupted", 1, 1, 2, 0)
+    # Never started means never touched.
+    assert [n for n in ("gw22", "gw23", "gw24") if len(faulted[n].requests) != seen[n]] == []
+
+    # The coordinator's host, when its agent starts again, changes nothing (the run is settled).
+    a.start()
+    assert pair.fleet_run(run_id)["stop_reason"] == record["stop_reason"]
+    shown = b.cli.json("show", run_id[:8], "--json")
+    assert shown["status"] == "interrupted"
+    assert {g["gateway"]: g["status"] for g in shown["gateways"]} == {
+        "gw21": "completed", "gw22": "cancelled", "gw23": "skipped", "gw24": "skipped"}
