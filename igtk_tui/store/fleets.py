@@ -251,9 +251,24 @@ class FleetRepository:
         found = await self.db.call(lambda c: stalled_coordinators(c, me, stalled_after))
         settled = []
         for row in found:
-            if await self.db.write(lambda c, row=row: settle_stalled(c, row, me, stalled_after)):
+            def claim(c: Conn, row: Any = row) -> bool:
+                return settle_stalled(c, row, me, stalled_after)
+
+            if await self.db.write(claim):
                 settled.append(str(row["id"]))
         return settled
+
+    async def resumed(self, old_id: str, new_id: str) -> str | None:
+        """`new_id` resumes `old_id`: a fleet gateway's execution becomes the new one (store/fleet_resume.py)."""
+        from igtk_tui.store.fleet_resume import link
+
+        return await self.db.write(lambda c: link(c, old_id, new_id))
+
+    async def follow(self, execution_id: str) -> str | None:
+        """A resumed gateway's committed end becomes its outcome in the fleet record (fleet_resume.py)."""
+        from igtk_tui.store.fleet_resume import follow
+
+        return await self.db.write(lambda c: follow(c, execution_id))
 
     async def member_states(self, run_id: str) -> dict[int, MemberState]:
         """Each gateway's status and its execution's, for a coordinator waiting on queued gateways."""
