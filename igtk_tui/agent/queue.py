@@ -94,6 +94,7 @@ class WorkQueue:
         self.taken = 0  # jobs this agent's worker has taken since it started
         self._worker_task: asyncio.Task[None] | None = None
         self._reaper: asyncio.Task[None] | None = None
+        self._beats: dict[str, tuple[Any, float]] = {}  # fleet run -> (last beat seen, when it was first seen)
 
     async def open(self) -> None:
         import procrastinate
@@ -222,7 +223,14 @@ class WorkQueue:
         """Fleet runs whose coordinating agent stopped sending heartbeats: settled `interrupted` with each
         gateway's real state (store/fleet_settle.py), and their gateways still queued withdrawn."""
         store = await self.hub.runtime.open_store()
-        settled: list[str] = await store.fleets.settle_stalled(self.stalled_after)
+        now = time.monotonic()
+        rows = await store.fleets.coordinator_beats()
+        seen = {run_id: self._beats.get(run_id) or (row["heartbeat_at"], now) for run_id, row in rows.items()}
+        self._beats = {run_id: (row["heartbeat_at"], now) if seen[run_id][0] != row["heartbeat_at"]
+                       else seen[run_id] for run_id, row in rows.items()}
+        settled = [run_id for run_id, (_beat, since) in self._beats.items()
+                   if now - since >= self.stalled_after
+                   and await store.fleets.settle_stalled(rows[run_id], self.stalled_after)]
         for run_id in settled:
             withdrawn = await self._withdraw(run_id)
             log.warning("fleet run %s: its coordinator stopped sending heartbeats; recorded interrupted "

@@ -82,20 +82,21 @@ def recover_fleets(c: Conn, me: ProcessIdentity) -> list[str]:
     return [r["id"] for r in dead]
 
 
-def stalled_coordinators(c: Conn, me: ProcessIdentity, stalled_after: float) -> list[Any]:
-    """Running fleet runs whose coordinator stopped sending heartbeats (a live one on this host never)."""
+def coordinator_beats(c: Conn, me: ProcessIdentity) -> list[Any]:
+    """Running fleet runs whose coordinator beats, with their last beat (a live one on this host is left out).
+    The watcher judges a beat by how long IT has seen it unchanged, never by comparing the beat's
+    time with its own clock: the hosts' clocks may differ."""
     rows = c.execute("SELECT id, owner_host, owner_pid, owner_start, heartbeat_at FROM fleet_runs "
-                     "WHERE status = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < ?",
-                     (time.time() - stalled_after,)).fetchall()
+                     "WHERE status = 'running' AND heartbeat_at IS NOT NULL").fetchall()
     return [r for r in rows if not (r["owner_host"] == me.host
                                     and owner_alive(r["owner_host"], r["owner_pid"], r["owner_start"], me))]
 
 
 def settle_stalled(c: Conn, row: Any, me: ProcessIdentity, stalled_after: float) -> bool:
-    """Settle one fleet run found by `stalled_coordinators`; False when another finder (or a late
-    heartbeat) got there first."""
+    """Settle one fleet run whose beat `row` was seen unchanged for `stalled_after` seconds; False when
+    another finder got there first or a beat came meanwhile (the claim compares the beat seen)."""
     claimed = c.execute("UPDATE fleet_runs SET status = 'interrupted' WHERE id = ? AND status = 'running' "
-                        "AND heartbeat_at < ?", (row["id"], time.time() - stalled_after)).rowcount
+                        "AND heartbeat_at = ?", (row["id"], row["heartbeat_at"])).rowcount
     if not claimed:
         return False
     who = coordinator_text(row["owner_host"], row["owner_pid"])

@@ -242,21 +242,20 @@ class FleetRepository:
                 "UPDATE fleet_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
                 [(now, run_id) for run_id in run_ids]))
 
-    async def settle_stalled(self, stalled_after: float) -> list[str]:
-        """Running fleet runs whose coordinator stopped sending heartbeats for `stalled_after` seconds:
-        each settled `interrupted` (store/fleet_settle.py); returns the ids this call settled."""
-        from igtk_tui.store.fleet_settle import settle_stalled, stalled_coordinators
+    async def coordinator_beats(self) -> dict[str, Any]:
+        """Running fleet runs by id, each with its coordinator's last beat (store/fleet_settle.py)."""
+        from igtk_tui.store.fleet_settle import coordinator_beats
 
         me = self.owner
-        found = await self.db.call(lambda c: stalled_coordinators(c, me, stalled_after))
-        settled = []
-        for row in found:
-            def claim(c: Conn, row: Any = row) -> bool:
-                return settle_stalled(c, row, me, stalled_after)
+        return {str(r["id"]): r for r in await self.db.call(lambda c: coordinator_beats(c, me))}
 
-            if await self.db.write(claim):
-                settled.append(str(row["id"]))
-        return settled
+    async def settle_stalled(self, row: Any, stalled_after: float) -> bool:
+        """Settle `interrupted` a run whose beat `row` was seen unchanged for `stalled_after` seconds;
+        False when another agent did, or a beat came meanwhile."""
+        from igtk_tui.store.fleet_settle import settle_stalled
+
+        me = self.owner
+        return bool(await self.db.write(lambda c: settle_stalled(c, row, me, stalled_after)))
 
     async def resumed(self, old_id: str, new_id: str) -> str | None:
         """`new_id` resumes `old_id`: a fleet gateway's execution becomes the new one (store/fleet_resume.py)."""

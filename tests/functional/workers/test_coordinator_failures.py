@@ -31,11 +31,11 @@ def test_a_killed_coordinators_fleet_run_is_settled_by_another_agent(pair: Clust
     names = ["gw21", "gw22", "gw23", "gw24"]
     seen = {n: len(faulted[n].requests) for n in names}
     r = a.cli("run", str(pair.playbook), "--on", ",".join(names), "--forks", "2", "--serial", "2",
-              "-p", "seconds=20", "--detach")
+              "-p", "seconds=300", "--detach")
     assert r.code == 0, r.describe()
     run_id = r.stdout.strip()
     first = poll_until(lambda: (m := pair.members(run_id)["gw21"])["execution_id"] and m,
-                       what="gw21's execution to start on b")
+                       what="gw21's execution to start on b", timeout=240)
     execution_id = first["execution_id"]
     assert pair.execution(execution_id)["owner_pid"] == b.pid
     # gw22 is queued (b runs one job at a time), gw23 and gw24 wait for batch 2.
@@ -53,14 +53,17 @@ def test_a_killed_coordinators_fleet_run_is_settled_by_another_agent(pair: Clust
     assert members["gw22"]["reason"].startswith("never started: the fleet run was interrupted")
     assert [members[n]["status"] for n in ("gw23", "gw24")] == ["skipped", "skipped"]
     assert pair.rows("SELECT id FROM procrastinate_jobs WHERE status = 'todo'") == []  # withdrawn
-    # The gateway b's worker runs is not a casualty: it goes on and records its own end.
+    # The gateway b's worker runs is not a casualty: it goes on, and records its own end (here: cancelled
+    # by the operator on b).
+    assert members["gw21"]["status"] == "running" and pair.execution(execution_id)["status"] == "running"
+    assert pair.steps(execution_id)["nap"]["status"] == "running"
+    assert b.cli("cancel", execution_id[:8]).code == 0
     done = poll_until(lambda: (m := pair.members(run_id)["gw21"])["status"] != "running" and m,
                       what="gw21 to end on b", timeout=180)
-    assert done["status"] == "completed"
-    assert pair.execution(execution_id)["status"] == "completed"
+    assert done["status"] == "cancelled" and pair.execution(execution_id)["status"] == "cancelled"
     final = pair.fleet_run(run_id)
     assert (final["status"], final["completed"], final["cancelled"], final["skipped"], final["running"]) == \
-        ("interrupted", 1, 1, 2, 0)
+        ("interrupted", 0, 2, 2, 0)
     # Never started means never touched.
     assert [n for n in ("gw22", "gw23", "gw24") if len(faulted[n].requests) != seen[n]] == []
 
@@ -70,4 +73,4 @@ def test_a_killed_coordinators_fleet_run_is_settled_by_another_agent(pair: Clust
     shown = b.cli.json("show", run_id[:8], "--json")
     assert shown["status"] == "interrupted"
     assert {g["gateway"]: g["status"] for g in shown["gateways"]} == {
-        "gw21": "completed", "gw22": "cancelled", "gw23": "skipped", "gw24": "skipped"}
+        "gw21": "cancelled", "gw22": "cancelled", "gw23": "skipped", "gw24": "skipped"}
