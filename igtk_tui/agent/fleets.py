@@ -188,6 +188,7 @@ class FleetCoordinator:
         self.runs: dict[str, FleetRun] = {}
         self.tasks: dict[str, asyncio.Task[str]] = {}
         self.stopping = False
+        self._beater: asyncio.Task[None] | None = None
 
     async def start(self, spec: FleetSpec) -> FleetRun:
         if self.stopping or self.hub.stopping:
@@ -195,6 +196,8 @@ class FleetCoordinator:
         run = await asyncio.to_thread(self._prepare, spec)
         task = asyncio.create_task(self._run(run), name=f"fleet:{run.id[:8]}")
         self.runs[run.id], self.tasks[run.id] = run, task
+        if run.heartbeats and (self._beater is None or self._beater.done()):
+            self._beater = asyncio.create_task(self._heartbeats(), name="fleet-heartbeats")
         created = asyncio.ensure_future(run.created.wait())
         await asyncio.wait([created, task], return_when=asyncio.FIRST_COMPLETED)
         if task.done() and not run.created.is_set():
@@ -236,7 +239,8 @@ class FleetCoordinator:
         launcher = AgentLauncher(self.hub, self.queue, playbook, spec.params)
         return FleetRun(runtime, playbook, members, targets=split_targets(list(spec.targets)), options=options,
                         output=LogFleetOutput(log), params=masked(playbook, spec.params),
-                        warn=lambda text: log.warning("%s", text), launcher=launcher)
+                        warn=lambda text: log.warning("%s", text), launcher=launcher,
+                        heartbeats=self.queue is not None)
 
     async def _run(self, run: FleetRun) -> str:
         try:
@@ -247,6 +251,18 @@ class FleetCoordinator:
         finally:
             self.runs.pop(run.id, None)
             self.tasks.pop(run.id, None)
+
+    async def _heartbeats(self) -> None:
+        """While this agent coordinates queued fleet runs, their heartbeat says it is alive: another agent
+        sharing the history settles a run whose beats stop (store/fleet_settle.py, docs/workers.md)."""
+        period = float(self.hub.runtime.settings.worker_heartbeat)
+        store = await self.hub.runtime.open_store()
+        while self.runs:
+            try:
+                await store.fleets.heartbeat([r.id for r in self.runs.values() if r.heartbeats])
+            except Exception as exc:  # noqa: BLE001 - the server may be briefly away: beat again next time
+                log.warning("could not record the fleet runs' heartbeat: %s", exc)
+            await asyncio.sleep(period)  # the heartbeat's period (a product behaviour)
 
     def summaries(self) -> list[dict[str, Any]]:
         return [{"id": r.id, "playbook": r.playbook.name, "status": r.status, "counts": r.counts(),
@@ -265,6 +281,9 @@ class FleetCoordinator:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        if self._beater is not None:
+            self._beater.cancel()
+            await asyncio.gather(self._beater, return_exceptions=True)
 
 
 def _refuse_secrets(playbook: Any, params: dict[str, Any]) -> None:

@@ -108,6 +108,7 @@ class LiveExecution:
         self.final: dict[str, Any] | None = None
         self.task: asyncio.Task[Any] | None = None
         self.lock_task: asyncio.Task[Any] | None = None  # releases the gateway lock at the end (agent/gateway_lock.py)
+        self.resumes_fleet_gateway = False  # its end becomes a fleet gateway's outcome (store/fleet_resume.py)
         self.current_step: str | None = None
         self.pause: dict[str, Any] | None = None
         self.steps_total = 0
@@ -333,10 +334,16 @@ class Hub:
             resume=again.resume if again is not None else None,
         )
         live = LiveExecution(execution)
+        fleet_run_id = spec.fleet_run_id
+        if again is not None and again.resume is not None:  # a fleet gateway resumed stays in its fleet run
+            store = await self.runtime.open_store()
+            linked = await store.fleets.resumed(again.resume.resumed_from, execution.id)
+            live.resumes_fleet_gateway = linked is not None
+            fleet_run_id = linked or fleet_run_id
         self.executions[execution.id] = live
         self.recorder.expect(execution.id, rerun_of=again.rerun_of if again is not None else None,
                              playbook_rel=self.runtime.library.relative(request.playbook.path)
-                             if request.playbook.path else None, fleet_run_id=spec.fleet_run_id)
+                             if request.playbook.path else None, fleet_run_id=fleet_run_id)
         bus.subscribe(lambda event: self.recorder(self._as_recorded(event)))
         live.task = asyncio.create_task(self._run(live), name=f"agent-execution:{execution.id}")
         self._prune()
@@ -349,6 +356,15 @@ class Hub:
             log.exception("execution %s ended with an internal error", live.id)
         finally:
             await asyncio.shield(self.recorder.flush())
+            if live.resumes_fleet_gateway:
+                await asyncio.shield(self._follow_fleet(live.id))
+
+    async def _follow_fleet(self, execution_id: str) -> None:
+        try:
+            store = await self.runtime.open_store()
+            await store.fleets.follow(execution_id)
+        except Exception as exc:  # noqa: BLE001 - the execution's own record is committed; say what was not
+            log.warning("execution %s: its fleet gateway's outcome could not be recorded: %s", execution_id, exc)
 
     def _as_recorded(self, event: Event) -> Event:
         """Runs the agent itself stopped (SIGTERM) are `interrupted`, resumable, not operator-cancelled."""

@@ -94,6 +94,7 @@ class WorkQueue:
         self.taken = 0  # jobs this agent's worker has taken since it started
         self._worker_task: asyncio.Task[None] | None = None
         self._reaper: asyncio.Task[None] | None = None
+        self._beats: dict[str, tuple[Any, float]] = {}  # fleet run -> (last beat seen, when it was first seen)
 
     async def open(self) -> None:
         import procrastinate
@@ -181,6 +182,7 @@ class WorkQueue:
         while True:
             try:
                 await self.reap()
+                await self.settle_coordinators()
                 if time.monotonic() - pruned > PRUNE_EVERY:
                     pruned = time.monotonic()
                     await self.app.job_manager.delete_old_jobs(nb_hours=KEEP_ENDED_JOBS_HOURS, queue=QUEUE,
@@ -214,6 +216,36 @@ class WorkQueue:
             log.warning("job %s was stalled (its worker died): execution %s marked interrupted", job.id,
                         marked or "(none started)")
         return done
+
+
+    # -- fleet runs of dead coordinators ------------------------------------------------------------
+    async def settle_coordinators(self) -> list[str]:
+        """Fleet runs whose coordinating agent stopped sending heartbeats: settled `interrupted` with each
+        gateway's real state (store/fleet_settle.py), and their gateways still queued withdrawn."""
+        store = await self.hub.runtime.open_store()
+        now = time.monotonic()
+        rows = await store.fleets.coordinator_beats()
+        seen = {run_id: self._beats.get(run_id) or (row["heartbeat_at"], now) for run_id, row in rows.items()}
+        self._beats = {run_id: (row["heartbeat_at"], now) if seen[run_id][0] != row["heartbeat_at"]
+                       else seen[run_id] for run_id, row in rows.items()}
+        settled = [run_id for run_id, (_beat, since) in self._beats.items()
+                   if now - since >= self.stalled_after
+                   and await store.fleets.settle_stalled(rows[run_id], self.stalled_after)]
+        for run_id in settled:
+            withdrawn = await self._withdraw(run_id)
+            log.warning("fleet run %s: its coordinator stopped sending heartbeats; recorded interrupted "
+                        "(%d queued gateway(s) withdrawn)", run_id[:8], withdrawn)
+        return settled
+
+    async def _withdraw(self, run_id: str) -> int:
+        """Cancel the jobs of `run_id` no worker has taken (one a worker takes meanwhile finds the run ended)."""
+        jobs = await self.app.job_manager.list_jobs_async(queue=QUEUE, task=TASK, status="todo")
+        withdrawn = 0
+        for job in jobs:
+            request = job.task_kwargs.get("request")
+            if isinstance(request, dict) and request.get("fleet_run_id") == run_id and job.id is not None:
+                withdrawn += await self.cancel(job.id)
+        return withdrawn
 
 
 def _worker_name() -> str:

@@ -28,13 +28,32 @@ def exit_code(status: str | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The local agent's execution, else one the history shows live elsewhere (another host's
+    agent, with a shared PostgreSQL history: commands/attach_record.py), else the agent's answer."""
     from igtk_tui.agent.client import AgentClient
+    from igtk_tui.agent.location import AgentLocation
+    from igtk_tui.commands.attach_record import attach_recorded
+    from igtk_tui.errors import IgtkError, InvalidInput, ServiceUnavailable
     from igtk_tui.runtime import Runtime
 
-    paths = Runtime().paths
-    with AgentClient.connect(paths) as client:  # no agent / another version: exit 3 with the fix
-        summary = client.get(args.execution_id)["execution"]
-    return asyncio.run(follow(paths, summary["id"]))
+    runtime = Runtime()
+    paths = runtime.paths
+    agent = AgentLocation.of(paths).alive()
+    refusal: IgtkError | None = None
+    if agent:
+        with AgentClient.connect(paths) as client:  # another version: exit 3 with the fix
+            try:
+                summary = client.get(args.execution_id)["execution"]
+                return asyncio.run(follow(paths, summary["id"]))
+            except InvalidInput as exc:  # not the agent's: maybe live in the history, on another host
+                refusal = exc
+    recorded = attach_recorded(runtime, args.execution_id, agent=agent)
+    if recorded is not None:
+        return recorded
+    if refusal is not None:
+        raise refusal
+    raise ServiceUnavailable(f"no agent is running for {paths.state_dir} (start one with `igtk agent start`), "
+                             f"and the history shows no live execution {args.execution_id!r}")
 
 
 async def follow(paths: Any, execution_id: str) -> int:

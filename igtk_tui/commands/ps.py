@@ -1,4 +1,5 @@
-"""`igtk ps`: the live executions of the agent (running or paused)."""
+"""`igtk ps`: the live executions of the agent (running or paused), and with a shared PostgreSQL
+history those other hosts' agents run (marked with their host: `igtk attach ID` follows them)."""
 
 from __future__ import annotations
 
@@ -23,14 +24,17 @@ def run(args: argparse.Namespace) -> int:
     from igtk_tui.commands.text import cut
     from igtk_tui.runtime import Runtime
 
-    paths = Runtime().paths
+    runtime = Runtime()
+    paths = runtime.paths
     alive = AgentLocation.of(paths).alive()
     if not alive:
         items: list[dict[str, Any]] = []
-        print(f"igtk: no agent is running for {paths.state_dir}: no live executions", file=sys.stderr)
+        print(f"igtk: no agent is running for {paths.state_dir}: no live executions of this host's agent",
+              file=sys.stderr)
     else:
         with AgentClient.connect(paths) as client:
             items = client.executions()
+    items += _elsewhere(runtime, {item["id"] for item in items})
     if args.json:
         print(json.dumps(items, default=str))
         return EXIT_OK
@@ -42,9 +46,20 @@ def run(args: argparse.Namespace) -> int:
         steps = f"{item['steps_done']}/{item['steps_total']}"
         where = item["current_step"] or (item["pause"] or {}).get("step_id") or ""
         why = f" ({item['pause']['reason']})" if item["pause"] else ""
+        host = f" [on {item['host']}]" if item.get("remote") else ""
         print(f"{item['id'][:8]:<8}  {item['status']:<8}  {steps:>7}  {_age(item['started_at']):>6}  "
-              f"{cut(item['playbook'], 24):<24}  {where}{why}")
+              f"{cut(item['playbook'], 24):<24}  {where}{why}{host}")
     return EXIT_OK
+
+
+def _elsewhere(runtime: Any, local: set[str]) -> list[dict[str, Any]]:
+    """With a shared PostgreSQL history: the live executions it records that this host's agent does not run."""
+    if not runtime.store_location().is_postgres:
+        return []
+    from igtk_tui.store.live import live_records
+    from igtk_tui.store.session import with_store
+
+    return [r.to_json() for r in with_store(runtime, lambda store: live_records(store.db)) if r.id not in local]
 
 
 def _age(started: float) -> str:

@@ -193,7 +193,8 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
             else:
                 execution.interrupt(f"{sig.name} received")
 
-        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of) as recorder:
+        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of,
+                            resumed_from=resume.resumed_from if resume is not None else None) as recorder:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, on_signal, sig)

@@ -78,7 +78,7 @@ class Launcher(Protocol):
 class FleetRun:
     def __init__(self, runtime: Any, playbook: Any, members: list[Member], *, targets: list[str],
                  options: FleetOptions, output: FleetOutput, params: dict[str, Any], warn: Any,
-                 launcher: Launcher, run_id: str | None = None) -> None:
+                 launcher: Launcher, run_id: str | None = None, heartbeats: bool = False) -> None:
         self.id = run_id or str(uuid.uuid4())
         self.runtime = runtime
         self.playbook = playbook
@@ -89,6 +89,7 @@ class FleetRun:
         self.params = params
         self.warn = warn
         self.launcher = launcher
+        self.heartbeats = heartbeats  # an agent beats for it, so a dead coordinator is found (fleet_settle.py)
         self.batches = batches(len(members), options.serial)
         for number, batch in enumerate(self.batches, 1):
             for position in batch:
@@ -172,7 +173,8 @@ class FleetRun:
         await self.store.fleets.create(
             self.id, playbook=self.playbook.name, playbook_path=str(path) if path else None,
             playbook_rel=self.rel(str(path)) if path else None, targets=self.targets,
-            options={**self.options.to_json(), "params": self.params}, plan=plan, started_at=self.started_at)
+            options={**self.options.to_json(), "params": self.params}, plan=plan, started_at=self.started_at,
+            heartbeats=self.heartbeats)
 
     async def _run_batches(self) -> None:
         for number, batch in enumerate(self.batches, 1):

@@ -172,17 +172,18 @@ class FleetRepository:
     # -- writing (the fleet runner) ---------------------------------------------------------
     async def create(self, run_id: str, *, playbook: str, playbook_path: str | None, playbook_rel: str | None,
                      targets: Sequence[str], options: dict[str, Any], plan: Sequence[PlannedGateway],
-                     started_at: float | None = None) -> None:
+                     started_at: float | None = None, heartbeats: bool = False) -> None:
+        """`heartbeats`: its coordinator will keep `heartbeat` current (an agent; fleet_settle.py)."""
         me = self.owner
         now = time.time() if started_at is None else started_at
 
         def write(c: Conn) -> None:
             c.execute(
                 "INSERT INTO fleet_runs (id, playbook, playbook_path, playbook_rel, targets, options, status, "
-                "total, owner_host, owner_user, owner_pid, owner_start, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                "total, owner_host, owner_user, owner_pid, owner_start, started_at, heartbeat_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, playbook, playbook_path, playbook_rel, dumps(list(targets)), dumps(options), len(plan),
-                 me.host, me.user, me.pid, me.start, now))
+                 me.host, me.user, me.pid, me.start, now, time.time() if heartbeats else None))
             c.executemany(
                 "INSERT INTO fleet_gateways (fleet_run_id, position, name, url, gateway_groups, batch) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -232,6 +233,41 @@ class FleetRepository:
             _recount(c, run_id)
 
         await self.db.write(write)
+
+    async def heartbeat(self, run_ids: Sequence[str]) -> None:
+        """The coordinating agent is alive (store/fleet_settle.py judges the runs whose beats stop)."""
+        if run_ids:
+            now = time.time()
+            await self.db.write(lambda c: c.executemany(
+                "UPDATE fleet_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                [(now, run_id) for run_id in run_ids]))
+
+    async def coordinator_beats(self) -> dict[str, Any]:
+        """Running fleet runs by id, each with its coordinator's last beat (store/fleet_settle.py)."""
+        from igtk_tui.store.fleet_settle import coordinator_beats
+
+        me = self.owner
+        return {str(r["id"]): r for r in await self.db.call(lambda c: coordinator_beats(c, me))}
+
+    async def settle_stalled(self, row: Any, stalled_after: float) -> bool:
+        """Settle `interrupted` a run whose beat `row` was seen unchanged for `stalled_after` seconds;
+        False when another agent did, or a beat came meanwhile."""
+        from igtk_tui.store.fleet_settle import settle_stalled
+
+        me = self.owner
+        return bool(await self.db.write(lambda c: settle_stalled(c, row, me, stalled_after)))
+
+    async def resumed(self, old_id: str, new_id: str) -> str | None:
+        """`new_id` resumes `old_id`: a fleet gateway's execution becomes the new one (store/fleet_resume.py)."""
+        from igtk_tui.store.fleet_resume import link
+
+        return await self.db.write(lambda c: link(c, old_id, new_id))
+
+    async def follow(self, execution_id: str) -> str | None:
+        """A resumed gateway's committed end becomes its outcome in the fleet record (fleet_resume.py)."""
+        from igtk_tui.store.fleet_resume import follow
+
+        return await self.db.write(lambda c: follow(c, execution_id))
 
     async def member_states(self, run_id: str) -> dict[int, MemberState]:
         """Each gateway's status and its execution's, for a coordinator waiting on queued gateways."""
@@ -367,25 +403,3 @@ def _recount(c: Conn, run_id: str) -> None:
             counts[status] += int(n)
     c.execute("UPDATE fleet_runs SET completed = ?, failed = ?, skipped = ?, cancelled = ?, running = ? "
               "WHERE id = ?", (*[counts[k] for k in _COUNTED], run_id))
-
-
-def recover_fleets(c: Conn, me: ProcessIdentity) -> list[str]:
-    """Crash recovery: fleet runs whose process died become `interrupted`; their pending gateways
-    `skipped`, their running ones `interrupted` (those executions are recovered on their own)."""
-    rows = c.execute("SELECT id, owner_host, owner_pid, owner_start FROM fleet_runs WHERE status = 'running'"
-                     ).fetchall()
-    dead = [r for r in rows if not owner_alive(r["owner_host"], r["owner_pid"], r["owner_start"], me)]
-    now = time.time()
-    for r in dead:
-        reason = (f"interrupted: pid {r['owner_pid']} on {r['owner_host'] or 'this host'} ended without "
-                  "finishing the fleet run")
-        c.execute("UPDATE fleet_gateways SET status = 'skipped', reason = ? WHERE fleet_run_id = ? "
-                  "AND status = 'pending'", ("the fleet run was interrupted before it started", r["id"]))
-        c.execute("UPDATE fleet_gateways SET status = 'interrupted', finished_at = ?, "
-                  "duration = ? - started_at WHERE fleet_run_id = ? AND status = 'running'", (now, now, r["id"]))
-        c.execute("UPDATE fleet_runs SET status = 'interrupted', stop_reason = ?, "
-                  "finished_at = COALESCE((SELECT MAX(finished_at) FROM fleet_gateways WHERE fleet_run_id = ?), "
-                  "started_at) WHERE id = ?", (reason, r["id"], r["id"]))
-        c.execute("UPDATE fleet_runs SET duration = finished_at - started_at WHERE id = ?", (r["id"],))
-        _recount(c, r["id"])
-    return [r["id"] for r in dead]

@@ -75,7 +75,7 @@ async def _recover_fleets_and_locks(db: Database, me: ProcessIdentity) -> None:
     fleets = await db.fetchall("SELECT owner_host, owner_pid, owner_start FROM fleet_runs WHERE status = 'running'")
     if not any(not owner_alive(r[0], r[1], r[2], me) for r in (*holders, *fleets)):
         return
-    from igtk_tui.store.fleets import recover_fleets
+    from igtk_tui.store.fleet_settle import recover_fleets
     from igtk_tui.store.locks import free_dead_holders
 
     def write(c: Any) -> None:

@@ -339,6 +339,15 @@ def _v7_workers(conn: Any) -> None:
     """)
 
 
+def _v8_fleet_heartbeats(conn: Any) -> None:
+    """A fleet run an agent coordinates records that agent's heartbeat, so that another agent sharing
+    the history can tell that its coordinator died (killed, its host down) and settle the run
+    (store/fleets.py `settle_dead`), as stalled worker jobs are judged by theirs."""
+    _run(conn, """
+    ALTER TABLE fleet_runs ADD COLUMN heartbeat_at REAL
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_history,
     _v2_sources_presets_links,
@@ -347,5 +356,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_gateway_locks,
     _v6_schedules,
     _v7_workers,
+    _v8_fleet_heartbeats,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -31,10 +31,12 @@ def warn_stderr(text: str) -> None:
 
 @asynccontextmanager
 async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
-                   rerun_of: str | None = None,
+                   rerun_of: str | None = None, resumed_from: str | None = None,
                    warn: Callable[[str], None] = warn_stderr) -> AsyncIterator[Recorder | None]:
-    """Subscribe `sink` through the recorder (or directly when there is no usable store)."""
+    """Subscribe `sink` through the recorder (or directly when there is no usable store).
+    A resume of a fleet gateway's execution stays in its fleet run (store/fleet_resume.py)."""
     recorder: Recorder | None = None
+    fleet_run_id: str | None = None
     try:
         try:
             store = await runtime.open_store(retention=True)
@@ -50,7 +52,12 @@ async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
             library = getattr(runtime, "library", None)
             rel = (lambda p: library.relative(Path(p))) if library is not None else None
             recorder = store.recorder(playbook_rel=rel, on_warning=warn)
-            recorder.expect(execution_id, rerun_of=rerun_of)
+            if resumed_from:
+                try:
+                    fleet_run_id = await store.fleets.resumed(resumed_from, execution_id)
+                except (StoreError, sqlite3.Error, OSError) as exc:
+                    warn(f"the fleet run record could not be updated: {exc}")
+            recorder.expect(execution_id, rerun_of=rerun_of, fleet_run_id=fleet_run_id)
             recorder.add_listener(sink)
             bus.subscribe(recorder)
         else:
@@ -60,8 +67,17 @@ async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
         try:
             if recorder is not None:
                 await recorder.close()
+                if fleet_run_id is not None and recorder.failed is None:
+                    await _follow_fleet(store, execution_id, warn)
         finally:
             await runtime.close()
+
+
+async def _follow_fleet(store: Any, execution_id: str, warn: Callable[[str], None]) -> None:
+    try:
+        await store.fleets.follow(execution_id)
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        warn(f"the fleet run record could not be updated: {exc}")
 
 
 async def open_for_command(runtime: Any) -> Any:

@@ -83,6 +83,11 @@ def test_a_killed_worker_loses_no_finished_step_and_its_execution_is_resumed(pai
     assert {p: s["status"] for p, s in resumed.items()} == {
         "login": "completed", "first": "completed", "nap": "completed", "ping": "completed"}
     assert pair.execution(execution_id)["resumed_by"] == new_id
+    # The resume is attached to the fleet run: its gateway and the run are completed now.
+    assert pair.execution(new_id)["fleet_run_id"] == run_id
+    member = pair.members(run_id)["gw07"]
+    assert (member["status"], member["execution_id"]) == ("completed", new_id)
+    assert pair.fleet_run(run_id)["status"] == "completed"
     b.start()  # the module's other tests need the worker again
 
 
