@@ -134,6 +134,12 @@ class AgentClient:
     def control(self, execution_id: str, verb: str) -> dict[str, Any]:
         return dict(self.request("POST", f"/v1/executions/{execution_id}/{verb}"))
 
+    def credential(self, name: str) -> dict[str, Any]:
+        """One credential of the agent's unlocked vault, secret included (AgentVaultLocked when locked)."""
+        from urllib.parse import quote
+
+        return dict(self.request("GET", f"/v1/vault/credentials/{quote(name, safe='')}"))
+
     def unlock_vault(self, passphrase: str | None) -> dict[str, Any]:
         """Hand the agent the vault passphrase (None: it opens its keyring or environment's)."""
         return dict(self.request("POST", "/v1/vault/unlock", {"passphrase": passphrase}))
