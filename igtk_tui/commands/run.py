@@ -169,8 +169,6 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     """
     from igtk_tui.commands import run_controls
     from igtk_tui.engine.events import EventBus, ExecutionStatus
-    from igtk_tui.sinks.human import HumanProgress
-    from igtk_tui.sinks.jsonl import JsonLines
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     reports = report_specs(args)  # a bad FORMAT:FILE is exit 2 before anything runs
@@ -189,7 +187,14 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
     bus.subscribe(ExecutionLogCopy())
-    sink = JsonLines() if args.json else HumanProgress(quiet=getattr(args, "quiet", False))
+    if args.json:
+        from igtk_tui.sinks.jsonl import JsonLines
+
+        sink: Any = JsonLines()
+    else:
+        from igtk_tui.sinks.human import HumanProgress
+
+        sink = HumanProgress(quiet=getattr(args, "quiet", False))
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
