@@ -72,8 +72,10 @@ class AgentClient:
 
     def __init__(self, location: AgentLocation, *, timeout: float = 30.0) -> None:
         self.location = location
-        self._http = httpx.Client(transport=httpx.HTTPTransport(uds=str(location.socket)), base_url=BASE,
-                                  timeout=timeout)
+        # Plain HTTP over a Unix socket: no certificate store to load (verify=False skips reading
+        # the CA bundle, a noticeable part of a short `igtk run` that asks the agent for a credential).
+        transport = httpx.HTTPTransport(uds=str(location.socket), verify=False)
+        self._http = httpx.Client(transport=transport, base_url=BASE, timeout=timeout, trust_env=False)
 
     @classmethod
     def connect(cls, paths: Paths, *, start: bool = False, env: dict[str, str] | None = None) -> AgentClient:
