@@ -9,6 +9,8 @@ RSS). Cases, interleaved round by round:
   keyring pays,
 - file vault made with a cheap KDF: the same run without the key derivation, so the
   rest of the cost shows,
+- the agent holding the (default KDF) vault unlocked, the run's shell without the
+  passphrase: the run asks the agent for the credential instead of deriving the key,
 - floors: `python -c pass` and `python -c "import httpx"`.      target: <= 0.4 CPU-s, <= 50 MiB
 """
 
@@ -35,10 +37,11 @@ def igtk_cmd(*args: str) -> list[str]:
     return [str(IGTK), *args] if IGTK.exists() else [PY, "-m", "igtk_tui", *args]
 
 
-def env_for(home: Path) -> dict[str, str]:
+def env_for(home: Path, *, passphrase: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_")}
-    env.update({"IGTK_HOME": str(home), "NO_COLOR": "1", "IGTK_VAULT_PASSPHRASE": PASSPHRASE,
-                "IGTK_VAULT_BACKEND": "file"})
+    env.update({"IGTK_HOME": str(home), "NO_COLOR": "1", "IGTK_VAULT_BACKEND": "file"})
+    if passphrase:
+        env["IGTK_VAULT_PASSPHRASE"] = PASSPHRASE
     return env
 
 
@@ -87,11 +90,19 @@ def main() -> None:
         try:
             assert sim.stdout is not None
             url = re.search(r"http://\S+", sim.stdout.readline()).group(0)  # type: ignore[union-attr]
+            agent_home = make_home(root, "agent", url, cheap=False)
+            subprocess.run(igtk_cmd("agent", "start"), env=env_for(agent_home), check=True, capture_output=True)
+            state = subprocess.run(igtk_cmd("agent", "status"), env=env_for(agent_home), capture_output=True,
+                                   text=True).stdout
+            if "vault:   unlocked" not in state:
+                raise SystemExit(f"the agent did not open its vault: {state}")
             cases = {
                 "igtk run, file vault (Argon2id 64 MiB)": (igtk_cmd("run", "gateway/health_check", "-c", "gw"),
                                                            env_for(make_home(root, "default", url, cheap=False))),
                 "igtk run, file vault (cheap KDF)": (igtk_cmd("run", "gateway/health_check", "-c", "gw"),
                                                      env_for(make_home(root, "cheap", url, cheap=True))),
+                "igtk run, vault held by the agent": (igtk_cmd("run", "gateway/health_check", "-c", "gw"),
+                                                      env_for(agent_home, passphrase=False)),
                 "python -c pass": ([PY, "-c", "pass"], env_for(root / "floor")),
                 "python -c 'import httpx'": ([PY, "-c", "import httpx"], env_for(root / "floor")),
             }
@@ -100,6 +111,8 @@ def main() -> None:
                 for name, (command, env) in cases.items():
                     samples[name].append(measure(command, env))
         finally:
+            subprocess.run(igtk_cmd("agent", "stop", "--cancel-running"), env=env_for(root / "agent"),
+                           capture_output=True)
             sim.terminate()
             sim.wait()
     for name, rows in samples.items():

@@ -11,7 +11,7 @@ every record; a burst of execution lines paid ~70 µs a line.
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 from io import TextIOWrapper
 from pathlib import Path
 
@@ -38,44 +38,56 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class CountingRotatingHandler(logging.handlers.RotatingFileHandler):
-    """Rotates on the bytes it wrote since opening (one stat at open, none per record)."""
+class CountingRotatingHandler(logging.FileHandler):
+    """Rotates on the bytes it wrote since opening (one stat at open, none per record).
 
-    def __init__(self, path: Path) -> None:
+    A FileHandler with its own rotation rather than logging.handlers' RotatingFileHandler:
+    that module imports pickle, queue and socket for handlers igtk never uses, at every
+    `igtk run`'s start-up, and stats the file per record."""
+
+    def __init__(self, path: Path, *, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
         self.size = 0
-        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        self.max_bytes = max_bytes
+        self.backups = backups
+        super().__init__(path, mode="a", encoding="utf-8")
 
     def _open(self) -> TextIOWrapper:
         stream = super()._open()
         self.size = stream.tell()  # opened for appending: at the end
         return stream
 
-    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 - stdlib name
-        return self.size >= self.maxBytes
-
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if self.shouldRollover(record):
-                self.doRollover()
-            text = self.format(record) + self.terminator
-            self.write_text(text)
+            self._append(self.format(record) + self.terminator)  # Handler.handle holds the lock
         except Exception:  # noqa: BLE001 - the stdlib contract: report, never raise
             self.handleError(record)
 
-    def write_text(self, text: str) -> None:
-        """Append already formatted lines (the caller holds the handler lock)."""
+    def write_lines(self, text: str) -> None:
+        """One batch of formatted lines, rotating first when the file is full."""
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__, never None
+            self._append(text)
+
+    def _append(self, text: str) -> None:
+        if self.size >= self.max_bytes:
+            self.rotate()
         if self.stream is None:
             self.stream = self._open()
         self.stream.write(text)
         self.stream.flush()
-        self.size += len(text.encode("utf-8")) if not text.isascii() else len(text)
+        self.size += len(text) if text.isascii() else len(text.encode("utf-8"))
 
-    def write_lines(self, text: str) -> None:
-        """One batch of formatted lines, rotating first when the file is full."""
-        with self.lock:  # type: ignore[union-attr]
-            if self.size >= self.maxBytes:
-                self.doRollover()
-            self.write_text(text)
+    def rotate(self) -> None:
+        """igtk.log -> igtk.log.1 -> ... -> igtk.log.<backups> (the oldest dropped), then a new igtk.log."""
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+        base = self.baseFilename
+        for i in range(self.backups - 1, 0, -1):
+            if os.path.exists(f"{base}.{i}"):
+                os.replace(f"{base}.{i}", f"{base}.{i + 1}")
+        if os.path.exists(base):
+            os.replace(base, f"{base}.1")
+        self.stream = self._open()
 
 
 _handler: CountingRotatingHandler | None = None

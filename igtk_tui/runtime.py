@@ -102,12 +102,16 @@ class Runtime:
         """
         if self._vault is None:
             from igtk_tui.vault.errors import VaultLocked
-            from igtk_tui.vault.vault import Vault
 
             if self._vault_locked:
                 raise VaultLocked("the vault was locked: unlock it again (`igtk agent unlock`, or in the TUI)")
-            self._vault = Vault.open(self.paths, env=self.env, backend=self.settings.vault_backend)
+            self._vault = self._open_own_vault()
         return self._vault
+
+    def _open_own_vault(self) -> Any:
+        from igtk_tui.vault.vault import Vault
+
+        return Vault.open(self.paths, env=self.env, backend=self.settings.vault_backend)
 
     def unlock_vault(self, passphrase: str | None) -> Any:
         """Open the vault with `passphrase` (None: the environment's, or the keyring) and keep it
@@ -122,6 +126,14 @@ class Runtime:
                                  backend=self.settings.vault_backend)
         self._vault_locked = False
         return self._vault
+
+    def use_vault(self, vault: Any) -> None:
+        """Read credentials from `vault` (the agent's, borrowed by a headless run) from now on."""
+        self._vault, self._vault_locked = vault, False
+
+    def vault_opener(self) -> Any:
+        """Opens this process's own vault, bypassing one set by `use_vault` (its fallback)."""
+        return self._open_own_vault
 
     def lock_vault(self) -> None:
         """Forget the open vault (and its key); `vault()` refuses until it is unlocked again."""

@@ -72,8 +72,10 @@ class AgentClient:
 
     def __init__(self, location: AgentLocation, *, timeout: float = 30.0) -> None:
         self.location = location
-        self._http = httpx.Client(transport=httpx.HTTPTransport(uds=str(location.socket)), base_url=BASE,
-                                  timeout=timeout)
+        # Plain HTTP over a Unix socket: no certificate store to load (verify=False skips reading
+        # the CA bundle, a noticeable part of a short `igtk run` that asks the agent for a credential).
+        transport = httpx.HTTPTransport(uds=str(location.socket), verify=False)
+        self._http = httpx.Client(transport=transport, base_url=BASE, timeout=timeout, trust_env=False)
 
     @classmethod
     def connect(cls, paths: Paths, *, start: bool = False, env: dict[str, str] | None = None) -> AgentClient:
@@ -133,6 +135,12 @@ class AgentClient:
 
     def control(self, execution_id: str, verb: str) -> dict[str, Any]:
         return dict(self.request("POST", f"/v1/executions/{execution_id}/{verb}"))
+
+    def credential(self, name: str) -> dict[str, Any]:
+        """One credential of the agent's unlocked vault, secret included (AgentVaultLocked when locked)."""
+        from urllib.parse import quote
+
+        return dict(self.request("GET", f"/v1/vault/credentials/{quote(name, safe='')}"))
 
     def unlock_vault(self, passphrase: str | None) -> dict[str, Any]:
         """Hand the agent the vault passphrase (None: it opens its keyring or environment's)."""

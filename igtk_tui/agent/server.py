@@ -93,6 +93,7 @@ class Agent:
             Route("/v1/agent/stop", self.agent_stop, methods=["POST"]),
             Route("/v1/vault/unlock", self.vault_unlock, methods=["POST"]),
             Route("/v1/vault/lock", self.vault_lock, methods=["POST"]),
+            Route("/v1/vault/credentials/{name}", self.vault_credential, methods=["GET"]),
             Route("/v1/executions", self.list_executions, methods=["GET"]),
             Route("/v1/executions", self.start_execution, methods=["POST"]),
             Route("/v1/executions/{id}", self.get_execution, methods=["GET"]),
@@ -169,6 +170,16 @@ class Agent:
         self.vault_detail = "locked by the operator"
         log.warning("the vault was locked")
         return JSONResponse(self.vault_status())
+
+    async def vault_credential(self, request: Request) -> Response:
+        """One credential of the unlocked vault, secret included, for a headless `igtk run -c NAME`
+        of this user (peer uid checked, 0600 socket): the run need not derive the key itself, as
+        ssh-agent spares each ssh its passphrase. Locked: 503 `vault_locked` (the run opens its own
+        vault); unknown: 400 naming close matches. Neither the request nor the answer is logged."""
+        if self.runtime.vault_state()["state"] != "unlocked":
+            return JSONResponse({"error": "the agent's vault is locked", "code": "vault_locked"}, status_code=503)
+        credential = await asyncio.to_thread(self.runtime.vault().get, request.path_params["name"])
+        return JSONResponse({"name": credential.name, **credential.to_payload()})
 
     async def _open_vault_itself(self) -> None:
         """A keyring (or a passphrase in the agent's own environment) opens without anyone."""

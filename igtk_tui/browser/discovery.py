@@ -10,10 +10,7 @@ operator asked for that binary. When nothing is found, `BrowserUnavailable`
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +53,8 @@ def find_browser(settings: Any = None, env: dict[str, str] | None = None) -> Bro
     if own:
         return BrowserBinary(own, "Playwright's browser")
     for name in PATH_NAMES:
+        import shutil  # first use only: `igtk run` of a REST playbook never looks for a browser
+
         found = shutil.which(name, path=env.get("PATH", os.defpath))
         if found:
             return BrowserBinary(found, "PATH")
@@ -77,6 +76,8 @@ def _configured(settings: Any, env: dict[str, str]) -> tuple[str | None, str]:
 def _executable(value: str, env: dict[str, str]) -> str | None:
     path = Path(value).expanduser()
     if os.sep not in value and not path.exists():
+        import shutil
+
         found = shutil.which(value, path=env.get("PATH", os.defpath))
         return found
     if path.is_file() and os.access(path, os.X_OK):
@@ -110,6 +111,8 @@ def playwright_browser(env: dict[str, str]) -> str | None:
 
 
 def _driver_package() -> Path | None:
+    import importlib.util
+
     spec = importlib.util.find_spec("playwright")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -128,6 +131,8 @@ def _browsers_root(env: dict[str, str], package: Path | None) -> Path | None:
 
 def _revisions(package: Path | None) -> dict[str, str]:
     try:
+        import json
+
         data = json.loads((package / "browsers.json").read_text()) if package else {}
     except (OSError, ValueError):
         return {}

@@ -79,8 +79,23 @@ def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def given_credential(runtime: Any, args: argparse.Namespace) -> Any:
-    """The vault credential named by `-c`, or None."""
-    return runtime.vault().get(args.credential) if args.credential else None
+    """The vault credential named by `-c`, or None (from the agent's unlocked vault when it holds one)."""
+    if not args.credential:
+        return None
+    borrow_agent_vault(runtime)
+    return runtime.vault().get(args.credential)
+
+
+def borrow_agent_vault(runtime: Any) -> None:
+    """A run that reads credentials asks this user's agent for them when it holds the vault
+    unlocked (`igtk agent unlock`): no key derivation here (agent/borrowed_vault.py)."""
+    if runtime.vault_state()["state"] == "unlocked":
+        return
+    from igtk_tui.agent.borrowed_vault import borrow
+
+    borrowed = borrow(runtime.paths, runtime.vault_opener())
+    if borrowed is not None:
+        runtime.use_vault(borrowed)
 
 
 def report_specs(args: argparse.Namespace) -> list[tuple[str, Path]]:
@@ -109,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
     given = given_parameters(args)
     if args.detach:
         return detach(runtime, playbook, given, args)
+    from igtk_tui.engine.launch import needs_vault
+
+    if needs_vault(playbook, given):
+        borrow_agent_vault(runtime)
     credential = given_credential(runtime, args)
     request = build_request(playbook, given, credential=credential, gateway_url=args.gateway)
     return execute(runtime, request, args, trigger="cli")
@@ -150,8 +169,6 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     """
     from igtk_tui.commands import run_controls
     from igtk_tui.engine.events import EventBus, ExecutionStatus
-    from igtk_tui.sinks.human import HumanProgress
-    from igtk_tui.sinks.jsonl import JsonLines
 
     run_controls.require_answerable(args)  # --debug/--breakpoint where nobody can resume: exit 2, not a hang
     reports = report_specs(args)  # a bad FORMAT:FILE is exit 2 before anything runs
@@ -170,7 +187,14 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
     bus.subscribe(ExecutionLogCopy())
-    sink = JsonLines() if args.json else HumanProgress(quiet=getattr(args, "quiet", False))
+    if args.json:
+        from igtk_tui.sinks.jsonl import JsonLines
+
+        sink: Any = JsonLines()
+    else:
+        from igtk_tui.sinks.human import HumanProgress
+
+        sink = HumanProgress(quiet=getattr(args, "quiet", False))
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,

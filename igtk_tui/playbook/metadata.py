@@ -13,7 +13,6 @@ the author's statement in a reviewed, shipped file).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
@@ -26,6 +25,8 @@ ORIGINS = ("built-in", "user-created", "duplicated", "imported")
 
 def content_hash(text: str) -> str:
     """The identity of a playbook's content (same as `Playbook.content_hash`)."""
+    import hashlib  # first use only: OpenSSL's hashes cost `igtk run` a start-up it rarely needs them for
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

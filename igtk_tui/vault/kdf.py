@@ -4,10 +4,18 @@ Argon2id (64 MiB, 3 passes, 4 lanes; ~0.2 s on the project's machines) is the
 default; scrypt is readable too. Parameters are recorded in the vault header so
 they can be raised later without breaking existing files, and are bounded on
 read so a hostile header cannot make `open` allocate gigabytes.
+
+Derivations run one at a time in a process (`_DERIVING`): OpenSSL computes the
+Argon2id lanes in threads from one pool per process, and two derivations at once
+(the agent opening its vault itself while `igtk agent unlock` arrives) each hold
+part of the pool and wait for the rest: both hang, or one fails to start its
+threads, which cryptography reports as "MemoryError: Not enough memory to derive
+key" whatever memory is free.
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,6 +25,7 @@ SCRYPT = 1
 ARGON2ID = 2
 KDF_NAMES = {SCRYPT: "scrypt", ARGON2ID: "argon2id"}
 KEY_LENGTH = 32
+_DERIVING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,11 @@ def normalize_passphrase(passphrase: str) -> bytes:
 def derive_master_key(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
     params.check()
     secret = normalize_passphrase(passphrase)
+    with _DERIVING:
+        return _derive(secret, salt, params)
+
+
+def _derive(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
     if params.kdf_id == SCRYPT:
         from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 

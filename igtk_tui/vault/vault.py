@@ -35,7 +35,7 @@ def keyring_index_path(paths: Paths) -> Path:
     return paths.vault_file.parent / "keyring-index.json"
 
 
-def _register(cred: Credential) -> None:
+def register_secrets(cred: Credential) -> None:
     """Mask the secret and the token header (NAME:SECRET) in every sink from now on."""
     redact.register(cred.secret)
     if cred.type == API_TOKEN:
@@ -127,7 +127,7 @@ class Vault:
     def get(self, name: str) -> Credential:
         """The full credential; its secret (and token header) are registered for redaction."""
         cred = self._store.get(name)
-        _register(cred)
+        register_secrets(cred)
         return cred
 
     # -- writes --------------------------------------------------------------
@@ -136,7 +136,7 @@ class Vault:
         validate_gateway_url(cred.gateway_url)
         now = now_utc()
         self._store.add(cred.with_changes(created_at=cred.created_at or now, updated_at=now))
-        _register(cred)
+        register_secrets(cred)
 
     def update(self, name: str, /, **changes: str) -> Credential:
         """Change fields of one credential (not its name: see `rename`)."""
@@ -150,7 +150,7 @@ class Vault:
         current = self.get(name)
         updated = current.with_changes(**changes, updated_at=now_utc())
         self._store.replace(name, updated)
-        _register(updated)
+        register_secrets(updated)
         return updated
 
     def rename(self, old: str, new: str) -> None:

@@ -142,3 +142,35 @@ def test_the_agent_replays_a_recorded_execution_with_resume_of(agent: AgentHandl
     shown = json.loads(igtk(agent.home, "show", resumed["id"], "--json").stdout)
     assert shown["resumed_from"] == execution_id
     assert [s["status"] for s in shown["steps"]][:2] == ["completed", "completed"]  # restored, not re-run
+
+
+def test_headless_run_c_reads_the_credential_from_the_unlocked_agent(file_agent: AgentHandle, tmp_path: Path) -> None:
+    """`igtk agent unlock`, then a plain `igtk run -c CRED` (not detached) from a shell without the
+    passphrase: the run asks the agent for that credential over its socket instead of deriving the
+    key itself. Locked again, the run opens its own vault: without a passphrase that is exit 3,
+    with one it runs. The secret never reaches what the runs print or the agent's files."""
+    home = file_agent.home
+    paths = resolve_paths({"IGTK_HOME": str(home)})
+    vault = Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file", test_kdf=CHEAP_TEST_KDF)
+    vault.add(Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
+    playbook = str(write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml"))
+    no_passphrase = agent_env(home)
+    assert igtk(home, "run", playbook, "-c", "plant-gw", env=no_passphrase).returncode == 3  # locked agent, no key
+    assert unlock(home, PASSPHRASE).returncode == 0
+    ran = igtk(home, "run", playbook, "-c", "plant-gw", env=no_passphrase)
+    assert ran.returncode == 0, ran.stderr
+    assert "as operator7" in ran.stdout
+    by_param = igtk(home, "run", playbook, "-p", "gateway=plant-gw", "--json", env=no_passphrase)
+    assert by_param.returncode == 0, by_param.stderr
+    assert "as operator7" in by_param.stdout
+    unknown = igtk(home, "run", playbook, "-c", "plant-gq", env=no_passphrase)
+    assert unknown.returncode == 2 and "plant-gw" in unknown.stderr  # close matches, as the local vault names them
+    assert igtk(home, "agent", "lock").returncode == 0
+    assert igtk(home, "run", playbook, "-c", "plant-gw", env=no_passphrase).returncode == 3
+    local = igtk(home, "run", playbook, "-c", "plant-gw", env={**no_passphrase, "IGTK_VAULT_PASSPHRASE": PASSPHRASE})
+    assert local.returncode == 0 and "as operator7" in local.stdout, local.stderr
+    printed = "".join(r.stdout + r.stderr for r in (ran, by_param, unknown, local))
+    files = b"".join(p.read_bytes() for p in (home / "state").rglob("*") if p.is_file() and p.suffix != ".sock")
+    files += b"".join(p.read_bytes() for p in (home / "data").glob("igtk.db*"))
+    assert "pw-canary-123" not in printed
+    assert b"pw-canary-123" not in files

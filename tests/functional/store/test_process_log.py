@@ -51,3 +51,34 @@ def test_each_line_is_copied_in_order_while_small(home: Path, tmp_path: Path) ->
                if "reading counter" in line]
     assert numbers == list(range(300))
     assert "more log lines" not in text
+
+
+def test_the_log_file_rotates_at_its_size_and_keeps_its_backups(tmp_path: Path) -> None:
+    """Records and batches rotate once the file holds max_bytes (counted, never stat'ed per line):
+    igtk.log -> .1 -> .2, the oldest dropped; a line is never split across two files."""
+    import logging
+
+    from igtk_tui.logfile import CountingRotatingHandler, RedactingFilter
+
+    handler = CountingRotatingHandler(tmp_path / "igtk.log", max_bytes=1_000, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("igtk_tui.test_rotation")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        for i in range(100):  # 100 x 50 bytes: five files' worth
+            logger.warning("record %03d %s", i, "x" * 35)
+        handler.write_lines("batch line\n" * 10)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["igtk.log", "igtk.log.1", "igtk.log.2"]
+    kept = [(tmp_path / name).read_text(encoding="utf-8") for name in ("igtk.log.2", "igtk.log.1", "igtk.log")]
+    assert all(len(text.encode()) <= 1_000 + 50 for text in kept)
+    lines = "".join(kept).splitlines()
+    assert lines[-10:] == ["batch line"] * 10
+    numbers = [int(line.split()[1]) for line in lines if line.startswith("record ")]
+    assert numbers == list(range(numbers[0], 100))  # in order, the newest kept, nothing split
+    assert numbers[0] > 0  # the oldest file was dropped
