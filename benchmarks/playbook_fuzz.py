@@ -20,10 +20,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "functional" / "playbooks"))
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
-from playbook_fuzz import Outcome, mutated_playbook, validate  # noqa: E402
+
+from tests.support.playbook_fuzz import Outcome, mutated_playbook, validate  # noqa: E402
 
 
 def main() -> int:

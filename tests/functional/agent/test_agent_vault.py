@@ -6,15 +6,15 @@ never in the agent's log, the database or what `status` / `ps` print."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from agent_helpers import AgentHandle, igtk, kind_is, stop_agent, wait_event, write_playbook
 
 from igtk_tui.paths import resolve_paths
 from igtk_tui.vault import Credential, Vault
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
+from tests.support.agent import LONG, AgentHandle, kind_is, wait_event
+from tests.support.playbooks import write_playbook
 
 PASSPHRASE = "agent-vault-canary-passphrase"
 READS_CREDENTIAL = """\
@@ -27,49 +27,28 @@ READS_CREDENTIAL = """\
     """
 
 
-def unlock(home: Path, passphrase: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*igtk_argv(), "agent", "unlock"], input=passphrase + "\n", capture_output=True, text=True, timeout=60,
-        env=agent_env(home))
-
-
-def igtk_argv() -> list[str]:
-    import sys
-
-    return [sys.executable, "-m", "igtk_tui"]
-
-
-def agent_env(home: Path) -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_VAULT_PASSPHRASE")}
-    return {**env, "IGTK_HOME": str(home), "IGTK_VAULT_BACKEND": "file"}
-
-
 @pytest.fixture
 def file_agent(home: Path, monkeypatch: pytest.MonkeyPatch) -> AgentHandle:
     monkeypatch.setenv("IGTK_VAULT_BACKEND", "file")  # never a desktop keyring: the agent starts locked
-    handle = AgentHandle.start(home)
-    yield handle
-    stop_agent(handle)
+    return AgentHandle.start(home)
 
 
 def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp_path: Path) -> None:
-    home = file_agent.home
+    home, cli = file_agent.home, file_agent.cli
     paths = resolve_paths({"IGTK_HOME": str(home)})
     vault = Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file", test_kdf=CHEAP_TEST_KDF)
     vault.add(Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
     playbook = str(write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml"))
-    status = json.loads(igtk(home, "agent", "status", "--json").stdout)
+    status = json.loads(cli("agent", "status", "--json").stdout)
     assert status["vault"]["state"] == "locked"
-    refused = igtk(home, "run", playbook, "--detach", "-p", "gateway=plant-gw")
-    assert refused.returncode == 3 and "vault is locked" in refused.stderr and "igtk agent unlock" in refused.stderr
-    wrong = unlock(home, "Zq9x-wr0ng-7kdQ")
-    assert wrong.returncode == 3 and "passphrase" in wrong.stderr
-    done = unlock(home, PASSPHRASE)
-    assert done.returncode == 0, done.stderr
+    refused = cli("run", playbook, "--detach", "-p", "gateway=plant-gw")
+    assert refused.code == 3 and "vault is locked" in refused.stderr and "igtk agent unlock" in refused.stderr
+    wrong = cli("agent", "unlock", stdin="Zq9x-wr0ng-7kdQ" + "\n")
+    assert wrong.code == 3 and "passphrase" in wrong.stderr
+    done = cli("agent", "unlock", stdin=PASSPHRASE + "\n")
+    assert done.code == 0, done.stderr
     assert "unlocked" in done.stdout and "encrypted file" in done.stdout
-    shown = igtk(home, "agent", "status")
+    shown = cli("agent", "status")
     assert "vault:   unlocked (encrypted file:" in shown.stdout
     first = file_agent.detach(Path(playbook), "-p", "gateway=plant-gw")
     assert wait_event(file_agent, first, kind_is("execution_finished"))["status"] == "completed"
@@ -77,11 +56,11 @@ def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp
     late = file_agent.detach(Path(playbook), "-p", "gateway=late-gw")
     wait_event(file_agent, late, lambda e: e["event"] == "log" and "late-operator" in e["message"])
     assert wait_event(file_agent, late, kind_is("execution_finished"))["status"] == "completed"
-    printed = igtk(home, "agent", "status", "--json").stdout + igtk(home, "ps", "--json").stdout
-    locked = igtk(home, "agent", "lock")
-    assert locked.returncode == 0 and "locked" in locked.stdout
-    assert json.loads(igtk(home, "agent", "status", "--json").stdout)["vault"]["state"] == "locked"
-    assert igtk(home, "run", playbook, "--detach", "-p", "gateway=plant-gw").returncode == 3
+    printed = cli("agent", "status", "--json").stdout + cli("ps", "--json").stdout
+    locked = cli("agent", "lock")
+    assert locked.code == 0 and "locked" in locked.stdout
+    assert json.loads(cli("agent", "status", "--json").stdout)["vault"]["state"] == "locked"
+    assert cli("run", playbook, "--detach", "-p", "gateway=plant-gw").code == 3
     files = b"".join(p.read_bytes() for p in (home / "state").rglob("*") if p.is_file() and p.suffix != ".sock")
     files += b"".join(p.read_bytes() for p in (home / "data").glob("igtk.db*"))
     for secret in (PASSPHRASE, "pw-canary-123", "late-canary-456"):
@@ -90,9 +69,9 @@ def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp
 
 
 def test_the_agent_replays_a_recorded_execution_with_resume_of(agent: AgentHandle, tmp_path: Path) -> None:
-    execution_id = agent.detach(write_playbook(tmp_path), "-p", "seconds=0", "--breakpoint", "b")
+    execution_id = agent.detach(write_playbook(tmp_path, LONG, "long.yaml"), "-p", "seconds=0", "--breakpoint", "b")
     wait_event(agent, execution_id, kind_is("paused", step_id="b"))
-    assert igtk(agent.home, "cancel", execution_id).returncode == 0
+    assert agent.cli("cancel", execution_id).code == 0
     wait_event(agent, execution_id, kind_is("execution_finished"))
     with agent.client() as client:
         resumed = client.start({"resume_of": execution_id[:8], "trigger": "test"})
@@ -100,6 +79,6 @@ def test_the_agent_replays_a_recorded_execution_with_resume_of(agent: AgentHandl
             client.start({"resume_of": resumed["id"]})
     finished = wait_event(agent, resumed["id"], kind_is("execution_finished"))
     assert finished["status"] == "completed"
-    shown = json.loads(igtk(agent.home, "show", resumed["id"], "--json").stdout)
+    shown = json.loads(agent.cli("show", resumed["id"], "--json").stdout)
     assert shown["resumed_from"] == execution_id
     assert [s["status"] for s in shown["steps"]][:2] == ["completed", "completed"]  # restored, not re-run

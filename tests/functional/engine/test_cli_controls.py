@@ -4,10 +4,11 @@ paused run; --debug where nobody can answer is refused instead of hanging."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
 
 PLAYBOOK = """\
 name: Controls
@@ -20,11 +21,8 @@ steps:
 
 
 def _start(tmp_path: Path, *args: str, stdin: int) -> subprocess.Popen[str]:
-    path = tmp_path / "controls.yaml"
-    path.write_text(PLAYBOOK)
-    env = {**os.environ, "IGTK_HOME": str(tmp_path / "home")}
-    return subprocess.Popen([sys.executable, "-m", "igtk_tui", "run", str(path), "--json", *args],
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    path = write_playbook(tmp_path, PLAYBOOK, "controls.yaml")
+    return Igtk(tmp_path / "home").popen("run", str(path), "--json", *args, stdin=stdin)
 
 
 def test_stdin_commands_drive_a_paused_run(tmp_path: Path) -> None:

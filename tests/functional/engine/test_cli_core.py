@@ -4,10 +4,7 @@ driven as an operator or CI job would: a real `igtk` process."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -15,27 +12,8 @@ from typing import Any
 
 import pytest
 
-PY = sys.executable
-
-
-def igtk(*args: str, home: Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-         timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, "-m", "igtk_tui", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd, env=child_env(home, env))
-
-
-def child_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_")}
-    env.update({"IGTK_HOME": str(home), "NO_COLOR": "1"})
-    env.update(extra or {})
-    return env
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    return path
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
 
 
 def json_lines(stdout: str) -> list[dict[str, Any]]:
@@ -44,13 +22,8 @@ def json_lines(stdout: str) -> list[dict[str, Any]]:
     return lines
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
 def test_validate_prints_file_line_col_with_a_suggestion_and_exits_2(tmp_path: Path, home: Path) -> None:
-    bad = write(tmp_path, "bad.yaml", """\
+    bad = write_playbook(tmp_path, """\
         name: Typo
         version: 1
         steps:
@@ -59,20 +32,20 @@ def test_validate_prints_file_line_col_with_a_suggestion_and_exits_2(tmp_path: P
             type: utility.sleep
             parameters:
               secnds: 2
-        """)
-    good = write(tmp_path, "good.yaml", "name: G\nversion: 1\nsteps:\n  - {id: a, name: a, type: utility.log, "
-                                        "parameters: {message: hi}}\n")
-    proc = igtk("validate", str(bad), str(good), home=home)
-    assert proc.returncode == 2
+        """, "bad.yaml")
+    good = write_playbook(tmp_path, "name: G\nversion: 1\nsteps:\n  - {id: a, name: a, type: utility.log, "
+                                        "parameters: {message: hi}}\n", "good.yaml")
+    proc = Igtk(home)("validate", str(bad), str(good))
+    assert proc.code == 2
     assert f"{bad}:8:7: unknown parameter 'secnds' for utility.sleep (did you mean 'seconds'?)" in proc.stdout
     assert f"{bad}:8:7: utility.sleep needs parameter 'seconds'" in proc.stdout
     assert "1 of 2 playbook(s) valid" in proc.stderr
-    ok = igtk("validate", str(good), home=home)
-    assert ok.returncode == 0 and ok.stdout == ""
+    ok = Igtk(home)("validate", str(good))
+    assert ok.code == 0 and ok.stdout == ""
 
 
 def test_run_exit_codes_json_lines_and_redaction(tmp_path: Path, home: Path) -> None:
-    pb = write(tmp_path, "pb.yaml", """\
+    pb = write_playbook(tmp_path, """\
         name: Exit codes
         version: 1
         parameters:
@@ -88,40 +61,40 @@ def test_run_exit_codes_json_lines_and_redaction(tmp_path: Path, home: Path) -> 
               script: |
                 if params["fail"]:
                     raise SystemExit("asked to fail")
-        """)
-    ok = igtk("run", str(pb), "-p", "admin_password=s3cr3t-canary", "--json", home=home)
-    assert ok.returncode == 0, ok.stderr
+        """, "pb.yaml")
+    ok = Igtk(home)("run", str(pb), "-p", "admin_password=s3cr3t-canary", "--json")
+    assert ok.code == 0, ok.stderr
     lines = json_lines(ok.stdout)
     assert lines[0]["event"] == "execution_started" and lines[-1]["event"] == "execution_finished"
     assert lines[-1]["status"] == "completed"
     assert "s3cr3t-canary" not in ok.stdout and "s3cr3t-canary" not in ok.stderr
     assert lines[0]["parameters"]["admin_password"] == "••••"
-    failed = igtk("run", str(pb), "-p", "admin_password=x1y2z3", "-p", "fail=yes", home=home)
-    assert failed.returncode == 1
+    failed = Igtk(home)("run", str(pb), "-p", "admin_password=x1y2z3", "-p", "fail=yes")
+    assert failed.code == 1
     assert "step 'maybe_fail' failed: script failed (exit 1): asked to fail" in failed.stdout
 
 
 def test_param_coercion_errors_name_the_parameter_and_exit_2(tmp_path: Path, home: Path) -> None:
-    pb = write(tmp_path, "pb.yaml", """\
+    pb = write_playbook(tmp_path, """\
         name: Params
         version: 1
         parameters:
           - {name: count, type: integer}
         steps:
           - {id: a, name: a, type: utility.log, parameters: {message: "{{ parameter.count }}"}}
-        """)
-    bad = igtk("run", str(pb), "-p", "count=many", home=home)
-    assert bad.returncode == 2
+        """, "pb.yaml")
+    bad = Igtk(home)("run", str(pb), "-p", "count=many")
+    assert bad.code == 2
     assert "parameter 'count': must be a whole number, got 'many'" in bad.stderr
     assert not bad.stdout
-    malformed = igtk("run", str(pb), "-p", "count", home=home)
-    assert malformed.returncode == 2 and "-p 'count': expected NAME=VALUE" in malformed.stderr
-    missing = igtk("run", str(pb), home=home)
-    assert missing.returncode == 2 and "missing required parameter 'count' (integer)" in missing.stderr
+    malformed = Igtk(home)("run", str(pb), "-p", "count")
+    assert malformed.code == 2 and "-p 'count': expected NAME=VALUE" in malformed.stderr
+    missing = Igtk(home)("run", str(pb))
+    assert missing.code == 2 and "missing required parameter 'count' (integer)" in missing.stderr
 
 
 def test_params_file_yaml_and_json_and_command_line_precedence(tmp_path: Path, home: Path) -> None:
-    pb = write(tmp_path, "pb.yaml", """\
+    pb = write_playbook(tmp_path, """\
         name: Params file
         version: 1
         parameters:
@@ -129,23 +102,23 @@ def test_params_file_yaml_and_json_and_command_line_precedence(tmp_path: Path, h
           - {name: tags, type: list}
         steps:
           - {id: a, name: a, type: utility.log, parameters: {message: "{{ parameter.count }} {{ parameter.tags }}"}}
-        """)
-    yaml_file = write(tmp_path, "p.yaml", "count: '4'\ntags: [a, b]\n")
-    json_file = write(tmp_path, "p.json", '{"count": 5, "tags": "x, y"}')
+        """, "pb.yaml")
+    yaml_file = write_playbook(tmp_path, "count: '4'\ntags: [a, b]\n", "p.yaml")
+    json_file = write_playbook(tmp_path, '{"count": 5, "tags": "x, y"}', "p.json")
     for params_file, expected in ((yaml_file, "4 ['a', 'b']"), (json_file, "5 ['x', 'y']")):
-        proc = igtk("run", str(pb), "--params-file", str(params_file), "--json", home=home)
-        assert proc.returncode == 0, proc.stderr
+        proc = Igtk(home)("run", str(pb), "--params-file", str(params_file), "--json")
+        assert proc.code == 0, proc.stderr
         finished = [e for e in json_lines(proc.stdout) if e["event"] == "step_finished"]
         assert finished[0]["output"]["logged"] == expected
-    proc = igtk("run", str(pb), "--params-file", str(json_file), "-p", "count=9", "--json", home=home)
+    proc = Igtk(home)("run", str(pb), "--params-file", str(json_file), "-p", "count=9", "--json")
     assert next(e for e in json_lines(proc.stdout) if e["event"] == "step_finished")["output"]["logged"] == (
         "9 ['x', 'y']")
-    bad = igtk("run", str(pb), "--params-file", str(tmp_path / "none.yaml"), home=home)
-    assert bad.returncode == 2 and "--params-file" in bad.stderr
+    bad = Igtk(home)("run", str(pb), "--params-file", str(tmp_path / "none.yaml"))
+    assert bad.code == 2 and "--params-file" in bad.stderr
 
 
 def test_junit_has_one_testcase_per_step(tmp_path: Path, home: Path) -> None:
-    pb = write(tmp_path, "pb.yaml", """\
+    pb = write_playbook(tmp_path, """\
         name: JUnit
         version: 1
         steps:
@@ -154,10 +127,10 @@ def test_junit_has_one_testcase_per_step(tmp_path: Path, home: Path) -> None:
           - {id: broken, name: broken, type: utility.python, on_failure: continue,
              parameters: {script: "raise SystemExit('no <good> & bad')"}}
           - {id: last, name: last, type: utility.log, parameters: {message: done}}
-        """)
+        """, "pb.yaml")
     report = tmp_path / "reports" / "junit.xml"
-    proc = igtk("run", str(pb), "--junit", str(report), home=home)
-    assert proc.returncode == 0, proc.stderr
+    proc = Igtk(home)("run", str(pb), "--junit", str(report))
+    assert proc.code == 0, proc.stderr
     root = ET.parse(report).getroot()
     assert root.tag == "testsuites"
     suite = root.find("testsuite")
@@ -172,16 +145,15 @@ def test_junit_has_one_testcase_per_step(tmp_path: Path, home: Path) -> None:
 
 
 def test_ctrl_c_cancels_the_run_and_exits_130(tmp_path: Path, home: Path) -> None:
-    pb = write(tmp_path, "pb.yaml", """\
+    pb = write_playbook(tmp_path, """\
         name: Long
         version: 1
         steps:
           - {id: first, name: first, type: utility.log, parameters: {message: hi}}
           - {id: long, name: long, type: utility.sleep, parameters: {seconds: 600}}
           - {id: never, name: never, type: utility.log, parameters: {message: never}}
-        """)
-    proc = subprocess.Popen([PY, "-m", "igtk_tui", "run", str(pb), "--json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=child_env(home))
+        """, "pb.yaml")
+    proc = Igtk(home).popen("run", str(pb), "--json")
     assert proc.stdout is not None
     lines = []
     try:
@@ -196,7 +168,7 @@ def test_ctrl_c_cancels_the_run_and_exits_130(tmp_path: Path, home: Path) -> Non
         if proc.poll() is None:
             proc.kill()
     lines += json_lines(out)
-    assert proc.returncode == 130, err
+    assert proc.wait() == 130, err
     assert lines[-1]["event"] == "execution_finished" and lines[-1]["status"] == "cancelled"
     long_done = [e for e in lines if e["event"] == "step_finished" and e["step_id"] == "long"]
     assert long_done and long_done[0]["status"] == "cancelled"
@@ -204,32 +176,32 @@ def test_ctrl_c_cancels_the_run_and_exits_130(tmp_path: Path, home: Path) -> Non
 
 
 def test_a_nesting_cycle_is_refused_before_running(tmp_path: Path, home: Path) -> None:
-    a = write(tmp_path, "a.yaml", """\
+    a = write_playbook(tmp_path, """\
         name: A
         version: 1
         verified: true
         steps:
           - {id: log, name: log, type: utility.log, parameters: {message: started}}
           - {id: to_b, name: to b, type: playbook.run, parameters: {playbook: b.yaml}}
-        """)
-    write(tmp_path, "b.yaml", """\
+        """, "a.yaml")
+    write_playbook(tmp_path, """\
         name: B
         version: 1
         verified: true
         steps:
           - {id: to_a, name: to a, type: playbook.run, parameters: {playbook: a.yaml}}
-        """)
-    proc = igtk("run", str(a), "--json", home=home)
-    assert proc.returncode == 2
+        """, "b.yaml")
+    proc = Igtk(home)("run", str(a), "--json")
+    assert proc.code == 2
     assert "cycle a.yaml -> b.yaml -> a.yaml" in proc.stderr
     assert proc.stdout == ""  # nothing ran
-    val = igtk("validate", str(a), home=home)
-    assert val.returncode == 2 and "cycle a.yaml -> b.yaml -> a.yaml" in val.stdout
+    val = Igtk(home)("validate", str(a))
+    assert val.code == 2 and "cycle a.yaml -> b.yaml -> a.yaml" in val.stdout
 
 
 def test_igtk_run_never_imports_textual(tmp_path: Path, home: Path) -> None:
-    pb = write(tmp_path, "pb.yaml", "name: T\nversion: 1\nsteps:\n"
-                                    "  - {id: a, name: a, type: utility.log, parameters: {message: hi}}\n")
+    pb = write_playbook(tmp_path, "name: T\nversion: 1\nsteps:\n"
+                                    "  - {id: a, name: a, type: utility.log, parameters: {message: hi}}\n", "pb.yaml")
     code = textwrap.dedent(f"""\
         import sys
         from igtk_tui.cli import main
@@ -237,30 +209,30 @@ def test_igtk_run_never_imports_textual(tmp_path: Path, home: Path) -> None:
         heavy = sorted(m for m in ("textual", "rich", "playwright", "httpx") if m in sys.modules)
         print("RC", rc, "HEAVY", ",".join(heavy) or "none")
         """)
-    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=child_env(home), timeout=60)
-    assert proc.returncode == 0, proc.stderr
+    proc = Igtk(home).python(code)
+    assert proc.code == 0, proc.stderr
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("RC 0 HEAVY ")
     assert "textual" not in last.split("HEAVY ", 1)[1]
 
 
 def test_info_prints_every_path_under_igtk_home(tmp_path: Path, home: Path) -> None:
-    proc = igtk("info", home=home)
-    assert proc.returncode == 0, proc.stderr
+    proc = Igtk(home)("info")
+    assert proc.code == 0, proc.stderr
     root = str(home.resolve())
     for name in ("config_dir", "data_dir", "state_dir", "config_file", "db_file", "artifacts_dir",
                  "user_playbooks_dir", "vault_file", "logs_dir", "crash_dir", "user_themes_dir"):
         line = next((ln for ln in proc.stdout.splitlines() if ln.strip().startswith(name + " ")), None)
         assert line is not None, f"{name} missing from igtk info"
         assert line.split(None, 1)[1].startswith(root), line
-    as_json = json.loads(igtk("info", "--json", home=home).stdout)
+    as_json = json.loads(Igtk(home)("info", "--json").stdout)
     assert all(v.startswith(root) for v in as_json["paths"].values())
-    other = json.loads(igtk("info", "--json", home=tmp_path / "elsewhere").stdout)
+    other = json.loads(Igtk(tmp_path / "elsewhere")("info", "--json").stdout)
     assert other["paths"]["db_file"].startswith(str((tmp_path / "elsewhere").resolve()))
 
 
 def test_migrate_is_a_registered_command(tmp_path: Path, home: Path) -> None:
-    pb = write(tmp_path, "pb.yaml", """\
+    pb = write_playbook(tmp_path, """\
         name: M
         version: 1
         parameters:
@@ -272,9 +244,9 @@ def test_migrate_is_a_registered_command(tmp_path: Path, home: Path) -> None:
             parameters:
               script: |
                 print("N=" + str({{ parameter.n }} * 2))
-        """)
-    proc = igtk("migrate", "--dry-run", str(pb), home=home)
-    assert proc.returncode == 0, proc.stderr
+        """, "pb.yaml")
+    proc = Igtk(home)("migrate", "--dry-run", str(pb))
+    assert proc.code == 0, proc.stderr
     assert f"{pb}:11:26: step 'a': moved {{{{ parameter.n }}}} into params" in proc.stdout
     assert "{{ parameter.n }}" in pb.read_text()
 
@@ -386,8 +358,8 @@ def check_structure(schema: Any, root: dict[str, Any], where: str = "$") -> None
 
 
 def test_schema_is_a_valid_json_schema_that_accepts_playbooks_and_rejects_typos(home: Path) -> None:
-    proc = igtk("schema", home=home)
-    assert proc.returncode == 0, proc.stderr
+    proc = Igtk(home)("schema")
+    assert proc.code == 0, proc.stderr
     schema = json.loads(proc.stdout)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     check_structure(schema, schema)
@@ -412,28 +384,27 @@ def test_schema_is_a_valid_json_schema_that_accepts_playbooks_and_rejects_typos(
 
 
 def test_usage_errors_exit_2_and_help_lists_every_command(home: Path) -> None:
-    help_text = igtk("--help", home=home)
-    assert help_text.returncode == 0
+    help_text = Igtk(home)("--help")
+    assert help_text.code == 0
     for command in ("run", "validate", "schema", "info", "migrate"):
         assert f"    {command} " in help_text.stdout
-    assert igtk("run", home=home).returncode == 2
-    assert "the following arguments are required: PLAYBOOK" in igtk("run", home=home).stderr
-    unknown = igtk("frobnicate", home=home)
-    assert unknown.returncode == 2 and "invalid choice: 'frobnicate'" in unknown.stderr
-    run_help = igtk("run", "--help", home=home)
-    assert run_help.returncode == 0 and "--params-file" in run_help.stdout
+    assert Igtk(home)("run").code == 2
+    assert "the following arguments are required: PLAYBOOK" in Igtk(home)("run").stderr
+    unknown = Igtk(home)("frobnicate")
+    assert unknown.code == 2 and "invalid choice: 'frobnicate'" in unknown.stderr
+    run_help = Igtk(home)("run", "--help")
+    assert run_help.code == 0 and "--params-file" in run_help.stdout
 
 
 def test_legacy_playbooks_validate_and_run_with_the_pasting_warning(tmp_path: Path, home: Path) -> None:
     legacy = Path(__file__).resolve().parents[2] / "data" / "legacy"
-    val = igtk("validate", str(legacy), home=home)
-    assert val.returncode == 0, val.stdout + val.stderr
+    val = Igtk(home)("validate", str(legacy))
+    assert val.code == 0, val.stdout + val.stderr
     warnings = [line for line in val.stdout.splitlines() if "warning: references inside script source" in line]
     assert len(warnings) == 4 and all(line.startswith(str(legacy)) for line in warnings)
-    assert igtk("validate", "--strict", str(legacy), home=home).returncode == 2
-    proc = igtk("run", str(legacy / "trial_status_check.yaml"), "-p", "gateway_url=http://gw:8088",
-                "-p", "status_text=45 minutes remaining", "--json", home=home)
-    assert proc.returncode == 0, proc.stderr
+    assert Igtk(home)("validate", "--strict", str(legacy)).code == 2
+    proc = Igtk(home)("run", str(legacy / "trial_status_check.yaml"), "-p", "gateway_url=http://gw:8088", "-p", "status_text=45 minutes remaining", "--json")
+    assert proc.code == 0, proc.stderr
     assert "warning: references inside script source are pasted as text" in proc.stderr
     assert "params: {name: '{{ parameter.x }}'}" in proc.stderr
     parse = next(e for e in json_lines(proc.stdout) if e["event"] == "step_finished" and e["step_id"] == "parse")
@@ -454,9 +425,8 @@ def test_the_quick_exit_loses_no_output_and_runs_exit_handlers(tmp_path: Path, h
             "from igtk_tui.cli import entry\n"
             "sys.argv = ['igtk', *sys.argv[1:]]\n"
             "entry()\n")
-    proc = subprocess.run([PY, "-c", code, "run", str(pb), "--json"], capture_output=True, text=True, timeout=60,
-                          env=child_env(home))
-    assert proc.returncode == 1, proc.stderr
+    proc = Igtk(home).python(code, "run", str(pb), "--json")
+    assert proc.code == 1, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     assert sum(e["event"] == "log" for e in events) >= 400
     assert events[-1]["event"] == "execution_finished" and events[-1]["status"] == "failed"

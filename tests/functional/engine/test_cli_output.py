@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 from igtk_tui.engine.events import ExecutionStarted, StepInfo, StepsAdded, StepStarted
 from igtk_tui.sinks.human import HumanProgress
-
-PY = sys.executable
-
-
-def igtk(*args: str, home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_")}
-    env.update({"IGTK_HOME": str(home), "NO_COLOR": "1"})
-    return subprocess.run([PY, "-m", "igtk_tui", *args], capture_output=True, text=True, timeout=60,
-                          cwd=cwd, env=env)
+from tests.support.cli import Igtk
 
 
 def write_parent_and_child(folder: Path) -> Path:
@@ -45,8 +33,8 @@ def write_parent_and_child(folder: Path) -> Path:
 
 def test_human_output_carries_info_lines_and_quiet_hides_them(tmp_path: Path) -> None:
     parent = write_parent_and_child(tmp_path)
-    loud = igtk("run", str(parent), home=tmp_path / "home", cwd=tmp_path)
-    assert loud.returncode == 0, loud.stderr
+    loud = Igtk(tmp_path / "home", cwd=tmp_path)("run", str(parent))
+    assert loud.code == 0, loud.stderr
     lines = loud.stdout.splitlines()
     assert "    info: healthy=yes" in lines and "    info: child says hi" in lines
     assert "    warning: disk 91% full" in lines
@@ -55,13 +43,13 @@ def test_human_output_carries_info_lines_and_quiet_hides_them(tmp_path: Path) ->
     assert "  ▶ [1/4] check: check" in lines and "  ✓ [4/4] noise: noise completed 0.00s" in lines
     assert "  ▶   inner: inner" in lines
 
-    quiet = igtk("run", "-q", str(parent), home=tmp_path / "home", cwd=tmp_path)
-    assert quiet.returncode == 0, quiet.stderr
+    quiet = Igtk(tmp_path / "home", cwd=tmp_path)("run", "-q", str(parent))
+    assert quiet.code == 0, quiet.stderr
     assert "healthy=yes" not in quiet.stdout and "child says hi" not in quiet.stdout
     assert "    warning: disk 91% full" in quiet.stdout.splitlines()
     assert quiet.stdout.splitlines()[-1].startswith("igtk: ✓ completed in")
-    long_form = igtk("run", "--quiet", str(parent), home=tmp_path / "home", cwd=tmp_path)
-    assert "healthy=yes" not in long_form.stdout and long_form.returncode == 0
+    long_form = Igtk(tmp_path / "home", cwd=tmp_path)("run", "--quiet", str(parent))
+    assert "healthy=yes" not in long_form.stdout and long_form.code == 0
 
 
 def test_positions_are_numbered_as_steps_are_listed_and_added() -> None:

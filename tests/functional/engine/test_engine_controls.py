@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import FLAKY_CALLS, STEPS, finish, load, make, pid_alive, script_pid, start
 
 from igtk_tui.engine.context import StepContext
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
 from igtk_tui.steps.registry import Output, Param, step
+from tests.support.engine import FLAKY_CALLS, STEPS, finish, load, make, pid_alive, script_pid, start
 
 SLEEPY = """\
     name: Sleepy

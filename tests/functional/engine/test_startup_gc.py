@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import write
 
 from igtk_tui.cli import main
 from igtk_tui.engine.context import StepContext
 from igtk_tui.steps.registry import REGISTRY, step
+from tests.support.playbooks import write_playbook
 
 SEEN: list[bool] = []
 
@@ -28,12 +28,12 @@ if REGISTRY.get("test.gc_state") is None:
 @pytest.mark.parametrize("before", [True, False], ids=["collector-on", "collector-off"])
 def test_igtk_run_steps_run_with_the_collector_and_main_restores_it(tmp_path: Path, before: bool,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    playbook = write(tmp_path, "gc.yaml", """\
+    playbook = write_playbook(tmp_path, """\
         name: GC state
         version: 1
         steps:
           - {id: probe, name: probe, type: test.gc_state}
-        """)
+        """, "gc.yaml")
     SEEN.clear()
     (gc.enable if before else gc.disable)()
     try:

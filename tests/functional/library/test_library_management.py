@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import yaml
-from igtk_cli_helpers import PLAYBOOKS, Igtk
+
+from tests.support.cli import PLAYBOOKS, Igtk
+from tests.support.store_backend import db_rows
 
 CHILD_OVERRIDE = """\
 # A user override of the built-in child.
@@ -322,7 +324,6 @@ def test_listing_reports_every_flag(igtk: Igtk) -> None:
 
 def test_metadata_lives_in_the_store_database(igtk: Igtk) -> None:
     """One private SQLite file holds history and library metadata, migrated by user_version."""
-    import sqlite3
 
     from igtk_tui.store.schema import LATEST_VERSION
 
@@ -331,14 +332,9 @@ def test_metadata_lives_in_the_store_database(igtk: Igtk) -> None:
     assert not db.exists()  # listing never creates the database
     assert igtk.inproc("playbook", "disable", "examples/slow_demo").code == 0
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
-        row = conn.execute("SELECT enabled, origin FROM playbook_meta WHERE path = ?",
-                           ("examples/slow_demo.yaml",)).fetchone()
-    finally:
-        conn.close()
-    assert row == (0, "built-in")
+    assert db_rows(igtk.home, "PRAGMA user_version")[0][0] == LATEST_VERSION  # the SQLite file's schema
+    (row,) = db_rows(igtk.home, "SELECT enabled, origin FROM playbook_meta WHERE path = ?", ("examples/slow_demo.yaml",))
+    assert tuple(row) == (0, "built-in")
 
 
 def test_import_of_the_earlier_toolkits_json_export(igtk: Igtk, tmp_path: Path) -> None:

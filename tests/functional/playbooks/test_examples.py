@@ -8,23 +8,21 @@ import signal
 from pathlib import Path
 
 import pytest
-from igtk_cli_helpers import PLAYBOOKS, Igtk
 
 from igtk_tui.cli import main
+from tests.support.cli import PLAYBOOKS, REPO, Igtk
 
 SHIPPED = sorted(p for p in PLAYBOOKS.rglob("*.y*ml") if ".backup." not in p.name)
 
 
 def test_the_whole_library_validates(igtk: Igtk) -> None:
-    result = igtk("validate", "playbooks/")
+    result = igtk("validate", "playbooks/", cwd=REPO)
     assert result.code == 0, result.describe()
     assert f"{len(SHIPPED)} of {len(SHIPPED)} playbook(s) valid" in result.stderr
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.relative_to(PLAYBOOKS).as_posix() for p in SHIPPED])
-def test_shipped_playbook_validates(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("IGTK_HOME", str(tmp_path))
+def test_shipped_playbook_validates(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--strict", str(path)]) == 0, capsys.readouterr().out
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().startswith("#"), "shipped playbooks open with a comment that says what they do"

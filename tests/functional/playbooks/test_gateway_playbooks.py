@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from igtk_cli_helpers import Igtk, Result
 
 from igtk_tui.gateway.modl import build_modl
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import Igtk, Result
 
 TOKEN_NAME, TOKEN_SECRET = "igtk", "s3cret-token-value"
 MODULE_ID, MODULE_NAME = "com.acme.widgets", "Acme Widgets"

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from igtk_cli_helpers import Igtk, Result
 
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import Igtk, Result
 
 try:
     from igtk_tui.browser.discovery import BrowserUnavailable, find_browser

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from playbook_fuzz import SHIPPED, mutated_playbook, validate
+
+from tests.support.playbook_fuzz import SHIPPED, mutated_playbook, validate
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from igtk_cli_helpers import PLAYBOOKS, Igtk
-from resume_kill import run_and_kill
 
 from igtk_tui.playbook.loader import load_file
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import PLAYBOOKS, Igtk
+from tests.support.resume_kill import run_and_kill
 
 TOKEN_NAME, TOKEN_SECRET = "igtk", "s3cret-token-value"
 HEALTH = load_file(PLAYBOOKS / "gateway" / "health_check.yaml")

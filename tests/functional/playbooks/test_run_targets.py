@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from igtk_cli_helpers import Igtk
 
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import Igtk
 
 TOKEN_NAME, TOKEN_SECRET = "igtk", "targets-token-secret"
 

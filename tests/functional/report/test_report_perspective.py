@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from igtk_cli_helpers import Igtk, Result
-from report_helpers import valid_junit, valid_report_json
 
 from igtk_tui.browser.discovery import BrowserUnavailable, find_browser
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import Igtk, Result
+from tests.support.report import valid_junit, valid_report_json
 
 try:
     BROWSER = find_browser().path

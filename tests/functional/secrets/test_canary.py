@@ -35,20 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from secrets_helpers import (
-    MASK,
-    Igtk,
-    describe,
-    encoded_forms,
-    events,
-    finished,
-    leaks_in,
-    make_canary,
-    scan_files,
-)
 
 from igtk_tui.browser.discovery import BrowserUnavailable, find_browser
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import Igtk
+from tests.support.secrets import MASK, encoded_forms, leaks_in, make_canary, scan_files
+from tests.support.store_backend import current, db_rows
 
 try:
     find_browser()
@@ -76,7 +68,7 @@ def igtk(tmp_path: Path, sim: SimulatedGateway) -> Igtk:
     """A private IGTK_HOME whose vault holds credential `gw`: admin / the canary."""
     cli = Igtk(tmp_path / "home", passphrase=PASSPHRASE)
     added = cli("cred", "add", "gw", "--username", "admin", "--gateway-url", sim.url, stdin=CANARY + "\n")
-    assert added.returncode == 0, describe(added)
+    assert added.code == 0, added.describe()
     assert not leaks_in(added.stdout + added.stderr, FORMS)
     return cli
 
@@ -176,14 +168,6 @@ def sqlite_files(db: Path) -> list[Path]:
     return [p for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")) if p.exists()]
 
 
-def dump_tables(db: Path) -> str:
-    """Every cell of every table as text (a value split across overflow pages is whole here)."""
-    with sqlite3.connect(db) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        rows = [f"{table}: {row!r}" for table in tables for row in conn.execute(f'SELECT * FROM "{table}"')]
-    return "\n".join(rows)
-
-
 @pytest.mark.browser
 @needs_chromium
 def test_canary_reaches_no_sink(igtk: Igtk, tmp_path: Path) -> None:
@@ -191,7 +175,7 @@ def test_canary_reaches_no_sink(igtk: Igtk, tmp_path: Path) -> None:
     playbook.write_text(CANARY_PLAYBOOK, encoding="utf-8")
     junit = tmp_path / "report" / "junit.xml"
     before = igtk("history", "--json")  # creates the database (WAL mode)
-    assert before.returncode == 0 and json.loads(before.stdout) == [], describe(before)
+    assert before.code == 0 and json.loads(before.stdout) == [], before.describe()
     # An open connection keeps the WAL file after the run's process closes its own (the last
     # connection to close would checkpoint and delete it), so its bytes can be read as written.
     holder = sqlite3.connect(igtk.db)
@@ -206,19 +190,19 @@ def test_canary_reaches_no_sink(igtk: Igtk, tmp_path: Path) -> None:
 
 
 def check_run_and_sinks(igtk: Igtk, tmp_path: Path, run: Any, junit: Path, holder: sqlite3.Connection) -> None:
-    assert run.returncode == 1, describe(run)  # the last step fails the run on purpose
-    evts = events(run.stdout)
+    assert run.code == 1, run.describe()  # the last step fails the run on purpose
+    evts = run.events
     execution_id = evts[0]["execution_id"]
 
     # -- every use of the secret really happened ------------------------------------------------
-    login = finished(evts, "login")["output"]
+    login = run.finished("login")["output"]
     assert (login["status"], login["auth"]) == ("logged_in", "session"), login  # the canary is the password
-    assert finished(evts, "status")["status"] == "completed"
-    assert finished(evts, "fill")["output"] == {"selector": "#nameField", "status": "filled"}
-    assert finished(evts, "greeting")["output"]["text"] == f"Hello, {MASK}"  # the page showed the canary
-    assert finished(evts, "idp")["output"]["status"] == "logged_in"
-    assert finished(evts, "welcome")["status"] == "completed"
-    script = finished(evts, "script")
+    assert run.finished("status")["status"] == "completed"
+    assert run.finished("fill")["output"] == {"selector": "#nameField", "status": "filled"}
+    assert run.finished("greeting")["output"]["text"] == f"Hello, {MASK}"  # the page showed the canary
+    assert run.finished("idp")["output"]["status"] == "logged_in"
+    assert run.finished("welcome")["status"] == "completed"
+    script = run.finished("script")
     assert script["output"]["PW"] == MASK
     # The vault passphrase is withheld from scripts: it is igtk's secret, not the playbook's.
     assert script["output"]["_output"] == f"{MASK}\nPW={MASK}\nvault passphrase: (not set)"
@@ -226,7 +210,7 @@ def check_run_and_sinks(igtk: Igtk, tmp_path: Path, run: Any, junit: Path, holde
     logs = [(e["step_id"], e["level"], e["message"]) for e in evts if e["event"] == "log"]
     assert ("script", "info", MASK) in logs and ("script", "warning", f"on stderr: {MASK}") in logs
     assert ("say", "warning", f"the password is {MASK}") in logs
-    page_check, boom = finished(evts, "page_check"), finished(evts, "boom")
+    page_check, boom = run.finished("page_check"), run.finished("boom")
     assert page_check["status"] == "failed" and f"actual 'Hello, {MASK}'" in page_check["error"]
     assert boom["status"] == "failed" and f"RuntimeError: login refused for password {MASK}" in boom["error"]
     end = evts[-1]
@@ -234,7 +218,7 @@ def check_run_and_sinks(igtk: Igtk, tmp_path: Path, run: Any, junit: Path, holde
     assert f"giving up with {MASK}" in end["error"]
     saved = [Path(e["path"]).name for e in evts if e["event"] == "artifact"]
     assert saved == ["inventory-inventory.json", "shot-greeting.png"]
-    inventory = finished(evts, "inventory")["output"]["inventory"]
+    inventory = run.finished("inventory")["output"]["inventory"]
     typed = [i for i in inventory if i["tagName"] == "input" and i["componentId"] == "nameField"]
     assert [i["text"] for i in typed] == [MASK]  # the inventory read the field's value
 
@@ -272,19 +256,17 @@ def check_run_and_sinks(igtk: Igtk, tmp_path: Path, run: Any, junit: Path, holde
     busy, _, _ = holder.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     assert busy == 0 and wal.stat().st_size == 0
     assert scan_files(sqlite_files(igtk.db), FORMS) == {}, "database files after a checkpoint"
-    cells = dump_tables(igtk.db)
+    cells = current().dump_text(igtk.home)
     assert not leaks_in(cells, FORMS), "database cells"
-    with sqlite3.connect(igtk.db) as conn:
-        (error,) = conn.execute("SELECT error FROM steps WHERE execution_id = ? AND path = 'boom'",
-                                (execution_id,)).fetchone()
-        messages = [m for (m,) in conn.execute("SELECT message FROM logs WHERE execution_id = ?", (execution_id,))]
+    ((error,),) = db_rows(igtk.home, "SELECT error FROM steps WHERE execution_id = ? AND path = 'boom'", (execution_id,))
+    messages = [m for (m,) in db_rows(igtk.home, "SELECT message FROM logs WHERE execution_id = ?", (execution_id,))]
     assert f"login refused for password {MASK}" in error
     assert f"the password is {MASK}" in messages
 
     # -- what the history commands print ----------------------------------------------------------
     show = igtk("show", execution_id, "--json")
     history = igtk("history", "--json")
-    assert show.returncode == 0 and history.returncode == 0, describe(show) + describe(history)
+    assert show.code == 0 and history.code == 0, show.describe() + history.describe()
     for result in (show, history):
         assert not leaks_in(result.stdout + result.stderr, FORMS), result.args
     detail = json.loads(show.stdout)
@@ -299,9 +281,9 @@ def test_canary_human_output_without_browser(igtk: Igtk, tmp_path: Path) -> None
     playbook = tmp_path / "canary.yaml"
     playbook.write_text(HEADER + GATEWAY_STEPS + SCRIPT_STEPS, encoding="utf-8")
     run = igtk("run", str(playbook))
-    assert run.returncode == 1, describe(run)
+    assert run.code == 1, run.describe()
     out = run.stdout
-    assert not leaks_in(out, FORMS) and not leaks_in(run.stderr, FORMS), describe(run)
+    assert not leaks_in(out, FORMS) and not leaks_in(run.stderr, FORMS), run.describe()
     assert "✓ [1/6] login: gateway web-session login completed" in out
     assert f"warning: on stderr: {MASK}" in out and f"warning: the password is {MASK}" in out
     assert f"RuntimeError: login refused for password {MASK}" in out
@@ -316,10 +298,10 @@ def test_a_rejected_secret_parameter_is_not_echoed(tmp_path: Path) -> None:
                                                   "  - {name: api_password, type: integer}\nsteps:\n")
                         + "  - {id: hi, name: hi, type: utility.log, parameters: {message: hi}}\n", encoding="utf-8")
     run = Igtk(tmp_path / "home")("run", str(playbook), "-p", f"pin={CANARY}", "-p", f"api_password={PASSPHRASE}")
-    assert run.returncode == 2, describe(run)
+    assert run.code == 2, run.describe()
     assert f"parameter 'pin': must be a whole number, got '{MASK}'" in run.stderr
     assert f"parameter 'api_password': must be a whole number, got '{MASK}'" in run.stderr  # secret by name
-    assert not leaks_in(run.stdout + run.stderr, FORMS), describe(run)
+    assert not leaks_in(run.stdout + run.stderr, FORMS), run.describe()
 
 
 DEBUG_PLAYBOOK = f"""\
@@ -391,7 +373,7 @@ async def test_debug_failure_capture_is_scrubbed(igtk: Igtk, tmp_path: Path,
     paused = [e for e in map(json.loads, lines.getvalue().splitlines()) if e["event"] == "paused"]
     assert any(MASK in json.dumps(e["context"], ensure_ascii=False) for e in paused)
     assert scan_files(sqlite_files(igtk.db), FORMS) == {}, "database files"
-    assert not leaks_in(dump_tables(igtk.db), FORMS), "database cells"
+    assert not leaks_in(current().dump_text(igtk.home), FORMS), "database cells"
     assert scan_files([tmp_path], FORMS) == {}
 
 
@@ -437,17 +419,17 @@ def test_canary_in_urls_and_cut_fragments_reaches_no_sink(igtk: Igtk, sim: Simul
     junit = tmp_path / "report.xml"
     run = igtk("run", str(playbook), "--json", "--junit", str(junit), "-p", f"pw={CANARY}",
                "-p", f"gateway_url={sim.url}")
-    assert run.returncode == 0, describe(run)
-    assert not leaks_in(run.stdout, FORMS) and not leaks_in(run.stderr, FORMS), describe(run)
-    steps = {e["step_id"]: e for e in events(run.stdout) if e["event"] == "step_finished"}
+    assert run.code == 0, run.describe()
+    assert not leaks_in(run.stdout, FORMS) and not leaks_in(run.stderr, FORMS), run.describe()
+    steps = {e["step_id"]: e for e in run.events if e["event"] == "step_finished"}
     userinfo = steps["userinfo"]["error"]
     assert "user name or password in it" in userinfo and "vault credential" in userinfo, userinfo
     assert "Invalid port" not in userinfo and "InvalidURL" not in userinfo
     assert steps["login"]["status"] == "completed"
     assert steps["in_path"]["status"] == "failed" and MASK in steps["in_path"]["error"], steps["in_path"]
     assert steps["cut"]["error"].count(MASK) >= 2, steps["cut"]["error"]
-    execution_id = next(e["execution_id"] for e in events(run.stdout) if e["event"] == "execution_started")
+    execution_id = next(e["execution_id"] for e in run.events if e["event"] == "execution_started")
     show = igtk("show", execution_id, "--json")
-    assert show.returncode == 0 and not leaks_in(show.stdout + show.stderr, FORMS), describe(show)
+    assert show.code == 0 and not leaks_in(show.stdout + show.stderr, FORMS), show.describe()
     assert MASK in junit.read_text(encoding="utf-8")
     assert scan_files([tmp_path], FORMS) == {}

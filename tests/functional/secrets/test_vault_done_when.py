@@ -22,9 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from secrets_helpers import MASK, Igtk, describe, encoded_forms, events, finished, leaks_in
 
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
+from tests.support.secrets import MASK, encoded_forms, leaks_in
 
 PASSWORD = f"gw-pass-{secrets.token_hex(12)}-&é"  # the 8.1 gateway's admin password
 TOKEN_SECRET = secrets.token_hex(16)  # the secret half of the 8.3 API token igtk:<secret>
@@ -55,20 +57,14 @@ def add_gw_from_file(igtk: Igtk, tmp_path: Path, url: str) -> None:
     secret_file.write_text(PASSWORD + "\n", encoding="utf-8")  # as `echo` writes it
     with secret_file.open("rb") as stdin:
         added = igtk("cred", "add", "gw", "--username", "admin", "--gateway-url", url, stdin=stdin)
-    assert added.returncode == 0, describe(added)
+    assert added.code == 0, added.describe()
     vault_file = igtk.home / "data" / "vault" / "vault.bin"
     assert f"to the encrypted file: {vault_file}" in added.stdout  # no D-Bus: the file, not a keyring
     assert vault_file.is_file() and not leaks_in(vault_file.read_bytes(), SECRET_FORMS)
     listed = igtk("cred", "list", "--json")
-    assert listed.returncode == 0, describe(listed)
+    assert listed.code == 0, listed.describe()
     rows = [(r["name"], r["type"], r["username"], r["gateway_url"]) for r in json.loads(listed.stdout)]
     assert rows == [("gw", "basic", "admin", url)] and not leaks_in(listed.stdout, SECRET_FORMS)
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 LOGIN = """\
@@ -91,30 +87,30 @@ steps:
 def test_cred_add_from_file_then_login_and_locked_without_passphrase(igtk: Igtk, tmp_path: Path,
                                                                      sim81: SimulatedGateway) -> None:
     add_gw_from_file(igtk, tmp_path, sim81.url)
-    playbook = write(tmp_path, "login.yaml", LOGIN)
+    playbook = write_playbook(tmp_path, LOGIN, "login.yaml")
 
     run = igtk("run", str(playbook), "--json")
-    assert run.returncode == 0, describe(run)
-    evts = events(run.stdout)
-    login = finished(evts, "login")["output"]
+    assert run.code == 0, run.describe()
+    login = run.finished("login")["output"]
     assert login == {"status": "logged_in", "gateway_url": sim81.url, "version": login["version"], "auth": "session"}
     assert login["version"].startswith("8.1")
-    assert finished(evts, "info")["status"] == "completed"
+    assert run.finished("info")["status"] == "completed"
     assert not leaks_in(run.stdout + run.stderr, SECRET_FORMS)
 
     locked = igtk("run", str(playbook), "--json", unset=("IGTK_VAULT_PASSPHRASE",))
-    assert locked.returncode == 3, describe(locked)
+    assert locked.code == 3, locked.describe()
     assert locked.stdout == ""  # refused before the first step: nothing ran, nothing was recorded
     assert "vault unavailable" in locked.stderr
     assert "IGTK_VAULT_PASSPHRASE " in locked.stderr and "IGTK_VAULT_PASSPHRASE_FILE" in locked.stderr
     history = igtk("history", "--json")
-    assert history.returncode == 0 and len(json.loads(history.stdout)) == 1, describe(history)
+    assert history.code == 0 and len(json.loads(history.stdout)) == 1, history.describe()
 
-    passphrase_file = write(tmp_path, "passphrase.txt", PASSPHRASE + "\n")
+    passphrase_file = tmp_path / "passphrase.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
     via_file = igtk("run", str(playbook), "--json", unset=("IGTK_VAULT_PASSPHRASE",),
                     env={"IGTK_VAULT_PASSPHRASE_FILE": str(passphrase_file)})
-    assert via_file.returncode == 0, describe(via_file)
-    assert finished(events(via_file.stdout), "login")["output"]["status"] == "logged_in"
+    assert via_file.code == 0, via_file.describe()
+    assert via_file.finished("login")["output"]["status"] == "logged_in"
 
 
 AUTOFILL = """\
@@ -137,20 +133,20 @@ steps:
 
 def test_credential_option_fills_the_parameters(igtk: Igtk, tmp_path: Path, sim81: SimulatedGateway) -> None:
     add_gw_from_file(igtk, tmp_path, sim81.url)
-    playbook = write(tmp_path, "autofill.yaml", AUTOFILL)
+    playbook = write_playbook(tmp_path, AUTOFILL, "autofill.yaml")
 
     run = igtk("run", str(playbook), "-c", "gw", "--json")
-    assert run.returncode == 0, describe(run)
-    evts = events(run.stdout)
+    assert run.code == 0, run.describe()
+    evts = run.events
     assert evts[0]["parameters"] == {"gateway_url": sim81.url, "username": "admin", "password": MASK}
     assert evts[0]["credentials"] == ["gw"] and evts[0]["gateway_url"] == sim81.url
-    assert finished(evts, "login")["output"]["status"] == "logged_in"
+    assert run.finished("login")["output"]["status"] == "logged_in"
     assert not leaks_in(run.stdout + run.stderr, SECRET_FORMS)
 
     # An explicit value is never overridden, and the gateway really checks the password.
     wrong = igtk("run", str(playbook), "-c", "gw", "-p", "password=not-the-password", "--json")
-    assert wrong.returncode == 1, describe(wrong)
-    assert finished(events(wrong.stdout), "login")["status"] == "failed"
+    assert wrong.code == 1, wrong.describe()
+    assert wrong.finished("login")["status"] == "failed"
 
 
 TOKEN = """\
@@ -177,15 +173,14 @@ steps:
 def test_api_token_credential_on_83(igtk: Igtk, tmp_path: Path, sim83: SimulatedGateway) -> None:
     added = igtk("cred", "add", "tok", "--type", "api-token", "--username", "igtk", "--gateway-url", sim83.url,
                  stdin=TOKEN_SECRET)
-    assert added.returncode == 0, describe(added)
-    playbook = write(tmp_path, "token.yaml", TOKEN)
+    assert added.code == 0, added.describe()
+    playbook = write_playbook(tmp_path, TOKEN, "token.yaml")
 
     run = igtk("run", str(playbook), "--json")
-    assert run.returncode == 0, describe(run)
-    evts = events(run.stdout)
+    assert run.code == 0, run.describe()
     for step_id in ("by_token", "by_credential"):
-        output = finished(evts, step_id)["output"]
+        output = run.finished(step_id)["output"]
         assert (output["status"], output["auth"], output["gateway_url"]) == ("logged_in", "api-token", sim83.url)
-    info = finished(evts, "info")["output"]["info"]
+    info = run.finished("info")["output"]["info"]
     assert info["line"] == "8.3"
     assert not leaks_in(run.stdout + run.stderr, SECRET_FORMS)

@@ -11,6 +11,7 @@ import pytest
 from igtk_tui.engine.nesting import PlaybookResolver
 from igtk_tui.playbook.errors import PlaybookError
 from igtk_tui.playbook.loader import load_file, load_text
+from tests.support.cli import Igtk
 
 EARLIER = """\
 name: Reset Trial
@@ -147,21 +148,16 @@ def test_designer_and_fat_steps_load_with_their_earlier_parameters() -> None:
 
 
 def test_validate_prints_each_warning_once_and_strict_exits_2(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     path = tmp_path / "reset_trial.yaml"
     path.write_text(EARLIER, encoding="utf-8")
-    env_home = tmp_path / "home"
-    base = [sys.executable, "-m", "igtk_tui", "validate", str(path)]
-    env = {"IGTK_HOME": str(env_home), "PATH": "/usr/bin:/bin"}
-    lenient = subprocess.run(base, capture_output=True, text=True, env=env, timeout=60)
-    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    igtk = Igtk(tmp_path / "home")
+    lenient = igtk("validate", str(path))
+    assert lenient.code == 0, lenient.stdout + lenient.stderr
     lines = lenient.stdout.splitlines()
     assert len(lines) == 6 and len(set(lines)) == 6
     assert all(line.startswith(f"{path}:") and ": warning: " in line for line in lines)
-    strict = subprocess.run([*base, "--strict"], capture_output=True, text=True, env=env, timeout=60)
-    assert strict.returncode == 2 and strict.stdout == lenient.stdout
+    strict = igtk("validate", str(path), "--strict")
+    assert strict.code == 2 and strict.stdout == lenient.stdout
 
 
 def test_playbook_run_searches_the_callers_folder_then_its_parents_then_the_roots(tmp_path: Path) -> None:

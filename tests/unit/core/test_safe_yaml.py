@@ -13,6 +13,7 @@ import pytest
 from igtk_tui.playbook import safe_yaml
 from igtk_tui.playbook.errors import PlaybookError
 from igtk_tui.playbook.loader import load_file, load_text
+from tests.support.cli import Igtk
 
 HEAD = "name: a\nversion: 1\n"
 LAUGHS = HEAD + "".join(
@@ -93,12 +94,6 @@ def test_unreadable_file_is_a_located_problem(tmp_path: Path) -> None:
     assert f"{target}:1:1: cannot read the file: permission denied" in done.stdout
 
 
-def igtk(*args: str, env: dict[str, str] | None = None, home: Path) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "IGTK_HOME": str(home), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "igtk_tui", *args], capture_output=True, text=True,
-                          env=full_env, timeout=60)
-
-
 @pytest.mark.parametrize("kind", ["100,000-deep [", "fifo", "/dev/zero"])
 def test_validate_refuses_hostile_files_with_exit_2(kind: str, tmp_path: Path) -> None:
     target = tmp_path / "pb.yaml"
@@ -111,8 +106,8 @@ def test_validate_refuses_hostile_files_with_exit_2(kind: str, tmp_path: Path) -
     else:
         target = Path("/dev/zero")  # endless: reading it must not eat memory
         expected = "is not a regular file"
-    done = igtk("validate", str(target), home=tmp_path / "home")
-    assert done.returncode == 2, done
+    done = Igtk(tmp_path / "home")("validate", str(target))
+    assert done.code == 2, done
     assert f"{target}:1:1: " in done.stdout or f"{target}:3:" in done.stdout, done
     assert expected in done.stdout and "Traceback" not in done.stdout + done.stderr, done
 
@@ -121,6 +116,6 @@ def test_max_depth_setting_reaches_the_loader_from_the_environment(tmp_path: Pat
     target = tmp_path / "pb.yaml"
     target.write_text(HEAD + "metadata: {a: " + "[" * 10 + "]" * 10
                       + "}\nsteps: [{id: a, type: utility.log, parameters: {message: m}}]\n")
-    assert igtk("validate", str(target), home=tmp_path / "home").returncode == 0
-    done = igtk("validate", str(target), home=tmp_path / "home", env={"IGTK_PLAYBOOK_MAX_DEPTH": "5"})
-    assert done.returncode == 2 and "nested deeper than 5 levels" in done.stdout, done
+    assert Igtk(tmp_path / "home")("validate", str(target)).code == 0
+    done = Igtk(tmp_path / "home")("validate", str(target), env={"IGTK_PLAYBOOK_MAX_DEPTH": "5"})
+    assert done.code == 2 and "nested deeper than 5 levels" in done.stdout, done

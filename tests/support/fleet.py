@@ -7,20 +7,19 @@ running `igtk`) until a condition holds or a generous deadline passes: never a s
 from __future__ import annotations
 
 import json
-import sqlite3
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from igtk_cli_helpers import Igtk, Result
-
 from igtk_tui.simulator import SimulatedFleet
+from tests.support.cli import Igtk, Result
+from tests.support.simulator import FLEET_TOKEN
+from tests.support.store_backend import db_rows
 
 T = TypeVar("T")
-TOKEN_NAME, TOKEN_SECRET = "igtk", "fleet-token-secret-4242"
+TOKEN_NAME, TOKEN_SECRET = FLEET_TOKEN
 DEADLINE = 90.0
 
 NAP = """\
@@ -75,38 +74,22 @@ class FleetCli:
                                  "--group", group_of(name), *extra)
             assert r.code == 0, r.describe()
 
-    def playbook(self, text: str = NAP, name: str = "nap.yaml") -> Path:
-        path = self.home.parent / name
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-        return path
-
     # -- the store's record -------------------------------------------------------------------
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        db = self.home / "data" / "igtk.db"
-        if not db.exists():
-            return []
-        conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=10)
-        conn.row_factory = sqlite3.Row
-        try:
-            return conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:  # the schema is being created by the process under test
-            if "no such table" in str(exc):
-                return []
-            raise
-        finally:
-            conn.close()
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of the home's history (none while the running `igtk` has not created it yet)."""
+        return db_rows(self.home, sql, params, missing_ok=True)
 
-    def fleet_run(self, run_id: str | None = None) -> sqlite3.Row:
+    def fleet_run(self, run_id: str | None = None) -> Any:
         rows = (self.rows("SELECT * FROM fleet_runs WHERE id = ?", (run_id,)) if run_id
                 else self.rows("SELECT * FROM fleet_runs ORDER BY started_at DESC"))
         assert rows, "no fleet run recorded"
         return rows[0]
 
-    def members(self, run_id: str) -> dict[str, sqlite3.Row]:
+    def members(self, run_id: str) -> dict[str, Any]:
         return {r["name"]: r for r in self.rows("SELECT * FROM fleet_gateways WHERE fleet_run_id = ? "
                                                 "ORDER BY position", (run_id,))}
 
-    def executions(self, run_id: str) -> dict[str, sqlite3.Row]:
+    def executions(self, run_id: str) -> dict[str, Any]:
         return {r["id"]: r for r in self.rows("SELECT * FROM executions WHERE fleet_run_id = ?", (run_id,))}
 
     def json(self, *args: str) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ from igtk_tui.playbook.loader import load_file
 from igtk_tui.playbook.model import Playbook
 from igtk_tui.steps.registry import Output, Param, step
 from igtk_tui.steptypes import REGISTRY, Registry
+from tests.support.playbooks import write_playbook
 
 WAIT = 15.0  # seconds before a wait gives up (a failing test, not a synchronisation)
 # `finish` gives up only when a run stops making progress: no engine event for this long. A
@@ -66,15 +66,8 @@ async def _poll_forever(ctx: StepContext, timeout: float = 3600.0) -> dict[str, 
 
 
 # -- playbooks ----------------------------------------------------------------------------
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
 def load(folder: Path, text: str, name: str = "pb.yaml") -> Playbook:
-    return load_file(write(folder, name, text), registry=STEPS)
+    return load_file(write_playbook(folder, text, name), registry=STEPS)
 
 
 # -- events -------------------------------------------------------------------------------

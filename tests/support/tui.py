@@ -1,23 +1,20 @@
-"""Helpers for the TUI tests: a hermetic IGTK_HOME, a library of test
-playbooks only, the file vault with a test passphrase, and helpers that wait
-on events (messages, workers, predicates checked once per UI tick): never on
-fixed sleeps."""
+"""Helpers for the TUI tests: a runtime whose library holds the test playbooks only, the file vault
+with a test passphrase, and helpers that wait on events (messages, workers, predicates checked once
+per UI tick): never on fixed sleeps."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from igtk_tui.config import load_settings
 from igtk_tui.paths import resolve_paths
 from igtk_tui.playbook.library import Library
 from igtk_tui.runtime import Runtime
 
-PLAYBOOKS = Path(__file__).parent / "playbooks"
+PLAYBOOKS = Path(__file__).resolve().parents[1] / "tui" / "playbooks"
 PASSPHRASE = "test-passphrase-for-tui"
 
 
@@ -41,54 +38,6 @@ def make_runtime(home: Path, *, vault: bool = False, **settings: Any) -> Fixture
     paths = resolve_paths(env)
     base = load_settings(paths, env)
     return FixtureRuntime(paths=paths, settings=base.with_overrides(**settings), env=env)
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private IGTK_HOME. Runs started from the TUI go to a real agent of this home (started on
-    demand by the TUI, or by the `agent` fixture); whatever agent it has is stopped at teardown."""
-    from agent_helpers import stop_agent_at
-
-    monkeypatch.setenv("IGTK_HOME", str(tmp_path))
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("IGTK_VAULT_PASSPHRASE", raising=False)
-    monkeypatch.delenv("IGTK_VAULT_PASSPHRASE_FILE", raising=False)
-    try:
-        yield tmp_path
-    finally:
-        stop_agent_at(tmp_path)
-
-
-@pytest.fixture
-def agent(home: Path) -> Any:
-    """The home's agent started before the test (for runs started with `igtk run --detach`)."""
-    from agent_helpers import AgentHandle
-
-    return AgentHandle.start(home)  # stopped by `home`'s teardown
-
-
-@pytest.fixture(scope="session", autouse=True)
-def no_agent_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """After the session, no agent process may run under any of its temporary folders (read in /proc:
-    an agent's working folder is its state root's agent folder)."""
-    yield
-    from agent_helpers import agents_left
-
-    left = agents_left([tmp_path_factory.getbasetemp()])
-    assert not left, f"agent processes left running after the TUI tests: {left}"
-
-
-@pytest.fixture
-def runtime(home: Path) -> FixtureRuntime:
-    return make_runtime(home)
-
-
-@pytest.fixture
-def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    """New vault files use a cheap KDF in tests (the real one is deliberately slow)."""
-    from igtk_tui.vault import kdf
-
-    monkeypatch.setattr(kdf, "DEFAULT_KDF", kdf.CHEAP_TEST_KDF)
 
 
 async def wait_until(pilot: Any, predicate: Callable[[], Any], *, timeout: float = 15.0, what: str = "") -> Any:

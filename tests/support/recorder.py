@@ -20,6 +20,7 @@ from igtk_tui.paths import Paths
 from igtk_tui.playbook.loader import load_file
 from igtk_tui.steps.registry import REGISTRY, Param, step
 from igtk_tui.store import Recorder, Store
+from tests.support.store_backend import current
 
 CALLS: dict[str, int] = {}
 
@@ -87,6 +88,4 @@ def later(fn: Callable[[], Any]) -> None:
 
 async def open_store(paths: Paths, settings: Any = None, **kwargs: Any) -> Store:
     """The store on the test's backend (`settings` get its store_url)."""
-    from store_helpers import backend
-
-    return await Store.open(paths, backend().settings(settings), **kwargs)
+    return await Store.open(paths, current().settings(settings), **kwargs)

@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tui_helpers import make_runtime
-
 from igtk_tui.engine.events import (
     AttemptFinished,
     ExecutionFinished,
@@ -26,6 +24,7 @@ from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.render import FixedClock
 from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.vault.model import CredentialInfo
+from tests.support.tui import make_runtime
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 NOW = T0 + 42.4
@@ -141,9 +140,8 @@ def feed(app: IgtkApp, eid: str, seq: int, playbook: str, events: list[Any]) -> 
 
 async def populate(pilot: Any, *, with_failure: bool = False, inspect: bool = False) -> ExecutionView:
     """Library loaded, three executions listed, the last one selected and shown."""
-    from tui_helpers import wait_until
-
     from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
+    from tests.support.tui import wait_until
 
     app = pilot.app
     await wait_until(pilot, lambda: app.library_entries, what="the library")

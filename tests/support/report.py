@@ -10,8 +10,9 @@ import jsonschema
 import xmlschema
 
 from igtk_tui.report.json_doc import schema
+from tests.support.cli import REPO
 
-JUNIT_XSD = Path(__file__).resolve().parents[2] / "data" / "junit" / "junit-10.xsd"
+JUNIT_XSD = REPO / "tests" / "data" / "junit" / "junit-10.xsd"
 _JUNIT = xmlschema.XMLSchema(str(JUNIT_XSD))
 
 

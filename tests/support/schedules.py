@@ -4,7 +4,6 @@ state, and waits that poll a condition against a generous deadline (never a slee
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -12,11 +11,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agent_helpers import AgentHandle, igtk, stop_agent
-
 from igtk_tui.agent.client import AgentClient
 from igtk_tui.agent.location import AgentLocation
 from igtk_tui.paths import resolve_paths
+from tests.support.agent import AgentHandle, stop_agent
+from tests.support.cli import Igtk
+from tests.support.store_backend import db_rows
 
 UTC = ZoneInfo("UTC")
 START = datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC).timestamp()  # 30 s before a minute boundary
@@ -65,27 +65,14 @@ def poll_until(predicate: Callable[[], Any], *, what: str, timeout: float = DEAD
         time.sleep(0.05)
 
 
-def db(home: Path) -> Path:
-    return home / "data" / "igtk.db"
-
-
-def query(home: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(db(home), timeout=30)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def fires(home: Path, name: str) -> list[dict[str, Any]]:
     """The schedule's fires, oldest due first."""
-    rows = query(home, "SELECT * FROM schedule_fires WHERE schedule = ? ORDER BY due_at, started_at", (name,))
+    rows = db_rows(home, "SELECT * FROM schedule_fires WHERE schedule = ? ORDER BY due_at, started_at", (name,))
     return [dict(r) for r in rows]
 
 
 def execution(home: Path, execution_id: str) -> dict[str, Any]:
-    (row,) = query(home, "SELECT id, status, trigger, error FROM executions WHERE id = ?", (execution_id,))
+    (row,) = db_rows(home, "SELECT id, status, trigger, error FROM executions WHERE id = ?", (execution_id,))
     return dict(row)
 
 
@@ -125,8 +112,8 @@ def wait_fire(home: Path, name: str, predicate: Callable[[dict[str, Any]], bool]
 
 
 def add(home: Path, *args: str, env: dict[str, str] | None = None) -> None:
-    done = igtk(home, "schedule", "add", *args, env=env)
-    assert done.returncode == 0, done.stderr
+    done = Igtk(home, passphrase=None)("schedule", "add", *args, env=env)
+    assert done.code == 0, done.stderr
 
 
 def stop_any_agent(home: Path) -> None:

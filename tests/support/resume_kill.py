@@ -10,7 +10,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from igtk_cli_helpers import REPO, Igtk
+from tests.support.cli import Igtk
 
 
 @dataclass
@@ -24,8 +24,7 @@ def run_and_kill(cli: Igtk, args: list[str], *, pause_before: str | None = None,
     """Start `igtk run ARGS --json`, kill -9 it when it pauses before `pause_before` (an exact step
     boundary) or `after_seconds` after its first step started (a random moment)."""
     extra = ["--breakpoint", pause_before] if pause_before else []
-    proc = subprocess.Popen(cli.command("run", *args, "--json", *extra), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.PIPE, text=True, env=cli.env, cwd=REPO)
+    proc = cli.popen("run", *args, "--json", *extra, stdin=subprocess.PIPE)
     assert proc.stdout is not None
     execution_id = ""
     finished: list[str] = []

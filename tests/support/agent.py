@@ -1,4 +1,4 @@
-"""Helpers for agent tests: the CLI as a subprocess, the agent handle, event waits.
+"""Helpers for agent tests: the agent handle, stopping agents, event waits.
 
 Waits read the agent's own event stream (snapshot, then live events) until the
 wanted event arrives; never a sleep.
@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from igtk_tui.agent.client import AgentClient
 from igtk_tui.agent.location import AgentLocation
 from igtk_tui.paths import Paths, resolve_paths
+from tests.support.cli import Igtk
 
 TIMEOUT = 60
 
@@ -36,34 +32,6 @@ LONG = """\
     """
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private IGTK_HOME (the agent tests' and the schedule tests')."""
-    home = tmp_path / "igtk-home"
-    monkeypatch.setenv("IGTK_HOME", str(home))
-    for name in ("IGTK_VAULT_PASSPHRASE", "IGTK_VAULT_PASSPHRASE_FILE", "IGTK_EXECUTION_TIMEOUT", "IGTK_CLOCK_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    return home
-
-
-def write_playbook(folder: Path, text: str = LONG, name: str = "long.yaml") -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def igtk(home: Path, *args: str, stdin: Any = subprocess.DEVNULL, timeout: float = TIMEOUT,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "IGTK_HOME": str(home), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "igtk_tui", *args], stdin=stdin, capture_output=True, text=True,
-                          env=full_env, timeout=timeout)
-
-
-def popen(home: Path, *args: str, stdin: Any = subprocess.DEVNULL) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "igtk_tui", *args], stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "IGTK_HOME": str(home)})
-
-
 @dataclass
 class AgentHandle:
     home: Path
@@ -72,8 +40,8 @@ class AgentHandle:
 
     @classmethod
     def start(cls, home: Path) -> AgentHandle:
-        done = igtk(home, "agent", "start")
-        assert done.returncode == 0, done.stderr
+        done = Igtk(home, passphrase=None)("agent", "start", timeout=TIMEOUT)
+        assert done.code == 0, done.stderr
         paths = resolve_paths({"IGTK_HOME": str(home)})
         with AgentClient.connect(paths) as client:
             pid = int(client.status()["pid"])
@@ -83,12 +51,17 @@ class AgentHandle:
     def location(self) -> AgentLocation:
         return AgentLocation.of(self.paths)
 
+    @property
+    def cli(self) -> Igtk:
+        """`igtk` on the agent's home (no vault passphrase: the agent's vault is its own)."""
+        return Igtk(self.home, passphrase=None)
+
     def client(self) -> AgentClient:
         return AgentClient.connect(self.paths)
 
     def detach(self, playbook: Path, *args: str) -> str:
-        done = igtk(self.home, "run", str(playbook), "--detach", *args)
-        assert done.returncode == 0, done.stderr
+        done = self.cli("run", str(playbook), "--detach", *args, timeout=TIMEOUT)
+        assert done.code == 0, done.stderr
         return done.stdout.strip()
 
 
@@ -134,7 +107,7 @@ def agents_left(homes: list[Path]) -> list[int]:
 
 def stop_agent(handle: AgentHandle) -> None:
     if handle.location.alive():
-        igtk(handle.home, "agent", "stop", "--cancel-running")
+        handle.cli("agent", "stop", "--cancel-running", timeout=TIMEOUT)
     try:
         os.kill(handle.pid, signal.SIGKILL)
     except ProcessLookupError:

@@ -1,5 +1,9 @@
-"""Shared fixtures. Every test runs without the real OS keyring (hermetic vault), and the
-vault tests get IGTK_HOME in tmp with no vault environment variables.
+"""The test suite's pytest plugin (loaded by `-p tests.support.plugin` in pyproject's addopts).
+
+Every test runs hermetic: the developer's IGTK_* variables are removed for the whole session,
+each test gets a private IGTK_HOME (`home`, autouse; every IGTK_* variable cleared), no OS
+keyring, and an empty redaction registry. Fixtures here need no import; helpers are imported
+from their modules (`from tests.support.cli import Igtk`).
 
 History backends: a test that takes `store_backend` runs once per backend (`sqlite`,
 `postgresql`; narrow it with `@pytest.mark.backends("sqlite")`). The PostgreSQL one is a
@@ -9,7 +13,7 @@ per test; without PostgreSQL binaries those tests fail, saying what to install.
 
 from __future__ import annotations
 
-import sys
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +23,21 @@ import keyring.core
 import pytest
 from keyring.backends import fail
 
+from igtk_tui import redact
 from igtk_tui.paths import Paths, resolve_paths
 from igtk_tui.vault import Vault, keyring_backend
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
-
-sys.path.insert(0, str(Path(__file__).parent / "support"))
+from tests.support.cli import Igtk
+from tests.support.simulator import fleet, gw, gw81, make_gw  # noqa: F401 - fixtures
+from tests.support.store_backend import StoreBackend
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No IGTK_* variable of the developer's shell reaches any test or any `igtk` it starts."""
+    for name in [n for n in os.environ if n.startswith("IGTK_")]:
+        del os.environ[name]
 
 
 @pytest.fixture(autouse=True)
@@ -43,12 +55,37 @@ def no_os_keyring() -> Iterator[None]:
     keyring_backend.reset_probe()
 
 
-@pytest.fixture
-def paths(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    monkeypatch.setenv("IGTK_HOME", str(tmp_path / "home"))
-    for name in ("IGTK_VAULT_PASSPHRASE", "IGTK_VAULT_PASSPHRASE_FILE", "IGTK_VAULT_NEW_PASSPHRASE"):
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The test's private IGTK_HOME (not created: igtk makes it), with every other IGTK_* variable
+    and NO_COLOR cleared. Whatever agent serves it when the test ends is stopped."""
+    from tests.support.agent import stop_agent_at
+
+    root = tmp_path / "igtk-home"
+    for name in [n for n in os.environ if n.startswith("IGTK_")] + ["NO_COLOR"]:
         monkeypatch.delenv(name, raising=False)
-    return resolve_paths()
+    monkeypatch.setenv("IGTK_HOME", str(root))
+    yield root
+    stop_agent_at(root)
+
+
+@pytest.fixture(autouse=True)
+def clean_redactor() -> Iterator[None]:
+    """Secrets registered by one test are not masked in the next."""
+    redact.REDACTOR.clear()
+    yield
+    redact.REDACTOR.clear()
+
+
+@pytest.fixture
+def paths(home: Path) -> Paths:
+    return resolve_paths({"IGTK_HOME": str(home)})
+
+
+@pytest.fixture
+def igtk(home: Path) -> Igtk:
+    """The `igtk` command on the test's home (the test vault passphrase set)."""
+    return Igtk(home)
 
 
 @pytest.fixture
@@ -61,6 +98,14 @@ def open_vault(paths: Paths) -> Callable[..., Vault]:
         return Vault.open(paths, **kwargs)
 
     return opener
+
+
+@pytest.fixture
+def agent(home: Path) -> Any:
+    """The home's agent, started before the test (stopped by `home`'s teardown)."""
+    from tests.support.agent import AgentHandle
+
+    return AgentHandle.start(home)
 
 
 def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
@@ -81,7 +126,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Any]:
     """A real PostgreSQL server for this test session (one per xdist worker)."""
-    from pg_server import PostgresServer, PostgresUnavailable
+    from tests.support.pg_server import PostgresServer, PostgresUnavailable
 
     try:
         server = PostgresServer().start()
@@ -104,10 +149,9 @@ def postgres_url(postgres_server: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The history backend of this test; IGTK_STORE_URL points the CLI and Settings at it."""
-    from store_backend import StoreBackend
-
+def store_backend(request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch) -> StoreBackend:
+    """The history backend of this test; IGTK_STORE_URL points the CLI and Settings at it (set after
+    `home` cleared the IGTK_* variables)."""
     if request.param == "postgresql":
         server = request.getfixturevalue("postgres_server")
         url = request.getfixturevalue("postgres_url")

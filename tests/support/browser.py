@@ -13,40 +13,21 @@ from __future__ import annotations
 import asyncio
 import os
 import select
-import sys
-import textwrap
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
-
-from engine_helpers import WAIT, Recorder, finish, make, start  # noqa: E402
-
-from igtk_tui.engine.execution import Execution  # noqa: E402
-from igtk_tui.playbook.loader import load_file  # noqa: E402
+from igtk_tui.engine.execution import Execution
+from igtk_tui.playbook.loader import load_file
+from tests.support.engine import WAIT, Recorder, finish, make, start
 
 ADMIN_PASSWORD = "Sim-Pass-8842"  # the simulator's admin password in these tests (distinct, so redaction is visible)
 CHROMIUM_NAMES = {"chromium", "chrome", "chromium-browser", "chrome_crashpad_handler", "headless_shell",
                   "chrome-headless-shell"}
 
-__all__ = ["ADMIN_PASSWORD", "WAIT", "Recorder", "finish", "make", "start", "playbook", "run", "chromium_processes",
-           "wait_gone", "Execution", "header"]
-
-
-def header(name: str = "Browser test", params: str = "") -> str:
-    return f"name: {name}\nversion: '1'\n{params}steps:\n"
-
-
-def playbook(folder: Path, steps: str, *, name: str = "pb.yaml", params: str = "", verified: bool = False) -> Path:
-    text = header(params=textwrap.dedent(params)) + textwrap.indent(textwrap.dedent(steps), "  ")
-    if verified:
-        text = "verified: true\n" + text
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+__all__ = ["ADMIN_PASSWORD", "WAIT", "Recorder", "finish", "make", "start", "run", "chromium_processes",
+           "wait_gone", "Execution"]
 
 
 async def run(path: Path, params: dict[str, Any] | None = None, *, tmp_path: Path,
