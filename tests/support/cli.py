@@ -3,7 +3,7 @@
 `Igtk(home)` runs `python -m igtk_tui ...` as an operator types it: the test's environment (the
 plugin cleared every IGTK_* variable the developer's shell had, so only what the test set itself
 passes through, e.g. IGTK_STORE_URL or IGTK_CLOCK_FILE), this IGTK_HOME, no colour, no OS keyring
-(unless `keyring_fail=False`), and the vault passphrase given (None: no passphrase at all).
+(unless `keyring_fail=False`), and the vault passphrase given (None: only one the test itself set).
 `Result` reads the `--json` event stream. `inproc` calls the same entry point in this process, for
 quick queries between the subprocess runs that matter.
 """
@@ -99,8 +99,6 @@ class Igtk:
         self.removed = {"VISUAL", "EDITOR", "PYTHONDONTWRITEBYTECODE"}
         if passphrase is not None:
             self.overrides["IGTK_VAULT_PASSPHRASE"] = passphrase
-        else:
-            self.removed |= {"IGTK_VAULT_PASSPHRASE", "IGTK_VAULT_PASSPHRASE_FILE"}
         if keyring_fail:
             self.overrides["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
         else:  # keyring's config and any runtime bus socket come from private folders
