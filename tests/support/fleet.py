@@ -7,20 +7,16 @@ running `igtk`) until a condition holds or a generous deadline passes: never a s
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from igtk_tui.simulator import SimulatedFleet
 from tests.support.cli import Igtk, Result
 from tests.support.simulator import FLEET_TOKEN
 from tests.support.store_backend import db_rows
 
-T = TypeVar("T")
 TOKEN_NAME, TOKEN_SECRET = FLEET_TOKEN
-DEADLINE = 90.0
 
 NAP = """\
     name: Nap
@@ -40,17 +36,6 @@ def clear_faults(fleet: SimulatedFleet) -> None:
 
 def group_of(name: str) -> str:
     return "plant-a" if int(name[2:]) <= 25 else "plant-b"
-
-
-def wait_for(predicate: Callable[[], T], what: str, timeout: float = DEADLINE) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @dataclass

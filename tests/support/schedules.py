@@ -4,7 +4,6 @@ state, and waits that poll a condition against a generous deadline (never a slee
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -17,10 +16,10 @@ from igtk_tui.paths import resolve_paths
 from tests.support.agent import AgentHandle, stop_agent
 from tests.support.cli import Igtk
 from tests.support.store_backend import db_rows
+from tests.support.waiting import DEADLINE, poll_until
 
 UTC = ZoneInfo("UTC")
 START = datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC).timestamp()  # 30 s before a minute boundary
-DEADLINE = 90.0
 
 QUICK = """\
     name: Quick
@@ -52,17 +51,6 @@ class TestClock:
 
 def at(tz: str, *parts: int, fold: int = 0) -> float:
     return datetime(*parts, tzinfo=ZoneInfo(tz), fold=fold).timestamp()
-
-
-def poll_until(predicate: Callable[[], Any], *, what: str, timeout: float = DEADLINE) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def fires(home: Path, name: str) -> list[dict[str, Any]]:

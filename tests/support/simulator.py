@@ -2,7 +2,7 @@
 
 `make_gw(**options)` starts a SimulatedGateway (API token `igtk:s3cret`, a read-only token
 `ro:readonly`, fast restarts; any SimulatedGateway option overrides them); every gateway it started
-is stopped when the test ends. API tokens over plain HTTP are accepted here
+is stopped when the test ends. `running_gateway(**options)` is the same for a module's fixture. API tokens over plain HTTP are accepted here
 (require_https_for_tokens=False), unlike a default real 8.3 gateway (`igtk simulator --realistic`);
 tests of that pass require_https_for_tokens=True.
 """
@@ -10,6 +10,7 @@ tests of that pass require_https_for_tokens=True.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -34,6 +35,16 @@ def stop_gateway(gateway: SimulatedGateway) -> None:
     """Stop it, first releasing Perspective requests a test left hanging."""
     release_hung_requests(gateway.state)
     gateway.stop()
+
+
+@contextmanager
+def running_gateway(**options: Any) -> Iterator[SimulatedGateway]:
+    """A started gateway for a `with` block (a module-scoped fixture's), stopped at its end."""
+    gateway = start_gateway(**options)
+    try:
+        yield gateway
+    finally:
+        stop_gateway(gateway)
 
 
 @pytest.fixture

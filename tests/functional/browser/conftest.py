@@ -15,8 +15,8 @@ import pytest_asyncio
 from igtk_tui.browser import driver
 from igtk_tui.browser.discovery import BrowserUnavailable, find_browser
 from igtk_tui.simulator import SimulatedGateway
-from igtk_tui.simulator.perspective import release_hung_requests
 from tests.support.browser import ADMIN_PASSWORD
+from tests.support.simulator import running_gateway
 
 try:
     BROWSER = find_browser()
@@ -37,11 +37,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatedGateway]:
-
-    gateway = SimulatedGateway(api_tokens={"igtk": "s3cret"}, admin_password=ADMIN_PASSWORD).start()
-    yield gateway
-    release_hung_requests(gateway.state)
-    gateway.stop()
+    """One gateway for the module's tests (each Chromium session is built against it)."""
+    with running_gateway(admin_password=ADMIN_PASSWORD, restart_seconds=2.0) as gateway:
+        yield gateway
 
 
 @pytest.fixture

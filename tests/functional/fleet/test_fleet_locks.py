@@ -17,8 +17,9 @@ import subprocess
 import pytest
 
 from igtk_tui.simulator import SimulatedFleet
-from tests.support.fleet import NAP, FleetCli, wait_for
+from tests.support.fleet import NAP, FleetCli
 from tests.support.playbooks import write_playbook
+from tests.support.waiting import poll_until
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -26,9 +27,9 @@ pytestmark = pytest.mark.timeout(300)
 def _hold(cli: FleetCli, url: str, seconds: float = 120) -> tuple[subprocess.Popen[str], str]:
     """A real process holding the gateway's lock (sleeping in its one step); its execution id."""
     proc = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "--lock", "-p", f"seconds={seconds}")
-    rows = wait_for(lambda: cli.rows("SELECT l.execution_id FROM gateway_locks l JOIN steps s ON "
+    rows = poll_until(lambda: cli.rows("SELECT l.execution_id FROM gateway_locks l JOIN steps s ON "
                                      "s.execution_id = l.execution_id WHERE s.status = 'running'")
-                    or proc.poll() is not None, "the lock held by a running execution")
+                    or proc.poll() is not None, what="the lock held by a running execution")
     assert proc.poll() is None, proc.communicate()
     return proc, rows[0]["execution_id"]
 
@@ -110,9 +111,8 @@ def test_a_lock_taker_waits_for_a_live_run_that_took_no_lock(cli: FleetCli, flee
     url = fleet["gw10"].url
     plain = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "-p", "seconds=120")
     try:
-        rows = wait_for(lambda: cli.rows("SELECT e.id FROM executions e JOIN steps s ON s.execution_id = e.id "
-                                         "WHERE s.status = 'running'") or plain.poll() is not None,
-                        "the plain run's step running")
+        rows = poll_until(lambda: cli.rows("SELECT e.id FROM executions e JOIN steps s ON s.execution_id = e.id "
+                                         "WHERE s.status = 'running'") or plain.poll() is not None, what="the plain run's step running")
         assert plain.poll() is None, plain.communicate()
         r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "--lock", "-p", "seconds=0")
         assert r.code == 3, r.describe()

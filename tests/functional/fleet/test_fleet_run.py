@@ -11,8 +11,9 @@ import signal
 import pytest
 
 from igtk_tui.simulator import SimulatedFleet
-from tests.support.fleet import NAP, FleetCli, wait_for
+from tests.support.fleet import NAP, FleetCli
 from tests.support.playbooks import write_playbook
+from tests.support.waiting import poll_until
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -43,9 +44,9 @@ def test_forks_bounds_the_executions_running_at_once(cli: FleetCli, fleet: Simul
 
 def test_ctrl_c_cancels_the_executions_in_flight_and_starts_nothing_more(cli: FleetCli) -> None:
     proc = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--on", "tag:canary", "--forks", "2", "-p", "seconds=120")
-    running = wait_for(lambda: len(cli.rows("SELECT s.execution_id FROM steps s JOIN executions e ON "
+    running = poll_until(lambda: len(cli.rows("SELECT s.execution_id FROM steps s JOIN executions e ON "
                                             "e.id = s.execution_id WHERE s.status = 'running'")) == 2
-                       or proc.poll() is not None, "two executions running")
+                       or proc.poll() is not None, what="two executions running")
     assert running is True and proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -64,9 +65,8 @@ def test_ctrl_c_cancels_the_executions_in_flight_and_starts_nothing_more(cli: Fl
 def test_a_killed_fleet_process_is_recovered_as_interrupted_and_its_locks_freed(cli: FleetCli,
                                                                                  fleet: SimulatedFleet) -> None:
     proc = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--on", "gw10,gw11,gw12", "--forks", "2", "-p", "seconds=120")
-    wait_for(lambda: (len(cli.rows("SELECT * FROM gateway_locks")) == 2
-             and len(cli.rows("SELECT * FROM steps WHERE status = 'running'")) == 2) or proc.poll() is not None,
-             "two gateways locked and running")
+    poll_until(lambda: (len(cli.rows("SELECT * FROM gateway_locks")) == 2
+             and len(cli.rows("SELECT * FROM steps WHERE status = 'running'")) == 2) or proc.poll() is not None, what="two gateways locked and running")
     assert proc.poll() is None, proc.communicate()
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)

@@ -18,8 +18,9 @@ from igtk_tui.vault import Vault
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
 from igtk_tui.vault.model import Credential
 from tests.support.playbooks import write_playbook
-from tests.support.schedules import QUICK, TestClock, poll_until
+from tests.support.schedules import QUICK, TestClock
 from tests.support.store_backend import db_rows
+from tests.support.waiting import poll_until
 
 PASSPHRASE = "schedule-cli-tests-passphrase"
 SECRETIVE = """\

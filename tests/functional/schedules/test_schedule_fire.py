@@ -17,12 +17,12 @@ from tests.support.schedules import (
     at,
     execution,
     fires,
-    poll_until,
     scheduler_state,
     settle,
     wait_fire,
     wait_observed,
 )
+from tests.support.waiting import poll_until
 
 MINUTE = 60.0
 

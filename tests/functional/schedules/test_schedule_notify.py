@@ -21,8 +21,9 @@ from igtk_tui.vault.model import Credential
 from tests.support.agent import AgentHandle, stop_agent
 from tests.support.playbooks import write_playbook
 from tests.support.receivers import smtp_server, webhook_receiver
-from tests.support.schedules import QUICK, START, TestClock, add, execution, poll_until, wait_fire, wait_observed
+from tests.support.schedules import QUICK, START, TestClock, add, execution, wait_fire, wait_observed
 from tests.support.secrets import MASK, encoded_forms, leaks_in, make_canary
+from tests.support.waiting import poll_until
 
 PASSPHRASE = "schedule-tests-vault-passphrase"
 SMTP_USER, SMTP_PASSWORD = "mailer", "smtp-login-secret-42"

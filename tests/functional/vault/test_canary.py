@@ -40,6 +40,7 @@ from igtk_tui.browser.discovery import BrowserUnavailable, find_browser
 from igtk_tui.simulator import SimulatedGateway
 from tests.support.cli import Igtk
 from tests.support.secrets import MASK, encoded_forms, leaks_in, make_canary, scan_files
+from tests.support.simulator import running_gateway
 from tests.support.store_backend import current, db_rows
 
 try:
@@ -59,7 +60,7 @@ DEMO = "/data/perspective/client/Demo"
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatedGateway]:
     """An 8.1 gateway (web-session login only) whose admin password is the canary."""
-    with SimulatedGateway(version="8.1", admin_username="admin", admin_password=CANARY) as gateway:
+    with running_gateway(version="8.1", admin_username="admin", admin_password=CANARY) as gateway:
         yield gateway
 
 

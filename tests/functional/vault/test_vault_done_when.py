@@ -27,6 +27,7 @@ from igtk_tui.simulator import SimulatedGateway
 from tests.support.cli import Igtk
 from tests.support.playbooks import write_playbook
 from tests.support.secrets import MASK, encoded_forms, leaks_in
+from tests.support.simulator import running_gateway
 
 PASSWORD = f"gw-pass-{secrets.token_hex(12)}-&é"  # the 8.1 gateway's admin password
 TOKEN_SECRET = secrets.token_hex(16)  # the secret half of the 8.3 API token igtk:<secret>
@@ -36,13 +37,13 @@ PASSPHRASE = f"done-when-{secrets.token_hex(8)}"
 
 @pytest.fixture(scope="module")
 def sim81() -> Iterator[SimulatedGateway]:
-    with SimulatedGateway(version="8.1", admin_username="admin", admin_password=PASSWORD) as gateway:
+    with running_gateway(version="8.1", admin_username="admin", admin_password=PASSWORD) as gateway:
         yield gateway
 
 
 @pytest.fixture(scope="module")
 def sim83() -> Iterator[SimulatedGateway]:
-    with SimulatedGateway(version="8.3", api_tokens={"igtk": TOKEN_SECRET}) as gateway:
+    with running_gateway(version="8.3", api_tokens={"igtk": TOKEN_SECRET}) as gateway:
         yield gateway
 
 
