@@ -50,6 +50,7 @@ class ActionState:
     can_back: bool = True  # esc has something to close, clear or leave
     searching: bool = False  # the log has a search term: n / N move between its matches
     following: bool = True  # the log tails new lines
+    detachable: bool = True  # quitting may leave the runs to the agent (not in `igtk demo`: its agent stops)
 
 
 Predicate = Callable[[ActionState], bool]
@@ -165,6 +166,8 @@ ACTIONS: tuple[Action, ...] = (
            lambda s: s.screen != "vault" and not s.editing),
     Action("fleets", "F", "Fleet runs (igtk run --on), live: gateways x status", "Navigation", "fleets", ("app",),
            lambda s: s.screen not in ("fleets", "fleet") and not s.editing, key_display="F", label="fleets"),
+    Action("fleet-start", "n", "Start a fleet run: playbook, targets and options (through the agent)", "Navigation",
+           "start_fleet", ("fleets",), hint=7, label="new run"),
     Action("inventory", "I", "Gateway inventory: list, add, edit, remove", "Navigation", "inventory", ("app",),
            lambda s: s.screen != "inventory" and not s.editing, key_display="I", label="inventory"),
     # `S` (the suggestion) is the history screen's status filter: schedules are `c` (cron).
@@ -173,11 +176,12 @@ ACTIONS: tuple[Action, ...] = (
            aliases=("schedule",)),
     Action("back", "escape", "Back / close / clear the filter", "Navigation", "back",
            ("app", "params", "debug", "confirm", "help", "unlock", "prompt", "credential", "report-format",
-            "gateway-form", "quit", "schedule-form"),
+            "gateway-form", "quit", "schedule-form", "fleet-form"),
            lambda s: s.can_back, key_display="esc", hint=6, label="back",
            labels=(("params", "cancel"), ("debug", "close"), ("confirm", "no"), ("help", "close"),
                    ("unlock", "cancel"), ("prompt", "cancel"), ("credential", "cancel"), ("report-format", "cancel"),
-                   ("gateway-form", "cancel"), ("quit", "stay"), ("schedule-form", "cancel"))),
+                   ("gateway-form", "cancel"), ("quit", "stay"), ("schedule-form", "cancel"),
+                   ("fleet-form", "cancel"))),
     # -- moving in a list, tree or the log (bound on the widget; remappable like any other) --------
     Action("nav-up", "up,k", "Move up a line", "Moving", "cursor_up", LISTS, in_palette=False),
     Action("nav-down", "down,j", "Move down a line", "Moving", "cursor_down", LISTS, in_palette=False),
@@ -274,12 +278,14 @@ ACTIONS: tuple[Action, ...] = (
            ("params",), hint=7, label="save preset"),
     Action("schedule-save", "ctrl+s", "Check and save the schedule", "Schedule form", "save", ("schedule-form",),
            hint=8, label="save"),
+    Action("fleet-form-start", "ctrl+r", "Start the fleet run", "Fleet form", "start", ("fleet-form",), hint=8,
+           label="start"),
     Action("debug-save", "ctrl+s", "Validate and save the step's parameters", "Debug pause", "save_params",
            ("debug",), hint=7, label="save params"),
     Action("confirm-yes", "y", "Yes", "Dialog", "yes", ("confirm",), hint=9, label="yes"),
     Action("confirm-no", "n", "No", "Dialog", "no", ("confirm",), hint=9, label="no"),
     Action("quit-detach", "d", "Quit: detach, the runs go on in the agent", "Dialog", "detach", ("quit",),
-           hint=9, label="detach"),
+           lambda s: s.detachable, hint=9, label="detach"),
     Action("quit-cancel", "c", "Quit: cancel the running executions first", "Dialog", "cancel_runs", ("quit",),
            hint=9, label="cancel them", overrides=("schedules",)),  # the modal dialog's c, not the app's
     Action("quit-stay", "s", "Quit: stay in igtk", "Dialog", "stay", ("quit",), hint=9, label="stay"),
@@ -295,7 +301,7 @@ ACTIONS: tuple[Action, ...] = (
 
 BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
 GROUP_ORDER = ("Execution", "Navigation", "Moving", "Logs", "Vault", "Inventory", "Schedules", "History",
-               "Parameter form", "Schedule form", "Debug pause", "Dialog", "App")
+               "Parameter form", "Schedule form", "Fleet form", "Debug pause", "Dialog", "App")
 
 
 def for_scope(scope: str) -> list[Action]:

@@ -1,9 +1,10 @@
 """Fitting a status line into the cells there are, status first.
 
 A line is a list of parts. A "status" part (elapsed time, n/N, a status word, the debug
-marker, a retry count, a countdown) is never cut. When the line is too wide, names give
-way first (shortened with `…`, down to what each keeps), then the gaps narrow, then the
-names shrink to a bare `…`; as the very last resort the row ends in `…`: never a silent
+marker, a retry count, a countdown) is never cut. When the line is too wide, badges take
+their short form first (`✓ verified` becomes `✓`: the glyph says it, the name matters more),
+then names give way (shortened with `…`, down to what each keeps), then the gaps narrow, then
+the names shrink to a bare `…`; as the very last resort the row ends in `…`: never a silent
 cut. Where a second line is possible (the executions list), a line that still does not
 fit once the names are down to what they keep wraps at its gaps instead, names whole.
 """
@@ -23,9 +24,9 @@ MORE = "…"
 class Part:
     text: str
     style: str = ""
-    kind: str = "status"  # "status": never cut · "name": gives way first · "gap": narrows
+    kind: str = "status"  # "status": never cut · "badge": short form first · "name": gives way · "gap": narrows
     keep: int = 1  # a name: cells it keeps (its `…` included) before the gaps narrow
-    narrow: str = " "  # a gap: what it becomes when space is short
+    narrow: str = " "  # a gap or a badge: what it becomes when space is short
 
 
 def name(text: str, style: str = "", keep: int = 8) -> Part:
@@ -34,6 +35,11 @@ def name(text: str, style: str = "", keep: int = 8) -> Part:
 
 def gap(text: str = "  ", narrow: str = " ") -> Part:
     return Part(text, "", "gap", narrow=narrow)
+
+
+def badge(text: str, style: str = "", narrow: str = "") -> Part:
+    """Status with a short form that says the same (`✓ verified` / `✓`), taken before a name gives way."""
+    return Part(text, style, "badge", narrow=narrow or text[:1])
 
 
 def shorten(text: str, cells: int) -> str:
@@ -65,6 +71,12 @@ def fit(parts: Sequence[Part], width: int, *, wrap: bool = False, indent: int = 
     width = max(width, 1)
     texts = [p.text for p in parts]
     over = sum(cell_len(t) for t in texts) - width
+    for i, part in enumerate(parts):
+        if over <= 0:
+            break
+        if part.kind == "badge":
+            over -= cell_len(texts[i]) - cell_len(part.narrow)
+            texts[i] = part.narrow
     if over > 0:
         over = _shrink(parts, texts, over, None)
     for i, part in enumerate(parts):

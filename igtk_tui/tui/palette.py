@@ -49,7 +49,8 @@ class ActionsProvider(Provider):
         out: list[tuple[str, str, Callable[[], Any]]] = []
         for action in actions.ACTIONS:
             if (not action.in_palette or action.id in ("command-palette",)
-                    or action.scopes[0] in ("confirm", "prompt", "credential", "report-format", "schedule-form")):
+                    or action.scopes[0] in ("confirm", "prompt", "credential", "report-format", "schedule-form",
+                                             "fleet-form")):
                 continue
             node = target_node(app, screen, action)
             if node is None or not allowed(node, action):

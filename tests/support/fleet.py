@@ -29,11 +29,6 @@ NAP = """\
     """
 
 
-def clear_faults(fleet: SimulatedFleet) -> None:
-    for gateway in fleet:
-        gateway.faults.ping_state = ""
-
-
 def group_of(name: str) -> str:
     return "plant-a" if int(name[2:]) <= 25 else "plant-b"
 

@@ -28,7 +28,7 @@ from igtk_tui.paths import Paths, resolve_paths
 from igtk_tui.vault import Vault, keyring_backend
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
 from tests.support.cli import Igtk
-from tests.support.simulator import fleet, gw, gw81, make_gw  # noqa: F401 - fixtures
+from tests.support.simulator import faulted, fleet, gw, gw81, make_gw  # noqa: F401 - fixtures
 from tests.support.store_backend import StoreBackend
 
 BACKENDS = ("sqlite", "postgresql")

@@ -78,3 +78,16 @@ def fleet() -> Iterator[SimulatedFleet]:
     name, secret = FLEET_TOKEN
     with SimulatedFleet(50, api_tokens={name: secret}) as sims:
         yield sims
+
+
+def clear_faults(fleet: SimulatedFleet) -> None:
+    for gateway in fleet:
+        gateway.faults.ping_state = ""
+
+
+@pytest.fixture
+def faulted(fleet: SimulatedFleet) -> Iterator[SimulatedFleet]:
+    """The fleet, every fault switched off again after the test."""
+    clear_faults(fleet)
+    yield fleet
+    clear_faults(fleet)

@@ -259,3 +259,28 @@ async def test_the_demo_banner_keeps_the_gateway_and_its_whole_token(runtime, si
         await pilot.pause()
         text = " ".join(rows_of(banner))
         assert "DEMO" in text and "http://127.0.0.1:36013" in text and token in text, text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
+async def test_a_library_row_with_a_last_result_keeps_the_playbooks_name(runtime, size) -> None:
+    """At 80x24 a verified playbook with a last result drew `… ✓ verified ✓ completed…`: the badges,
+    never cut, had pushed the name out. The badges take their short form first (the glyphs say it)."""
+    from igtk_tui.tui.app import IgtkApp
+    from igtk_tui.tui.messages import LastResults
+    from igtk_tui.tui.widgets.playbook_tree import PlaybookTree
+
+    folder = runtime.paths.user_playbooks_dir / "examples"
+    folder.mkdir(parents=True)
+    (folder / "slow_demo.yaml").write_text(
+        'name: "Example: slow demo (watch it live)"\nversion: 1\nverified: true\n'
+        "steps:\n  - {id: a, type: utility.log, parameters: {message: x}}\n")
+    app = IgtkApp(runtime, open_services=False)
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: any(e.rel_path == "examples/slow_demo.yaml" for e in app.library_entries),
+                         what="the library")
+        tree = app.screen.query_one(PlaybookTree)
+        app.main_screen.post_message(LastResults({"examples/slow_demo.yaml": {"status": "completed",
+                                                                              "duration": 32.0, "id": "e-1"}}))
+        row = await wait_until(pilot, lambda: next((r for r in rows_of(tree) if "32s" in r), None),
+                               what="the row with its last result")
+        assert "Example:" in row and "✓ 32s" in row, row  # the name first; the status in its short form

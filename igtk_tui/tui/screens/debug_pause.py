@@ -130,9 +130,12 @@ class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
             if ctx.get(key):
                 lines.append(f"{key.replace('_', ' ')}: {ctx[key]}")
         extra = {k: v for k, v in ctx.items()
-                 if k not in (*CONTEXT_KEYS, "name", "type", "step", "parameters", "page_text_excerpt")}
+                 if k not in (*CONTEXT_KEYS, "name", "type", "step", "parameters", "variables", "page_text_excerpt")}
         for key, value in extra.items():
             lines.append(f"{key}: {value}")
+        if "variables" in ctx:  # what `{{ variable.X }}` reads now: what a breakpoint is for
+            variables = ctx["variables"]
+            lines.append("variables:" + (("\n" + readable_yaml(variables).rstrip()) if variables else " (none set)"))
         return redact.scrub("\n".join(lines) or "(no context)")
 
     def action_state(self) -> ActionState:

@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -50,6 +51,14 @@ class HistoryTable(DataTable[Any], inherit_bindings=False):
     def on_resize(self) -> None:
         if self.row_count:
             self.move_cursor(row=self.cursor_row, scroll=True)
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        """DataTable widens its columns to their cells when idle after rows are added, but keeps
+        serving the lines it drew before that under the same cache key: a paint in between left
+        `plan` for gateway `plant` and `htt` for its URL on screen until a key or a resize. Wider
+        columns make a wider table: draw it again."""
+        if new.width != old.width:
+            self.notify_style_update()
 
 
 class HistoryScreen(RegistryChecks, Screen[None]):

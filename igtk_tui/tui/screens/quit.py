@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.screens.dismiss import DismissOnce
 from igtk_tui.tui.widgets.key_hints import KeyHints
@@ -49,9 +50,11 @@ class QuitScreen(DismissOnce, RegistryChecks, ModalScreen[str]):
             yield Static(choices, classes="dialog-keys", markup=False)
         yield KeyHints()
 
+    def action_state(self) -> ActionState:
+        return ActionState(screen=self.SCOPE, detachable=self.can_detach)
+
     def action_detach(self) -> None:
-        if self.can_detach:
-            self.dismiss(DETACH)
+        self.dismiss(DETACH)
 
     def action_cancel_runs(self) -> None:
         self.dismiss(CANCEL)

@@ -12,6 +12,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
@@ -65,7 +66,7 @@ class ScheduleForm(DismissOnce, RegistryChecks, ModalScreen[tuple[Schedule, list
                                        id="sched-overlap", allow_blank=False, compact=True)),
                     ("catch-up", Select([(c, c) for c in CATCH_UP], value=s.catch_up if s else "skip",
                                         id="sched-catchup", allow_blank=False, compact=True)),
-                    ("notify on", Select([("default ([notify] on)", "default"), *((n, n) for n in NOTIFY_ON)],
+                    ("notify on", Select([(Content("default ([notify] on)"), "default"), *((n, n) for n in NOTIFY_ON)],
                                          value=(s.notify_on or "default") if s else "default",
                                          id="sched-notify-on", allow_blank=False, compact=True)),
                     ("gateway lock", Switch(s.gateway_lock if s else False, id="sched-lock")),
@@ -76,7 +77,7 @@ class ScheduleForm(DismissOnce, RegistryChecks, ModalScreen[tuple[Schedule, list
                         yield widget
                 yield Label("parameters: NAME=VALUE, one a line (no secrets: use a credential)", classes="form-label")
                 yield TextArea(params, id="sched-params", classes="sched-area", compact=True)
-                yield Label("notify targets, one a line (empty: the [notify] default)", classes="form-label")
+                yield Label("notify targets, one a line (empty: the [notify] default)", classes="form-label", markup=False)
                 yield TextArea("\n".join(s.notify) if s else "", id="sched-notify", classes="sched-area",
                                compact=True)
             yield Static("", id="sched-error", markup=False)

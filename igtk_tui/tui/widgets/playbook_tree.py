@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from igtk_tui.glyphs import GLYPHS
-from igtk_tui.tui.fit import Part, gap, name
+from igtk_tui.tui.fit import Part, badge, gap, name
 from igtk_tui.tui.render import elapsed
 from igtk_tui.tui.widgets.step_tree import TreeNav, move_to
 
@@ -104,16 +104,16 @@ class PlaybookTree(TreeNav):
         flags = entry_flags(entry)
         parts = [name(entry.name, "" if flags["enabled"] and flags["valid"] else "dim")]
         if not flags["valid"]:
-            parts += [gap(), Part("✗ invalid", self.tints.get("failed", ""))]
+            parts += [gap(), badge("✗ invalid", self.tints.get("failed", ""))]
         elif not flags["enabled"]:
-            parts += [gap(), Part("⊘ disabled", "dim")]
+            parts += [gap(), badge("⊘ disabled", "dim")]
         elif flags["verified"]:
-            parts += [gap(), Part("✓ verified", self.tints.get("verified", ""))]
+            parts += [gap(), badge("✓ verified", self.tints.get("verified", ""))]
         last = self.results.get(entry.rel_path) or self.results.get(entry.name)
         if last:
             status = str(last.get("status", ""))
-            parts += [gap(), Part(f"{GLYPHS.get(status, '?')} {status} {elapsed(last.get('duration'))}".rstrip(),
-                                  "dim")]
+            glyph, took = GLYPHS.get(status, "?"), elapsed(last.get("duration"))
+            parts += [gap(), badge(f"{glyph} {status} {took}".rstrip(), "dim", narrow=f"{glyph} {took}".rstrip())]
         return parts
 
     def rebuild(self) -> None:

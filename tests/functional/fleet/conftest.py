@@ -4,22 +4,13 @@ private IGTK_HOME."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from igtk_tui.simulator import SimulatedFleet
 from tests.support.cli import Igtk
-from tests.support.fleet import FleetCli, clear_faults
-
-
-@pytest.fixture
-def faulted(fleet: SimulatedFleet) -> Iterator[SimulatedFleet]:
-    """The fleet, every fault switched off again after the test."""
-    clear_faults(fleet)
-    yield fleet
-    clear_faults(fleet)
+from tests.support.fleet import FleetCli
 
 
 @pytest.fixture
