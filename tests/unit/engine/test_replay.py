@@ -10,7 +10,7 @@ import pytest
 from igtk_tui.engine.replay import masked_names, merge_parameters, resume_state
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.loader import load_text
-from igtk_tui.store.executions import ExecutionDetail, ExecutionSummary, StepRecord
+from igtk_tui.store.execution_records import ExecutionDetail, ExecutionSummary, StepRecord
 from igtk_tui.vault.model import Credential
 
 PLAYBOOK = load_text(textwrap.dedent("""\
