@@ -39,7 +39,7 @@ def test_two_agents_share_a_fleet_run_and_it_stops_where_the_rule_says(cluster: 
 
     record = cluster.wait_fleet_done(run_id)
     assert (record["status"], record["total"], record["completed"], record["failed"], record["skipped"]) == \
-        ("failed", 30, 17, 3, 10)
+        ("failed", len(NAMES), 17, 3, len(NAMES) - 20)  # batches 3 and later never start
     assert "2 of 10 gateways failed in batch 2" in record["stop_reason"]
     members = cluster.members(run_id)
     assert {n for n, m in members.items() if m["status"] == "failed"} == {"gw03", "gw12", "gw17"}
