@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/playbook_fuzz.py [--cases 5000] [--seed N]
 
 The same mutations of the shipped playbooks and the same check as
-tests/functional/playbooks/test_playbook_fuzz.py (which runs a bounded number in CI): each
+tests/functional/playbook/test_playbook_fuzz.py (which runs a bounded number in CI): each
 case is one `igtk validate` in this process; a crash is a traceback, an exit code other than
 0 or 2, more than 5 s of CPU or more than 64 MB at peak. Crashing inputs are written to
 --crash-dir to reproduce with `igtk validate FILE`.
@@ -20,10 +20,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "functional" / "playbooks"))
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
-from playbook_fuzz import Outcome, mutated_playbook, validate  # noqa: E402
+
+from tests.support.playbook_fuzz import Outcome, mutated_playbook, validate  # noqa: E402
 
 
 def main() -> int:

@@ -23,12 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "functional" / "playbooks"))
-
-from igtk_cli_helpers import Igtk  # noqa: E402
-from resume_kill import run_and_kill  # noqa: E402
 
 from igtk_tui.simulator import SimulatedGateway  # noqa: E402
+from tests.support.cli import Igtk  # noqa: E402
+from tests.support.resume_kill import run_and_kill  # noqa: E402
 
 
 def main() -> int:

@@ -29,7 +29,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from igtk_tui.config import Settings  # noqa: E402
 from igtk_tui.engine.events import EventBus  # noqa: E402
@@ -144,7 +143,7 @@ def cli() -> None:
     if args.url:
         asyncio.run(main(args.steps, args.rounds, args.url))
         return
-    from pg_server import PostgresServer
+    from tests.support.pg_server import PostgresServer
 
     server = PostgresServer(fsync=True).start()
     try:

@@ -144,6 +144,16 @@ def normalise_url(url: str) -> str:
     return text.rstrip("/")
 
 
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host, its port (if any) a number. Nothing more is checked."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def gateway_key(url: str) -> str:
     """One spelling per gateway, for locks and lookups: `HTTP://Host:8088/` and `http://host:8088` are one.
 

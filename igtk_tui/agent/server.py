@@ -1,11 +1,7 @@
 """The agent process: the `/v1` JSON API (Starlette) served by uvicorn on a Unix socket.
 
 Why these choices:
-- A Unix socket in a 0700 folder, itself 0600, and every connection's peer uid
-  checked with SO_PEERCRED: only the user who owns the state root can drive it,
-  and there is never a TCP port.
-- The socket is bound here, not by uvicorn's `uds=` option, because uvicorn
-  chmods a socket it creates to 0666.
+- The socket only this user reaches, and its uvicorn server: agent/transport.py.
 - The engine and the recorder are the ones `igtk run` uses: an agent's runs are
   recorded the same way and owned by this process, so after a kill -9 the next
   igtk start marks them `interrupted`, resumable.
@@ -15,15 +11,11 @@ The API is written down in docs/agent-api.md and docs/agent-openapi.json.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import signal
-import socket
-import struct
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -31,37 +23,17 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from igtk_tui import __version__, redact
-from igtk_tui.agent import wire
-from igtk_tui.agent.hub import CONTROL_VERBS, OVERFLOW, Hub, StartSpec
+from igtk_tui.agent.hub import CONTROL_VERBS, Hub, StartSpec
 from igtk_tui.agent.location import API_VERSION, AgentLocation, AgentLock
+from igtk_tui.agent.stream import event_stream
+from igtk_tui.agent.transport import AgentServer, PeerCheckedProtocol, bind_socket
 from igtk_tui.errors import EXIT_UNAVAILABLE, IgtkError, InvalidInput
 
 log = logging.getLogger(__name__)
 
-KEEPALIVE = 15.0  # seconds between SSE comments on a quiet stream (a dead client is noticed)
-STREAM_BATCH = 500  # events written to a stream at once when they queue up
 VAULT_OPEN_WAIT = 10.0  # seconds a status waits for the vault the agent opens itself (a keyring may hang)
-
-
-def peer_uid(sock: socket.socket) -> int:
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    return int(uid)
-
-
-class PeerCheckedProtocol(H11Protocol):
-    """uvicorn's HTTP protocol that hangs up on any peer that is not this user."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        sock = transport.get_extra_info("socket")
-        uid = peer_uid(sock) if sock is not None else -1
-        if uid != os.getuid():
-            log.warning("refused a connection from uid %s (the agent serves uid %s only)", uid, os.getuid())
-            transport.close()
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -265,34 +237,7 @@ class Agent:
         except InvalidInput as exc:
             return _error(400, str(exc))
         snapshot, queue = live.watch()
-
-        async def events() -> Any:
-            try:
-                yield f"event: snapshot\ndata: {wire.dumps(snapshot)}\n\n"
-                while True:
-                    try:
-                        data = await asyncio.wait_for(queue.get(), KEEPALIVE)
-                    except TimeoutError:
-                        yield ": keep-alive\n\n"
-                        continue
-                    chunk = []
-                    while data is not None and data is not OVERFLOW:
-                        chunk.append(f"event: {data['event']}\ndata: {wire.dumps(data)}\n\n")
-                        if queue.empty() or len(chunk) >= STREAM_BATCH:
-                            break
-                        data = queue.get_nowait()
-                    if chunk:  # what is queued goes out in one write
-                        yield "".join(chunk)
-                    if data is None:
-                        yield "event: end\ndata: {}\n\n"
-                        return
-                    if data is OVERFLOW:  # the client fell too far behind: it reconnects for a fresh snapshot
-                        yield "event: overflow\ndata: {}\n\n"
-                        return
-            finally:
-                live.unwatch(queue)
-
-        return StreamingResponse(events(), media_type="text/event-stream",
+        return StreamingResponse(event_stream(live, snapshot, queue), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
     # -- life ----------------------------------------------------------------------
@@ -356,35 +301,6 @@ class Agent:
                 pass
             vault_task.cancel()
             await self.hub.close()
-
-
-class AgentServer(uvicorn.Server):
-    """uvicorn without its own signal handling: SIGTERM/SIGINT first stop the runs
-    (recorded `interrupted`), then the server (Agent.serve installs those handlers)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def bind_socket(location: AgentLocation) -> socket.socket:
-    """The listening socket, 0600 from its first moment (umask), stale file replaced."""
-    location.prepare()
-    path = location.socket
-    try:
-        path.unlink()  # we hold the lock: a socket file left here belongs to a dead agent
-    except FileNotFoundError:
-        pass
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old = os.umask(0o177)
-    try:
-        sock.bind(str(path))
-    finally:
-        os.umask(old)
-    os.chmod(path, 0o600)
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
 
 
 async def _body(request: Request) -> dict[str, Any]:

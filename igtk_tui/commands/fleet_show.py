@@ -5,25 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from igtk_tui.commands.text import cut
+from igtk_tui.commands.text import cut, print_runs
 
 
 def print_fleet_runs(rows: list[Any], more: bool) -> None:
-    from igtk_tui import timefmt
-    from igtk_tui.sinks.human import glyph
-    from igtk_tui.timefmt import local_time
-
-    if not rows:
-        print("no fleet runs recorded" + (" match" if more else ""))
-        return
-    width = min(20, max(8, *(len(r.playbook) for r in rows)))
-    print(f"{'ID':<8}  {'STARTED':<16}  {'PLAYBOOK':<{width}}  {'STATUS':<13}  {'TIME':>7}  GATEWAYS")
-    for r in rows:
-        status = f"{glyph(r.status)} {r.status}"
-        print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {cut(r.playbook, width):<{width}}  {status:<13}  "
-              f"{timefmt.duration(r.duration):>7}  {r.counts_text()}")
-    if more:
-        print(f"… older: igtk history --fleet --before {rows[-1].id[:8]}")
+    print_runs(rows, more, what="fleet runs", last="GATEWAYS", last_cell=lambda r: r.counts_text(),
+               older="igtk history --fleet")
 
 
 def print_fleet(detail: Any) -> None:

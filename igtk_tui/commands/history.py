@@ -58,24 +58,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_table(rows: list[Any], more: bool) -> None:
-    from igtk_tui.commands.text import cut
-    from igtk_tui.sinks.human import glyph
-    from igtk_tui.timefmt import duration, local_time
+    from igtk_tui.commands.text import print_runs
 
-    if not rows:
-        print("no executions recorded" + (" match" if more else ""))
-        return
-    # Fits 80 columns: local start to the minute, playbook names cut at 20.
-    width = min(20, max(8, *(len(r.playbook) for r in rows)))
-    print(f"{'ID':<8}  {'STARTED':<16}  {'PLAYBOOK':<{width}}  {'STATUS':<13}  {'TIME':>7}  TRIGGER")
-    for r in rows:
-        name = cut(r.playbook, width)
-        status = f"{glyph(r.status)} {r.status}"
-        failed = f" ({r.failed_steps} failed)" if r.failed_steps else ""
-        print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {name:<{width}}  {status:<13}  "
-              f"{duration(r.duration):>7}  {r.trigger}{failed}")
-    if more:
-        print(f"… older: igtk history --before {rows[-1].id[:8]}")
+    def trigger(r: Any) -> str:
+        return f"{r.trigger} ({r.failed_steps} failed)" if r.failed_steps else r.trigger
+
+    print_runs(rows, more, what="executions", last="TRIGGER", last_cell=trigger, older="igtk history")
 
 
 FLEET_STATUSES = ("running", "completed", "failed", "cancelled", "interrupted")

@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from igtk_tui.report import check_format, load_report, render, report_file, write_report
+    from igtk_tui.report import check_format, load_report, render, report_file
     from igtk_tui.runtime import Runtime
     from igtk_tui.store.session import with_store
 
@@ -46,25 +46,27 @@ def run(args: argparse.Namespace) -> int:
     report = with_store(runtime, query)
     if not hasattr(report, "execution_id"):
         return _write_fleet(runtime, report, fmt, args)
-    text = render(report, fmt, config_dir=runtime.paths.config_dir)
-    if args.output == "-":
-        sys.stdout.write(text)
-        return 0
-    target = Path(args.output) if args.output else report_file(runtime.paths, report.execution_id, fmt)
-    write_report(target, text)
-    print(f"{fmt} report of {report.execution_id} ({report.result}): {target}")
-    return 0
+    return _deliver(render(report, fmt, config_dir=runtime.paths.config_dir), args.output,
+                    report_file(runtime.paths, report.execution_id, fmt),
+                    f"{fmt} report of {report.execution_id} ({report.result})")
 
 
 def _write_fleet(runtime: Any, report: Any, fmt: str, args: argparse.Namespace) -> int:
-    from igtk_tui.report import write_report
     from igtk_tui.report.fleet import fleet_report_file, render_fleet
 
-    text = render_fleet(report, fmt, config_dir=runtime.paths.config_dir)
-    if args.output == "-":
+    return _deliver(render_fleet(report, fmt, config_dir=runtime.paths.config_dir), args.output,
+                    fleet_report_file(runtime.paths, report.fleet_run_id, fmt),
+                    f"{fmt} report of fleet run {report.fleet_run_id} ({report.status})")
+
+
+def _deliver(text: str, output: str | None, default: Path, said: str) -> int:
+    """The report on stdout (`-o -`), else in `output` or the default file, said with its path."""
+    from igtk_tui.report import write_report
+
+    if output == "-":
         sys.stdout.write(text)
         return 0
-    target = Path(args.output) if args.output else fleet_report_file(runtime.paths, report.fleet_run_id, fmt)
+    target = Path(output) if output else default
     write_report(target, text)
-    print(f"{fmt} report of fleet run {report.fleet_run_id} ({report.status}): {target}")
+    print(f"{said}: {target}")
     return 0

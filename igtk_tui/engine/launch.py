@@ -131,18 +131,12 @@ def check_credentials(request: RunRequest, vault: Any) -> None:
 
 def check_gateway_url(url: str) -> None:
     """`--gateway` must be an http(s) URL with a host and no user info (exit 2 before anything runs)."""
-    from urllib.parse import urlsplit
+    from igtk_tui.values import is_http_url
 
     if "@" in url.partition("?")[0].partition("#")[0]:  # first, and never quoted: it may hold a password
         raise InvalidInput("--gateway: a user name or password inside the URL is not accepted (it would be "
                            "recorded with the URL); store them in a vault credential and pass -c NAME")
-    try:
-        parts = urlsplit(url.strip())
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        ok = False
-    if not ok:
+    if not is_http_url(url.strip()):
         raise InvalidInput(f"--gateway {url!r}: expected a gateway URL like http://host:8088 or https://host:8043")
 
 

@@ -46,7 +46,7 @@ from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.model import OnFailure, Playbook
 
 if TYPE_CHECKING:  # the record is read by the caller (the CLI, the agent, the TUI) from its store
-    from igtk_tui.store.executions import ExecutionDetail
+    from igtk_tui.store.execution_records import ExecutionDetail
 
 class MissingSecrets(InvalidInput):
     """Secret parameters the record kept redacted and nobody gave again (the TUI asks for them)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from igtk_tui.errors import InvalidInput
+from igtk_tui.values import is_http_url
 
 KINDS = ("webhook", "email", "command")
 WEBHOOK_FORMATS = ("json", "slack", "teams")
@@ -142,13 +143,7 @@ def check_url(url: str, spec: str) -> None:
     if "@" in url.partition("?")[0]:
         raise TargetError(f"{spec!r}: a user name or password in the webhook URL is not accepted; "
                           "keep the URL in a vault credential (credential=NAME)")
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        ok = False
-    if not ok:
+    if not is_http_url(url):
         raise TargetError(f"{spec!r}: {url!r} is not an http(s) URL")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,21 +109,28 @@ def check_target(path: Path, what: str = "--report") -> Path:
 
 def write_after_run(runtime: Any, execution_id: str, specs: list[tuple[str, Path]],
                     warn: Any) -> list[Path]:
-    """`igtk run --report/--junit`: each document from the committed record, once the run ended.
+    """`igtk run --report/--junit`: each document from the committed record, once the run ended."""
+    return write_each(runtime, lambda store: load_report(store, runtime.paths, execution_id), render, specs, warn,
+                      "report")
+
+
+def write_each(runtime: Any, load: Callable[[Any], Any], render_one: Callable[..., str],
+               specs: list[tuple[str, Path]], warn: Any, noun: str) -> list[Path]:
+    """Each (format, file) of `specs` rendered from what `load` reads in the store, once a run ended.
 
     A report that cannot be written is a warning: the run's own exit code stands.
     """
     from igtk_tui.store.session import with_store
 
     try:
-        report = with_store(runtime, lambda store: load_report(store, runtime.paths, execution_id))
+        report = with_store(runtime, load)
     except Exception as exc:  # noqa: BLE001 - an unusable history must not hide the run's result
-        warn(f"no report written: {exc}")
+        warn(f"no {noun} written: {exc}")
         return []
     written = []
     for fmt, path in specs:
         try:
-            written.append(write_report(path, render(report, fmt, config_dir=runtime.paths.config_dir)))
+            written.append(write_report(path, render_one(report, fmt, config_dir=runtime.paths.config_dir)))
         except (OSError, InvalidInput) as exc:
-            warn(f"{fmt} report {path} not written: {exc}")
+            warn(f"{fmt} {noun} {path} not written: {exc}")
     return written

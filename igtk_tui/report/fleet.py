@@ -117,21 +117,10 @@ def render_fleet(report: FleetReport, fmt: str, *, config_dir: Path | None = Non
 
 def write_fleet_reports(runtime: Any, fleet_run_id: str, specs: list[tuple[str, Path]], warn: Any) -> list[Path]:
     """`igtk run --on ... --report FORMAT:FILE`: each document once the fleet run ended (a warning on failure)."""
-    from igtk_tui.report import write_report
-    from igtk_tui.store.session import with_store
+    from igtk_tui.report import write_each
 
-    try:
-        report = with_store(runtime, lambda store: load_fleet_report(store, fleet_run_id))
-    except Exception as exc:  # noqa: BLE001 - an unusable history must not hide the run's result
-        warn(f"no fleet report written: {exc}")
-        return []
-    written = []
-    for fmt, path in specs:
-        try:
-            written.append(write_report(path, render_fleet(report, fmt, config_dir=runtime.paths.config_dir)))
-        except (OSError, InvalidInput) as exc:
-            warn(f"{fmt} fleet report {path} not written: {exc}")
-    return written
+    return write_each(runtime, lambda store: load_fleet_report(store, fleet_run_id), render_fleet, specs, warn,
+                      "fleet report")
 
 
 def to_document(report: FleetReport) -> dict[str, Any]:

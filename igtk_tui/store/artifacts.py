@@ -11,11 +11,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from igtk_tui.errors import InvalidInput
 from igtk_tui.paths import Paths
 
 
-class UnsafeArtifactPath(ValueError):
-    pass
+class UnsafeArtifactPath(InvalidInput):
+    """An execution id or folder that would reach outside the artifacts root: nothing is removed."""
 
 
 def execution_folder(paths: Paths, execution_id: str) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 
 from igtk_tui.engine.events import LIVE_STATUSES
 from igtk_tui.paths import Paths
-from igtk_tui.store.artifacts import remove_execution_folder
+from igtk_tui.store.artifacts import UnsafeArtifactPath, remove_execution_folder
 from igtk_tui.store.db import Database
 
 _LIVE = ",".join(f"'{s.value}'" for s in LIVE_STATUSES)
@@ -39,7 +39,7 @@ def _remove_folders(paths: Paths, ids: list[str]) -> list[str]:
     for execution_id in ids:
         try:
             remove_execution_folder(paths, execution_id)
-        except (OSError, ValueError) as exc:
+        except (OSError, UnsafeArtifactPath) as exc:
             problems.append(f"{execution_id}: could not remove its artifacts: {exc}")
     return problems
 

@@ -2,7 +2,7 @@
 
 Step rows live in memory for the whole execution and are upserted whole, so a
 step is one row however often it starts, retries or is stepped back (the
-earlier toolkit inserted a second row on completion, prior-art §4.9). Every
+earlier toolkit inserted a second row on completion, so its history counted a step twice). Every
 batch is idempotent (upserts and keyed inserts), so a retried batch never
 duplicates anything.
 """

@@ -2,8 +2,8 @@
 SQLite, the `igtk_schema` table on PostgreSQL).
 
 Why numbered migrations and not `CREATE TABLE IF NOT EXISTS`: a plant server
-keeps its database across upgrades (the earlier toolkit had no migrations and
-drifted, prior-art §4.9). Each migration is a function run inside one
+keeps its database across upgrades (the earlier toolkit had no migrations, so its
+tables drifted from what each release expected). Each migration is a function run inside one
 transaction together with the version bump (under the write lock on SQLite,
 an advisory lock on PostgreSQL, whose DDL is transactional too), so a crash
 or a second process starting at the same moment never sees half a schema.

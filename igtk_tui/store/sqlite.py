@@ -112,7 +112,7 @@ class SqliteDatabase(Database):
         create_private(path)
         conn = aiosqlite.connect(str(path), isolation_level=None)
         # Belt and braces: a connection someone forgot to close must not keep the
-        # process alive at exit (platform-notes); we still close it explicitly.
+        # process alive at exit (aiosqlite's worker thread is not a daemon); we still close it explicitly.
         conn._thread.daemon = True
         try:
             await conn

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-# Keys a terminal over SSH/tmux cannot deliver reliably (platform-notes.md):
-# ctrl+m/i/h arrive as enter/tab/backspace; alt+ and ctrl+shift+ need luck.
+# Keys a terminal over SSH/tmux cannot deliver reliably: ctrl+m/i/h arrive as enter/tab/backspace
+# (the same bytes), and alt+, ctrl+shift+, meta+ and super+ depend on the terminal and tmux settings.
 UNRELIABLE_EXACT = ("ctrl+m", "ctrl+i", "ctrl+h")
 UNRELIABLE_PREFIXES = ("alt+", "ctrl+shift+", "shift+ctrl+", "meta+", "super+")
 

@@ -3,8 +3,8 @@
 Start-up order (the first screen must appear fast): construct with nothing
 heavy, paint, then open the library, the vault and the store in workers.
 Executions run in the agent, never here (tui/agent_feed.py): leaving (q, SIGHUP,
-SIGTERM, a crash) never touches them. `q` with runs going asks: detach, cancel
-them, or stay. At start the TUI says what runs in the agent and what was
+SIGTERM, a crash) never touches them (tui/leaving.py). `q` with runs going asks:
+detach, cancel them, or stay. At start the TUI says what runs in the agent and what was
 interrupted since the operator's last visit (tui/visits.py).
 """
 
@@ -14,7 +14,7 @@ import asyncio
 import gc
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +22,10 @@ from igtk_tui import startup
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.agent_feed import AgentFeed
+from igtk_tui.tui.ended_digest import EndedDigest
 from igtk_tui.tui.keymap import bindings_for, check_keymap, key_text
 from igtk_tui.tui.launcher import Launch, Launcher
+from igtk_tui.tui.leaving import Leaving
 from igtk_tui.tui.messages import AgentAnswered, ExecutionEnded, LastResults, LibraryLoaded, StoreReady, VaultChanged
 from igtk_tui.tui.palette import ActionsProvider, PlaybookProvider, ThemeProvider
 from igtk_tui.tui.render import Clock
@@ -35,10 +37,6 @@ from igtk_tui.tui.widgets.status_bar import user_at_host
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-    from textual.notifications import SeverityLevel
-
-ENDED_DIGEST_DELAY = 1.0  # seconds of execution ends gathered into one notification
-CANCEL_WAIT = 30.0  # seconds `q` → "cancel them" waits for the agent to record the ends
 
 
 @dataclass(frozen=True)
@@ -97,9 +95,8 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
         self.startup_problems: list[str] = []
         self.status_styles: dict[str, str] = {}
         self.where = user_at_host()  # in the status line: which jump host this is (tests fix it)
-        self._quitting = False
-        self._ended: list[ExecutionEnded] = []
-        self._close_task: asyncio.Future[None] | None = None
+        self.leaving = Leaving(self)
+        self.ended_digest = EndedDigest(self)
         self._register_themes(theme or self.settings.theme)
         keymap, problems = check_keymap(dict(self.settings.keymap))
         self.startup_problems += problems + actions.key_conflicts(keymap)
@@ -277,29 +274,7 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
         return self.vault_ui.vault
 
     def on_execution_ended(self, message: ExecutionEnded) -> None:
-        """Ends are gathered for a second: a hundred finishing runs make one toast, not a hundred."""
-        if self._quitting:
-            return
-        self._ended.append(message)
-        if len(self._ended) == 1:
-            self.set_timer(ENDED_DIGEST_DELAY, self._announce_ended)
-
-    def _announce_ended(self) -> None:
-        ended, self._ended = self._ended, []
-        if not ended or self._quitting:
-            return
-        if len(ended) == 1:
-            only = ended[0]
-            text, worst = f"{only.playbook}: {only.status}", only.status
-        else:
-            counts: dict[str, int] = {}
-            for message in ended:
-                counts[message.status] = counts.get(message.status, 0) + 1
-            text = f"{len(ended)} executions finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-            worst = "failed" if "failed" in counts else "cancelled" if "cancelled" in counts else "completed"
-        severity: SeverityLevel = "information" if worst == "completed" else "error" if worst == "failed" else "warning"
-        self.notify(text, title="Execution", severity=severity, markup=False)
-        self.run_worker(self.refresh_last_results(), group="last-results", exclusive=True, exit_on_error=False)
+        self.ended_digest.add(message)
 
     # -- starting executions (the Launcher does the work) -----------------------------------------
     def open_params_form(self, entry: Any, **options: Any) -> None:
@@ -394,81 +369,23 @@ class IgtkApp(CrashHookedApp, inherit_bindings=False):
         self.open_params_form(scored[0][1])
 
     def action_quit_now(self) -> None:
-        self.shutdown()
+        self.leaving.shutdown()
 
     def action_quit_hint(self) -> None:
         """ctrl+c out of habit: answer with the quit keys in force (after [keymap]) instead of nothing."""
         self.notify(f"Press {key_text(self, 'quit')} to quit igtk", title=f"{key_text(self, 'quit-hint')} does not quit")
 
     def action_quit(self) -> None:  # type: ignore[override]  # sync, as action_back above
-        """Leave at once when nothing runs; else ask: detach (the runs go on), cancel them, or stay."""
-        from igtk_tui.tui.screens.quit import CANCEL, DETACH, QuitScreen
+        self.leaving.ask()
 
-        running = [v.id for v in self.executions.active]
-        if not running:
-            self.shutdown()
-            return
-        if isinstance(self.screen, QuitScreen):
-            return
-
-        def answered(choice: str | None) -> None:
-            if choice == DETACH:
-                self.shutdown()
-            elif choice == CANCEL:
-                self.run_worker(self._cancel_then_quit(running), group="shutdown", exit_on_error=False,
-                                name="cancel and quit")
-
-        self.push_screen(QuitScreen(len(running), can_detach=self.demo is None), answered)
-
-    async def _cancel_then_quit(self, execution_ids: list[str]) -> None:
-        """The operator's cancel of each run (recorded `cancelled` by the agent), then leave."""
-        self.notify(f"cancelling {len(execution_ids)} execution(s)…", markup=False)
-        await self.agent.cancel(execution_ids)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + CANCEL_WAIT
-        while any(v.live for i in execution_ids if (v := self.executions.views.get(i)) is not None):
-            if loop.time() > deadline:
-                break
-            await asyncio.sleep(0.05)  # the feed applies the ends as the agent records them
-        self.shutdown()
-
-    # -- leaving ---------------------------------------------------------------------------------------
+    # -- leaving (tui/leaving.py) ----------------------------------------------------------------------
     def _on_hangup(self, sig: int) -> None:
         """SIGHUP (SSH dropped) or SIGTERM: just leave; the runs are the agent's and go on."""
-        self.shutdown()
-
-    def shutdown(self) -> None:
-        if not self._quitting:
-            self._quitting = True
-            self.run_worker(self._quit_cleanly(), group="leave", exit_on_error=False, name="shutdown")
-
-    async def _quit_cleanly(self) -> None:
-        try:
-            await self._close_services()
-        finally:
-            self.exit(0)
-
-    def _close_services(self) -> Awaitable[None]:
-        """Close once, whoever asks first (quit, SIGHUP, or the unmount after Textual's own exit)."""
-        if self._close_task is None:
-            self._close_task = asyncio.ensure_future(self._close_services_once())
-        return asyncio.shield(self._close_task)
-
-    async def _close_services_once(self) -> None:
-        """Remember this visit (with what still runs), stop following the agent, close the store."""
-        from igtk_tui.tui import visits
-
-        if self.open_services:
-            live = [v.id for v in self.executions.active]
-            await asyncio.to_thread(visits.write_visit, self.runtime.paths.state_dir, live)
-        await self.agent.close()
-        self.store = None
-        await self.runtime.close()
-        gc.unfreeze()
+        self.leaving.shutdown()
 
     async def on_unmount(self) -> None:
         """Safety net for exits that did not go through `shutdown` (an exception, a dead terminal)."""
-        await self._close_services()
+        await self.leaving.close_services()
 
     # -- crashes (CrashHookedApp calls these) ----------------------------------------------------------
     def crashed(self, error: Exception) -> None:

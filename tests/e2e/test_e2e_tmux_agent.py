@@ -18,13 +18,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functional" / "agent"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from agent_helpers import stop_agent_at, write_playbook  # noqa: E402
-from test_e2e_tmux_demo import Terminal, igtk  # noqa: E402
-
-from igtk_tui.simulator.server import SimulatedGateway  # noqa: E402
+from igtk_tui.simulator.server import SimulatedGateway
+from tests.support.agent import stop_agent_at
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
+from tests.support.terminal import Terminal
 
 pytestmark = [pytest.mark.tmux, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
@@ -61,7 +59,7 @@ def pane_pid(term: Terminal) -> int:
 
 
 def live_status(home: Path, execution_id: str) -> str:
-    items = json.loads(igtk(home, "ps", "--json").stdout)
+    items = json.loads(Igtk(home, passphrase=None)("ps", "--json").stdout)
     return next((i["status"] for i in items if i["id"] == execution_id), "gone")
 
 
@@ -94,7 +92,7 @@ def test_hup_of_the_tui_leaves_its_run_in_the_agent_and_a_new_tui_drives_it(tmp_
                 first.text(gateway.url)  # gateway_url, the first field (focused)
                 first.keys("C-r")
                 first.wait_for(lambda s: "▶ running" in s and "Wait for the upgrade" in s, timeout=60)
-                execution_id = json.loads(igtk(home, "ps", "--json").stdout)[0]["id"]
+                execution_id = json.loads(Igtk(home, passphrase=None)("ps", "--json").stdout)[0]["id"]
                 os.kill(pane_pid(first), signal.SIGHUP)
                 deadline = time.monotonic() + 30
                 while first.alive():  # the TUI leaves on SIGHUP; its pane, and the session, close
@@ -116,7 +114,7 @@ def test_hup_of_the_tui_leaves_its_run_in_the_agent_and_a_new_tui_drives_it(tmp_
                 second.wait_for("cancelled")
             finally:
                 second.kill()
-            shown = json.loads(igtk(home, "show", execution_id, "--json").stdout)
+            shown = json.loads(Igtk(home, passphrase=None)("show", execution_id, "--json").stdout)
             assert shown["status"] == "cancelled" and shown["trigger"] == "tui"
             assert [s["status"] for s in shown["steps"]][:1] == ["completed"]
         finally:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from test_e2e_tmux_demo import SLOW_DEMO, open_slow_demo, start_demo, wait_file  # noqa: E402
+from tests.support.terminal import SLOW_DEMO, open_slow_demo, start_demo, wait_file
 
 pytestmark = [pytest.mark.tmux, pytest.mark.skipif(not SLOW_DEMO.exists(), reason="no slow demo playbook")]
 

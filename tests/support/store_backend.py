@@ -1,6 +1,6 @@
 """One history backend under test (`sqlite` or `postgresql`), seen from the outside.
 
-The store's tests run once per backend (tests/conftest.py parametrizes the
+The store's tests run once per backend (tests/support/plugin.py parametrizes the
 `store_backend` fixture). They read, seed, lock and dump the database through
 this object, with SQL written as the store writes it (`?` placeholders): on
 PostgreSQL it goes through the store's own translator, so a test never holds a
@@ -10,6 +10,7 @@ second dialect of its queries.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -147,3 +148,33 @@ class _PgConn:
 
     def close(self) -> None:
         self.raw.close()
+
+
+# -- the running test's database, whichever backend it is on --------------------------------------
+def current() -> StoreBackend:
+    """The backend of the running test: PostgreSQL when its fixture set IGTK_STORE_URL, else SQLite."""
+    url = os.environ.get("IGTK_STORE_URL")
+    return StoreBackend("postgresql", url) if url else StoreBackend("sqlite")
+
+
+def db_connect(home: Path) -> Any:
+    """A plain connection to the test's history database (SQL with `?`, rows by index or name)."""
+    return current().connect(home)
+
+
+def db_rows(home: Path, sql: str, params: Sequence[Any] = (), *, missing_ok: bool = False) -> list[Any]:
+    """The rows of one query on the test's history database. `missing_ok`: no rows (instead of an
+    error) while the process under test has not created the database or its tables yet."""
+    backend = current()
+    if missing_ok and not backend.url and not (home / "data" / "igtk.db").exists():
+        return []
+    try:
+        return backend.rows(home, sql, params)
+    except Exception as exc:
+        if missing_ok and ("no such table" in str(exc) or type(exc).__name__ == "UndefinedTable"):
+            return []
+        raise
+
+
+def db_execute(home: Path, sql: str, params: Any = (), *, many: bool = False) -> None:
+    current().execute(home, sql, params, many=many)

@@ -18,9 +18,9 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
-from tui_helpers import wait_until
 
 from igtk_tui.tui.textual_seams import CrashHookedApp, set_theme_before_start
+from tests.support.tui import wait_until
 
 TUI = Path(__file__).resolve().parents[2] / "igtk_tui" / "tui"
 SEAMS = TUI / "textual_seams.py"

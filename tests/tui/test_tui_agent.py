@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functional" / "agent"))
-
-from agent_helpers import AgentHandle, igtk, kind_is, wait_event, write_playbook  # noqa: E402
-from tui_helpers import wait_until  # noqa: E402
-
-from igtk_tui.tui.app import IgtkApp  # noqa: E402
+from igtk_tui.tui.app import IgtkApp
+from tests.support.agent import LONG, AgentHandle, kind_is, wait_event
+from tests.support.playbooks import write_playbook
+from tests.support.tui import wait_until
 
 
 def detached_run(agent: AgentHandle, folder: Path) -> str:
-    execution_id = agent.detach(write_playbook(folder))
+    execution_id = agent.detach(write_playbook(folder, LONG, "long.yaml"))
     wait_event(agent, execution_id, kind_is("step_started", step_id="nap"))
     return execution_id
 
@@ -36,12 +33,12 @@ async def test_an_agent_run_is_shown_live_with_its_backlog_and_driven_by_the_key
         app.main_screen.select_execution(execution_id)
         await pilot.press("p")
         await wait_until(pilot, lambda: view.status == "paused", what="paused in the agent")
-        assert json.loads(igtk(agent.home, "ps", "--json").stdout)[0]["status"] == "paused"
+        assert json.loads(agent.cli("ps", "--json").stdout)[0]["status"] == "paused"
         await pilot.press("p")
         await wait_until(pilot, lambda: view.status == "running", what="resumed")
         assert app.executions.control(execution_id, "cancel")
         await wait_until(pilot, lambda: view.status == "cancelled", what="cancelled in the agent")
-    shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
+    shown = json.loads(agent.cli("show", execution_id, "--json").stdout)
     assert shown["status"] == "cancelled"
 
 
@@ -85,7 +82,7 @@ async def test_sighup_leaves_the_agents_runs_running_and_q_asks_about_them(
         await wait_until(pilot, lambda: execution_id in app.executions.views, what="the agent's run")
         app._on_hangup(signal.SIGHUP)
         await wait_until(pilot, lambda: not app.is_running, what="the app to exit", timeout=30)
-    (item,) = json.loads(igtk(agent.home, "ps", "--json").stdout)
+    (item,) = json.loads(agent.cli("ps", "--json").stdout)
     assert item["id"] == execution_id and item["status"] == "running"
     second = IgtkApp(runtime)  # a new TUI finds it again, still live
     async with second.run_test(size=(80, 24)) as pilot:
@@ -96,16 +93,15 @@ async def test_sighup_leaves_the_agents_runs_running_and_q_asks_about_them(
         await wait_until(pilot, lambda: isinstance(second.screen, QuitScreen), what="q to ask")
         await pilot.press("d")
         await wait_until(pilot, lambda: not second.is_running, what="d to leave", timeout=30)
-    (item,) = json.loads(igtk(agent.home, "ps", "--json").stdout)
+    (item,) = json.loads(agent.cli("ps", "--json").stdout)
     assert item["status"] == "running"
 
 
 async def test_a_debug_pause_in_the_agent_waits_for_the_tui_which_edits_and_resumes_it(
         runtime, agent: AgentHandle) -> None:
-    from tui_helpers import PLAYBOOKS
-
     from igtk_tui.playbook.loader import load_file
     from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
+    from tests.support.tui import PLAYBOOKS
 
     failing = PLAYBOOKS / "flows" / "failing.yaml"
     execution_id = agent.detach(failing, "--debug")
@@ -130,7 +126,7 @@ async def test_a_debug_pause_in_the_agent_waits_for_the_tui_which_edits_and_resu
         await wait_until(pilot, lambda: view.steps["check"].status == "completed", what="the fixed step", timeout=30)
         assert app.executions.control(execution_id, "cancel")
         await wait_until(pilot, lambda: not view.live, what="the end", timeout=30)
-    shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
+    shown = json.loads(agent.cli("show", execution_id, "--json").stdout)
     check = next(s for s in shown["steps"] if s["id"] == "check")
     assert check["status"] == "completed"
 
@@ -139,7 +135,7 @@ async def test_two_tuis_attached_to_one_execution_see_each_others_controls(home:
                                                                             tmp_path: Path) -> None:
     """Two operators, two TUIs, one run in the agent: a pause from one is seen by the other, which
     resumes it; a cancel from the second ends it for both."""
-    from tui_helpers import make_runtime
+    from tests.support.tui import make_runtime
 
     execution_id = detached_run(agent, tmp_path)
     first, second = IgtkApp(make_runtime(home)), IgtkApp(make_runtime(home))
@@ -157,5 +153,5 @@ async def test_two_tuis_attached_to_one_execution_see_each_others_controls(home:
         await wait_until(one, lambda: mine.status == "cancelled", what="TUI 1 to see the cancel")
         await wait_until(two, lambda: theirs.status == "cancelled", what="TUI 2 to see the cancel")
         assert any("hello" in line.text for line in mine.logs) and any("hello" in line.text for line in theirs.logs)
-    shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
+    shown = json.loads(agent.cli("show", execution_id, "--json").stdout)
     assert shown["status"] == "cancelled"

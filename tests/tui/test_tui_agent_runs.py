@@ -11,8 +11,17 @@ import signal
 import textwrap
 from pathlib import Path
 
-from agent_helpers import AgentHandle, igtk, kind_is, wait_event, wait_gone, write_playbook
-from tui_helpers import (
+from igtk_tui.tui.app import IgtkApp
+from igtk_tui.tui.messages import ExecutionEnded
+from igtk_tui.tui.screens.confirm import ConfirmScreen
+from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
+from igtk_tui.tui.screens.params_form import ParamsForm
+from igtk_tui.tui.screens.quit import QuitScreen
+from igtk_tui.tui.screens.unlock import UnlockScreen
+from tests.support.agent import LONG, AgentHandle, kind_is, wait_event, wait_gone
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
+from tests.support.tui import (
     PASSPHRASE,
     library_ready,
     make_runtime,
@@ -22,14 +31,6 @@ from tui_helpers import (
     wait_step,
     wait_until,
 )
-
-from igtk_tui.tui.app import IgtkApp
-from igtk_tui.tui.messages import ExecutionEnded
-from igtk_tui.tui.screens.confirm import ConfirmScreen
-from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
-from igtk_tui.tui.screens.params_form import ParamsForm
-from igtk_tui.tui.screens.quit import QuitScreen
-from igtk_tui.tui.screens.unlock import UnlockScreen
 
 
 def every_file_under(root: Path) -> bytes:
@@ -68,7 +69,7 @@ async def test_the_tui_hands_the_passphrase_to_the_agent_which_never_leaks_it(ho
         await pilot.press(*PASSPHRASE, "enter")
         ended = await wait_for_message(pilot, messages, ExecutionEnded, timeout=40)
         assert ended.status == "completed", app.executions.views[ended.execution_id].error
-        status = json.loads(igtk(home, "agent", "status", "--json").stdout)
+        status = json.loads(Igtk(home, passphrase=None)("agent", "status", "--json").stdout)
         assert status["vault"]["state"] == "unlocked" and "encrypted file" in status["vault"]["backend"]
         # A credential added after the agent unlocked is seen by its next run (it re-reads the file).
         app.vault.add(Credential("late-gw", "basic", "late-operator", "late-canary-456"))  # as the vault screen does
@@ -78,7 +79,7 @@ async def test_the_tui_hands_the_passphrase_to_the_agent_which_never_leaks_it(ho
         assert again.status == "completed", app.executions.views[again.execution_id].error
         view = app.executions.views[again.execution_id]
         assert any("late-operator" in line.text for line in view.logs)
-        printed = igtk(home, "agent", "status", "--json").stdout + igtk(home, "ps", "--json").stdout
+        printed = Igtk(home, passphrase=None)("agent", "status", "--json").stdout + Igtk(home, passphrase=None)("ps", "--json").stdout
     # The canary: neither the passphrase nor a secret in the agent's log, the database, the process
     # logs, or what `agent status` / `ps` print.
     everything = every_file_under(home / "state") + b"".join(p.read_bytes() for p in (home / "data").glob("igtk.db*"))
@@ -117,11 +118,11 @@ async def test_start_says_what_was_interrupted_since_the_last_visit(runtime, age
         await library_ready(pilot, first)
         await pilot.press("q")  # the visit ends: marker written
         await wait_until(pilot, lambda: not first.is_running)
-    execution_id = agent.detach(write_playbook(tmp_path))
+    execution_id = agent.detach(write_playbook(tmp_path, LONG, "long.yaml"))
     wait_event(agent, execution_id, kind_is("step_started", step_id="nap"))
     os.kill(agent.pid, signal.SIGKILL)  # the agent dies (OOM, reboot) while nobody watches
     wait_gone(agent)
-    assert igtk(agent.home, "history").returncode == 0  # another command recovers it: marked interrupted
+    assert agent.cli("history").code == 0  # another command recovers it: marked interrupted
     second = IgtkApp(runtime)
     async with second.run_test(size=(100, 30), notifications=True) as pilot:
         await library_ready(pilot, second)

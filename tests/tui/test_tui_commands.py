@@ -8,13 +8,13 @@ import io
 
 from rich.console import Console
 from textual.widgets import Input, Static
-from tui_helpers import library_ready, wait_until
 
 from igtk_tui.tui import actions
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.screens.help import HelpScreen
 from igtk_tui.tui.screens.history import HistoryScreen
 from igtk_tui.tui.screens.prompt import PromptScreen
+from tests.support.tui import library_ready, wait_until
 
 ARGUMENT_COMMANDS = {"w": "FILE", "theme": "NAME", "run": "PLAYBOOK", "filter": "TEXT"}
 

@@ -4,7 +4,14 @@ debug pause that edits a step's parameters before resuming."""
 
 from __future__ import annotations
 
-from tui_helpers import (
+from igtk_tui.engine.events import ControlsChanged, ExecutionPaused, ExecutionResumed, StepReset
+from igtk_tui.playbook.loader import load_file
+from igtk_tui.tui.app import IgtkApp
+from igtk_tui.tui.messages import ExecutionEnded
+from igtk_tui.tui.screens.confirm import ConfirmScreen
+from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
+from igtk_tui.tui.widgets.step_tree import StepTree
+from tests.support.tui import (
     PLAYBOOKS,
     cancel_and_wait,
     library_ready,
@@ -13,14 +20,6 @@ from tui_helpers import (
     wait_step,
     wait_until,
 )
-
-from igtk_tui.engine.events import ControlsChanged, ExecutionPaused, ExecutionResumed, StepReset
-from igtk_tui.playbook.loader import load_file
-from igtk_tui.tui.app import IgtkApp
-from igtk_tui.tui.messages import ExecutionEnded
-from igtk_tui.tui.screens.confirm import ConfirmScreen
-from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
-from igtk_tui.tui.widgets.step_tree import StepTree
 
 
 def engine_events(app: IgtkApp, execution_id: str) -> list:

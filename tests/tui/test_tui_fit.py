@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from snapshot_scenarios import T0, build_app, feed, populate
-from tui_helpers import wait_until
 
 from igtk_tui.engine.events import (
     ControlsChanged,
@@ -26,6 +24,8 @@ from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
 from igtk_tui.tui.widgets.log_view import LogView
 from igtk_tui.tui.widgets.status_bar import StatusBar
 from igtk_tui.tui.widgets.step_tree import StepTree
+from tests.support.snapshot_scenarios import T0, build_app, feed, populate
+from tests.support.tui import wait_until
 
 SIZES = [(80, 24), (120, 40), (60, 20), (80, 24), (60, 20), (120, 40), (80, 24)]
 LONG = "Verify that the production line module answers on every configured gateway"
@@ -112,7 +112,7 @@ async def test_the_running_step_and_the_selected_execution_stay_in_view_across_r
 
 
 async def test_the_selected_history_row_stays_in_view_across_resizes(home, monkeypatch) -> None:
-    from snapshot_scenarios import seed_many
+    from tests.support.snapshot_scenarios import seed_many
 
     app = build_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -169,10 +169,9 @@ async def test_status_is_never_cut_names_are_shortened_first(home, size) -> None
 
 # -- the same defects elsewhere (issue 14 item 12, "look for the same class") ----------------------------
 async def test_the_detail_marks_a_long_step_error_instead_of_cutting_it(home) -> None:
-    from snapshot_scenarios import _ended
-
     from igtk_tui.engine.events import ExecutionStatus
     from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
+    from tests.support.snapshot_scenarios import _ended
 
     error = "HTTP 503 from /data/api/v1/backup: " + "the gateway is restarting its modules " * 5
     app = build_app(home)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from snapshot_scenarios import FLEET_ID, build_app, fleet_member_state, quiet, seed_fleet
-from tui_helpers import wait_until
 
 from igtk_tui.tui.screens.confirm import ConfirmScreen
 from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
@@ -17,6 +15,8 @@ from igtk_tui.tui.screens.fleet import FleetScreen
 from igtk_tui.tui.screens.fleets import FleetRunsScreen
 from igtk_tui.tui.screens.gateway_form import GatewayForm
 from igtk_tui.tui.screens.inventory import InventoryScreen
+from tests.support.snapshot_scenarios import FLEET_ID, build_app, fleet_member_state, quiet, seed_fleet
+from tests.support.tui import wait_until
 
 
 async def _open_fleet(pilot) -> FleetScreen:

@@ -4,12 +4,11 @@ and coordinates the run; the TUI then shows that run's gateways."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from tui_helpers import PASSPHRASE, library_ready, make_runtime, wait_until
-
 from igtk_tui.tui.app import IgtkApp
+from tests.support.playbooks import write_playbook
+from tests.support.tui import PASSPHRASE, library_ready, make_runtime, wait_until
 
 NAP = """\
     name: Fleet nap
@@ -33,9 +32,7 @@ def _prepare(home: Path) -> tuple[object, Path]:
     inventory.parent.mkdir(parents=True, exist_ok=True)
     inventory.write_text("".join(f'[gateways.gw{n}]\nurl = "http://127.0.0.1:{9100 + n}"\ncredential = "fleet"\n'
                                  f'groups = ["plant"]\n' for n in range(1, 5)), encoding="utf-8")
-    playbook = home / "nap.yaml"
-    playbook.write_text(textwrap.dedent(NAP), encoding="utf-8")
-    return runtime, playbook
+    return runtime, write_playbook(home, NAP, "nap.yaml")
 
 
 async def test_the_fleet_form_starts_a_run_through_the_agent(home: Path) -> None:

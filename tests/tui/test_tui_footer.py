@@ -10,8 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tui_helpers import library_ready, make_runtime, select_playbook, start_playbook, wait_step, wait_until
-
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.screens.confirm import ConfirmScreen
 from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
@@ -19,6 +17,7 @@ from igtk_tui.tui.screens.history import HistoryScreen
 from igtk_tui.tui.screens.params_form import ParamsForm
 from igtk_tui.tui.screens.vault import VaultScreen
 from igtk_tui.tui.widgets.key_hints import KeyHints
+from tests.support.tui import library_ready, make_runtime, select_playbook, start_playbook, wait_step, wait_until
 
 TUI = Path(__file__).resolve().parents[2] / "igtk_tui" / "tui"
 

@@ -7,13 +7,13 @@ import io
 
 from rich.console import Console
 from textual.widgets import Input, Select, Static
-from tui_helpers import library_ready, make_runtime, select_playbook, wait_for_message, wait_until
 
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded
 from igtk_tui.tui.screens.history import HistoryScreen
 from igtk_tui.tui.screens.params_form import ParamsForm
 from igtk_tui.tui.screens.vault import VaultScreen
+from tests.support.tui import library_ready, make_runtime, select_playbook, wait_for_message, wait_until
 
 
 def notices(app: IgtkApp) -> list[str]:

@@ -4,8 +4,6 @@ run flow (credential picker, unlock before a run that needs it)."""
 
 from __future__ import annotations
 
-from tui_helpers import PASSPHRASE, library_ready, make_runtime, select_playbook, wait_for_message, wait_until
-
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded
 from igtk_tui.tui.screens import history as history_module
@@ -15,6 +13,7 @@ from igtk_tui.tui.screens.params_form import ParamsForm
 from igtk_tui.tui.screens.prompt import PromptScreen
 from igtk_tui.tui.screens.unlock import UnlockScreen
 from igtk_tui.tui.widgets.log_view import LogView
+from tests.support.tui import PASSPHRASE, library_ready, make_runtime, select_playbook, wait_for_message, wait_until
 
 
 async def _seed_history(runtime, count: int, failing_every: int = 5) -> list[str]:

@@ -8,15 +8,6 @@ import inspect
 
 import pytest
 from textual.command import CommandPalette
-from tui_helpers import (
-    cancel_and_wait,
-    library_ready,
-    make_runtime,
-    start_playbook,
-    wait_for_message,
-    wait_step,
-    wait_until,
-)
 
 from igtk_tui.tui import actions
 from igtk_tui.tui.app import IgtkApp
@@ -31,6 +22,15 @@ from igtk_tui.tui.widgets.log_view import LogView
 from igtk_tui.tui.widgets.playbook_tree import PlaybookTree
 from igtk_tui.tui.widgets.step_tree import StepTree
 from igtk_tui.tui.widgets.vault_list import VaultList
+from tests.support.tui import (
+    cancel_and_wait,
+    library_ready,
+    make_runtime,
+    start_playbook,
+    wait_for_message,
+    wait_step,
+    wait_until,
+)
 
 CONTRACT = {
     "run-open": "enter", "pause": "p", "skip": "s", "step-back": "b", "cancel": "x", "debug": "d",

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tui_helpers import cancel_and_wait, library_ready, make_runtime, start_playbook, wait_step, wait_until
 
 from igtk_tui import redact
 from igtk_tui.tui.app import DemoInfo, IgtkApp
+from tests.support.tui import cancel_and_wait, library_ready, make_runtime, start_playbook, wait_step, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("httpx", "playwright", "cryptography", "aiosqlite", "keyring")

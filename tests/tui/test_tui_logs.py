@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import time
 
-from tui_helpers import library_ready, make_runtime, start_playbook, wait_for_message, wait_until
-
 from igtk_tui import redact
 from igtk_tui.engine.events import LogRecord
 from igtk_tui.tui.app import IgtkApp
@@ -16,6 +14,7 @@ from igtk_tui.tui.render import Clock
 from igtk_tui.tui.screens.prompt import PromptScreen
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
 from igtk_tui.tui.widgets.log_view import LogView, batch_width, line_width
+from tests.support.tui import library_ready, make_runtime, start_playbook, wait_for_message, wait_until
 
 
 async def test_a_chatty_run_is_coalesced_into_few_ui_updates(runtime) -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.command import CommandPalette
-from tui_helpers import library_ready, start_playbook, wait_until
 
 from igtk_tui.tui import actions
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
 from igtk_tui.tui.screens.history import HistoryScreen
 from igtk_tui.tui.screens.report_format import ReportFormatScreen
+from tests.support.tui import library_ready, start_playbook, wait_until
 
 
 def test_the_report_action_is_registered_for_history_and_detail() -> None:

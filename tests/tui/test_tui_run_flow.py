@@ -4,14 +4,13 @@ as `igtk run` does (build_request) and says so at the field."""
 
 from __future__ import annotations
 
-from tui_helpers import library_ready, select_playbook, wait_for_message, wait_until
-
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.messages import ExecutionEnded, ExecutionsUpdated
 from igtk_tui.tui.screens.params_form import ParamsForm
 from igtk_tui.tui.widgets.log_view import LogView
 from igtk_tui.tui.widgets.playbook_tree import PlaybookTree
 from igtk_tui.tui.widgets.step_tree import StepTree
+from tests.support.tui import library_ready, select_playbook, wait_for_message, wait_until
 
 
 async def test_run_a_playbook_from_the_library(runtime) -> None:

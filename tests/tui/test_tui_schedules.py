@@ -4,21 +4,18 @@ run now through a real agent process, whose run shows `schedule: NAME` in the ex
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "functional" / "agent"))
-sys.path.insert(0, str(HERE.parent / "functional" / "schedules"))
-
-from agent_helpers import AgentHandle, igtk, stop_agent, write_playbook  # noqa: E402
-from schedule_helpers import QUICK, query, stop_any_agent  # noqa: E402
-from tui_helpers import library_ready, wait_until  # noqa: E402
-
-from igtk_tui.tui.app import IgtkApp  # noqa: E402
+from igtk_tui.tui.app import IgtkApp
+from tests.support.agent import LONG, AgentHandle, stop_agent
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
+from tests.support.schedules import QUICK, stop_any_agent
+from tests.support.store_backend import db_rows
+from tests.support.tui import library_ready, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -28,13 +25,13 @@ def no_agent_left(home: Path) -> Iterator[None]:
 
 
 def add(*args: str, home: Path) -> None:
-    done = igtk(home, "schedule", "add", *args)
-    assert done.returncode == 0, done.stderr
+    done = Igtk(home, passphrase=None)("schedule", "add", *args)
+    assert done.code == 0, done.stderr
 
 
 def stored(home: Path) -> dict[str, dict]:
     try:
-        return {r["name"]: dict(r) for r in query(home, "SELECT * FROM schedules")}
+        return {r["name"]: dict(r) for r in db_rows(home, "SELECT * FROM schedules")}
     except Exception:  # noqa: BLE001 - no database yet
         return {}
 
@@ -123,7 +120,7 @@ async def test_run_now_shows_the_run_with_its_schedule_trigger(runtime, home: Pa
 
     agent = AgentHandle.start(home)
     try:
-        playbook = str(write_playbook(tmp_path))  # a long nap: live while the TUI follows the agent
+        playbook = str(write_playbook(tmp_path, LONG, "long.yaml"))  # a long nap: live while the TUI follows the agent
         add("hourly", "--cron", "@hourly", playbook, "--tz", "UTC", home=home)
         app = IgtkApp(runtime)
         async with app.run_test(size=(80, 24)) as pilot:

@@ -4,33 +4,22 @@ the same state root, on PostgreSQL another state root (as another jump host woul
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
-
-from tui_helpers import PLAYBOOKS, library_ready, make_runtime, wait_until
 
 from igtk_tui.tui.app import IgtkApp
 from igtk_tui.tui.screens import history as history_module
 from igtk_tui.tui.screens.history import HistoryScreen
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import Igtk
+from tests.support.tui import PLAYBOOKS, library_ready, make_runtime, wait_until
 
 
 async def run_elsewhere(home: Path, *args: str, store_url: str | None) -> list[dict[str, Any]]:
     """`igtk run ... --json` as a separate process with its own environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_")}
-    env.update({"IGTK_HOME": str(home), "PYTHONPATH": str(REPO), "NO_COLOR": "1"})
-    if store_url:
-        env["IGTK_STORE_URL"] = store_url
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "igtk_tui", "run", *args, "--json",
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                                                env=env)
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
-    assert proc.returncode == 0, err.decode()
-    return [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    env = {"IGTK_STORE_URL": store_url} if store_url else {}
+    done = await asyncio.to_thread(Igtk(home), "run", *args, "--json", env=env)
+    assert done.code == 0, done.stderr
+    return done.events
 
 
 async def test_history_shows_executions_recorded_by_another_process(home: Path, tmp_path: Path,

@@ -7,8 +7,9 @@ review snapshot_report.html."""
 from __future__ import annotations
 
 import pytest
-from snapshot_scenarios import build_app, populate, quiet, seed_history
-from tui_helpers import select_playbook, wait_until
+
+from tests.support.snapshot_scenarios import build_app, populate, quiet, seed_history
+from tests.support.tui import select_playbook, wait_until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 SMALL = [pytest.param((60, 20), id="60x20"), *SIZES]

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from snapshot_scenarios import build_app
-from tui_helpers import wait_until
-
 from igtk_tui.engine.events import (
     ExecutionPaused,
     ExecutionResumed,
@@ -20,6 +17,8 @@ from igtk_tui.engine.events import (
 from igtk_tui.tui.render import Clock, step_label
 from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.step_tree import StepTree
+from tests.support.snapshot_scenarios import build_app
+from tests.support.tui import wait_until
 
 T = 1_767_225_600.0
 

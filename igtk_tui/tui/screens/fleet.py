@@ -22,6 +22,7 @@ from igtk_tui.glyphs import GLYPHS
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import elapsed, status_text
+from igtk_tui.tui.screens.filter_field import hide_filter, show_filter
 from igtk_tui.tui.screens.history import HistoryTable
 from igtk_tui.tui.widgets.key_hints import KeyHints
 
@@ -168,9 +169,7 @@ class FleetScreen(RegistryChecks, Screen[None]):
 
     # -- filter -------------------------------------------------------------------------------------
     def action_filter(self) -> None:
-        field = self.query_one("#fleet-filter", Input)
-        field.display = True
-        self.set_focus(field)
+        show_filter(self, "#fleet-filter")
 
     @on(Input.Changed, "#fleet-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -184,21 +183,12 @@ class FleetScreen(RegistryChecks, Screen[None]):
         self.query_one(HistoryTable).focus()
 
     def clear_filter(self) -> bool:
-        field = self.query_one("#fleet-filter", Input)
-        if not field.display:
-            return False
-        field.value = ""
-        field.display = False
-        self.query_one(HistoryTable).focus()
-        return True
+        return hide_filter(self, "#fleet-filter", self.query_one(HistoryTable))
 
     # -- opening a gateway's execution ----------------------------------------------------------------
     @property
     def selected(self) -> Any | None:
-        table = self.query_one(HistoryTable)
-        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
-            return None
-        return self.shown[table.cursor_row]
+        return self.query_one(HistoryTable).pick(self.shown)
 
     def action_state(self) -> ActionState:
         member = self.selected

@@ -14,7 +14,8 @@ nothing next to a shared server's load.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import getters, on, work
@@ -37,6 +38,7 @@ NEAR_END = 20
 MAX_PAGES_PER_FILTER = 10
 POLL_INTERVAL = 5.0
 STATUSES = ("completed", "failed", "cancelled", "interrupted", "running", "paused")
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from igtk_tui.tui.app import IgtkApp
@@ -51,6 +53,12 @@ class HistoryTable(DataTable[Any], inherit_bindings=False):
     def on_resize(self) -> None:
         if self.row_count:
             self.move_cursor(row=self.cursor_row, scroll=True)
+
+    def pick(self, shown: Sequence[T]) -> T | None:
+        """The item of `shown` (the rows, in order) under the cursor; None when there is none."""
+        if not shown or not 0 <= self.cursor_row < len(shown):
+            return None
+        return shown[self.cursor_row]
 
     def watch_virtual_size(self, old: Size, new: Size) -> None:
         """DataTable widens its columns to their cells when idle after rows are added, but keeps
@@ -241,10 +249,7 @@ class HistoryScreen(RegistryChecks, Screen[None]):
     # -- selection and actions ---------------------------------------------------------------------------
     @property
     def selected(self) -> Any | None:
-        table = self.query_one(HistoryTable)
-        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
-            return None
-        return self.shown[table.cursor_row]
+        return self.query_one(HistoryTable).pick(self.shown)
 
     def action_state(self) -> ActionState:
         row = self.selected

@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
+from igtk_tui.tui.screens.filter_field import hide_filter, show_filter
 from igtk_tui.tui.screens.history import HistoryTable
 from igtk_tui.tui.widgets.key_hints import KeyHints
 
@@ -107,9 +108,7 @@ class InventoryScreen(RegistryChecks, Screen[None]):
 
     # -- filter -------------------------------------------------------------------------------------
     def action_filter(self) -> None:
-        field = self.query_one("#inventory-filter", Input)
-        field.display = True
-        self.set_focus(field)
+        show_filter(self, "#inventory-filter")
 
     @on(Input.Changed, "#inventory-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -121,21 +120,12 @@ class InventoryScreen(RegistryChecks, Screen[None]):
         self.query_one(HistoryTable).focus()
 
     def clear_filter(self) -> bool:
-        field = self.query_one("#inventory-filter", Input)
-        if not field.display:
-            return False
-        field.value = ""
-        field.display = False
-        self.query_one(HistoryTable).focus()
-        return True
+        return hide_filter(self, "#inventory-filter", self.query_one(HistoryTable))
 
     # -- editing ------------------------------------------------------------------------------------
     @property
     def selected(self) -> Any | None:
-        table = self.query_one(HistoryTable)
-        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
-            return None
-        return self.shown[table.cursor_row]
+        return self.query_one(HistoryTable).pick(self.shown)
 
     def action_state(self) -> ActionState:
         chosen = self.selected is not None and isinstance(self.focused, HistoryTable)

@@ -24,6 +24,7 @@ from igtk_tui.tui.fit import name as name_part
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
 from igtk_tui.tui.screens.execution_keys import ExecutionKeys
+from igtk_tui.tui.screens.filter_field import show_filter
 from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
 from igtk_tui.tui.widgets.field import Field
@@ -374,11 +375,7 @@ class MainScreen(ExecutionKeys, RegistryChecks, Screen[None]):
         if pane == "vault":
             self.app.action_vault()
             return
-        field = self.query_one("#library-filter", Input)
-        field.display = True
-        if text:
-            field.value = text
-        self.set_focus(field)  # at once: keys typed right after `/` must land in the field
+        show_filter(self, "#library-filter", text)
 
     def _library_title(self) -> None:
         """`1 Playbooks (N)`, or `(n of N)` while filtered, and how many are invalid."""

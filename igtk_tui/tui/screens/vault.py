@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
+from igtk_tui.tui.screens.filter_field import hide_filter, show_filter
 from igtk_tui.tui.widgets.field import Field
 from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.widgets.vault_list import VaultList
@@ -64,11 +65,7 @@ class VaultScreen(RegistryChecks, Screen[None]):
         return ActionState(screen="vault")
 
     def action_filter(self, text: str = "") -> None:
-        field = self.query_one("#vault-filter", Input)
-        field.display = True
-        if text:
-            field.value = text
-        self.set_focus(field)  # at once: keys typed right after `/` must land in the field
+        show_filter(self, "#vault-filter", text)
 
     @on(Input.Changed, "#vault-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -79,10 +76,4 @@ class VaultScreen(RegistryChecks, Screen[None]):
         self.query_one(VaultList).focus()
 
     def clear_filter(self) -> bool:
-        field = self.query_one("#vault-filter", Input)
-        if not field.display:
-            return False
-        field.value = ""
-        field.display = False
-        self.query_one(VaultList).focus()
-        return True
+        return hide_filter(self, "#vault-filter", self.query_one(VaultList))

@@ -1,6 +1,6 @@
 """A Switch that says its state in words: Textual's slider shows on/off by colour
-alone, invisible with NO_COLOR and in a plain text capture (DESIGN §6: never by
-colour alone)."""
+alone, invisible with NO_COLOR and in a plain text capture (igtk never shows a state by
+colour alone: docs/terminal.md)."""
 
 from __future__ import annotations
 

@@ -26,6 +26,9 @@ from igtk_tui.engine.events import (
     StepStatus,
     StepWaiting,
 )
+from tests.support.agent import LONG
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
 
 SCHEMA = Path(__file__).resolve().parents[3] / "docs" / "agent-openapi.json"
 
@@ -82,19 +85,15 @@ def test_every_event_kind_round_trips_through_json_with_its_types() -> None:
 
 
 def test_plain_igtk_run_imports_no_agent_http_stack(tmp_path: Path, home: Path) -> None:
-    import subprocess
-    import sys
     import textwrap
 
-    from agent_helpers import write_playbook
-
-    pb = write_playbook(tmp_path)
+    pb = write_playbook(tmp_path, LONG, "long.yaml")
     code = textwrap.dedent(f"""\
         import sys
         from igtk_tui.cli import main
         rc = main(["run", {str(pb)!r}, "-p", "seconds=0"])
         print("RC", rc, "LOADED", ",".join(m for m in ("starlette", "uvicorn", "igtk_tui.agent") if m in sys.modules))
         """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+    proc = Igtk(home).python(code)
+    assert proc.code == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "RC 0 LOADED"

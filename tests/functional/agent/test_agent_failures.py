@@ -14,30 +14,31 @@ import sys
 from pathlib import Path
 
 import pytest
-from agent_helpers import AgentHandle, igtk, kind_is, popen, wait_event, wait_gone, write_playbook
 
 from igtk_tui.agent.client import check_version
 from igtk_tui.errors import ServiceUnavailable
+from tests.support.agent import LONG, AgentHandle, kind_is, wait_event, wait_gone
+from tests.support.playbooks import write_playbook
 
 
 def test_kill_9_leaves_the_agents_runs_interrupted_and_resumable(agent: AgentHandle, tmp_path: Path) -> None:
-    execution_id = agent.detach(write_playbook(tmp_path))
+    execution_id = agent.detach(write_playbook(tmp_path, LONG, "long.yaml"))
     wait_event(agent, execution_id, kind_is("step_started", step_id="nap"))
     os.kill(agent.pid, signal.SIGKILL)
     wait_gone(agent)
-    history = json.loads(igtk(agent.home, "history", "--json").stdout)  # recovery runs as the store opens
+    history = json.loads(agent.cli("history", "--json").stdout)  # recovery runs as the store opens
     (row,) = [r for r in history if r["id"] == execution_id]
     assert row["status"] == "interrupted"
-    resumed = igtk(agent.home, "resume", execution_id[:8], "-p", "seconds=0", "--json")
-    assert resumed.returncode == 0, resumed.stderr
+    resumed = agent.cli("resume", execution_id[:8], "-p", "seconds=0", "--json")
+    assert resumed.code == 0, resumed.stderr
     assert f"resuming execution {execution_id[:8]} at step 'nap'" in resumed.stderr
     events = [json.loads(line) for line in resumed.stdout.splitlines()]
     assert events[-1]["event"] == "execution_finished" and events[-1]["status"] == "completed"
 
 
 def test_attach_says_when_it_loses_the_agent(agent: AgentHandle, tmp_path: Path) -> None:
-    execution_id = agent.detach(write_playbook(tmp_path))
-    proc = popen(agent.home, "attach", execution_id)
+    execution_id = agent.detach(write_playbook(tmp_path, LONG, "long.yaml"))
+    proc = agent.cli.popen("attach", execution_id)
     assert proc.stdout
     for line in proc.stdout:
         if "nap: nap" in line:
@@ -49,8 +50,8 @@ def test_attach_says_when_it_loses_the_agent(agent: AgentHandle, tmp_path: Path)
 
 
 def test_two_agents_for_one_root_are_impossible(agent: AgentHandle) -> None:
-    second = igtk(agent.home, "agent", "run", timeout=30)
-    assert second.returncode == 3
+    second = agent.cli("agent", "run", timeout=30)
+    assert second.code == 3
     assert "an agent already runs" in second.stderr and str(agent.pid) in second.stderr
     with agent.client() as client:
         assert client.status()["pid"] == agent.pid  # the first one is untouched
@@ -117,7 +118,7 @@ def test_an_agent_of_another_version_is_named_with_the_fix(agent: AgentHandle) -
 
 
 def test_a_stale_socket_file_from_a_dead_agent_is_replaced(home: Path, tmp_path: Path) -> None:
-    from agent_helpers import stop_agent
+    from tests.support.agent import stop_agent
 
     first = AgentHandle.start(home)
     os.kill(first.pid, signal.SIGKILL)
@@ -129,7 +130,7 @@ def test_a_stale_socket_file_from_a_dead_agent_is_replaced(home: Path, tmp_path:
     second = AgentHandle.start(home)
     try:
         assert second.pid != first.pid
-        execution_id = second.detach(write_playbook(tmp_path), "-p", "seconds=0")
+        execution_id = second.detach(write_playbook(tmp_path, LONG, "long.yaml"), "-p", "seconds=0")
         assert wait_event(second, execution_id, kind_is("execution_finished"))["status"] == "completed"
     finally:
         stop_agent(second)

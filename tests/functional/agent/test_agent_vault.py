@@ -6,15 +6,16 @@ never in the agent's log, the database or what `status` / `ps` print."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from agent_helpers import AgentHandle, igtk, kind_is, stop_agent, stop_agent_at, wait_event, write_playbook
 
 from igtk_tui.paths import resolve_paths
 from igtk_tui.vault import Credential, Vault
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
+from tests.support.agent import LONG, AgentHandle, kind_is, wait_event
+from tests.support.cli import Igtk
+from tests.support.playbooks import write_playbook
 
 PASSPHRASE = "agent-vault-canary-passphrase"
 READS_CREDENTIAL = """\
@@ -27,49 +28,28 @@ READS_CREDENTIAL = """\
     """
 
 
-def unlock(home: Path, passphrase: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*igtk_argv(), "agent", "unlock"], input=passphrase + "\n", capture_output=True, text=True, timeout=60,
-        env=agent_env(home))
-
-
-def igtk_argv() -> list[str]:
-    import sys
-
-    return [sys.executable, "-m", "igtk_tui"]
-
-
-def agent_env(home: Path) -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_VAULT_PASSPHRASE")}
-    return {**env, "IGTK_HOME": str(home), "IGTK_VAULT_BACKEND": "file"}
-
-
 @pytest.fixture
 def file_agent(home: Path, monkeypatch: pytest.MonkeyPatch) -> AgentHandle:
     monkeypatch.setenv("IGTK_VAULT_BACKEND", "file")  # never a desktop keyring: the agent starts locked
-    handle = AgentHandle.start(home)
-    yield handle
-    stop_agent(handle)
+    return AgentHandle.start(home)
 
 
 def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp_path: Path) -> None:
-    home = file_agent.home
+    home, cli = file_agent.home, file_agent.cli
     paths = resolve_paths({"IGTK_HOME": str(home)})
     vault = Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file", test_kdf=CHEAP_TEST_KDF)
     vault.add(Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
     playbook = str(write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml"))
-    status = json.loads(igtk(home, "agent", "status", "--json").stdout)
+    status = json.loads(cli("agent", "status", "--json").stdout)
     assert status["vault"]["state"] == "locked"
-    refused = igtk(home, "run", playbook, "--detach", "-p", "gateway=plant-gw")
-    assert refused.returncode == 3 and "vault is locked" in refused.stderr and "igtk agent unlock" in refused.stderr
-    wrong = unlock(home, "Zq9x-wr0ng-7kdQ")
-    assert wrong.returncode == 3 and "passphrase" in wrong.stderr
-    done = unlock(home, PASSPHRASE)
-    assert done.returncode == 0, done.stderr
+    refused = cli("run", playbook, "--detach", "-p", "gateway=plant-gw")
+    assert refused.code == 3 and "vault is locked" in refused.stderr and "igtk agent unlock" in refused.stderr
+    wrong = cli("agent", "unlock", stdin="Zq9x-wr0ng-7kdQ" + "\n")
+    assert wrong.code == 3 and "passphrase" in wrong.stderr
+    done = cli("agent", "unlock", stdin=PASSPHRASE + "\n")
+    assert done.code == 0, done.stderr
     assert "unlocked" in done.stdout and "encrypted file" in done.stdout
-    shown = igtk(home, "agent", "status")
+    shown = cli("agent", "status")
     assert "vault:   unlocked (encrypted file:" in shown.stdout
     first = file_agent.detach(Path(playbook), "-p", "gateway=plant-gw")
     assert wait_event(file_agent, first, kind_is("execution_finished"))["status"] == "completed"
@@ -77,11 +57,11 @@ def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp
     late = file_agent.detach(Path(playbook), "-p", "gateway=late-gw")
     wait_event(file_agent, late, lambda e: e["event"] == "log" and "late-operator" in e["message"])
     assert wait_event(file_agent, late, kind_is("execution_finished"))["status"] == "completed"
-    printed = igtk(home, "agent", "status", "--json").stdout + igtk(home, "ps", "--json").stdout
-    locked = igtk(home, "agent", "lock")
-    assert locked.returncode == 0 and "locked" in locked.stdout
-    assert json.loads(igtk(home, "agent", "status", "--json").stdout)["vault"]["state"] == "locked"
-    assert igtk(home, "run", playbook, "--detach", "-p", "gateway=plant-gw").returncode == 3
+    printed = cli("agent", "status", "--json").stdout + cli("ps", "--json").stdout
+    locked = cli("agent", "lock")
+    assert locked.code == 0 and "locked" in locked.stdout
+    assert json.loads(cli("agent", "status", "--json").stdout)["vault"]["state"] == "locked"
+    assert cli("run", playbook, "--detach", "-p", "gateway=plant-gw").code == 3
     files = b"".join(p.read_bytes() for p in (home / "state").rglob("*") if p.is_file() and p.suffix != ".sock")
     files += b"".join(p.read_bytes() for p in (home / "data").glob("igtk.db*"))
     for secret in (PASSPHRASE, "pw-canary-123", "late-canary-456"):
@@ -92,21 +72,21 @@ def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp
 def test_run_detach_with_c_reads_the_agents_vault_not_its_own(file_agent: AgentHandle, tmp_path: Path) -> None:
     """`igtk agent unlock`, then `igtk run --detach -c CRED` from a shell without the passphrase:
     the credential is the agent's to read (this process's own vault is locked and stays unopened)."""
-    home = file_agent.home
+    home, cli = file_agent.home, file_agent.cli
     paths = resolve_paths({"IGTK_HOME": str(home)})
     vault = Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file", test_kdf=CHEAP_TEST_KDF)
     vault.add(Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
-    playbook = write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml")
-    assert unlock(home, PASSPHRASE).returncode == 0
-    started = igtk(home, "run", str(playbook), "--detach", "-c", "plant-gw", env=agent_env(home))
-    assert started.returncode == 0, started.stderr
+    playbook = str(write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml"))
+    assert cli("agent", "unlock", stdin=PASSPHRASE + "\n").code == 0
+    started = cli("run", playbook, "--detach", "-c", "plant-gw")
+    assert started.code == 0, started.stderr
     execution_id = started.stdout.strip()
     wait_event(file_agent, execution_id, lambda e: e["event"] == "log" and "as operator7" in e["message"])
     assert wait_event(file_agent, execution_id, kind_is("execution_finished"))["status"] == "completed"
-    unknown = igtk(home, "run", str(playbook), "--detach", "-c", "plant-gq", env=agent_env(home))
-    assert unknown.returncode == 2 and "plant-gw" in unknown.stderr  # the agent's vault names close matches
-    bad = igtk(home, "run", str(playbook), "--detach", "-p", "nope=1", env=agent_env(home))
-    assert bad.returncode == 2 and "nope" in bad.stderr
+    unknown = cli("run", playbook, "--detach", "-c", "plant-gq")
+    assert unknown.code == 2 and "plant-gw" in unknown.stderr  # the agent's vault names close matches
+    bad = cli("run", playbook, "--detach", "-p", "nope=1")
+    assert bad.code == 2 and "nope" in bad.stderr
 
 
 def test_an_agent_opening_its_vault_from_its_environment_never_says_locked(home: Path) -> None:
@@ -119,19 +99,16 @@ def test_an_agent_opening_its_vault_from_its_environment_never_says_locked(home:
     paths = resolve_paths({"IGTK_HOME": str(home)})
     Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file").add(  # the real, slow KDF
         Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
-    try:
-        started = igtk(home, "agent", "start", env={**agent_env(home), "IGTK_VAULT_PASSPHRASE": PASSPHRASE})
-        assert started.returncode == 0, started.stderr
-        with AgentClient.connect(paths) as client:
-            assert client.status()["vault"]["state"] == "unlocked"
-    finally:
-        stop_agent_at(home)
+    started = Igtk(home, passphrase=PASSPHRASE, IGTK_VAULT_BACKEND="file")("agent", "start")
+    assert started.code == 0, started.stderr
+    with AgentClient.connect(paths) as client:  # the agent is stopped by the `home` fixture
+        assert client.status()["vault"]["state"] == "unlocked"
 
 
 def test_the_agent_replays_a_recorded_execution_with_resume_of(agent: AgentHandle, tmp_path: Path) -> None:
-    execution_id = agent.detach(write_playbook(tmp_path), "-p", "seconds=0", "--breakpoint", "b")
+    execution_id = agent.detach(write_playbook(tmp_path, LONG, "long.yaml"), "-p", "seconds=0", "--breakpoint", "b")
     wait_event(agent, execution_id, kind_is("paused", step_id="b"))
-    assert igtk(agent.home, "cancel", execution_id).returncode == 0
+    assert agent.cli("cancel", execution_id).code == 0
     wait_event(agent, execution_id, kind_is("execution_finished"))
     with agent.client() as client:
         resumed = client.start({"resume_of": execution_id[:8], "trigger": "test"})
@@ -139,7 +116,7 @@ def test_the_agent_replays_a_recorded_execution_with_resume_of(agent: AgentHandl
             client.start({"resume_of": resumed["id"]})
     finished = wait_event(agent, resumed["id"], kind_is("execution_finished"))
     assert finished["status"] == "completed"
-    shown = json.loads(igtk(agent.home, "show", resumed["id"], "--json").stdout)
+    shown = json.loads(agent.cli("show", resumed["id"], "--json").stdout)
     assert shown["resumed_from"] == execution_id
     assert [s["status"] for s in shown["steps"]][:2] == ["completed", "completed"]  # restored, not re-run
 
@@ -149,26 +126,25 @@ def test_headless_run_c_reads_the_credential_from_the_unlocked_agent(file_agent:
     passphrase: the run asks the agent for that credential over its socket instead of deriving the
     key itself. Locked again, the run opens its own vault: without a passphrase that is exit 3,
     with one it runs. The secret never reaches what the runs print or the agent's files."""
-    home = file_agent.home
+    home, cli = file_agent.home, file_agent.cli
     paths = resolve_paths({"IGTK_HOME": str(home)})
     vault = Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file", test_kdf=CHEAP_TEST_KDF)
     vault.add(Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
     playbook = str(write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml"))
-    no_passphrase = agent_env(home)
-    assert igtk(home, "run", playbook, "-c", "plant-gw", env=no_passphrase).returncode == 3  # locked agent, no key
-    assert unlock(home, PASSPHRASE).returncode == 0
-    ran = igtk(home, "run", playbook, "-c", "plant-gw", env=no_passphrase)
-    assert ran.returncode == 0, ran.stderr
+    assert cli("run", playbook, "-c", "plant-gw").code == 3  # locked agent, no key
+    assert cli("agent", "unlock", stdin=PASSPHRASE + "\n").code == 0
+    ran = cli("run", playbook, "-c", "plant-gw")
+    assert ran.code == 0, ran.stderr
     assert "as operator7" in ran.stdout
-    by_param = igtk(home, "run", playbook, "-p", "gateway=plant-gw", "--json", env=no_passphrase)
-    assert by_param.returncode == 0, by_param.stderr
+    by_param = cli("run", playbook, "-p", "gateway=plant-gw", "--json")
+    assert by_param.code == 0, by_param.stderr
     assert "as operator7" in by_param.stdout
-    unknown = igtk(home, "run", playbook, "-c", "plant-gq", env=no_passphrase)
-    assert unknown.returncode == 2 and "plant-gw" in unknown.stderr  # close matches, as the local vault names them
-    assert igtk(home, "agent", "lock").returncode == 0
-    assert igtk(home, "run", playbook, "-c", "plant-gw", env=no_passphrase).returncode == 3
-    local = igtk(home, "run", playbook, "-c", "plant-gw", env={**no_passphrase, "IGTK_VAULT_PASSPHRASE": PASSPHRASE})
-    assert local.returncode == 0 and "as operator7" in local.stdout, local.stderr
+    unknown = cli("run", playbook, "-c", "plant-gq")
+    assert unknown.code == 2 and "plant-gw" in unknown.stderr  # close matches, as the local vault names them
+    assert cli("agent", "lock").code == 0
+    assert cli("run", playbook, "-c", "plant-gw").code == 3
+    local = cli("run", playbook, "-c", "plant-gw", env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE})
+    assert local.code == 0 and "as operator7" in local.stdout, local.stderr
     printed = "".join(r.stdout + r.stderr for r in (ran, by_param, unknown, local))
     files = b"".join(p.read_bytes() for p in (home / "state").rglob("*") if p.is_file() and p.suffix != ".sock")
     files += b"".join(p.read_bytes() for p in (home / "data").glob("igtk.db*"))

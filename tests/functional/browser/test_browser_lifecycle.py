@@ -19,23 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import (
-    ADMIN_PASSWORD,
-    await_gone,
-    chromium_processes,
-    finish,
-    make,
-    playbook,
-    start,
-    wait_gone,
-)
 
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
 from igtk_tui.playbook.loader import load_file
 from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.simulator.perspective import release_hung_requests, wait_for_hang
+from tests.support.browser import ADMIN_PASSWORD, await_gone, chromium_processes, finish, make, start, wait_gone
+from tests.support.cli import REPO, Igtk
+from tests.support.playbooks import write_playbook
 
-REPO = Path(__file__).resolve().parents[3]
 SMOKE = REPO / "tests" / "data" / "playbooks" / "perspective_smoke.yaml"
 LIMIT = 0.5  # seconds: cancel and skip stop the step in flight within 500 ms (docs/architecture.md)
 
@@ -51,10 +43,10 @@ def session_pid(execution: Any) -> int:
 
 
 async def test_no_chromium_left_after_a_normal_end(tmp_path: Path, demo: str) -> None:
-    path = playbook(tmp_path, f"""
+    path = write_playbook(tmp_path, steps=f"""
         - {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}"}}}}
         - {{id: check, name: check, type: browser.verify, parameters: {{selector: "#goButton"}}}}
-    """)
+    """, name="pb.yaml", title="Browser test")
     execution, rec = make(load_file(path), tmp_path=tmp_path)
     seen: list[int] = []
     rec.on("step_finished", lambda e: seen.extend(chromium_processes()), step_id="open")
@@ -67,14 +59,14 @@ async def test_no_chromium_left_after_a_normal_end(tmp_path: Path, demo: str) ->
 
 
 async def test_no_chromium_left_after_an_error_or_a_crash(tmp_path: Path, demo: str) -> None:
-    path = playbook(tmp_path, f"""
+    path = write_playbook(tmp_path, steps=f"""
         - {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}"}}}}
         - {{id: after_crash, name: after_crash, type: browser.navigate, retry_count: 1, retry_delay: 0,
            parameters: {{url: "{demo}"}}}}
         - {{id: too_slow, name: too_slow, type: browser.wait, timeout: 0.3, on_failure: continue,
            parameters: {{selector: "#nope", timeout: 600000}}}}
         - {{id: broken, name: broken, type: browser.click, parameters: {{selector: "#nope", timeout: 100}}}}
-    """)
+    """, name="pb.yaml", title="Browser test")
     execution, rec = make(load_file(path), tmp_path=tmp_path)
     first: list[int] = []
 
@@ -120,7 +112,7 @@ BLOCKING = """
 def blocking(tmp_path: Path, sim: SimulatedGateway, demo: str, keep: tuple[str, ...]) -> Path:
     lines = [ln for ln in BLOCKING.strip().splitlines() if any(f"id: {k}," in ln for k in ("open", *keep, "usable"))]
     text = "\n".join(lines).replace("DEMO", demo).replace("SLOW", f"{sim.url}/data/perspective/client/Demo/slow")
-    return playbook(tmp_path, text)
+    return write_playbook(tmp_path, steps=text, name="pb.yaml", title="Browser test")
 
 
 async def test_skip_interrupts_blocked_browser_steps_within_500_ms(tmp_path: Path, sim: SimulatedGateway,
@@ -164,21 +156,16 @@ async def test_cancel_interrupts_a_blocked_browser_step_within_500_ms(tmp_path: 
     assert running and await await_gone(running) == [] and chromium_processes() == []
 
 
-def igtk(args: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "igtk_tui", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, **kwargs)
-
-
 @pytest.mark.parametrize("configured", [True, False])
-def test_no_browser_is_exit_3_through_igtk_run(tmp_path: Path, igtk_home: Path, demo: str, configured: bool) -> None:
+def test_no_browser_is_exit_3_through_igtk_run(tmp_path: Path, home: Path, demo: str, configured: bool) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    env = {**os.environ, "PATH": str(empty), "PLAYWRIGHT_BROWSERS_PATH": str(empty)}
+    env = {"PATH": str(empty), "PLAYWRIGHT_BROWSERS_PATH": str(empty)}
     if configured:
-        (igtk_home / "config").mkdir(parents=True)
-        (igtk_home / "config" / "config.toml").write_text('browser_path = "/missing/chromium"\n')
-    path = playbook(tmp_path, f'- {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}"}}}}')
-    proc = igtk(["run", str(path)], env)
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "config.toml").write_text('browser_path = "/missing/chromium"\n')
+    path = write_playbook(tmp_path, steps=f'- {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}"}}}}', name="pb.yaml", title="Browser test")
+    proc = Igtk(home).popen("run", str(path), env=env)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 3, (out, err)
     if configured:
@@ -197,10 +184,9 @@ def scratch() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_perspective_smoke_playbook_through_igtk_run(sim: SimulatedGateway, scratch: Path) -> None:
-    env = {**os.environ, "TMPDIR": str(scratch)}
-    proc = igtk(["run", str(SMOKE), "--json", "-p", f"gateway_url={sim.url}", "-p", f"password={ADMIN_PASSWORD}"],
-                env)
+def test_perspective_smoke_playbook_through_igtk_run(sim: SimulatedGateway, home: Path, scratch: Path) -> None:
+    igtk = Igtk(home, TMPDIR=str(scratch))
+    proc = igtk.popen("run", str(SMOKE), "--json", "-p", f"gateway_url={sim.url}", "-p", f"password={ADMIN_PASSWORD}")
     assert proc.stdout is not None
     events, during = [], []
     for line in proc.stdout:
@@ -221,18 +207,17 @@ def test_perspective_smoke_playbook_through_igtk_run(sim: SimulatedGateway, scra
     # The browser version is recorded with the execution (the execution records its browser version).
     noted = [e["value"] for e in events if e["event"] == "note" and e["key"] == "browser_version"]
     assert len(noted) == 1 and noted[0][0].isdigit()
-    shown = subprocess.run([sys.executable, "-m", "igtk_tui", "show", events[0]["execution_id"], "--json"],
-                           env=env, text=True, capture_output=True, cwd=REPO, timeout=60)
-    assert shown.returncode == 0, shown.stderr
+    shown = igtk("show", events[0]["execution_id"], "--json")
+    assert shown.code == 0, shown.stderr
     assert json.loads(shown.stdout)["browser_version"] == noted[0]
 
 
-def test_sighup_during_a_browser_step_leaves_no_chromium(tmp_path: Path, demo: str, scratch: Path) -> None:
-    path = playbook(tmp_path, f"""
+def test_sighup_during_a_browser_step_leaves_no_chromium(tmp_path: Path, home: Path, demo: str, scratch: Path) -> None:
+    path = write_playbook(tmp_path, steps=f"""
         - {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}"}}}}
         - {{id: long, name: long, type: browser.wait, parameters: {{selector: "#never", timeout: 600000}}}}
-    """)
-    proc = igtk(["run", str(path), "--json"], {**os.environ, "TMPDIR": str(scratch)})
+    """, name="pb.yaml", title="Browser test")
+    proc = Igtk(home, TMPDIR=str(scratch)).popen("run", str(path), "--json")
     assert proc.stdout is not None
     during: list[int] = []
     for line in proc.stdout:

@@ -12,9 +12,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from browser_helpers import playbook, run
 
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
+from tests.support.browser import run
+from tests.support.playbooks import write_playbook
 
 # One event loop and one Playwright driver for the module (a browser per execution still).
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("lingering_driver")]
@@ -25,7 +26,7 @@ SECRET = "Zebra-canary-4711"
 
 async def test_every_browser_step_succeeds_on_the_demo_page(tmp_path: Path, demo: str) -> None:
     (tmp_path / "data.txt").write_text("hello", encoding="utf-8")
-    path = playbook(tmp_path, """
+    path = write_playbook(tmp_path, steps="""
         - {id: open, name: open, type: browser.navigate, parameters: {url: "{{ parameter.url }}", wait_for: "#goButton"}}
         - {id: click, name: click, type: browser.click, parameters: {selector: "#goButton"}}
         - {id: label, name: label, type: browser.verify_text, parameters: {selector: "#statusLabel", text: Clicked 1}}
@@ -59,7 +60,7 @@ async def test_every_browser_step_succeeds_on_the_demo_page(tmp_path: Path, demo
         - {id: export, name: export, type: browser.click, parameters: {selector: "#exportLink"}}
         - {id: shot, name: shot, type: browser.screenshot, parameters: {name: overview, full_page: true}}
         - {id: table, name: table, type: browser.screenshot, parameters: {name: table, selector: "#tagTable"}}
-    """, params="""
+    """, name="pb.yaml", title="Browser test", parameters="""
         parameters:
           - {name: url, type: string, required: true}
           - {name: name, type: string, required: true, secret: true}
@@ -145,7 +146,7 @@ async def test_failures_have_plain_messages(tmp_path: Path, demo: str) -> None:
     steps = [f'- {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}", wait_for: "#goButton"}}}}']
     for key, (kind, params, _) in FAILURES.items():
         steps.append(f"- {{id: {key}, name: {key}, type: {kind}, on_failure: continue, parameters: {params}}}")
-    result, rec = await run(playbook(tmp_path, "\n".join(steps)), tmp_path=tmp_path)
+    result, rec = await run(write_playbook(tmp_path, steps="\n".join(steps), name="pb.yaml", title="Browser test"), tmp_path=tmp_path)
     assert result.status == ExecutionStatus.COMPLETED
     assert result.failed_steps == len(FAILURES)
     for key, (_, _, message) in FAILURES.items():
@@ -155,11 +156,11 @@ async def test_failures_have_plain_messages(tmp_path: Path, demo: str) -> None:
 
 
 async def test_screenshots_never_overwrite_across_executions(tmp_path: Path, demo: str) -> None:
-    path = playbook(tmp_path, f"""
+    path = write_playbook(tmp_path, steps=f"""
         - {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}"}}}}
         - {{id: shot, name: shot, type: browser.screenshot, parameters: {{name: same}}}}
         - {{id: again, name: again, type: browser.screenshot, parameters: {{name: same, path: /tmp/old/same.png}}}}
-    """)
+    """, name="pb.yaml", title="Browser test")
     first, _ = await run(path, tmp_path=tmp_path)
     second, _ = await run(path, tmp_path=tmp_path)
     shots = [Path(r.outputs[s]["screenshot"]) for r in (first, second) for s in ("shot", "again")]
@@ -169,10 +170,10 @@ async def test_screenshots_never_overwrite_across_executions(tmp_path: Path, dem
 
 
 async def test_debug_mode_saves_screenshot_and_page_text_on_failure(tmp_path: Path, demo: str) -> None:
-    path = playbook(tmp_path, f"""
+    path = write_playbook(tmp_path, steps=f"""
         - {{id: open, name: open, type: browser.navigate, parameters: {{url: "{demo}", wait_for: "#goButton"}}}}
         - {{id: check, name: check, type: browser.verify_text, parameters: {{selector: "#statusLabel", text: Never, timeout: 200}}}}
-    """)
+    """, name="pb.yaml", title="Browser test")
     failures = []
 
     def hook(execution, rec):  # type: ignore[no-untyped-def]

@@ -6,11 +6,8 @@ the REST API serves."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +18,8 @@ from igtk_tui.gateway.gwbk import read_gwbk
 from igtk_tui.gateway.modl import build_modl
 from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.simulator.lifecycle import FRESH_INSTALL_ON_STARTUP
+from tests.support.cli import REPO, Igtk
 
-REPO = Path(__file__).resolve().parents[3]
 TREE = REPO / "tests" / "data" / "earlier" / "playbooks"
 PASSWORD = "Earlier-Pass-3371"
 TOKEN = ("igtk", "earlier-token")
@@ -30,10 +27,8 @@ MODULE_ID = "com.acme.widgets"
 
 
 @pytest.fixture
-def gw() -> Iterator[SimulatedGateway]:
-    gateway = SimulatedGateway(api_tokens=dict([TOKEN]), admin_password=PASSWORD, restart_seconds=1.0).start()
-    yield gateway
-    gateway.stop()
+def gw(make_gw: Callable[..., SimulatedGateway]) -> SimulatedGateway:
+    return make_gw(api_tokens=dict([TOKEN]), admin_password=PASSWORD, restart_seconds=1.0)
 
 
 def api(gw: SimulatedGateway, path: str) -> Any:
@@ -55,15 +50,14 @@ def module_file(folder: Path, version: str) -> Path:
 
 def run(gw: SimulatedGateway, playbook: str, home: Path, **params: str) -> list[dict[str, Any]]:
     """`igtk run TREE/playbook --json` with the gateway login parameters; the events it printed."""
-    args = [sys.executable, "-m", "igtk_tui", "run", str(TREE / playbook), "--json",
+    args = ["run", str(TREE / playbook), "--json",
             "-p", f"gateway_url={gw.url}", "-p", "username=admin", "-p", f"password={PASSWORD}"]
     for name, value in params.items():
         args += ["-p", f"{name}={value}"]
-    env = {**os.environ, "IGTK_HOME": str(home)}
-    proc = subprocess.run(args, env=env, text=True, capture_output=True, cwd=REPO, timeout=240)
+    proc = Igtk(home)(*args, timeout=240)
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     finished = {e["step_id"]: (e["status"], e.get("error")) for e in events if e["event"] == "step_finished"}
-    assert proc.returncode == 0, (proc.stderr, finished)
+    assert proc.code == 0, (proc.stderr, finished)
     assert PASSWORD not in proc.stdout + proc.stderr
     return events
 
@@ -149,10 +143,8 @@ def test_module_upgrade_nests_uninstall_restart_install_restart(gw: SimulatedGat
 
 
 @pytest.fixture
-def gw81() -> Iterator[SimulatedGateway]:
-    gateway = SimulatedGateway(version="8.1", admin_password=PASSWORD, restart_seconds=1.0).start()
-    yield gateway
-    gateway.stop()
+def gw81(make_gw: Callable[..., SimulatedGateway]) -> SimulatedGateway:
+    return make_gw(version="8.1", admin_password=PASSWORD, restart_seconds=1.0)
 
 
 def test_the_same_login_playbook_signs_in_to_an_81_gateway(gw81: SimulatedGateway, tmp_path: Path) -> None:

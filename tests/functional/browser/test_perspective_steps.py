@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import ADMIN_PASSWORD, playbook, run
 
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.browser import ADMIN_PASSWORD, run
+from tests.support.playbooks import write_playbook
 
 # One event loop and one Playwright driver for the module (a browser per execution still).
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("lingering_driver")]
@@ -77,7 +78,7 @@ STEPS = """
 
 
 async def test_perspective_steps_in_one_session(tmp_path: Path, sim: SimulatedGateway) -> None:
-    path = playbook(tmp_path, STEPS, params="parameters:\n  - {name: gw, type: string, required: true}\n")
+    path = write_playbook(tmp_path, steps=STEPS, name="pb.yaml", title="Browser test", parameters="parameters:\n  - {name: gw, type: string, required: true}\n")
     result, rec = await run(path, {"gw": sim.url}, tmp_path=tmp_path)
     assert result.status == ExecutionStatus.COMPLETED, (result.error, rec.finished())
     out = result.outputs
@@ -142,19 +143,19 @@ def check_manifests(manifest: dict[str, Any], abort: dict[str, Any]) -> None:
 
 
 async def test_login_carries_over_to_a_nested_playbook(tmp_path: Path, sim: SimulatedGateway) -> None:
-    playbook(tmp_path, """
+    write_playbook(tmp_path, steps="""
         - {id: reopen, name: reopen, type: browser.navigate, parameters: {url: "{{ parameter.secure }}"}}
         - {id: welcome, name: welcome, type: perspective.verify, parameters: {component_id: welcomeLabel, expected: "Welcome, admin"}}
         - {id: relogin, name: relogin, type: perspective.login,
            parameters: {url: "{{ parameter.secure }}", username: admin, password: "{{ parameter.password }}"}}
-    """, name="child.yaml", verified=True, params="""
+    """, name="child.yaml", title="Browser test", parameters="""
         parameters:
           - {name: secure, type: string, required: true}
           - {name: password, type: string, required: true, secret: true}
-    """)
+    """, verified=True)
     secure = f"{sim.url}/data/perspective/client/Demo/secure"
     before = sum(1 for s in sim.state.sessions.values() if s.kind == "perspective")
-    path = playbook(tmp_path, f"""
+    path = write_playbook(tmp_path, steps=f"""
         - {{id: locked_out, name: locked_out, type: perspective.navigate, on_failure: continue,
            parameters: {{url: "{secure}"}}}}
         - {{id: bad, name: bad, type: perspective.login, on_failure: continue,
@@ -166,7 +167,7 @@ async def test_login_carries_over_to_a_nested_playbook(tmp_path: Path, sim: Simu
         - {{id: user, name: user, type: perspective.verify, parameters: {{component_id: user-name, expected: admin}}}}
         - {{id: child, name: child, type: playbook.run,
            parameters: {{playbook: child.yaml, secure: "{secure}", password: "{{{{ parameter.password }}}}"}}}}
-    """, params="parameters:\n  - {name: password, type: string, required: true, secret: true}\n")
+    """, name="pb.yaml", title="Browser test", parameters="parameters:\n  - {name: password, type: string, required: true, secret: true}\n")
     result, rec = await run(path, {"password": ADMIN_PASSWORD}, tmp_path=tmp_path)
     assert result.status == ExecutionStatus.COMPLETED, (result.error, rec.finished())
     assert rec.step("locked_out").error.endswith("requires a sign-in (the IdP login page is shown); "

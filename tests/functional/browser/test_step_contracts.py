@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_helpers import ADMIN_PASSWORD, playbook, run
 
 from igtk_tui.engine.events import ExecutionStatus
 from igtk_tui.playbook.loader import load_file
 from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.steptypes import REGISTRY
+from tests.support.browser import ADMIN_PASSWORD, run
+from tests.support.playbooks import write_playbook
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("lingering_driver")]
 
@@ -64,7 +65,7 @@ parameters:
 async def test_every_browser_and_perspective_step_type_returns_what_it_declares(
         tmp_path: Path, sim: SimulatedGateway, demo: str) -> None:
     (tmp_path / "data.txt").write_text("hello", encoding="utf-8")
-    path = playbook(tmp_path, STEPS, params=PARAMS)
+    path = write_playbook(tmp_path, steps=STEPS, name="pb.yaml", title="Browser test", parameters=PARAMS)
     params = {"demo": demo, "gw": sim.url, "secure": f"{sim.url}/data/perspective/client/Demo/secure",
               "password": ADMIN_PASSWORD}
     result, rec = await run(path, params, tmp_path=tmp_path)

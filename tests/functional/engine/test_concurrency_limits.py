@@ -8,10 +8,9 @@ import asyncio
 import time
 from pathlib import Path
 
-from engine_helpers import finish, load, make, script_pid, start
-
 from igtk_tui.config import Settings
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
+from tests.support.engine import finish, load, make, script_pid, start
 
 TIMED_SCRIPT = """\
 name: Timed script

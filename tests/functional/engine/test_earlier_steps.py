@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine_helpers import finish, load, make, start
-
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
+from tests.support.engine import finish, load, make, start
 
 EARLIER = """\
 name: Earlier steps

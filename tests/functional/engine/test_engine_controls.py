@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import FLAKY_CALLS, STEPS, finish, load, make, pid_alive, script_pid, start
 
 from igtk_tui.engine.context import StepContext
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
 from igtk_tui.steps.registry import Output, Param, step
+from tests.support.engine import FLAKY_CALLS, STEPS, finish, load, make, pid_alive, script_pid, start
 
 SLEEPY = """\
     name: Sleepy
@@ -410,7 +410,7 @@ async def test_debug_breakpoint_step_pauses_until_resumed(tmp_path: Path) -> Non
     task = start(execution)
     paused = await rec.wait("paused")
     assert (paused.step_id, paused.reason) == ("stop", "breakpoint")
-    assert paused.context == {"message": "check the gateway page"}
+    assert paused.context == {"message": "check the gateway page", "variables": {}}  # none set yet
     assert execution.status == ExecutionStatus.PAUSED
     assert not rec.of("step_finished")
     execution.resume()

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_helpers import TinyCredential, TinyProvider, finish, load, make, start, write
 
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
 from igtk_tui.engine.nesting import NestingError, PlaybookResolver
 from igtk_tui.playbook.loader import load_file
+from tests.support.engine import TinyCredential, TinyProvider, finish, load, make, start
+from tests.support.playbooks import write_playbook
 
 CHILD = """\
     name: Child {tag}
@@ -56,16 +57,16 @@ def proj(tmp_path: Path) -> Path:
 
 
 async def test_child_is_found_next_to_the_parent_before_the_library(tmp_path: Path, lib: Path, proj: Path) -> None:
-    write(proj, "child.yaml", child("local"))
-    write(lib, "child.yaml", child("library"))
-    write(lib, "gateway/login.yaml", child("login"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml, label: x}")))
+    write_playbook(proj, child("local"), "child.yaml")
+    write_playbook(lib, child("library"), "child.yaml")
+    write_playbook(lib, child("login"), "gateway/login.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml, label: x}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path, roots=(lib,))
     result = await finish(start(execution))
     assert result.status == ExecutionStatus.COMPLETED, result.error
     assert rec.step("call/second").output["logged"] == "local x"
     # Not next to the parent: the library roots, with or without the suffix.
-    pb = load_file(write(proj, "parent2.yaml", parent("{playbook: gateway/login}")))
+    pb = load_file(write_playbook(proj, parent("{playbook: gateway/login}"), "parent2.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path, roots=(lib,))
     result = await finish(start(execution))
     assert result.status == ExecutionStatus.COMPLETED, result.error
@@ -76,10 +77,10 @@ async def test_child_is_found_next_to_the_parent_before_the_library(tmp_path: Pa
 
 
 async def test_legacy_flat_child_parameters_keep_their_types_and_results_come_back(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", child("c"))
-    pb = load_file(write(proj, "parent.yaml", parent(
+    write_playbook(proj, child("c"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent(
         '{playbook: child.yaml, count: "{{ parameter.n }}", label: "n is {{ parameter.n }}"}',
-        params="parameters:\n  - {name: n, type: integer, default: 7}")))
+        params="parameters:\n  - {name: n, type: integer, default: 7}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     result = await finish(start(execution))
     assert result.status == ExecutionStatus.COMPLETED, result.error
@@ -96,8 +97,8 @@ async def test_legacy_flat_child_parameters_keep_their_types_and_results_come_ba
 
 
 async def test_nested_progress_events(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", child("c"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+    write_playbook(proj, child("c"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     await finish(start(execution))
     added = rec.of("steps_added")
@@ -113,8 +114,8 @@ async def test_nested_progress_events(tmp_path: Path, proj: Path) -> None:
 
 
 async def test_unverified_child_is_rejected(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", child("c").replace("verified: true", "verified: false"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+    write_playbook(proj, child("c").replace("verified: true", "verified: false"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     with pytest.raises(NestingError, match="'child.yaml' is not verified; only verified playbooks may be nested"):
         PlaybookResolver().check_tree(pb)
     execution, rec = make(pb, tmp_path=tmp_path)
@@ -130,8 +131,8 @@ def chain(folder: Path, levels: int) -> Path:
     for n in range(levels, -1, -1):
         call = (f"  - {{id: down, name: down, type: playbook.run, parameters: {{playbook: p{n + 1}.yaml}}}}\n"
                 if n < levels else "")
-        write(folder, f"p{n}.yaml", f"name: P{n}\nversion: 1\nverified: true\nsteps:\n"
-              f"  - {{id: here, name: here, type: utility.log, parameters: {{message: level {n}}}}}\n{call}")
+        write_playbook(folder, f"name: P{n}\nversion: 1\nverified: true\nsteps:\n"
+              f"  - {{id: here, name: here, type: utility.log, parameters: {{message: level {n}}}}}\n{call}", f"p{n}.yaml")
     return folder / "p0.yaml"
 
 
@@ -149,8 +150,8 @@ async def test_a_fourth_level_is_rejected_before_running_and_at_run_time(tmp_pat
     with pytest.raises(NestingError, match="nests deeper than 3 levels"):
         PlaybookResolver().check_tree(pb)
     # A child named by a parameter is only known at run time: the engine enforces the limit too.
-    write(proj, "p3.yaml", (proj / "p3.yaml").read_text().replace("playbook: p4.yaml", 'playbook: "{{ parameter.next }}"')
-          .replace("steps:", "parameters:\n  - {name: next, type: string, default: p4.yaml}\nsteps:"))
+    write_playbook(proj, (proj / "p3.yaml").read_text().replace("playbook: p4.yaml", 'playbook: "{{ parameter.next }}"')
+          .replace("steps:", "parameters:\n  - {name: next, type: string, default: p4.yaml}\nsteps:"), "p3.yaml")
     pb = load_file(proj / "p0.yaml")
     PlaybookResolver().check_tree(pb)  # cannot see past the dynamic reference
     execution, rec = make(pb, tmp_path=tmp_path)
@@ -162,29 +163,29 @@ async def test_a_fourth_level_is_rejected_before_running_and_at_run_time(tmp_pat
 @pytest.mark.parametrize("shape", ["self", "pair"])
 async def test_cycles_are_rejected_before_running(tmp_path: Path, proj: Path, shape: str) -> None:
     if shape == "self":
-        path = write(proj, "a.yaml", """\
+        path = write_playbook(proj, """\
             name: A
             version: 1
             verified: true
             steps:
               - {id: again, name: again, type: playbook.run, parameters: {playbook: a.yaml}}
-            """)
+            """, "a.yaml")
         expected = "cycle a.yaml -> a.yaml"
     else:
-        path = write(proj, "a.yaml", """\
+        path = write_playbook(proj, """\
             name: A
             version: 1
             verified: true
             steps:
               - {id: to_b, name: to b, type: playbook.run, parameters: {playbook: b.yaml}}
-            """)
-        write(proj, "b.yaml", """\
+            """, "a.yaml")
+        write_playbook(proj, """\
             name: B
             version: 1
             verified: true
             steps:
               - {id: to_a, name: to a, type: playbook.run, parameters: {playbook: a.yaml}}
-            """)
+            """, "b.yaml")
         expected = "cycle a.yaml -> b.yaml -> a.yaml"
     pb = load_file(path)
     with pytest.raises(NestingError) as info:
@@ -194,7 +195,7 @@ async def test_cycles_are_rejected_before_running(tmp_path: Path, proj: Path, sh
 
 
 async def test_a_cycle_through_a_dynamic_reference_is_stopped_at_run_time(tmp_path: Path, proj: Path) -> None:
-    path = write(proj, "a.yaml", """\
+    path = write_playbook(proj, """\
         name: A
         version: 1
         verified: true
@@ -202,7 +203,7 @@ async def test_a_cycle_through_a_dynamic_reference_is_stopped_at_run_time(tmp_pa
           - {name: target, type: string, default: a.yaml}
         steps:
           - {id: again, name: again, type: playbook.run, parameters: {playbook: "{{ parameter.target }}"}}
-        """)
+        """, "a.yaml")
     execution, rec = make(load_file(path), tmp_path=tmp_path)
     result = await finish(start(execution))
     assert result.status == ExecutionStatus.FAILED
@@ -210,9 +211,9 @@ async def test_a_cycle_through_a_dynamic_reference_is_stopped_at_run_time(tmp_pa
 
 
 async def test_child_parameters_are_validated_like_a_top_level_run(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", child("c").replace("default: 1}", "}"))
-    pb = load_file(write(proj, "parent.yaml", parent(
-        "{playbook: child.yaml, count: many, colour: red}", extra="retry_count: 2")))
+    write_playbook(proj, child("c").replace("default: 1}", "}"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent(
+        "{playbook: child.yaml, count: many, colour: red}", extra="retry_count: 2"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     result = await finish(start(execution))
     error = rec.step("call").error
@@ -225,15 +226,15 @@ async def test_child_parameters_are_validated_like_a_top_level_run(tmp_path: Pat
 
 
 async def test_child_failure_fails_the_parent_step(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", """\
+    write_playbook(proj, """\
         name: Failing child
         version: 1
         verified: true
         steps:
           - {id: boom, name: boom, type: test.flaky, parameters: {key: child_boom, failures: 99}}
           - {id: never, name: never, type: utility.log, parameters: {message: never}}
-        """)
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+        """, "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     result = await finish(start(execution))
     assert result.status == ExecutionStatus.FAILED
@@ -245,15 +246,15 @@ async def test_child_failure_fails_the_parent_step(tmp_path: Path, proj: Path) -
 
 
 async def test_child_on_failure_continue_is_honoured(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", """\
+    write_playbook(proj, """\
         name: Tolerant child
         version: 1
         verified: true
         steps:
           - {id: boom, name: boom, type: test.flaky, on_failure: continue, parameters: {key: child_cont, failures: 99}}
           - {id: next, name: next, type: utility.log, parameters: {message: next}}
-        """)
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+        """, "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     result = await finish(start(execution))
     assert result.status == ExecutionStatus.COMPLETED
@@ -274,8 +275,8 @@ NAPPING_CHILD = """\
 
 
 async def test_skip_inside_a_child_skips_the_child_step_not_the_parent(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", NAPPING_CHILD.replace("SECONDS", "600"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+    write_playbook(proj, NAPPING_CHILD.replace("SECONDS", "600"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     rec.on("step_started", lambda e: execution.skip(), step_id="call/nap")
     result = await finish(start(execution))
@@ -287,8 +288,8 @@ async def test_skip_inside_a_child_skips_the_child_step_not_the_parent(tmp_path:
 
 
 async def test_pause_inside_a_child(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", NAPPING_CHILD.replace("SECONDS", "0.3"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+    write_playbook(proj, NAPPING_CHILD.replace("SECONDS", "0.3"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     rec.on("step_started", lambda e: execution.pause(), step_id="call/nap")
     task = start(execution)
@@ -301,8 +302,8 @@ async def test_pause_inside_a_child(tmp_path: Path, proj: Path) -> None:
 
 
 async def test_cancel_inside_a_child(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", NAPPING_CHILD.replace("SECONDS", "600"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+    write_playbook(proj, NAPPING_CHILD.replace("SECONDS", "600"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     rec.on("step_started", lambda e: execution.cancel(), step_id="call/nap")
     result = await finish(start(execution))
@@ -313,9 +314,9 @@ async def test_cancel_inside_a_child(tmp_path: Path, proj: Path) -> None:
 
 
 async def test_breakpoints_inside_a_child(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", NAPPING_CHILD.replace("SECONDS", "0").replace(
-        "{id: nap,", "{id: nap, breakpoint: true,"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+    write_playbook(proj, NAPPING_CHILD.replace("SECONDS", "0").replace(
+        "{id: nap,", "{id: nap, breakpoint: true,"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path, breakpoints=("call/wake",))
     task = start(execution)
     first = await rec.wait("paused")
@@ -329,8 +330,8 @@ async def test_breakpoints_inside_a_child(tmp_path: Path, proj: Path) -> None:
 
 
 async def test_step_back_inside_a_child(tmp_path: Path, proj: Path) -> None:
-    write(proj, "child.yaml", NAPPING_CHILD.replace("SECONDS", "0.1"))
-    pb = load_file(write(proj, "parent.yaml", parent("{playbook: child.yaml}")))
+    write_playbook(proj, NAPPING_CHILD.replace("SECONDS", "0.1"), "child.yaml")
+    pb = load_file(write_playbook(proj, parent("{playbook: child.yaml}"), "parent.yaml"))
     execution, rec = make(pb, tmp_path=tmp_path)
     rec.on("step_started", lambda e: execution.step_back(), step_id="call/wake")
     result = await finish(start(execution))
@@ -340,7 +341,7 @@ async def test_step_back_inside_a_child(tmp_path: Path, proj: Path) -> None:
 
 
 def test_nesting_in_rollback_steps_is_checked_too(tmp_path: Path, proj: Path) -> None:
-    path = write(proj, "a.yaml", """\
+    path = write_playbook(proj, """\
         name: A
         version: 1
         verified: true
@@ -348,7 +349,7 @@ def test_nesting_in_rollback_steps_is_checked_too(tmp_path: Path, proj: Path) ->
           - {id: x, name: x, type: utility.log, parameters: {message: x}}
         on_rollback:
           - {id: undo, name: undo, type: playbook.run, parameters: {playbook: a.yaml}}
-        """)
+        """, "a.yaml")
     with pytest.raises(NestingError, match="cycle"):
         PlaybookResolver().check_tree(load(proj, path.read_text(), "a.yaml"))
 
@@ -358,7 +359,7 @@ async def test_a_childs_secret_parameters_are_masked_and_its_credentials_open_th
 
     from igtk_tui.engine.launch import LazyCredentials
 
-    write(proj, "child.yaml", """\
+    write_playbook(proj, """\
         name: Child with secrets
         version: 1
         verified: true
@@ -367,9 +368,9 @@ async def test_a_childs_secret_parameters_are_masked_and_its_credentials_open_th
         steps:
           - {id: say, name: say, type: utility.log, parameters: {message: "pw={{ parameter.password }}"}}
           - {id: cred, name: cred, type: utility.log, parameters: {message: "{{ credential.plant.password }}"}}
-        """)
-    pb = load_file(write(proj, "parent.yaml", parent('{playbook: child.yaml, password: "{{ parameter.pw }}"}',
-                                                     params="parameters:\n  - {name: pw, type: string}")))
+        """, "child.yaml")
+    pb = load_file(write_playbook(proj, parent('{playbook: child.yaml, password: "{{ parameter.pw }}"}',
+                                                     params="parameters:\n  - {name: pw, type: string}"), "parent.yaml"))
     opened: list[int] = []
 
     def opener() -> TinyProvider:

@@ -6,11 +6,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine_helpers import FLAKY_CALLS, TinyCredential, TinyProvider, finish, load, make, pid_alive, script_pid, start
-
 from igtk_tui.config import Settings, load_settings
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
 from igtk_tui.paths import resolve_paths
+from tests.support.engine import (
+    FLAKY_CALLS,
+    TinyCredential,
+    TinyProvider,
+    finish,
+    load,
+    make,
+    pid_alive,
+    script_pid,
+    start,
+)
 
 
 async def run(tmp_path: Path, text: str, params: dict[str, Any] | None = None, **kwargs: Any):  # noqa: ANN201

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_helpers import TinyCredential, TinyProvider, finish, make, start
 
 from igtk_tui.engine.events import ExecutionStatus
 from igtk_tui.playbook.loader import load_file
 from igtk_tui.playbook.migrate import migrate_file
 from igtk_tui.playbook.refs import REF_RE
 from igtk_tui.steptypes import REGISTRY
+from tests.support.engine import TinyCredential, TinyProvider, finish, make, start
 
 LEGACY = Path(__file__).resolve().parents[2] / "data" / "legacy"
 ALL = sorted(p.name for p in LEGACY.glob("*.yaml"))

@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from engine_helpers import finish, load, make, pid_alive, script_pid, start
-
 from igtk_tui.engine.events import ExecutionStatus, StepStatus
+from tests.support.engine import finish, load, make, pid_alive, script_pid, start
 
 SCRIPT = """\
     name: Script

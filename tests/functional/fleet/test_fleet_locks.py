@@ -15,19 +15,21 @@ import socket
 import subprocess
 
 import pytest
-from fleet_helpers import FleetCli, wait_for
 
 from igtk_tui.simulator import SimulatedFleet
+from tests.support.fleet import NAP, FleetCli
+from tests.support.playbooks import write_playbook
+from tests.support.waiting import poll_until
 
 pytestmark = pytest.mark.timeout(300)
 
 
 def _hold(cli: FleetCli, url: str, seconds: float = 120) -> tuple[subprocess.Popen[str], str]:
     """A real process holding the gateway's lock (sleeping in its one step); its execution id."""
-    proc = cli.igtk.popen("run", str(cli.playbook()), "--gateway", url, "--lock", "-p", f"seconds={seconds}")
-    rows = wait_for(lambda: cli.rows("SELECT l.execution_id FROM gateway_locks l JOIN steps s ON "
+    proc = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "--lock", "-p", f"seconds={seconds}")
+    rows = poll_until(lambda: cli.rows("SELECT l.execution_id FROM gateway_locks l JOIN steps s ON "
                                      "s.execution_id = l.execution_id WHERE s.status = 'running'")
-                    or proc.poll() is not None, "the lock held by a running execution")
+                    or proc.poll() is not None, what="the lock held by a running execution")
     assert proc.poll() is None, proc.communicate()
     return proc, rows[0]["execution_id"]
 
@@ -43,7 +45,7 @@ def test_a_second_process_is_refused_with_exit_3_naming_the_holder(cli: FleetCli
     proc, holder = _hold(cli, url)
     try:
         spelled = url.replace("http://", "HTTP://") + "/"  # another spelling of the same gateway
-        r = cli("run", str(cli.playbook()), "--gateway", spelled, "--lock", "-p", "seconds=0")
+        r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", spelled, "--lock", "-p", "seconds=0")
         assert r.code == 3, r.describe()
         assert f"locked by execution {holder[:8]} (Nap) on {socket.gethostname()}, pid {proc.pid}" in r.stderr
         assert "held for" in r.stderr
@@ -58,7 +60,7 @@ def test_a_second_process_is_refused_with_exit_3_naming_the_holder(cli: FleetCli
 def test_lock_wait_waits_for_the_holder_to_finish(cli: FleetCli, fleet: SimulatedFleet) -> None:
     url = fleet["gw08"].url
     proc, holder = _hold(cli, url)
-    waiter = cli.igtk.popen("run", str(cli.playbook()), "--gateway", url, "--lock-wait", "120", "-p", "seconds=0")
+    waiter = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "--lock-wait", "120", "-p", "seconds=0")
     try:
         assert waiter.stderr is not None
         line = waiter.stderr.readline()  # blocks until the waiter says it waits (or ends)
@@ -80,7 +82,7 @@ def test_lock_wait_waits_for_the_holder_to_finish(cli: FleetCli, fleet: Simulate
 def test_a_fleet_run_fails_only_the_busy_gateway(cli: FleetCli, fleet: SimulatedFleet) -> None:
     proc, holder = _hold(cli, fleet["gw04"].url)
     try:
-        r = cli("run", str(cli.playbook()), "--on", "tag:canary", "-p", "seconds=0", "--json")
+        r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--on", "tag:canary", "-p", "seconds=0", "--json")
     finally:
         _end(proc)
     assert r.code == 1, r.describe()
@@ -98,7 +100,7 @@ def test_a_killed_holders_lock_is_freed_for_the_next_run(cli: FleetCli, fleet: S
     proc, holder = _hold(cli, url)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
-    r = cli("run", str(cli.playbook()), "--gateway", url, "--lock", "-p", "seconds=0")
+    r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "--lock", "-p", "seconds=0")
     assert r.code == 0, r.describe()
     assert f"execution {holder} was left running by a process that died" in r.stderr
     assert cli.rows("SELECT * FROM gateway_locks") == []
@@ -107,13 +109,12 @@ def test_a_killed_holders_lock_is_freed_for_the_next_run(cli: FleetCli, fleet: S
 def test_a_lock_taker_waits_for_a_live_run_that_took_no_lock(cli: FleetCli, fleet: SimulatedFleet) -> None:
     """Whoever started it: a plain run (no --lock) live against the gateway keeps a lock-taker out."""
     url = fleet["gw10"].url
-    plain = cli.igtk.popen("run", str(cli.playbook()), "--gateway", url, "-p", "seconds=120")
+    plain = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "-p", "seconds=120")
     try:
-        rows = wait_for(lambda: cli.rows("SELECT e.id FROM executions e JOIN steps s ON s.execution_id = e.id "
-                                         "WHERE s.status = 'running'") or plain.poll() is not None,
-                        "the plain run's step running")
+        rows = poll_until(lambda: cli.rows("SELECT e.id FROM executions e JOIN steps s ON s.execution_id = e.id "
+                                         "WHERE s.status = 'running'") or plain.poll() is not None, what="the plain run's step running")
         assert plain.poll() is None, plain.communicate()
-        r = cli("run", str(cli.playbook()), "--gateway", url, "--lock", "-p", "seconds=0")
+        r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", url, "--lock", "-p", "seconds=0")
         assert r.code == 3, r.describe()
         assert f"locked by execution {rows[0]['id'][:8]} (Nap)" in r.stderr
         assert cli.rows("SELECT * FROM gateway_locks") == []  # the refused taker left no lock behind

@@ -10,10 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import xmlschema
-from fleet_helpers import FleetCli
 
 from igtk_tui.report.fleet import schema
 from igtk_tui.simulator import SimulatedFleet
+from tests.support.fleet import FleetCli
+from tests.support.playbooks import write_playbook
 
 pytestmark = pytest.mark.timeout(300)
 JUNIT_XSD = Path(__file__).resolve().parents[2] / "data" / "junit" / "junit-10.xsd"
@@ -95,10 +96,10 @@ SECRET_PLAYBOOK = """\
 
 
 def test_secrets_never_reach_fleet_output_record_or_report(cli: FleetCli, tmp_path: Path) -> None:
-    from fleet_helpers import TOKEN_SECRET
+    from tests.support.fleet import TOKEN_SECRET
 
     canary = "canary-Fl33t-pw-7781"
-    playbook = cli.playbook(SECRET_PLAYBOOK, "secret.yaml")
+    playbook = write_playbook(cli.home.parent, SECRET_PLAYBOOK, "secret.yaml")
     r = cli("run", str(playbook), "--on", "gw01,gw02", "-p", f"site_password={canary}", "--json",
             "--report", f"json:{tmp_path / 'f.json'}", "--report", f"md:{tmp_path / 'f.md'}")
     assert r.code == 0, r.describe()

@@ -5,17 +5,14 @@ through `igtk resume` in a terminal and through the agent (the TUI's `r`)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from fleet_helpers import FleetCli, wait_for
 
 from igtk_tui.simulator import SimulatedFleet
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
-from agent_helpers import stop_agent_at  # noqa: E402
+from tests.support.agent import stop_agent_at
+from tests.support.fleet import FleetCli
+from tests.support.waiting import poll_until
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -76,6 +73,6 @@ def test_an_agent_resume_of_a_fleet_gateway_keeps_the_fleet_record_in_step(with_
     with AgentClient.connect(resolve_paths({"IGTK_HOME": str(cli.home)})) as client:
         new_id = client.start({"resume_of": old_id[:8]})["id"]
     # While it runs, the gateway is running again in its fleet run, with the new execution.
-    wait_for(lambda: cli.members(run_id)["gw02"]["execution_id"] == new_id, "gw02 to be linked to the resume")
-    wait_for(lambda: cli.members(run_id)["gw02"]["status"] != "running", "gw02's resume to end")
+    poll_until(lambda: cli.members(run_id)["gw02"]["execution_id"] == new_id, what="gw02 to be linked to the resume")
+    poll_until(lambda: cli.members(run_id)["gw02"]["status"] != "running", what="gw02's resume to end")
     _assert_in_step(cli, run_id, old_id, new_id)

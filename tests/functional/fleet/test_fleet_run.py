@@ -9,9 +9,11 @@ import os
 import signal
 
 import pytest
-from fleet_helpers import FleetCli, wait_for
 
 from igtk_tui.simulator import SimulatedFleet
+from tests.support.fleet import NAP, FleetCli
+from tests.support.playbooks import write_playbook
+from tests.support.waiting import poll_until
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -26,7 +28,7 @@ def _max_overlap(intervals: list[tuple[float, float]]) -> int:
 
 
 def test_forks_bounds_the_executions_running_at_once(cli: FleetCli, fleet: SimulatedFleet) -> None:
-    r = cli("run", str(cli.playbook()), "--on", "plant-b", "--forks", "3", "-p", "seconds=1.5", "--json")
+    r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--on", "plant-b", "--forks", "3", "-p", "seconds=1.5", "--json")
     assert r.code == 0, r.describe()
     run_id = next(e for e in r.events if e["event"] == "fleet_started")["fleet_run_id"]
     executions = cli.executions(run_id)
@@ -41,10 +43,10 @@ def test_forks_bounds_the_executions_running_at_once(cli: FleetCli, fleet: Simul
 
 
 def test_ctrl_c_cancels_the_executions_in_flight_and_starts_nothing_more(cli: FleetCli) -> None:
-    proc = cli.igtk.popen("run", str(cli.playbook()), "--on", "tag:canary", "--forks", "2", "-p", "seconds=120")
-    running = wait_for(lambda: len(cli.rows("SELECT s.execution_id FROM steps s JOIN executions e ON "
+    proc = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--on", "tag:canary", "--forks", "2", "-p", "seconds=120")
+    running = poll_until(lambda: len(cli.rows("SELECT s.execution_id FROM steps s JOIN executions e ON "
                                             "e.id = s.execution_id WHERE s.status = 'running'")) == 2
-                       or proc.poll() is not None, "two executions running")
+                       or proc.poll() is not None, what="two executions running")
     assert running is True and proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -62,15 +64,14 @@ def test_ctrl_c_cancels_the_executions_in_flight_and_starts_nothing_more(cli: Fl
 
 def test_a_killed_fleet_process_is_recovered_as_interrupted_and_its_locks_freed(cli: FleetCli,
                                                                                  fleet: SimulatedFleet) -> None:
-    proc = cli.igtk.popen("run", str(cli.playbook()), "--on", "gw10,gw11,gw12", "--forks", "2", "-p", "seconds=120")
-    wait_for(lambda: (len(cli.rows("SELECT * FROM gateway_locks")) == 2
-             and len(cli.rows("SELECT * FROM steps WHERE status = 'running'")) == 2) or proc.poll() is not None,
-             "two gateways locked and running")
+    proc = cli.igtk.popen("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--on", "gw10,gw11,gw12", "--forks", "2", "-p", "seconds=120")
+    poll_until(lambda: (len(cli.rows("SELECT * FROM gateway_locks")) == 2
+             and len(cli.rows("SELECT * FROM steps WHERE status = 'running'")) == 2) or proc.poll() is not None, what="two gateways locked and running")
     assert proc.poll() is None, proc.communicate()
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     # The next command that opens the store recovers (here: a run that wants one of those gateways' locks).
-    r = cli("run", str(cli.playbook()), "--gateway", fleet["gw10"].url, "--lock", "-p", "seconds=0")
+    r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", fleet["gw10"].url, "--lock", "-p", "seconds=0")
     assert r.code == 0, r.describe()
     record = cli.fleet_run()
     assert record["status"] == "interrupted" and f"pid {proc.pid}" in record["stop_reason"]
@@ -87,12 +88,12 @@ async def test_retention_removes_a_fleet_run_once_its_executions_are_gone(cli: F
     from igtk_tui.store import Store
     from igtk_tui.store.retention import apply_retention
 
-    r = cli("run", str(cli.playbook()), "--on", "gw01,gw02", "-p", "seconds=0", "--report", "md:" + str(
+    r = cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--on", "gw01,gw02", "-p", "seconds=0", "--report", "md:" + str(
         cli.home.parent / "fleet.md"))
     assert r.code == 0, r.describe()
     old = cli.fleet_run()["id"]
     assert cli("report", old).code == 0  # a report folder of the fleet run, removed with it
-    assert cli("run", str(cli.playbook()), "--gateway", "http://h:8088", "-p", "seconds=0").code == 0
+    assert cli("run", str(write_playbook(cli.home.parent, NAP, "nap.yaml")), "--gateway", "http://h:8088", "-p", "seconds=0").code == 0
     paths = resolve_paths({"IGTK_HOME": str(cli.home)})
     store = await Store.open(paths)
     try:

@@ -6,9 +6,9 @@ StatusPing, so the health check's `ping` step fails on them."""
 from __future__ import annotations
 
 import pytest
-from fleet_helpers import FleetCli, gateway_requests
 
 from igtk_tui.simulator import SimulatedFleet
+from tests.support.fleet import FleetCli, gateway_requests
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from fleet_helpers import TOKEN_NAME, TOKEN_SECRET, FleetCli
-from igtk_cli_helpers import Igtk
 
 from igtk_tui.simulator import SimulatedFleet
+from tests.support.cli import Igtk
+from tests.support.fleet import TOKEN_NAME, TOKEN_SECRET, FleetCli
 
 pytestmark = pytest.mark.timeout(300)
 

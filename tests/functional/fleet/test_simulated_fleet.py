@@ -4,12 +4,11 @@ in-flight counter, and `igtk simulator --gateways N` serving them on real ports.
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from igtk_tui.simulator import SimulatedFleet
 from igtk_tui.simulator.testing import http, ping
+from tests.support.cli import Igtk
 
 
 def test_each_gateway_has_its_own_state_and_faults(fleet: SimulatedFleet, faulted: SimulatedFleet) -> None:
@@ -38,10 +37,8 @@ def test_the_fleet_counts_requests_in_flight_across_gateways(fleet: SimulatedFle
 
 
 def test_igtk_simulator_gateways_serves_n_gateways_until_interrupted(tmp_path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "igtk_tui", "simulator", "--gateways", "3", "--port", "0",
-                             "--api-token", "bench:tok", "--fault", "ping_state=faulted"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={"IGTK_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
+    proc = Igtk(tmp_path / "home").popen("simulator", "--gateways", "3", "--port", "0",
+                                          "--api-token", "bench:tok", "--fault", "ping_state=faulted")
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith("3 simulated Ignition 8.3")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from gw_helpers import run_playbook
-
 from igtk_tui.gateway.gwbk import validate_gwbk
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.gateway import run_playbook
 
 
 def playbook(gw: SimulatedGateway, steps: str, password: str = "password") -> str:

@@ -7,9 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from gw_helpers import run_playbook
-
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.gateway import run_playbook
 
 HEAD = """name: admin test
 version: '1.0'

@@ -43,7 +43,7 @@ async def test_version_is_detected(make_gw, line: str) -> None:
 
 
 async def test_wrong_token_says_check_name_secret(gw: SimulatedGateway) -> None:
-    for bad in ("igtk:wrong", "s3cret-token-value"):  # wrong secret; key-only value (no name:)
+    for bad in ("igtk:wrong", gw.api_token.split(":", 1)[1]):  # wrong secret; the secret alone (no name:)
         async with GatewayClient(gw.url, api_token=bad) as client:
             with pytest.raises(Unauthorised) as err:
                 await client.login()
@@ -174,7 +174,7 @@ async def test_expired_web_session_logs_in_again(gw: SimulatedGateway) -> None:
 
 async def test_tls_verification_ca_bundle_and_opt_out(tmp_path, gw: SimulatedGateway) -> None:
     """An HTTPS front (a TLS-terminating proxy) with a certificate no system CA signed."""
-    from gw_helpers import CuttingProxy, self_signed_tls
+    from tests.support.gateway import CuttingProxy, self_signed_tls
 
     context, ca_pem = self_signed_tls(tmp_path)
     async with CuttingProxy(gw.port, None, ssl_context=context) as https:

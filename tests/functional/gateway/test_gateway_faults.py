@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from gw_helpers import CuttingProxy, make_execution, run_playbook
 
 from igtk_tui.engine.events import ExecutionStatus, LogRecord, StepStarted
 from igtk_tui.gateway.client import GatewayClient
 from igtk_tui.gateway.errors import GatewayError, GatewayStarting, GatewayUnreachable, TransferFailed
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.gateway import CuttingProxy, make_execution, run_playbook
 
 
 def playbook(gw: SimulatedGateway, steps: str) -> str:

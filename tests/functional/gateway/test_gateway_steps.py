@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from gw_helpers import run_playbook
 
 from igtk_tui.config import Settings
 from igtk_tui.gateway.gwbk import validate_gwbk
@@ -16,6 +15,7 @@ from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.vault import Vault
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
 from igtk_tui.vault.model import Credential
+from tests.support.gateway import run_playbook
 
 GW_PARAMS = """
 parameters:
@@ -329,7 +329,7 @@ steps:
 
 
 async def test_per_gateway_ca_bundle_parameter(tmp_path: Path, gw: SimulatedGateway) -> None:
-    from gw_helpers import CuttingProxy, self_signed_tls
+    from tests.support.gateway import CuttingProxy, self_signed_tls
 
     context, ca_pem = self_signed_tls(tmp_path)
     async with CuttingProxy(gw.port, None, ssl_context=context) as https:

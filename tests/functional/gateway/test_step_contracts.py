@@ -15,14 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gw_helpers import make_execution
-
 from igtk_tui.engine.events import Event, ExecutionPaused, ExecutionStatus, StepFinished
 from igtk_tui.paths import Paths
 from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.steps.designer import NEEDS
 from igtk_tui.steptypes import REGISTRY
 from igtk_tui.store import Store
+from tests.support.gateway import make_execution
 
 CHILD = """\
 name: Contract child

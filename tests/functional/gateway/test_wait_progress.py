@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from gw_helpers import run_playbook
 
 from igtk_tui.engine import context
 from igtk_tui.engine.events import LogRecord, StepWaiting
 from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.tui.render import step_label
 from igtk_tui.tui.viewmodel import ExecutionView
+from tests.support.gateway import run_playbook
 
 RESTART = """name: restart
 version: '1.0'

@@ -10,8 +10,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from igtk_cli_helpers import Igtk
-from report_helpers import valid_junit, valid_report_json
+
+from tests.support.cli import Igtk
+from tests.support.report import valid_junit, valid_report_json
 
 CANARY = "cAnArY-7f3a91-tok"
 MASK = "••••"

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from igtk_cli_helpers import Igtk, Result
-from report_helpers import valid_junit, valid_report_json
 
 from igtk_tui.browser.discovery import BrowserUnavailable, find_browser
 from igtk_tui.simulator import SimulatedGateway
+from tests.support.cli import Igtk, Result
+from tests.support.report import valid_junit, valid_report_json
+from tests.support.simulator import running_gateway
 
 try:
     BROWSER = find_browser().path
@@ -29,7 +30,7 @@ MANIFEST_CHECKS = ["title", "goButton", "statusLabel", "nameField", "greeting", 
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatedGateway]:
-    with SimulatedGateway(version="8.3") as gw:
+    with running_gateway(version="8.3") as gw:
         yield gw
 
 

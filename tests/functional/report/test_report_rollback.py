@@ -10,8 +10,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from igtk_cli_helpers import Igtk
-from report_helpers import valid_junit, valid_report_json
+from tests.support.cli import Igtk
+from tests.support.report import valid_junit, valid_report_json
 
 PLAYBOOK = Path(__file__).resolve().parents[3] / "playbooks" / "examples" / "rollback.yaml"
 RAN = ["take_lock", "change_setpoint", "verify", "restore_setpoint", "release_lock", "notify"]

@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from igtk_cli_helpers import Igtk
-from report_helpers import valid_junit, valid_report_json
+
+from tests.support.cli import Igtk
+from tests.support.report import valid_junit, valid_report_json
 
 # A 1x1 PNG: what screenshots_dir may hold besides the run's own screenshots.
 CANARY = "cAnArY-site-55e1"

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from agent_helpers import write_playbook
-from schedule_helpers import QUICK, TestClock, db, poll_until, query
 
 from igtk_tui.agent.location import AgentLocation
 from igtk_tui.cli import main
@@ -20,6 +17,10 @@ from igtk_tui.paths import resolve_paths
 from igtk_tui.vault import Vault
 from igtk_tui.vault.kdf import CHEAP_TEST_KDF
 from igtk_tui.vault.model import Credential
+from tests.support.playbooks import write_playbook
+from tests.support.schedules import QUICK, TestClock
+from tests.support.store_backend import db_rows
+from tests.support.waiting import poll_until
 
 PASSPHRASE = "schedule-cli-tests-passphrase"
 SECRETIVE = """\
@@ -45,12 +46,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def stored(home: Path) -> list[str]:
-    if not db(home).exists():
-        return []
-    try:
-        return [r["name"] for r in query(home, "SELECT name FROM schedules ORDER BY name")]
-    except sqlite3.OperationalError:  # the database exists but holds no schedule table yet
-        return []
+    return [r["name"] for r in db_rows(home, "SELECT name FROM schedules ORDER BY name", missing_ok=True)]
 
 
 def agent_alive(home: Path) -> bool:
@@ -191,10 +187,10 @@ def test_list_show_edit_enable_disable_rm_and_run_now(
     code, out, err = run(capsys, "run-now", "hourly")
     assert code == 0, err
     execution_id = out.strip()
-    poll_until(lambda: query(home, "SELECT status FROM executions WHERE id = ?", (execution_id,))
-               and query(home, "SELECT status FROM executions WHERE id = ?", (execution_id,))[0][0] == "completed",
+    poll_until(lambda: db_rows(home, "SELECT status FROM executions WHERE id = ?", (execution_id,))
+               and db_rows(home, "SELECT status FROM executions WHERE id = ?", (execution_id,))[0][0] == "completed",
                what="the run-now execution to complete")
-    (row,) = query(home, "SELECT trigger FROM executions WHERE id = ?", (execution_id,))
+    (row,) = db_rows(home, "SELECT trigger FROM executions WHERE id = ?", (execution_id,))
     assert row["trigger"] == "schedule: hourly"
     code, out, err = run(capsys, "show", "hourly", "--json")
     fires = json.loads(out)["fires"]
@@ -206,6 +202,6 @@ def test_list_show_edit_enable_disable_rm_and_run_now(
     assert "schedules will not fire" in err
     code, out, err = run(capsys, "rm", "hourly")
     assert code == 0 and stored(home) == []
-    assert query(home, "SELECT COUNT(*) FROM schedule_fires")[0][0] == 0
+    assert db_rows(home, "SELECT COUNT(*) FROM schedule_fires")[0][0] == 0
     code, _, err = run(capsys, "rm", "hourly")
     assert code == 2 and "no schedule named 'hourly'" in err

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agent_helpers import AgentHandle, igtk, write_playbook
-from schedule_helpers import (
+from tests.support.agent import LONG, AgentHandle
+from tests.support.playbooks import write_playbook
+from tests.support.schedules import (
     QUICK,
     START,
     TestClock,
@@ -16,12 +17,12 @@ from schedule_helpers import (
     at,
     execution,
     fires,
-    poll_until,
     scheduler_state,
     settle,
     wait_fire,
     wait_observed,
 )
+from tests.support.waiting import poll_until
 
 MINUTE = 60.0
 
@@ -46,13 +47,13 @@ def test_a_schedule_every_minute_fires_on_time_once_per_minute(agent: AgentHandl
     clock.set(first + MINUTE)
     wait_fire(agent.home, "minutely", lambda f: f["due_at"] == first + MINUTE and f["outcome"] == "completed",
               what="the 12:02 fire")
-    history = json.loads(igtk(agent.home, "history", "--json").stdout)
+    history = json.loads(agent.cli("history", "--json").stdout)
     assert [h["trigger"] for h in history] == ["schedule: minutely"] * 2
     assert [f["due_at"] for f in fires(agent.home, "minutely")] == [first, first + MINUTE]
 
 
 def test_overlap_skip_queue_and_allow(agent: AgentHandle, clock: TestClock, tmp_path: Path) -> None:
-    long = str(write_playbook(tmp_path))  # a 120 s nap: still running at the next minute
+    long = str(write_playbook(tmp_path, LONG, "long.yaml"))  # a 120 s nap: still running at the next minute
     for policy in ("skip", "queue", "allow"):
         add(agent.home, f"o-{policy}", "--cron", "* * * * *", long, "--tz", "UTC", "--overlap", policy)
     wait_observed(agent, START, schedules=3)
@@ -70,14 +71,14 @@ def test_overlap_skip_queue_and_allow(agent: AgentHandle, clock: TestClock, tmp_
     both = wait_fire(agent.home, "o-allow", lambda f: f["due_at"] == second and f["outcome"] == "running",
                      what="allow: a second run at once")
     allow_runs = [f["execution_id"] for f in fires(agent.home, "o-allow")]
-    running = {item["id"] for item in json.loads(igtk(agent.home, "ps", "--json").stdout)}
+    running = {item["id"] for item in json.loads(agent.cli("ps", "--json").stdout)}
     assert set(allow_runs) <= running and both["execution_id"] in running
     clock.set(third)  # a third fire while one already waits: queue holds one
     held = wait_fire(agent.home, "o-queue", lambda f: f["due_at"] == third, what="queue: the third fire")
     poll_until(lambda: fires(agent.home, "o-queue")[2]["outcome"] == "skipped", what="queue: the third skipped")
     assert "already waits" in fires(agent.home, "o-queue")[2]["message"], held
     first_queue_run = fires(agent.home, "o-queue")[0]["execution_id"]
-    assert igtk(agent.home, "cancel", first_queue_run).returncode == 0
+    assert agent.cli("cancel", first_queue_run).code == 0
     started = wait_fire(agent.home, "o-queue", lambda f: f["due_at"] == second and f["outcome"] == "running",
                         what="queue: the waiting fire starts once the first run ended")
     assert started["execution_id"] != first_queue_run and started["message"] is None
@@ -90,7 +91,7 @@ def test_catch_up_skip_and_once_after_the_agent_was_down(agent: AgentHandle, clo
     add(agent.home, "hourly-skip", "--cron", "0 * * * *", quick, "--tz", "UTC", "--catch-up", "skip")
     add(agent.home, "hourly-once", "--cron", "0 * * * *", quick, "--tz", "UTC", "--catch-up", "once")
     wait_observed(agent, START, schedules=2)
-    assert igtk(agent.home, "agent", "stop").returncode == 0
+    assert agent.cli("agent", "stop").code == 0
     back = clock.set(at("UTC", 2026, 6, 1, 15, 10))  # down over 13:00, 14:00 and 15:00
     agent = AgentHandle.start(agent.home)
     try:
@@ -107,7 +108,7 @@ def test_catch_up_skip_and_once_after_the_agent_was_down(agent: AgentHandle, clo
         settle(agent, later)  # nothing more before 16:00
         assert len(fires(agent.home, "hourly-skip")) == 1 and len(fires(agent.home, "hourly-once")) == 2
     finally:
-        from agent_helpers import stop_agent
+        from tests.support.agent import stop_agent
 
         stop_agent(agent)
 
@@ -141,7 +142,7 @@ def test_a_dst_night_and_a_clock_set_back_neither_double_fire_nor_skip(agent: Ag
 def test_the_gateway_lock_waits_or_skips_while_another_run_targets_the_gateway(
         agent: AgentHandle, clock: TestClock, tmp_path: Path) -> None:
     gateway = "http://gw-lock.example:8088"
-    long, quick = str(write_playbook(tmp_path)), str(write_playbook(tmp_path, QUICK, name="quick.yaml"))
+    long, quick = str(write_playbook(tmp_path, LONG, "long.yaml")), str(write_playbook(tmp_path, QUICK, name="quick.yaml"))
     busy = agent.detach(Path(long), "--gateway", gateway + "/")  # the same gateway, written another way
     add(agent.home, "lock-skip", "--cron", "* * * * *", quick, "--tz", "UTC", "--gateway", gateway,
         "--gateway-lock", "--overlap", "skip")
@@ -156,7 +157,7 @@ def test_the_gateway_lock_waits_or_skips_while_another_run_targets_the_gateway(
     assert "is busy" in waiting["message"]
     wait_fire(agent.home, "no-lock", lambda f: f["outcome"] == "completed", what="no-lock runs at once")
     assert fires(agent.home, "lock-wait")[0]["outcome"] == "queued"
-    assert igtk(agent.home, "cancel", busy).returncode == 0
+    assert agent.cli("cancel", busy).code == 0
     ran = wait_fire(agent.home, "lock-wait", lambda f: f["outcome"] == "completed",
                     what="lock-wait runs once the gateway is free")
     assert execution(agent.home, ran["execution_id"])["trigger"] == "schedule: lock-wait"

@@ -13,17 +13,17 @@ from email.policy import default as email_policy
 from pathlib import Path
 
 import pytest
-from agent_helpers import AgentHandle, igtk, stop_agent, write_playbook
-from receivers import smtp_server, webhook_receiver
-from schedule_helpers import QUICK, START, TestClock, add, execution, poll_until, wait_fire, wait_observed
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
-from secrets_helpers import MASK, encoded_forms, leaks_in, make_canary  # noqa: E402
-
-from igtk_tui.paths import resolve_paths  # noqa: E402
-from igtk_tui.vault import Vault  # noqa: E402
-from igtk_tui.vault.kdf import CHEAP_TEST_KDF  # noqa: E402
-from igtk_tui.vault.model import Credential  # noqa: E402
+from igtk_tui.paths import resolve_paths
+from igtk_tui.vault import Vault
+from igtk_tui.vault.kdf import CHEAP_TEST_KDF
+from igtk_tui.vault.model import Credential
+from tests.support.agent import AgentHandle, stop_agent
+from tests.support.playbooks import write_playbook
+from tests.support.receivers import smtp_server, webhook_receiver
+from tests.support.schedules import QUICK, START, TestClock, add, execution, wait_fire, wait_observed
+from tests.support.secrets import MASK, encoded_forms, leaks_in, make_canary
+from tests.support.waiting import poll_until
 
 PASSPHRASE = "schedule-tests-vault-passphrase"
 SMTP_USER, SMTP_PASSWORD = "mailer", "smtp-login-secret-42"
@@ -134,7 +134,7 @@ def test_a_failing_notification_is_retried_and_never_changes_the_status(
     assert fire["outcome"] == "completed" and execution(agent.home, fire["execution_id"])["status"] == "completed"
     log = (resolve_paths({"IGTK_HOME": str(agent.home)}).logs_dir / "igtk.log").read_text()
     assert "failed (attempt 1 of 3): HTTP 503" in log and "delivered at attempt 2" in log
-    shown = igtk(agent.home, "schedule", "show", "checked")
+    shown = agent.cli("schedule", "show", "checked")
     assert "FAILED after 3: HTTP 503" in shown.stdout and "ok after 2 attempt(s)" in shown.stdout
 
 

@@ -1,8 +1,5 @@
-"""Fixtures for the simulated-gateway tests: real servers on real ports, no mocks.
-
-pytest runs with --import-mode=importlib, so shared helpers are fixtures here
-or live in `igtk_tui.simulator.testing`.
-"""
+"""Fixtures for the simulated-gateway tests: real servers on real ports, no mocks (the gateways
+themselves: `gw`, `gw81`, `make_gw` in tests/support/simulator.py)."""
 
 from __future__ import annotations
 
@@ -16,42 +13,7 @@ from igtk_tui.gateway.modl import build_modl
 from igtk_tui.simulator import SimulatedGateway
 from igtk_tui.simulator.testing import client as sim_client
 
-TOKENS = {"igtk": "s3cret"}
-READONLY = {"ro": "readonly"}
 LICENSE = "<html><body><h1>Example EULA</h1><p>Do good things.</p></body></html>"
-
-
-@pytest.fixture
-def make_gw() -> Iterator[Callable[..., SimulatedGateway]]:
-    """Start a gateway with test defaults (fast restarts, a read-only token); stopped at teardown."""
-    # API tokens over plain HTTP are accepted here (require_https_for_tokens=False), unlike a default
-    # real 8.3 gateway (`igtk simulator --realistic`); tests of that pass require_https_for_tokens=True.
-    started: list[SimulatedGateway] = []
-
-    def make(**kwargs: Any) -> SimulatedGateway:
-        options: dict[str, Any] = {
-            "api_tokens": dict(TOKENS),
-            "readonly_tokens": dict(READONLY),
-            "restart_seconds": 0.3,
-        }
-        options.update(kwargs)
-        gateway = SimulatedGateway(**options).start()
-        started.append(gateway)
-        return gateway
-
-    yield make
-    for gateway in started:
-        gateway.stop()
-
-
-@pytest.fixture
-def gw(make_gw: Callable[..., SimulatedGateway]) -> SimulatedGateway:
-    return make_gw()
-
-
-@pytest.fixture
-def gw81(make_gw: Callable[..., SimulatedGateway]) -> SimulatedGateway:
-    return make_gw(version="8.1")
 
 
 @pytest.fixture

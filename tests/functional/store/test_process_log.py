@@ -4,31 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store_helpers import db_rows, igtk, step, write_playbook
-
 from igtk_tui.logfile import EXECUTION_SHARE
+from tests.support.cli import Igtk
+from tests.support.playbooks import step, write_playbook
+from tests.support.store_backend import db_rows
 
 
 def burst(folder: Path, lines: int) -> Path:
     script = (f"for i in range({lines}):\n"
               "    print(f'reading counter {i} of line 3: value={i * 7 % 1000} units/h status=ok')\n")
-    return write_playbook(folder, "burst", [step("burst", "utility.python", script=script)])
+    return write_playbook(folder, steps=[step("burst", "utility.python", script=script)], title="burst")
 
 
 def test_a_burst_copies_its_share_and_keeps_the_process_log(home: Path, tmp_path: Path) -> None:
     pb = burst(tmp_path, 30_000)  # ~3 MB of lines: three times one execution's share
-    first = igtk(home, "run", "-q", str(pb), "--json")
+    first = Igtk(home)("run", "-q", str(pb), "--json")
     assert first.code == 0, first.stderr
     log_file = next(home.rglob("igtk.log"))
     logs = log_file.parent
     before = log_file.read_text(encoding="utf-8")
-    second = igtk(home, "run", "-q", str(pb), "--json")
+    second = Igtk(home)("run", "-q", str(pb), "--json")
     assert second.code == 0, second.stderr
     text = log_file.read_text(encoding="utf-8")
     assert text.startswith(before)  # nothing rotated away: the first run's lines are still there
     assert sorted(p.name for p in logs.iterdir()) == ["igtk.log"]
     for run in (first, second):
-        execution = run.events()[0]["execution_id"]
+        execution = run.events[0]["execution_id"]
         short = execution[:8]
         copied = [line for line in text.splitlines() if f" {short} burst " in line]
         assert copied[0].endswith("reading counter 0 of line 3: value=0 units/h status=ok")
@@ -43,7 +44,7 @@ def test_a_burst_copies_its_share_and_keeps_the_process_log(home: Path, tmp_path
 
 def test_each_line_is_copied_in_order_while_small(home: Path, tmp_path: Path) -> None:
     pb = burst(tmp_path, 300)
-    run = igtk(home, "run", str(pb))
+    run = Igtk(home)("run", str(pb))
     assert run.code == 0, run.stderr
     assert run.stdout.count("    info: reading counter") == 300
     text = next(home.rglob("igtk.log")).read_text(encoding="utf-8")

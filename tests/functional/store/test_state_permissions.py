@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from tests.support.cli import Igtk, Result
 
 PLAYBOOK = """\
 name: Permissions
@@ -22,10 +22,9 @@ steps:
 """
 
 
-def run_igtk(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IGTK_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "igtk_tui", *args], capture_output=True, text=True, env=env,
-                          timeout=60, preexec_fn=lambda: os.umask(0o022))
+def run_igtk(home: Path, *args: str) -> Result:
+    """`igtk ARGS` started with the usual umask 022."""
+    return Igtk(home)(*args, preexec_fn=lambda: os.umask(0o022))
 
 
 def modes(root: Path) -> dict[str, str]:
@@ -39,7 +38,7 @@ def test_a_run_leaves_only_owner_only_files_and_folders(tmp_path: Path, backend:
     playbook.write_text(PLAYBOOK)
     home = tmp_path / "home"
     done = run_igtk(home, "run", str(playbook))
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     found = modes(home)
     assert any(name.endswith("igtk.log") for name in found)
     # The history is the state root's SQLite file, or only on the PostgreSQL server when store_url is set.
@@ -55,5 +54,5 @@ def test_state_folders_made_by_an_older_version_are_tightened(tmp_path: Path) ->
         (home / name).mkdir(parents=True)
         (home / name).chmod(0o755)
     done = run_igtk(home, "history")
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     assert {stat.filemode((home / n).stat().st_mode) for n in ("config", "data", "state")} == {"drwx------"}

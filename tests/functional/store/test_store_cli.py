@@ -9,18 +9,18 @@ import os
 import re
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from recorder_helpers import open_store, run_recorded
-from store_helpers import backend, cli_env, db_execute, db_rows, igtk, spawn, step, write_playbook
 
 from igtk_tui.paths import Paths
 from igtk_tui.store.retention import CHUNK
+from tests.support.cli import Igtk
+from tests.support.playbooks import step, write_playbook
+from tests.support.recorder import open_store, run_recorded
+from tests.support.store_backend import current, db_execute, db_rows
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -28,23 +28,22 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 def flag_playbook(folder: Path, flag: Path) -> Path:
     """Step `check` fails until `flag` exists; `first` sets a value later steps read."""
     script = f"import os, sys\nif not os.path.exists({str(flag)!r}):\n    sys.exit('flag missing')\nprint('ok=1')"
-    return write_playbook(folder, "flagged", [
+    return write_playbook(folder, steps=[
         step("first", "utility.set_variable", name="token", value="t-123"),
         step("check", "utility.python", script=script),
         step("use", "utility.log", message="token {{ variable.token }} from {{ step.first.value }}"),
-    ], parameters=[{"name": "site", "type": "string", "default": "north"},
+    ], title="flagged", parameters=[{"name": "site", "type": "string", "default": "north"},
                    {"name": "pin_code", "type": "string", "secret": True, "required": False}])
 
 
 def test_run_is_recorded_and_history_show_print_the_contract(home: Path, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "Simple", [step("a", "utility.set_variable", name="x", value=3),
-                                             step("b", "utility.log", message="x={{ variable.x }}")],
-                        parameters=[{"name": "gateway_url", "type": "string", "required": False}])
-    run = igtk(home, "run", str(pb), "--json", "--gateway", "http://gw.test:8088")
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.set_variable", name="x", value=3),
+                                             step("b", "utility.log", message="x={{ variable.x }}")], title="Simple", parameters=[{"name": "gateway_url", "type": "string", "required": False}])
+    run = Igtk(home)("run", str(pb), "--json", "--gateway", "http://gw.test:8088")
     assert run.code == 0, run.stderr
-    execution_id = run.events()[0]["execution_id"]
+    execution_id = run.events[0]["execution_id"]
 
-    history = igtk(home, "history", "--json")
+    history = Igtk(home)("history", "--json")
     assert history.code == 0, history.stderr
     [row] = history.json()
     assert {"id", "playbook", "status", "started_at", "finished_at", "failed_steps", "trigger",
@@ -53,7 +52,7 @@ def test_run_is_recorded_and_history_show_print_the_contract(home: Path, tmp_pat
         (execution_id, "Simple", "completed", "cli", "http://gw.test:8088")
     assert ISO.match(row["started_at"]) and ISO.match(row["finished_at"]) and row["duration"] >= 0
 
-    shown = igtk(home, "show", execution_id[:8], "--json")
+    shown = Igtk(home)("show", execution_id[:8], "--json")
     assert shown.code == 0, shown.stderr
     doc = shown.json()
     assert {"id", "playbook", "status", "started_at", "finished_at", "steps", "parameters", "logs",
@@ -67,29 +66,29 @@ def test_run_is_recorded_and_history_show_print_the_contract(home: Path, tmp_pat
     assert doc["steps"][1]["attempt_list"][0]["ok"] is True
     assert [line["message"] for line in doc["logs"]] == ["x=3"]
 
-    human = igtk(home, "history")
+    human = Igtk(home)("history")
     assert "✓ completed" in human.stdout and execution_id[:8] in human.stdout
-    detail = igtk(home, "show", execution_id)
+    detail = Igtk(home)("show", execution_id)
     assert "✓ completed" in detail.stdout and "x=3" in detail.stdout
 
 
 def test_unknown_short_and_ambiguous_ids_exit_2(home: Path, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="hi")])
-    assert igtk(home, "run", str(pb)).code == 0
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="hi")], title="tiny")
+    assert Igtk(home)("run", str(pb)).code == 0
     db_execute(home, "INSERT INTO executions (id, playbook, status, started_at) VALUES (?, 'x', 'completed', 1)",
                [(f"abcdef12-0000-0000-0000-00000000000{suffix}",) for suffix in ("1", "2")], many=True)
     for args, expected in ((("show", "ffffffff-dead"), "no execution"), (("show", "abc"), "too short"),
                            (("show", "abcdef"), "ambiguous"), (("resume", "99999999"), "no execution"),
                            (("rerun", "99999999"), "no execution"), (("delete", "99999999"), "no execution")):
-        result = igtk(home, *args)
+        result = Igtk(home)(*args)
         assert result.code == 2, (args, result.stderr)
         assert expected in result.stderr, (args, result.stderr)
-    assert igtk(home, "show", "abcdef12-0000-0000-0000-000000000001", "--json").json()["playbook"] == "x"
+    assert Igtk(home)("show", "abcdef12-0000-0000-0000-000000000001", "--json").json()["playbook"] == "x"
 
 
 async def test_history_filters_and_keyset_paging(home: Path, paths: Paths, tmp_path: Path) -> None:
-    ok = write_playbook(tmp_path, "alpha", [step("a", "utility.log", message="fine")])
-    bad = write_playbook(tmp_path, "beta", [step("b", "test.store_flaky", key="never", failures=10**6)])
+    ok = write_playbook(tmp_path, steps=[step("a", "utility.log", message="fine")], title="alpha")
+    bad = write_playbook(tmp_path, steps=[step("b", "test.store_flaky", key="never", failures=10**6)], title="beta")
     store = await open_store(paths)
     made: list[tuple[str, str, str]] = []
     try:
@@ -103,7 +102,7 @@ async def test_history_filters_and_keyset_paging(home: Path, paths: Paths, tmp_p
     newest_first = [m[0] for m in reversed(made)]
 
     def ids(*args: str) -> list[str]:
-        result = igtk(home, "history", "--json", *args)
+        result = Igtk(home)("history", "--json", *args)
         assert result.code == 0, result.stderr
         return [row["id"] for row in result.json()]
 
@@ -126,10 +125,10 @@ async def test_history_filters_and_keyset_paging(home: Path, paths: Paths, tmp_p
         pages += page
         before = ["--before", page[-1]]
     assert pages == newest_first  # three pages, no gap, no overlap
-    bad_status = igtk(home, "history", "--status", "exploded")
+    bad_status = Igtk(home)("history", "--status", "exploded")
     assert bad_status.code == 2
-    assert igtk(home, "history", "--since", "yesterday-ish").code == 2
-    more = igtk(home, "history", "--limit", "5")
+    assert Igtk(home)("history", "--since", "yesterday-ish").code == 2
+    more = Igtk(home)("history", "--limit", "5")
     assert f"--before {newest_first[4][:8]}" in more.stdout
 
 
@@ -157,38 +156,38 @@ async def test_keyset_paging_breaks_ties_on_id(paths: Paths) -> None:
 def test_resume_and_rerun_create_linked_executions(home: Path, tmp_path: Path) -> None:
     flag = tmp_path / "flag"
     pb = flag_playbook(tmp_path, flag)
-    first = igtk(home, "run", str(pb), "--json", "-p", "pin_code=4711-secret")
+    first = Igtk(home)("run", str(pb), "--json", "-p", "pin_code=4711-secret")
     assert first.code == 1
-    first_id = first.events()[0]["execution_id"]
+    first_id = first.events[0]["execution_id"]
 
     # The secret parameter was recorded redacted: resume/rerun must be given it again.
-    missing = igtk(home, "resume", first_id[:8])
+    missing = Igtk(home)("resume", first_id[:8])
     assert missing.code == 2 and "'pin_code'" in missing.stderr and "-p pin_code=" in missing.stderr
-    still = igtk(home, "resume", first_id[:8], "-p", "pin_code=4711-secret", "--json")
+    still = Igtk(home)("resume", first_id[:8], "-p", "pin_code=4711-secret", "--json")
     assert still.code == 1  # the flag is still missing: it fails again, as a new execution
 
     flag.write_text("")
-    resumed = igtk(home, "resume", first_id, "-p", "pin_code=4711-secret", "--json")
+    resumed = Igtk(home)("resume", first_id, "-p", "pin_code=4711-secret", "--json")
     assert resumed.code == 0, resumed.stderr
-    events = resumed.events()
+    events = resumed.events
     resumed_id = events[0]["execution_id"]
     assert events[0]["resumed_from"] == first_id and events[0]["trigger"] == "resume"
     assert events[0]["parameters"] == {"site": "north", "pin_code": "••••"}
-    doc = igtk(home, "show", resumed_id, "--json").json()
+    doc = Igtk(home)("show", resumed_id, "--json").json()
     steps = {s["id"]: s for s in doc["steps"]}
     assert steps["first"]["reason"] == "restored" and steps["first"]["attempts"] == 0
     assert steps["check"]["attempts"] == 1 and steps["check"]["status"] == "completed"
     assert steps["use"]["output"]["logged"] == "token t-123 from t-123"
     assert doc["resumed_from"] == first_id
 
-    completed = igtk(home, "resume", resumed_id)
+    completed = Igtk(home)("resume", resumed_id)
     assert completed.code == 2 and "completed" in completed.stderr
 
-    rerun = igtk(home, "rerun", first_id[:10], "-p", "pin_code=4711-secret", "-p", "site=south", "--json")
+    rerun = Igtk(home)("rerun", first_id[:10], "-p", "pin_code=4711-secret", "-p", "site=south", "--json")
     assert rerun.code == 0, rerun.stderr
-    rerun_started = rerun.events()[0]
+    rerun_started = rerun.events[0]
     assert rerun_started["trigger"] == "rerun" and rerun_started["parameters"]["site"] == "south"
-    rows = {r["id"]: r for r in igtk(home, "history", "--json").json()}
+    rows = {r["id"]: r for r in Igtk(home)("history", "--json").json()}
     assert rows[rerun_started["execution_id"]]["rerun_of"] == first_id
     assert rows[first_id]["resumed_by"] in rows and rows[resumed_id]["resumed_from"] == first_id
     assert rows[first_id]["status"] == "failed"  # the past is never rewritten
@@ -197,17 +196,17 @@ def test_resume_and_rerun_create_linked_executions(home: Path, tmp_path: Path) -
 def test_resume_refuses_a_rolled_back_execution(home: Path, tmp_path: Path) -> None:
     failing = step("boom", "utility.python", script="import sys; sys.exit('no')")
     failing.update(on_failure="rollback", on_rollback=[step("undo", "utility.log", message="undo")])
-    pb = write_playbook(tmp_path, "rolling", [step("a", "utility.log", message="a"), failing])
-    run = igtk(home, "run", str(pb), "--json")
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a"), failing], title="rolling")
+    run = Igtk(home)("run", str(pb), "--json")
     assert run.code == 1
-    result = igtk(home, "resume", run.events()[0]["execution_id"])
+    result = Igtk(home)("resume", run.events[0]["execution_id"])
     assert result.code == 2 and "rerun" in result.stderr
 
 
 def test_delete_removes_exactly_its_own_rows_and_folder(home: Path, paths: Paths, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "keep", [step("a", "utility.log", message="a")])
-    one = igtk(home, "run", str(pb), "--json").events()[0]["execution_id"]
-    two = igtk(home, "run", str(pb), "--json").events()[0]["execution_id"]
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="keep")
+    one = Igtk(home)("run", str(pb), "--json").events[0]["execution_id"]
+    two = Igtk(home)("run", str(pb), "--json").events[0]["execution_id"]
     for execution_id in (one, two):
         folder = paths.execution_artifacts(execution_id)
         (folder / "sub").mkdir(parents=True)
@@ -218,7 +217,7 @@ def test_delete_removes_exactly_its_own_rows_and_folder(home: Path, paths: Paths
     (paths.execution_artifacts(one) / "link").symlink_to(outside)
     (paths.artifacts_dir / "unrelated.txt").write_text("keep")
 
-    result = igtk(home, "delete", one[:8])
+    result = Igtk(home)("delete", one[:8])
     assert result.code == 0, result.stderr
     assert one in result.stdout
     assert not paths.execution_artifacts(one).exists()
@@ -228,26 +227,26 @@ def test_delete_removes_exactly_its_own_rows_and_folder(home: Path, paths: Paths
     for table in ("steps", "attempts", "logs", "artifacts"):
         assert not db_rows(home, f"SELECT 1 FROM {table} WHERE execution_id = ?", (one,))
     assert db_rows(home, "SELECT COUNT(*) FROM steps WHERE execution_id = ?", (two,))[0][0] == 1
-    assert [r["id"] for r in igtk(home, "history", "--json").json()] == [two]
-    assert igtk(home, "delete", one).code == 2
+    assert [r["id"] for r in Igtk(home)("history", "--json").json()] == [two]
+    assert Igtk(home)("delete", one).code == 2
 
 
 def test_delete_refuses_a_running_execution(home: Path, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
-    assert igtk(home, "run", str(pb)).code == 0
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="tiny")
+    assert Igtk(home)("run", str(pb)).code == 0
     # a live owner on this host: this test process
     db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
                "VALUES ('live0000-1', 'x', 'running', ?, ?, ?)", (time.time(), socket.gethostname(), os.getpid()))
-    result = igtk(home, "delete", "live0000-1")
+    result = Igtk(home)("delete", "live0000-1")
     assert result.code == 2 and "running" in result.stderr
-    assert igtk(home, "show", "live0000-1", "--json").json()["status"] == "running"
+    assert Igtk(home)("show", "live0000-1", "--json").json()["status"] == "running"
 
 
 async def test_the_store_never_deletes_a_live_execution(home: Path, paths: Paths, tmp_path: Path) -> None:
     """Whoever asks (the TUI's history, retention, the CLI): a running or paused execution
     keeps its rows and artifact folder, and the others in the same request still go."""
-    pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
-    done = igtk(home, "run", str(pb), "--json").events()[0]["execution_id"]
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="tiny")
+    done = Igtk(home)("run", str(pb), "--json").events[0]["execution_id"]
     db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
                "VALUES (?, 'x', ?, ?, ?, ?)",
                [(execution_id, status, time.time(), socket.gethostname(), os.getpid())
@@ -283,7 +282,7 @@ def seed_old(home: Path, paths: Paths, ages_days: list[float], status: str = "co
 def until_gone(folder: Path, home: Path, ids: list[str]) -> Path:
     """A run whose one step waits (on the database, not on time) until `ids` are deleted:
     retention works in the background while a run lasts."""
-    url = backend().url
+    url = current().url
     connect = (f"psycopg.connect({url!r})" if url else "sqlite3.connect(params['db'], timeout=10)")
     mark = "%s" if url else "?"
     script = ("import sqlite3, time\n"
@@ -299,25 +298,25 @@ def until_gone(folder: Path, home: Path, ids: list[str]) -> Path:
               "    time.sleep(0.05)\n"
               "else:\n"
               "    raise SystemExit('retention did not remove them')\n")
-    return write_playbook(folder, "wait-for-retention", [step(
-        "wait", "utility.python", script=script, params={"db": str(home / "data" / "igtk.db"), "ids": ids})])
+    return write_playbook(folder, steps=[step(
+        "wait", "utility.python", script=script, params={"db": str(home / "data" / "igtk.db"), "ids": ids})], title="wait-for-retention")
 
 
 def test_retention_by_age_and_count_runs_during_a_run(home: Path, paths: Paths, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
-    assert igtk(home, "run", str(pb)).code == 0  # creates the database
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="tiny")
+    assert Igtk(home)("run", str(pb)).code == 0  # creates the database
     old = seed_old(home, paths, [40, 35, 2, 1, 0.5])
     live = seed_old(home, paths, [60], status="running")  # owned by this live process
-    run = igtk(home, "run", str(until_gone(tmp_path, home, old[:2])), "--json", IGTK_RETENTION_DAYS="30")
+    run = Igtk(home)("run", str(until_gone(tmp_path, home, old[:2])), "--json", env={"IGTK_RETENTION_DAYS": "30"})
     assert run.code == 0, run.stderr
     remaining = {r["id"] for r in db_rows(home, "SELECT id FROM executions")}
     assert not remaining & set(old[:2]) and set(old[2:]) <= remaining and live[0] in remaining
     assert not paths.execution_artifacts(old[0]).exists() and paths.execution_artifacts(old[2]).exists()
 
-    run = igtk(home, "run", str(until_gone(tmp_path, home, old[2:4])), "--json", IGTK_RETENTION_COUNT="3")
+    run = Igtk(home)("run", str(until_gone(tmp_path, home, old[2:4])), "--json", env={"IGTK_RETENTION_COUNT": "3"})
     assert run.code == 0, run.stderr
     remaining = {r["id"] for r in db_rows(home, "SELECT id FROM executions")}
-    newest = run.events()[0]["execution_id"]
+    newest = run.events[0]["execution_id"]
     assert newest in remaining and live[0] in remaining
     # The newest 3 when retention started (the new run may or may not have been one of them).
     assert len(remaining - {newest, live[0]}) <= 3 and not set(old[2:4]) & remaining
@@ -326,17 +325,17 @@ def test_retention_by_age_and_count_runs_during_a_run(home: Path, paths: Paths, 
 
 
 def test_a_short_run_never_waits_for_retention_on_a_big_store(home: Path, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "tiny", [step("a", "utility.log", message="a")])
-    assert igtk(home, "run", str(pb)).code == 0  # creates the database
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="tiny")
+    assert Igtk(home)("run", str(pb)).code == 0  # creates the database
     total = 20_000
     db_execute(home, "INSERT INTO executions (id, playbook, status, started_at, host, owner_pid) "
                      "VALUES (?, 'old', 'completed', ?, 'elsewhere', 1)",
                [(f"big{i:06d}", time.time() - 86400 * 400 - i) for i in range(total)], many=True)
     db_execute(home, "INSERT INTO steps (execution_id, path, step_id, position) VALUES (?, 'a', 'a', 0)",
                [(f"big{i:06d}",) for i in range(total)], many=True)
-    run = igtk(home, "run", str(pb), "--json", IGTK_RETENTION_COUNT="0")
+    run = Igtk(home)("run", str(pb), "--json", env={"IGTK_RETENTION_COUNT": "0"})
     assert run.code == 0, run.stderr
-    assert run.events()[-1]["status"] == "completed"
+    assert run.events[-1]["status"] == "completed"
     left = db_rows(home, "SELECT COUNT(*) FROM executions WHERE id LIKE 'big%'")[0][0]
     # Deleting 20,000 takes 400 ticks of CHUNK; a one-step run exits after the few it lasted
     # (waiting out a retention pass for 2 s, as it did, removed ~3,700 here), leaving the rest
@@ -344,21 +343,21 @@ def test_a_short_run_never_waits_for_retention_on_a_big_store(home: Path, tmp_pa
     assert left >= total - 20 * CHUNK
     assert db_rows(home, "SELECT COUNT(*) FROM steps WHERE execution_id LIKE 'big%'")[0][0] == left
     assert db_rows(home, "SELECT status FROM executions WHERE id = ?",
-                   (run.events()[0]["execution_id"],))[0][0] == "completed"
+                   (run.events[0]["execution_id"],))[0][0] == "completed"
 
 
 def test_two_runs_in_parallel_both_recorded(home: Path, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "parallel", [
+    pb = write_playbook(tmp_path, steps=[
         step(f"s{i}", "utility.set_variable" if i % 2 else "utility.log",
-             **({"name": "v", "value": i} if i % 2 else {"message": f"line {i}"})) for i in range(80)])
-    assert igtk(home, "run", str(pb)).code == 0  # the database exists before the race
-    procs = [spawn(home, "run", str(pb), "--json") for _ in range(2)]
+             **({"name": "v", "value": i} if i % 2 else {"message": f"line {i}"})) for i in range(80)], title="parallel")
+    assert Igtk(home)("run", str(pb)).code == 0  # the database exists before the race
+    procs = [Igtk(home).popen("run", str(pb), "--json") for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, outputs):
         assert proc.returncode == 0, err
         assert json.loads(out.splitlines()[-1])["status"] == "completed"
     ids = [json.loads(out.splitlines()[0])["execution_id"] for out, _ in outputs]
-    rows = {r["id"]: r for r in igtk(home, "history", "--json").json()}
+    rows = {r["id"]: r for r in Igtk(home)("history", "--json").json()}
     for execution_id in ids:
         assert rows[execution_id]["status"] == "completed"
         done = db_rows(home, "SELECT COUNT(*) FROM steps WHERE execution_id = ? AND status = 'completed'",
@@ -367,13 +366,13 @@ def test_two_runs_in_parallel_both_recorded(home: Path, tmp_path: Path) -> None:
 
 
 def test_runs_on_a_fresh_home_race_to_create_the_database(home: Path, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "fresh", [step("a", "utility.log", message="a")])
-    procs = [spawn(home, "run", str(pb), "--json") for _ in range(3)]
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="fresh")
+    procs = [Igtk(home).popen("run", str(pb), "--json") for _ in range(3)]
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         assert "warning" not in err
-    assert len(igtk(home, "history", "--json").json()) == 3
+    assert len(Igtk(home)("history", "--json").json()) == 3
 
 
 CANARY_SECRET = "Zq7-canary-SECRET-91x"
@@ -381,25 +380,25 @@ CANARY_PASSWORD = "pw-canary-8c1f44e2"
 
 
 def secretive_playbook(tmp_path: Path) -> Path:
-    return write_playbook(tmp_path, "secretive", [
+    return write_playbook(tmp_path, steps=[
         step("keep", "utility.set_variable", name="copy", value="{{ parameter.api_pin }}"),
         step("say", "utility.log", message="pin {{ parameter.api_pin }} pw {{ parameter.password }}"),
         step("echo", "utility.python", script="print('ECHO=' + params['p'] + params['q'])",
              params={"p": "{{ parameter.api_pin }}", "q": "{{ variable.copy }}"}),
         step("fail", "utility.python", script="import sys; sys.exit('bad ' + params['p'])",
              params={"p": "{{ parameter.password }}"}),
-    ], parameters=[{"name": "api_pin", "type": "string", "secret": True},
+    ], title="secretive", parameters=[{"name": "api_pin", "type": "string", "secret": True},
                    {"name": "password", "type": "string"}])
 
 
 def run_with_canaries(home: Path, pb: Path) -> Any:
-    run = igtk(home, "run", str(pb), "--json", "-p", f"api_pin={CANARY_SECRET}", "-p", f"password={CANARY_PASSWORD}")
+    run = Igtk(home)("run", str(pb), "--json", "-p", f"api_pin={CANARY_SECRET}", "-p", f"password={CANARY_PASSWORD}")
     assert run.code == 1, run.stderr
     return run
 
 
 def assert_redacted_record(home: Path, run: Any) -> None:
-    doc = igtk(home, "show", run.events()[0]["execution_id"], "--json").json()
+    doc = Igtk(home)("show", run.events[0]["execution_id"], "--json").json()
     assert doc["parameters"] == {"api_pin": "••••", "password": "••••"}
     assert "••••" in json.dumps(doc["steps"], ensure_ascii=False)
 
@@ -407,8 +406,8 @@ def assert_redacted_record(home: Path, run: Any) -> None:
 @pytest.mark.backends("sqlite")
 def test_secrets_never_reach_the_database_wal_or_shm(home: Path, tmp_path: Path) -> None:
     pb = secretive_playbook(tmp_path)
-    init = write_playbook(tmp_path, "init", [step("a", "utility.log", message="a")])
-    assert igtk(home, "run", str(init)).code == 0  # creates the file
+    init = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="init")
+    assert Igtk(home)("run", str(init)).code == 0  # creates the file
     db = home / "data" / "igtk.db"
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN")
@@ -434,7 +433,7 @@ def test_secrets_never_reach_the_postgresql_database(home: Path, tmp_path: Path,
     """Every table dumped through psycopg, and the server's WAL and table files, hold no canary."""
     run = run_with_canaries(home, secretive_playbook(tmp_path))
     dump = backend.dump_text(home)
-    assert "••••" in dump and run.events()[0]["execution_id"] in dump  # the run is there, redacted
+    assert "••••" in dump and run.events[0]["execution_id"] in dump  # the run is there, redacted
     assert_clean_bytes(dump.encode("utf-8"), "the table dump")
     files = backend.server_files()
     assert files
@@ -460,11 +459,11 @@ def assert_clean_bytes(data: bytes, name: str) -> None:
 def test_an_unusable_database_costs_a_warning_not_the_run(home: Path, tmp_path: Path) -> None:
     (home / "data").mkdir(parents=True)
     (home / "data" / "igtk.db").write_bytes(b"this is not a database, just bytes " * 200)
-    pb = write_playbook(tmp_path, "robust", [step("a", "utility.log", message="a")])
-    run = igtk(home, "run", str(pb), "--json")
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="robust")
+    run = Igtk(home)("run", str(pb), "--json")
     assert run.code == 0
-    assert "not recorded" in run.stderr and run.events()[-1]["status"] == "completed"
-    history = igtk(home, "history")
+    assert "not recorded" in run.stderr and run.events[-1]["status"] == "completed"
+    history = Igtk(home)("history")
     assert history.code == 3 and "history" in history.stderr
 
 
@@ -487,23 +486,23 @@ def test_an_unusable_store_url_stops_before_the_first_step(home: Path, tmp_path:
         closed = probe.getsockname()[1]
     bad = url.format(password=server.password, closed=closed, port=server.port, db=backend.url.rsplit("/", 1)[1])
     flag = tmp_path / "ran"
-    pb = write_playbook(tmp_path, "never", [step("a", "utility.python", script=f"open({str(flag)!r}, 'w')")])
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.python", script=f"open({str(flag)!r}, 'w')")], title="never")
     for args in (("run", str(pb), "--json"), ("history",), ("show", "abcdef12")):
-        result = igtk(home, *args, IGTK_STORE_URL=bad)
+        result = Igtk(home)(*args, env={"IGTK_STORE_URL": bad})
         assert result.code == 3, (args, result.stderr)
         assert "store_url" in result.stderr and why in result.stderr, result.stderr
         assert server.password not in result.stderr + result.stdout
         assert not result.stdout.strip(), result.stdout  # no event: nothing started
     assert not flag.exists()
-    info = igtk(home, "info", IGTK_STORE_URL=bad)
+    info = Igtk(home)("info", env={"IGTK_STORE_URL": bad})
     assert info.code == 0 and server.password not in info.stdout and "store" in info.stdout
 
 
 def test_a_briefly_locked_database_still_records_the_run(home: Path, tmp_path: Path, backend: Any) -> None:
-    pb = write_playbook(tmp_path, "waits", [step("a", "utility.log", message="a")])
-    assert igtk(home, "run", str(pb)).code == 0
+    pb = write_playbook(tmp_path, steps=[step("a", "utility.log", message="a")], title="waits")
+    assert Igtk(home)("run", str(pb)).code == 0
     with backend.write_lock(home):
-        child = spawn(home, "run", str(pb), "--json")
+        child = Igtk(home).popen("run", str(pb), "--json")
         try:
             # Holding the lock for a while; whether the child tries before or after the release,
             # the outcome must be the same: the run completes and is recorded.
@@ -522,6 +521,5 @@ def test_store_commands_need_no_textual(home: Path, command: str, backend: Any) 
     driver, other = ("psycopg", "aiosqlite") if backend.is_postgres else ("aiosqlite", "psycopg")
     code = ("import sys; from igtk_tui.cli import main; main(sys.argv[1:])\n"
             f"assert 'textual' not in sys.modules and {driver!r} in sys.modules and {other!r} not in sys.modules")
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=cli_env(home),
-                          timeout=60)
-    assert proc.returncode == 0, proc.stderr
+    proc = Igtk(home).python(code, *args)
+    assert proc.code == 0, proc.stderr

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_helpers import backend, db_connect, igtk, long_playbook, spawn
+
+from tests.support.cli import Igtk
+from tests.support.playbooks import long_playbook
+from tests.support.store_backend import current, db_connect
 
 STEPS = 40  # plus the guard and final steps
 
@@ -24,7 +27,7 @@ STEPS = 40  # plus the guard and final steps
 def run_and_kill(home: Path, args: list[str], finished_lines: int) -> list[dict[str, Any]]:
     """Start `igtk ... --json`, SIGKILL it after `finished_lines` step_finished lines;
     returns every complete JSON line it printed."""
-    proc = spawn(home, *args, "--json")
+    proc = Igtk(home).popen(*args, "--json")
     assert proc.stdout is not None
     lines: list[dict[str, Any]] = []
     seen = 0
@@ -58,7 +61,7 @@ def assert_reported_steps_are_recorded(home: Path, lines: list[dict[str, Any]]) 
     started = [e for e in lines if e["event"] == "execution_started"]
     assert started, "the run printed nothing before it was killed"
     execution_id = started[0]["execution_id"]
-    backend().check_integrity(home)
+    current().check_integrity(home)
     conn = db_connect(home)
     try:
         recorded = {r["path"]: r for r in conn.execute(
@@ -76,7 +79,7 @@ def assert_reported_steps_are_recorded(home: Path, lines: list[dict[str, Any]]) 
 
 
 def history_status(home: Path, execution_id: str) -> str:
-    result = igtk(home, "history", "--json", "--limit", "10")
+    result = Igtk(home)("history", "--json", "--limit", "10")
     assert result.code == 0, result.stderr
     return {row["id"]: row["status"] for row in result.json()}[execution_id]
 
@@ -98,9 +101,9 @@ def test_sigkill_then_resume_twice(home: Path, tmp_path: Path, seed: int) -> Non
     second = assert_reported_steps_are_recorded(home, lines2)
     assert second != first
 
-    final = igtk(home, "resume", second, "--json")  # its start marks `second` interrupted
+    final = Igtk(home)("resume", second, "--json")  # its start marks `second` interrupted
     assert final.code == 0, final.stderr
-    events = final.events()
+    events = final.events
     assert events[-1]["event"] == "execution_finished" and events[-1]["status"] == "completed"
     third = events[0]["execution_id"]
     assert events[0]["resumed_from"] == second
@@ -117,7 +120,7 @@ def test_sigkill_then_resume_twice(home: Path, tmp_path: Path, seed: int) -> Non
     last_var = 3 * ((STEPS - 1) // 3)
     assert steps["final"][1]["logged"] == f"first=0 last={last_var}"
 
-    links = {row["id"]: row for row in igtk(home, "history", "--json").json()}
+    links = {row["id"]: row for row in Igtk(home)("history", "--json").json()}
     assert links[second]["status"] == "interrupted" and links[third]["status"] == "completed"
     assert links[first]["resumed_by"] == second and links[second]["resumed_by"] == third
     assert links[second]["resumed_from"] == first and links[third]["trigger"] == "resume"
@@ -128,7 +131,7 @@ def test_a_live_owner_is_left_alone_and_a_dead_one_marked(home: Path, tmp_path: 
     slow = tmp_path / "slow.yaml"
     slow.write_text(json.dumps({"name": "slow", "version": "1", "steps": [
         {"id": "wait", "name": "wait", "type": "utility.sleep", "parameters": {"seconds": 60}}]}))
-    child = spawn(home, "run", str(slow), "--json")
+    child = Igtk(home).popen("run", str(slow), "--json")
     assert child.stdout is not None
     try:
         first = json.loads(child.stdout.readline())
@@ -147,7 +150,7 @@ def test_sigterm_and_sighup_record_interrupted_with_the_signal(home: Path, tmp_p
     slow = tmp_path / "slow.yaml"
     slow.write_text(json.dumps({"name": "slow", "version": "1", "steps": [
         {"id": "wait", "name": "wait", "type": "utility.sleep", "parameters": {"seconds": 60}}]}))
-    child = spawn(home, "run", str(slow), "--json")
+    child = Igtk(home).popen("run", str(slow), "--json")
     assert child.stdout is not None
     first = json.loads(child.stdout.readline())
     child.send_signal(sig)
@@ -160,7 +163,7 @@ def test_sigterm_and_sighup_record_interrupted_with_the_signal(home: Path, tmp_p
     last = json.loads(out.splitlines()[-1])
     assert last["status"] == "interrupted" and sig.name in last["error"]
     assert history_status(home, first["execution_id"]) == "interrupted"
-    shown = igtk(home, "show", first["execution_id"], "--json").json()
+    shown = Igtk(home)("show", first["execution_id"], "--json").json()
     assert sig.name in shown["error"] and "operator" not in shown["error"]
     assert [s["status"] for s in shown["steps"]] == ["cancelled"]
     assert sig.name in shown["steps"][0]["error"]
@@ -170,7 +173,7 @@ def test_ctrl_c_is_the_operators_cancel(home: Path, tmp_path: Path) -> None:
     slow = tmp_path / "slow.yaml"
     slow.write_text(json.dumps({"name": "slow", "version": "1", "steps": [
         {"id": "wait", "name": "wait", "type": "utility.sleep", "parameters": {"seconds": 60}}]}))
-    child = spawn(home, "run", str(slow), "--json")
+    child = Igtk(home).popen("run", str(slow), "--json")
     assert child.stdout is not None
     first = json.loads(child.stdout.readline())
     child.send_signal(signal.SIGINT)

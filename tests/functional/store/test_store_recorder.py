@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recorder_helpers import CALLS, later, open_store, run_recorded
-from store_helpers import backend, db_connect, step, write_playbook
 
 from igtk_tui.engine.events import (
     Event,
@@ -24,6 +22,9 @@ from igtk_tui.engine.events import (
     StepInfo,
 )
 from igtk_tui.paths import Paths
+from tests.support.playbooks import step, write_playbook
+from tests.support.recorder import CALLS, later, open_store, run_recorded
+from tests.support.store_backend import current, db_connect
 
 
 @pytest.fixture
@@ -34,20 +35,19 @@ async def store(paths: Paths) -> Any:
 
 
 def rows(paths: Paths, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    return backend().rows(paths.db_file, sql, params)
+    return current().rows(paths.db_file, sql, params)
 
 
 async def test_every_event_kind_is_persisted(store: Any, paths: Paths, tmp_path: Path) -> None:
     CALLS.pop("every", None)
-    write_playbook(tmp_path, "child", [step("c1", "utility.set_variable", name="inner", value="yes"),
-                                       step("c2", "utility.log", message="child says {{ variable.inner }}")],
-                   verified=True)
+    write_playbook(tmp_path, steps=[step("c1", "utility.set_variable", name="inner", value="yes"),
+                                       step("c2", "utility.log", message="child says {{ variable.inner }}")], title="child", verified=True)
     failing = step("boom", "test.store_flaky", key="boom-always", failures=99)
     failing["on_failure"] = "rollback"
     failing["on_rollback"] = [step("undo", "utility.log", message="compensating")]
     flaky = step("flaky", "test.store_flaky", key="every", failures=1)
     flaky.update(retry_count=2, retry_delay=0)
-    pb = write_playbook(tmp_path, "everything", [
+    pb = write_playbook(tmp_path, steps=[
         step("setx", "utility.set_variable", name="x", value=41),
         flaky,
         step("say", "utility.log", message="x is {{ variable.x }}", level="warning"),
@@ -55,7 +55,7 @@ async def test_every_event_kind_is_persisted(store: Any, paths: Paths, tmp_path:
         step("art", "test.store_artifact", name="report.txt"),
         step("nest", "playbook.run", playbook="child.yaml"),
         failing,
-    ], parameters=[{"name": "target", "type": "string", "default": "plant-1"}])
+    ], title="everything", parameters=[{"name": "target", "type": "string", "default": "plant-1"}])
     pauses: list[str] = []
     debug_seen: list[int] = []
 
@@ -126,11 +126,11 @@ async def test_every_event_kind_is_persisted(store: Any, paths: Paths, tmp_path:
 
 
 async def test_step_back_keeps_one_row_and_attempts_accumulate(store: Any, paths: Paths, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "stepback", [
+    pb = write_playbook(tmp_path, steps=[
         step("a", "utility.set_variable", name="n", value=1),
         step("b", "debug.breakpoint"),
         step("c", "utility.log", message="done"),
-    ])
+    ], title="stepback")
     pauses = 0
 
     def controller(execution: Any, event: Event) -> None:
@@ -154,8 +154,8 @@ async def test_step_back_keeps_one_row_and_attempts_accumulate(store: Any, paths
 
 
 async def test_listeners_see_durable_events_only_after_commit(store: Any, paths: Paths, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "observed", [step(f"s{i}", "utility.set_variable", name="v", value=i)
-                                               for i in range(25)])
+    pb = write_playbook(tmp_path, steps=[step(f"s{i}", "utility.set_variable", name="v", value=i)
+                                               for i in range(25)], title="observed")
     seen: list[str] = []
     checked: list[tuple[str, str | None]] = []
     reader = db_connect(paths.db_file)
@@ -184,7 +184,7 @@ async def test_listeners_see_durable_events_only_after_commit(store: Any, paths:
 
 
 async def test_log_lines_are_written_in_batches(store: Any, paths: Paths, tmp_path: Path) -> None:
-    pb = write_playbook(tmp_path, "chatty", [step("spam", "test.store_spam", lines=1200)])
+    pb = write_playbook(tmp_path, steps=[step("spam", "test.store_spam", lines=1200)], title="chatty")
     execution, result, recorder = await run_recorded(store, pb)
     assert result.status == ExecutionStatus.COMPLETED
     got = rows(paths, "SELECT seq, message FROM logs WHERE execution_id = ? ORDER BY seq", (execution.id,))
@@ -208,11 +208,11 @@ async def test_logs_are_flushed_by_the_timer_without_a_step_boundary(store: Any,
 
 async def test_a_locked_database_never_blocks_the_run_and_is_written_once_free(paths: Paths, tmp_path: Path) -> None:
     store = await open_store(paths, busy_timeout_ms=50)
-    blocker = backend().write_lock(paths.db_file)
+    blocker = current().write_lock(paths.db_file)
     blocker.__enter__()  # another process's long write transaction
     warnings: list[str] = []
     delivered: list[str] = []
-    pb = write_playbook(tmp_path, "locked", [step(f"s{i}", "utility.log", message=f"m{i}") for i in range(5)])
+    pb = write_playbook(tmp_path, steps=[step(f"s{i}", "utility.log", message=f"m{i}") for i in range(5)], title="locked")
     try:
         from igtk_tui.engine.execution import Execution
         from igtk_tui.playbook.loader import load_file
@@ -248,11 +248,11 @@ async def test_a_locked_database_never_blocks_the_run_and_is_written_once_free(p
 async def test_a_lock_that_outlasts_the_grace_period_costs_the_record_not_the_run(paths: Paths,
                                                                                tmp_path: Path) -> None:
     store = await open_store(paths, busy_timeout_ms=20)
-    blocker = backend().write_lock(paths.db_file)
+    blocker = current().write_lock(paths.db_file)
     blocker.__enter__()
     warnings: list[str] = []
     delivered: list[str] = []
-    pb = write_playbook(tmp_path, "stuck", [step("only", "utility.log", message="hi")])
+    pb = write_playbook(tmp_path, steps=[step("only", "utility.log", message="hi")], title="stuck")
     try:
         started = time.monotonic()
         execution, result, recorder = await run_recorded(

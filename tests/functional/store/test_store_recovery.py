@@ -8,10 +8,9 @@ import subprocess
 import sys
 import time
 
-from recorder_helpers import open_store
-
 from igtk_tui.paths import Paths
 from igtk_tui.store.owner import process_start
+from tests.support.recorder import open_store
 
 
 async def test_only_dead_owners_on_this_host_are_marked_interrupted(paths: Paths) -> None:

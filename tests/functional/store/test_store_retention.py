@@ -6,10 +6,9 @@ import os
 import socket
 import time
 
-from recorder_helpers import open_store
-
 from igtk_tui.paths import Paths
 from igtk_tui.store.retention import CHUNK, apply_retention
+from tests.support.recorder import open_store
 
 
 async def seed(store: object, rows: list[tuple[str, str, float]]) -> None:

@@ -6,22 +6,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store_helpers import REPO, igtk
+from tests.support.cli import REPO, Igtk
 
 RAN = ["take_lock", "change_setpoint", "verify", "restore_setpoint", "release_lock", "notify"]
 
 
 def test_show_lists_a_rollback_in_execution_order_with_marks(home: Path) -> None:
     playbook = str(REPO / "playbooks" / "examples" / "rollback.yaml")
-    run = igtk(home, "run", playbook, "-p", "simulate_failure=true", "--json")
+    run = Igtk(home)("run", playbook, "-p", "simulate_failure=true", "--json")
     assert run.code == 1, run.stderr
-    started = next(e for e in run.events() if e["event"] == "execution_started")
-    finished = next(e for e in run.events() if e["event"] == "execution_finished")
+    started = next(e for e in run.events if e["event"] == "execution_started")
+    finished = next(e for e in run.events if e["event"] == "execution_finished")
     assert finished["failed_steps"] == 1
-    doc = igtk(home, "show", started["execution_id"], "--json").json()
+    doc = Igtk(home)("show", started["execution_id"], "--json").json()
     assert [s["id"] for s in doc["steps"]] == RAN
     assert doc["failed_steps"] == sum(1 for s in doc["steps"] if s["status"] == "failed") == 1
-    text = igtk(home, "show", started["execution_id"]).stdout
+    text = Igtk(home)("show", started["execution_id"]).stdout
     rows = [line.split()[0] for line in text.splitlines() if line.startswith("  ") and line.split()[0] in RAN]
     assert rows == RAN
     marked = {line.split()[0]: line for line in text.splitlines() if "[rollback" in line}

@@ -10,11 +10,10 @@ import sys
 import time
 import uuid
 
-from recorder_helpers import open_store
-
 from igtk_tui.paths import Paths
 from igtk_tui.schedules.model import Fire, Schedule
 from igtk_tui.store.owner import ProcessIdentity, process_start
+from tests.support.recorder import open_store
 
 
 def _schedule(name: str, handled: float) -> Schedule:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,48 +10,42 @@ import pytest
 
 from igtk_tui.paths import Paths
 from igtk_tui.vault import Credential, Vault
+from tests.support.cli import Igtk, Result
 
-HARNESS = str(Path(__file__).with_name("cli_harness.py"))
 PP = "cli-passphrase-77"
 
 
 @pytest.fixture
-def cli(paths: Paths, open_vault: Callable[..., Vault]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    seeded = open_vault(passphrase=PP)  # a cheap-KDF vault; the CLI reads its parameters from the header
+def cli(home: Path, paths: Paths, open_vault: Callable[..., Vault]) -> Callable[..., Result]:
+    """`igtk cred ARGS` (the real command) on a cheap-KDF vault; the CLI reads its parameters from the
+    header. `env` entries override the environment, "<unset>" removes one."""
+    seeded = open_vault(passphrase=PP)
     seeded.add(Credential("seed", "basic", "u", "seed-secret"))
     seeded.delete("seed")
-    base = {k: v for k, v in os.environ.items() if not k.startswith("IGTK_VAULT")}
-    base.update(
-        IGTK_HOME=os.environ["IGTK_HOME"],
-        IGTK_VAULT_PASSPHRASE=PP,
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-    )
+    igtk = Igtk(home, passphrase=PP)
 
-    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        full = {**base, **(env or {})}
-        full = {k: v for k, v in full.items() if v is not None and v != "<unset>"}
-        return subprocess.run(
-            [sys.executable, HARNESS, "cred", *args],
-            input=stdin, capture_output=True, text=True, env=full, timeout=60,
-        )
+    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+        unset = tuple(k for k, v in (env or {}).items() if v == "<unset>")
+        kept = {k: v for k, v in (env or {}).items() if v != "<unset>"}
+        return igtk("cred", *args, stdin=stdin, env=kept, unset=unset, timeout=60)
 
     return run
 
 
-def test_add_from_stdin_list_json_rm(cli: Callable[..., subprocess.CompletedProcess[str]], paths: Paths) -> None:
+def test_add_from_stdin_list_json_rm(cli: Callable[..., Result], paths: Paths) -> None:
     r = cli("add", "gw1", "--username", "admin", "--gateway-url", "http://gw1:8088", "--description", "north",
             stdin="pw-from-stdin-1\n")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     assert "{{ credential.gw1 }}" in r.stdout
     r = cli("add", "tok", "--username", "ci", "--type", "api-token", stdin="token-secret-2")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
 
     vault = Vault.open(paths, env={}, passphrase=PP, backend="file")
     assert vault.get("gw1").secret == "pw-from-stdin-1"  # exactly one newline stripped
     assert vault.get("tok").field("token") == "ci:token-secret-2"
 
     r = cli("list", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     rows = json.loads(r.stdout)
     assert [row["name"] for row in rows] == ["gw1", "tok"]
     assert rows[0]["gateway_url"] == "http://gw1:8088" and rows[0]["username"] == "admin"
@@ -62,93 +53,93 @@ def test_add_from_stdin_list_json_rm(cli: Callable[..., subprocess.CompletedProc
     assert "pw-from-stdin" not in r.stdout and "token-secret" not in r.stdout
 
     r = cli("list")
-    assert r.returncode == 0
+    assert r.code == 0
     assert r.stdout.splitlines()[0].split() == ["NAME", "TYPE", "USERNAME", "GATEWAY", "URL", "DESCRIPTION"]
     assert "pw-from-stdin" not in r.stdout
 
     r = cli("rm", "gw1")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     assert [row["name"] for row in json.loads(cli("list", "--json").stdout)] == ["tok"]
     r = cli("rm", "gw1")
-    assert r.returncode == 2 and "no credential named 'gw1'" in r.stderr
+    assert r.code == 2 and "no credential named 'gw1'" in r.stderr
 
 
-def test_bad_input_exits_2(cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+def test_bad_input_exits_2(cli: Callable[..., Result]) -> None:
     r = cli("add", "gw1", "--username", "admin", "--password", "oops", stdin="x")
-    assert r.returncode == 2
+    assert r.code == 2
     assert "unrecognized arguments: --password" in r.stderr
     r = cli("add", "gw1", "--username", "admin", stdin="\n")
-    assert r.returncode == 2 and "empty password" in r.stderr
+    assert r.code == 2 and "empty password" in r.stderr
     r = cli("add", "gw1", "--username", "admin", stdin="pw-1")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     r = cli("add", "gw1", "--username", "admin", stdin="pw-2")
-    assert r.returncode == 2 and "already exists" in r.stderr
+    assert r.code == 2 and "already exists" in r.stderr
     r = cli("add", "bad name", "--username", "admin", stdin="pw-1")
-    assert r.returncode == 2 and "invalid credential name" in r.stderr
+    assert r.code == 2 and "invalid credential name" in r.stderr
     r = cli("edit", "gw1")
-    assert r.returncode == 2 and "nothing to change" in r.stderr
+    assert r.code == 2 and "nothing to change" in r.stderr
 
 
-def test_unavailable_and_locked_exit_3(cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+def test_unavailable_and_locked_exit_3(cli: Callable[..., Result]) -> None:
     r = cli("list", env={"IGTK_VAULT_PASSPHRASE": "<unset>"})
-    assert r.returncode == 3
+    assert r.code == 3
     assert r.stderr.startswith("igtk: vault unavailable: ")
     assert "IGTK_VAULT_PASSPHRASE_FILE" in r.stderr and "Secret Service over D-Bus" in r.stderr
     assert "Traceback" not in r.stderr
     r = cli("list", env={"IGTK_VAULT_PASSPHRASE": "wrong"})
-    assert r.returncode == 3 and r.stderr.strip() == "igtk: wrong vault passphrase"
+    assert r.code == 3 and r.stderr.strip() == "igtk: wrong vault passphrase"
 
 
-def test_edit_secret_and_fields(cli: Callable[..., subprocess.CompletedProcess[str]], paths: Paths) -> None:
-    assert cli("add", "gw1", "--username", "admin", stdin="old-secret-1").returncode == 0
+def test_edit_secret_and_fields(cli: Callable[..., Result], paths: Paths) -> None:
+    assert cli("add", "gw1", "--username", "admin", stdin="old-secret-1").code == 0
     r = cli("edit", "gw1", "--secret", "--description", "rotated", stdin="new-secret-2\n")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     r = cli("edit", "gw1", "--rename", "gw-main", "--gateway-url", "http://gw:8088")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     cred = Vault.open(paths, env={}, passphrase=PP, backend="file").get("gw-main")
     assert (cred.secret, cred.description, cred.gateway_url) == ("new-secret-2", "rotated", "http://gw:8088")
     r = cli("edit", "gw-main", "--secret", stdin="")
-    assert r.returncode == 2 and "empty" in r.stderr
+    assert r.code == 2 and "empty" in r.stderr
 
 
-def test_passwd(cli: Callable[..., subprocess.CompletedProcess[str]], paths: Paths) -> None:
-    assert cli("add", "gw1", "--username", "admin", stdin="kept-secret").returncode == 0
+def test_passwd(cli: Callable[..., Result], paths: Paths) -> None:
+    assert cli("add", "gw1", "--username", "admin", stdin="kept-secret").code == 0
     r = cli("passwd", env={"IGTK_VAULT_NEW_PASSPHRASE": "brand-new-pp"})
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     assert "IGTK_VAULT_PASSPHRASE still gives the old passphrase" in r.stderr
-    assert cli("list").returncode == 3  # old passphrase now fails
+    assert cli("list").code == 3  # old passphrase now fails
     r = cli("list", "--json", env={"IGTK_VAULT_PASSPHRASE": "brand-new-pp"})
-    assert r.returncode == 0 and json.loads(r.stdout)[0]["name"] == "gw1"
+    assert r.code == 0 and json.loads(r.stdout)[0]["name"] == "gw1"
     # New passphrase from stdin this time.
     r = cli("passwd", stdin="third-pp\n", env={"IGTK_VAULT_PASSPHRASE": "brand-new-pp"})
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     cred = Vault.open(paths, env={}, passphrase="third-pp", backend="file").get("gw1")
     assert cred.secret == "kept-secret"
 
 
 def test_passphrase_file_and_backend_option_after_action(
-    cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+    cli: Callable[..., Result], tmp_path: Path
 ) -> None:
     pfile = tmp_path / "pp"
     pfile.write_text(PP + "\n")
     env = {"IGTK_VAULT_PASSPHRASE": "<unset>", "IGTK_VAULT_PASSPHRASE_FILE": str(pfile)}
     r = cli("add", "gw1", "--username", "admin", "--backend", "file", stdin="s-1", env=env)
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     r = cli("--backend", "file", "list", "--json", env=env)
-    assert r.returncode == 0 and json.loads(r.stdout)[0]["name"] == "gw1"
+    assert r.code == 0 and json.loads(r.stdout)[0]["name"] == "gw1"
     r = cli("list", "--backend", "keyring", env=env)
-    assert r.returncode == 3 and "no usable OS keyring" in r.stderr
+    assert r.code == 3 and "no usable OS keyring" in r.stderr
 
 
 def test_cred_opens_the_configured_backend_unless_told_otherwise(
-    cli: Callable[..., subprocess.CompletedProcess[str]], paths: Paths
+    cli: Callable[..., Result], paths: Paths
 ) -> None:
     """`igtk cred` opens the vault `igtk run -c` and the TUI open: the vault_backend setting."""
-    assert cli("add", "gw1", "--username", "admin", stdin="s-1").returncode == 0
+    assert cli("add", "gw1", "--username", "admin", stdin="s-1").code == 0
     r = cli("list", "--json", env={"IGTK_VAULT_BACKEND": "keyring"})
-    assert r.returncode == 3 and "no usable OS keyring" in r.stderr
+    assert r.code == 3 and "no usable OS keyring" in r.stderr
     paths.config_dir.mkdir(parents=True, exist_ok=True)
     paths.config_file.write_text('[vault]\nvault_backend = "keyring"\n')
-    assert cli("list", "--json").returncode == 3
+    assert cli("list", "--json").code == 3
     r = cli("list", "--json", "--backend", "file")
-    assert r.returncode == 0 and json.loads(r.stdout)[0]["name"] == "gw1"
+    assert r.code == 0 and json.loads(r.stdout)[0]["name"] == "gw1"

@@ -16,7 +16,6 @@ NOT_IGTK_ERRORS = {
     "simulator/errors.py:HttpError",  # the simulated gateway's HTTP answers, never raised to igtk's operator
     "simulator/errors.py:Unprocessable",
     "simulator/api_projects.py:_Missing",
-    "store/artifacts.py:UnsafeArtifactPath",  # store code, being reworked in parallel: to become an IgtkError
 }
 
 

@@ -40,11 +40,9 @@ def test_every_operator_error_is_an_igtk_error_with_its_exit_code(error: type[Ig
     assert error.exit_code == code
 
 
-def test_an_unusable_history_database_ends_a_command_with_exit_3(tmp_path, monkeypatch) -> None:
+def test_an_unusable_history_database_ends_a_command_with_exit_3(home) -> None:
     from igtk_tui.cli import main
 
-    home = tmp_path / "home"
-    monkeypatch.setenv("IGTK_HOME", str(home))
     db = home / "data" / "igtk.db"
     db.parent.mkdir(parents=True)
     db.write_bytes(b"this is not a SQLite database" * 100)
