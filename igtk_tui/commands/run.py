@@ -169,13 +169,13 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
     bus.subscribe(ExecutionLogCopy())
-    sink = JsonLines() if args.json else HumanProgress(quiet=getattr(args, "quiet", False))
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
         gateway_override=getattr(args, "gateway", None), credential_names=request.credential_names, resume=resume,
         credentials=credentials,
     )
+    sink = JsonLines() if args.json else HumanProgress(quiet=getattr(args, "quiet", False), state=execution.state)
     received: list[int] = []
     waiting: list[asyncio.Future[Any]] = []  # a lock being waited for: a signal ends the wait
 
@@ -192,7 +192,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
             else:
                 execution.interrupt(f"{sig.name} received")
 
-        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of) as recorder:
+        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of, state=execution.state) as recorder:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, on_signal, sig)

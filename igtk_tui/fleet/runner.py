@@ -47,7 +47,7 @@ class Member:
     finished_at: float | None = None
     error: str | None = None
     reason: str | None = None
-    failed_step: str | None = None
+    failed_step: str | None = None  # the first top-level step that failed (its execution's state)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
@@ -245,7 +245,7 @@ class FleetRun:
         self._by_execution[execution.id] = m
         path = request.playbook.path
         self._recorder.expect(execution.id, playbook_rel=self._rel(str(path)) if path else None,
-                              fleet_run_id=self.id)
+                              fleet_run_id=self.id, state=execution.state)
         bus.subscribe(self._recorder)
         try:
             lock = await self._store.locks.acquire(
@@ -266,6 +266,7 @@ class FleetRun:
             await self._recorder.flush()  # the execution's last rows before the member's
         finally:
             await asyncio.shield(self._release(lock))
+        m.failed_step = execution.state.failed_top
         await self._finish(m, result.status.value, error=result.error)
 
     async def _reachable(self, m: Member) -> bool:
@@ -299,13 +300,10 @@ class FleetRun:
 
     # -- events and records ------------------------------------------------------------------------
     def _on_event(self, event: Any) -> None:
-        """Post-commit engine events (the recorder's listener): the failed step, and the JSON lines."""
+        """Post-commit engine events (the recorder's listener): the JSON lines."""
         m = self._by_execution.get(event.execution_id)
         if m is None:
             return
-        if (event.kind == "step_finished" and m.failed_step is None and "/" not in event.step_id
-                and getattr(event.status, "value", "") == "failed"):
-            m.failed_step = event.step_id
         self.output.engine_event(self, m, event)
 
     async def _record(self, write: Any) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui.engine.events import Event
+from igtk_tui.engine.state import ExecutionState
 from igtk_tui.store.db import Database, StoreBusy
 from igtk_tui.store.owner import ProcessIdentity
 from igtk_tui.store.rows import Batch, EventFolder, Expected, apply_all
@@ -98,10 +99,14 @@ class Recorder:
         self._listeners.append(listener)
 
     def expect(self, execution_id: str, *, rerun_of: str | None = None, playbook_rel: str | None = None,
-               fleet_run_id: str | None = None) -> None:
-        """Facts about an execution the events do not carry (set before it starts)."""
+               fleet_run_id: str | None = None, state: ExecutionState | None = None) -> None:
+        """Facts about an execution the events do not carry (set before it starts); `state`: its
+        engine's fold of its events (`Execution.state`), read for the step rows instead of
+        folding the events a second time."""
         self._folder.expected[execution_id] = Expected(rerun_of=rerun_of, playbook_rel=playbook_rel,
                                                        fleet_run_id=fleet_run_id)
+        if state is not None:
+            self._folder.states[execution_id] = state
 
     def set_browser_version(self, execution_id: str, version: str | None) -> None:
         """Record the browser an execution used, in order with its events
@@ -133,6 +138,8 @@ class Recorder:
     def __call__(self, event: Event) -> None:
         if event.kind == "note" and getattr(event, "key", None) == "browser_version":
             self.set_browser_version(event.execution_id, getattr(event, "value", None))
+        if self._folder.own or event.kind == "execution_started":
+            self._folder.follow(event)
         if self._failed is not None or (self._closing and self._writer is None):
             self._deliver(event)
             return

@@ -31,9 +31,10 @@ def warn_stderr(text: str) -> None:
 
 @asynccontextmanager
 async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
-                   rerun_of: str | None = None,
+                   rerun_of: str | None = None, state: Any = None,
                    warn: Callable[[str], None] = warn_stderr) -> AsyncIterator[Recorder | None]:
-    """Subscribe `sink` through the recorder (or directly when there is no usable store)."""
+    """Subscribe `sink` through the recorder (or directly when there is no usable store);
+    `state`: the execution's ExecutionState, which the recorder reads for its step rows."""
     recorder: Recorder | None = None
     try:
         try:
@@ -50,7 +51,7 @@ async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
             library = getattr(runtime, "library", None)
             rel = (lambda p: library.relative(Path(p))) if library is not None else None
             recorder = store.recorder(playbook_rel=rel, on_warning=warn)
-            recorder.expect(execution_id, rerun_of=rerun_of)
+            recorder.expect(execution_id, rerun_of=rerun_of, state=state)
             recorder.add_listener(sink)
             bus.subscribe(recorder)
         else:
