@@ -12,6 +12,13 @@ gateway), measured alone:
   waited for (wait4: its utility.python verdict scripts included),
 - the most requests the simulated gateways were answering at the same moment,
 plus `igtk inventory check` of the same 200 (StatusPing + gwinfo only, 20 at a time).
+
+Then the PostgreSQL case (docs/workers.md; `--no-postgres` leaves it out): a real local server
+(tests/support/pg_server.py), two agents with their own state roots sharing it, each with a
+worker of `--worker-concurrency` jobs; `igtk run gateway/health_check --on all --forks N
+--detach` on the first: wall time from the command to the fleet run's end (read in the
+database), the peak RSS of each agent (VmHWM), how many gateways each agent's worker ran, and
+the requests in flight.
 The vault uses the cheap test KDF: the key derivation is measured by benchmarks/health_check.py.
 """
 
@@ -106,6 +113,9 @@ def main() -> None:
     parser.add_argument("--gateways", type=int, default=200)
     parser.add_argument("--forks", default="5,20,50", help="comma-separated --forks values (default 5,20,50)")
     parser.add_argument("--runs", type=int, default=1, help="runs per case (the best wall time is shown)")
+    parser.add_argument("--no-postgres", action="store_true", help="leave out the two-agent PostgreSQL case")
+    parser.add_argument("--worker-concurrency", type=int, default=10, help="jobs each agent runs at once (default 10)")
+    parser.add_argument("--pg-forks", type=int, default=20, help="--forks of the two-agent case (default 20)")
     args = parser.parse_args()
     forks = [int(f) for f in args.forks.split(",") if f.strip()]
 
@@ -135,8 +145,90 @@ def main() -> None:
             wall, igtk_rss, max_rss, in_flight, code = best
             print(f"   {label:<52} {wall:7.1f}s {args.gateways / wall:6.1f} {igtk_rss:7.1f}Mi {max_rss:6.1f}Mi "
                   f"{in_flight:>9} {code:>4}")
+        if not args.no_postgres:
+            two_agents(Path(raw), fleet, args)
     print("   (igtk RSS: the igtk process's VmHWM; max RSS: the largest process it waited for, wait4;"
           " in flight: requests the simulated fleet answered at once; exit 1 would mean a gateway failed)")
+
+
+def two_agents(root: Path, fleet: object, args: argparse.Namespace) -> None:
+    """The fleet through the workers of two agents sharing one PostgreSQL history."""
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "tests" / "support"))
+    from pg_server import PostgresServer  # type: ignore[import-not-found]
+
+    server = PostgresServer(fsync=True).start()
+    homes: list[Path] = []
+    try:
+        url = server.url(server.fresh_database("fleetbench"))
+        for name in ("a", "b"):
+            home = make_home(root / name, fleet)
+            homes.append(home)
+        envs = [{**env_for(h), "IGTK_STORE_URL": url, "IGTK_WORKER_CONCURRENCY": str(args.worker_concurrency)}
+                for h in homes]
+        pids = []
+        for env in envs:
+            subprocess.run(igtk_cmd("agent", "start"), env=env, capture_output=True, check=True)
+            status = subprocess.run(igtk_cmd("agent", "status", "--json"), env=env, capture_output=True, text=True,
+                                    check=True)
+            import json
+
+            pids.append(int(json.loads(status.stdout)["pid"]))
+        peaks = [0.0, 0.0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                for i, pid in enumerate(pids):
+                    peaks[i] = max(peaks[i], hwm_mib(pid) or 0.0)
+                done.wait(0.05)
+
+        warm = "gw001,gw002" if args.gateways > 99 else "gw01,gw02"
+        wait_fleet(url, run_detached(envs[0], ["--on", warm]))
+        fleet.in_flight.reset()  # type: ignore[attr-defined]
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.monotonic()
+        run_id = run_detached(envs[0], ["--on", "all", "--forks", str(args.pg_forks)])
+        status, per_pid = wait_fleet(url, run_id)
+        wall = time.monotonic() - started
+        done.set()
+        sampler.join()
+        label = (f"two agents, PostgreSQL: --forks {args.pg_forks}, {args.worker_concurrency} jobs/agent")
+        ran = " / ".join(f"{per_pid.get(pid, 0)}" for pid in pids)
+        print(f"   {label:<52} {wall:7.1f}s {args.gateways / wall:6.1f} {peaks[0]:7.1f}Mi {peaks[1]:6.1f}Mi "
+              f"{fleet.in_flight.peak:>9} {status}")  # type: ignore[attr-defined]
+        print(f"   (agent RSS: VmHWM of agent a, then b; gateways run by agent a / b: {ran})")
+    finally:
+        for home in homes:
+            subprocess.run(igtk_cmd("agent", "stop", "--cancel-running"), env=env_for(home), capture_output=True,
+                           check=False)
+        server.stop()
+        shutil.rmtree(root / "a", ignore_errors=True)
+
+
+def run_detached(env: dict[str, str], args: list[str]) -> str:
+    done = subprocess.run(igtk_cmd("run", "gateway/health_check", *args, "--detach"), env=env, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"igtk run --detach exited {done.returncode}: {done.stderr[-600:]}")
+    return done.stdout.strip()
+
+
+def wait_fleet(url: str, run_id: str) -> tuple[str, dict[int, int]]:
+    """The fleet run's final status and how many of its executions each agent (pid) ran."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            row = conn.execute("SELECT status FROM fleet_runs WHERE id = %s", (run_id,)).fetchone()
+            if row and row[0] != "running":
+                break
+            time.sleep(0.05)  # polling the record of a run in other processes (a benchmark, not a test)
+        counts = conn.execute("SELECT owner_pid, COUNT(*) FROM executions WHERE fleet_run_id = %s GROUP BY owner_pid",
+                              (run_id,)).fetchall()
+    return str(row[0]), {int(pid): int(n) for pid, n in counts}
 
 
 if __name__ == "__main__":

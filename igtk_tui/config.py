@@ -29,6 +29,12 @@ class Settings:
     # The password comes from the URL, libpq (PGPASSFILE, ~/.pgpass) or the vault credential named here.
     store_url: str | None = None
     store_credential: str | None = None
+    # Workers (with store_url only; docs/workers.md): queued executions this agent runs at once
+    # (0: it queues and coordinates but runs none), and the heartbeat after which another agent
+    # judges a silent one dead and marks its executions interrupted.
+    worker_concurrency: int = 4
+    worker_heartbeat: float = 10.0
+    worker_stalled_after: float = 30.0
     # Gateway
     verify_tls: bool = True
     ca_bundle: str | None = None

@@ -101,9 +101,13 @@ class AgentClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+                timeout: float | None = None) -> Any:
         try:
-            response = self._http.request(method, path, json=body)
+            if timeout is None:
+                response = self._http.request(method, path, json=body)
+            else:
+                response = self._http.request(method, path, json=body, timeout=timeout)
         except httpx.TransportError as exc:
             raise AgentGone(f"the agent does not answer on {self.location.socket}: {exc}") from None
         _raise_for(response)
@@ -116,7 +120,13 @@ class AgentClient:
         return list(self.request("GET", "/v1/executions" + ("?all=1" if every else ""))["executions"])
 
     def start(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return dict(self.request("POST", "/v1/executions", spec))
+        """Start a run; one that waits for its gateway's lock (`lock_wait`) answers once it has it."""
+        wait = float(spec.get("lock_wait") or 0.0)
+        return dict(self.request("POST", "/v1/executions", spec, timeout=wait + 30.0 if wait else None))
+
+    def start_fleet(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """A fleet run the agent coordinates: `{id, playbook, total, batches, queued}`."""
+        return dict(self.request("POST", "/v1/fleets", spec))
 
     def get(self, execution_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/v1/executions/{execution_id}"))

@@ -32,6 +32,7 @@ from igtk_tui.schedules.model import (
 log = logging.getLogger(__name__)
 
 VAULT_LOCKED = "vault locked: run `igtk agent unlock`"
+ELSEWHERE_POLL = 1.0  # seconds between looks at another agent's run of a schedule (overlap: queue)
 
 
 @dataclass
@@ -108,13 +109,29 @@ class FireRunner:
             await self._record_end(fire.id, FIRE_ERROR, redact.scrub(f"internal error: {exc}"))
 
     # -- overlap and gateway ------------------------------------------------------------------------
+    async def elsewhere(self, schedule: Schedule) -> list[str]:
+        """Live executions of this schedule that another agent sharing the history runs (PostgreSQL)."""
+        from igtk_tui.engine.events import LIVE_STATUSES
+        from igtk_tui.store.owner import ProcessIdentity, owner_alive
+
+        me = ProcessIdentity.current()
+        marks = ", ".join("?" for _ in LIVE_STATUSES)
+        rows = await self.store.db.fetchall(
+            f"SELECT id, host, owner_pid, owner_start FROM executions WHERE trigger = ? AND status IN ({marks})",
+            (schedule.trigger, *(s.value for s in LIVE_STATUSES)))
+        return [r["id"] for r in rows if r["id"] not in self.hub.executions
+                and not (r["host"] == me.host and r["owner_pid"] == me.pid)
+                and owner_alive(r["host"], r["owner_pid"], r["owner_start"], me)]
+
     async def _overlap_allows(self, run: FireRun) -> bool:
         schedule, fire = run.schedule, run.fire
-        mine = self.own_runs(schedule)
-        if not mine or schedule.overlap == "allow":
+        if schedule.overlap == "allow":
+            return True
+        mine = [e.id for e in self.own_runs(schedule)] or await self.elsewhere(schedule)
+        if not mine:
             return True
         if schedule.overlap == "skip":
-            await self._skipped(run, f"skipped: execution {mine[0].id[:8]} of this schedule is still running "
+            await self._skipped(run, f"skipped: execution {mine[0][:8]} of this schedule is still running "
                                      "(overlap: skip)")
             return False
         if schedule.name in self.queued:
@@ -123,12 +140,17 @@ class FireRunner:
             return False
         self.queued.add(schedule.name)
         try:
-            message = f"queued: waits for execution {mine[0].id[:8]} of this schedule to end (overlap: queue)"
+            message = f"queued: waits for execution {mine[0][:8]} of this schedule to end (overlap: queue)"
             await self.repo.update_fire(fire.id, outcome=FIRE_QUEUED, message=message)
             run.decide(FIRE_QUEUED, message=message)
-            while mine:
-                await asyncio.wait([e.task for e in mine if e.task is not None])
-                mine = self.own_runs(schedule)
+            while True:
+                local = self.own_runs(schedule)
+                if local:
+                    await asyncio.wait([e.task for e in local if e.task is not None])
+                elif await self.elsewhere(schedule):
+                    await asyncio.sleep(ELSEWHERE_POLL)  # another agent's run: its end is seen in the store
+                else:
+                    break
         finally:
             self.queued.discard(schedule.name)
         return True

@@ -29,3 +29,37 @@ async def acquire_gateway_lock(store: Any, gateway_url: str, *, holder: str, pla
         if on_wait is not None:
             await on_wait(busy.holder.describe())
     return await store.locks.acquire(gateway_url, holder, playbook=playbook, wait=math.inf)
+
+
+async def start_locked(hub: Any, spec: Any, prepared: Any, *, wait: float, fleet_run_id: str | None = None) -> Any:
+    """Take the store's lock of the run's gateway (waiting up to `wait` seconds; busy raises
+    store.locks.GatewayBusy, exit 3 naming the holder), start the run through the hub, hand the
+    lock to its execution, and release it when the execution ends. Returns the LiveExecution."""
+    import asyncio
+    import uuid
+
+    from igtk_tui.errors import InvalidInput
+
+    url = prepared.request.gateway_url
+    if not url:
+        raise InvalidInput("--lock: this run names no gateway (give --gateway URL, -c CREDENTIAL or "
+                           "-p gateway_url=URL)")
+    store = await hub.runtime.open_store()
+    lock = await store.locks.acquire(url, f"agent-{uuid.uuid4()}", playbook=prepared.request.playbook.name,
+                                     fleet_run_id=fleet_run_id, wait=wait)
+    try:
+        live = await hub.start(spec, prepared)
+        await lock.hand_to(live.id, live.playbook)
+    except BaseException:
+        await asyncio.shield(lock.release())
+        raise
+
+    async def release_at_end() -> None:
+        try:
+            if live.task is not None:
+                await asyncio.wait([live.task])
+        finally:
+            await asyncio.shield(lock.release())
+
+    live.lock_task = asyncio.create_task(release_at_end(), name=f"lock:{live.id[:8]}")
+    return live

@@ -53,6 +53,9 @@ class StartSpec:
     trigger: str = "agent"
     resume_of: str | None = None
     rerun_of: str | None = None
+    fleet_run_id: str | None = None  # set by the agent for a fleet's gateway (never from a request body)
+    lock: bool = False  # take the gateway's lock first (`igtk run --detach --lock`)
+    lock_wait: float = 0.0
 
     @property
     def replay_of(self) -> str | None:
@@ -76,7 +79,11 @@ class StartSpec:
         breakpoints = data.get("breakpoints") or []
         if not isinstance(breakpoints, list) or not all(isinstance(b, str) for b in breakpoints):
             raise InvalidInput("`breakpoints` must be a list of step ids")
+        lock_wait = data.get("lock_wait") or 0.0
+        if not isinstance(lock_wait, (int, float)) or isinstance(lock_wait, bool) or lock_wait < 0:
+            raise InvalidInput(f"`lock_wait` must be a number of seconds (0 or more), got {lock_wait!r}")
         return cls(playbook=str(data.get("playbook") or ""), params=params,
+                   lock=bool(data.get("lock")) or bool(lock_wait), lock_wait=float(lock_wait),
                    credential=data.get("credential") or None, gateway_url=data.get("gateway_url") or None,
                    debug=bool(data.get("debug", False)), breakpoints=tuple(breakpoints),
                    trigger=str(data.get("trigger") or "agent"), **again)
@@ -102,6 +109,7 @@ class LiveExecution:
         self.final: dict[str, Any] | None = None
         self.task: asyncio.Task[Any] | None = None
         self.state: ExecutionState = execution.state  # the engine's fold of its events (engine/state.py): read, not folded again
+        self.lock_task: asyncio.Task[Any] | None = None  # releases the gateway lock at the end (agent/gateway_lock.py)
         self._seq = 0
         self._events: list[tuple[int, dict[str, Any]]] = []
         self._logs: deque[tuple[int, dict[str, Any]]] = deque(maxlen=LOG_BACKLOG)
@@ -321,7 +329,7 @@ class Hub:
         bus.subscribe(ExecutionLogCopy())
         execution = self.runtime.new_execution(
             request.playbook, request.params, bus=bus, trigger=spec.trigger, debug=spec.debug,
-            breakpoints=spec.breakpoints, gateway_url=request.gateway_url,
+            breakpoints=spec.breakpoints, gateway_url=request.gateway_url, gateway_override=spec.gateway_url,
             credential_names=request.credential_names, credentials=credentials,
             resume=again.resume if again is not None else None,
         )
@@ -329,7 +337,8 @@ class Hub:
         self.executions[execution.id] = live
         self.recorder.expect(execution.id, rerun_of=again.rerun_of if again is not None else None,
                              playbook_rel=self.runtime.library.relative(request.playbook.path)
-                             if request.playbook.path else None, state=execution.state)
+                             if request.playbook.path else None, fleet_run_id=spec.fleet_run_id,
+                             state=execution.state)
         bus.subscribe(lambda event: self.recorder(self._as_recorded(event)))
         live.task = asyncio.create_task(self._run(live), name=f"agent-execution:{execution.id}")
         self._prune()

@@ -115,7 +115,7 @@ class Scheduler:
     async def _reload(self, version: int) -> None:
         """Read every definition; a schedule whose timing did not change keeps its computed next
         instant (1,000 schedules and one edit: one computation, not a thousand on the loop)."""
-        from igtk_tui.schedules.timing import fire_times
+        from igtk_tui.schedules.timing import CronError, ZoneError, fire_times
 
         schedules = await self.repo.all()
         entries: dict[str, Entry] = {}
@@ -128,7 +128,7 @@ class Scheduler:
             try:
                 entry.times = fire_times(schedule.cron, schedule.tz)
                 entry.next_due = entry.times.next_after(schedule.last_handled)
-            except ValueError as exc:  # CronError, ZoneError (a zone removed from the system's data)
+            except (CronError, ZoneError, ValueError) as exc:  # e.g. a zone removed from the system's data
                 entry.error = str(exc)
                 log.error("schedule %s cannot fire: %s", schedule.name, exc)
             entries[schedule.name] = entry
@@ -167,13 +167,25 @@ class Scheduler:
             handled.append((schedule.name, step.last_handled))
             moved.append((entry, step.last_handled))
             runs += [FireRun(schedule.with_changes(last_handled=step.last_handled), fire) for fire in fires]
-        if handled:  # written first: a failed write changes nothing here, and the next wake tries again
-            await self.repo.record_fires(records, last_handled=handled)
+        if not handled:
+            return
+        # Written first: a failed write changes nothing here, and the next wake tries again. Claimed by
+        # compare-and-set on last_handled: of several agents sharing a PostgreSQL history, exactly one
+        # moves it past a due instant, and only that one fires it.
+        claimed = await self.repo.record_fires(records, last_handled=handled,
+                                               expected={e.schedule.name: e.schedule.last_handled for e, _ in moved})
         for entry, instant in moved:
-            entry.schedule = entry.schedule.with_changes(last_handled=instant)
-            entry.next_due = entry.times.next_after(instant)
+            if entry.schedule.name in claimed:
+                entry.schedule = entry.schedule.with_changes(last_handled=instant)
+                entry.next_due = entry.times.next_after(instant)
+            else:  # another agent handled it (or it was edited): follow the stored instant
+                fresh = await self.repo.get(entry.schedule.name)
+                if fresh is not None:
+                    entry.schedule = fresh
+                    entry.next_due = entry.times.next_after(fresh.last_handled)
         for run in runs:
-            self._spawn(run)
+            if run.schedule.name in claimed:
+                self._spawn(run)
 
     def _spawn(self, run: FireRun) -> None:
         assert self.runner is not None

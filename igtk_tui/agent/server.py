@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE = 15.0  # seconds between SSE comments on a quiet stream (a dead client is noticed)
 STREAM_BATCH = 500  # events written to a stream at once when they queue up
+VAULT_OPEN_WAIT = 10.0  # seconds a status waits for the vault the agent opens itself (a keyring may hang)
 
 
 def peer_uid(sock: socket.socket) -> int:
@@ -75,9 +76,15 @@ class Agent:
         from igtk_tui.agent.scheduler import Scheduler
 
         self.scheduler = Scheduler(self.hub)
+        from igtk_tui.agent.fleets import FleetCoordinator
+
+        self.queue: Any = None  # agent/queue.py's WorkQueue once a PostgreSQL history is open
+        self.relay: Any = None  # agent/controls.py's ControlRelay, likewise
+        self.fleets = FleetCoordinator(self.hub)
         self.started = time.time()
         self.server: uvicorn.Server | None = None
         self.vault_detail = ""  # why the vault is locked (never a secret)
+        self.vault_opening: asyncio.Task[None] | None = None  # the agent opening its vault itself
         self.app = Starlette(routes=self.routes(), exception_handlers={IgtkError: self._igtk_error})
 
     def routes(self) -> list[Route]:
@@ -94,6 +101,8 @@ class Agent:
             Route("/v1/executions/{id}/breakpoints", self.set_breakpoint, methods=["POST"]),
             Route("/v1/executions/{id}/parameters", self.edit_parameters, methods=["POST"]),
             Route("/v1/executions/{id}/{verb}", self.control, methods=["POST"]),
+            Route("/v1/fleets", self.list_fleets, methods=["GET"]),
+            Route("/v1/fleets", self.start_fleet, methods=["POST"]),
             Route("/v1/schedules", self.schedules_state, methods=["GET"]),
             Route("/v1/schedules/{name}/run", self.run_schedule, methods=["POST"]),
         ]
@@ -111,20 +120,28 @@ class Agent:
         return {"version": __version__, "api": API_VERSION, "pid": os.getpid(), "started_at": self.started,
                 "uptime": time.time() - self.started, "socket": str(self.location.socket),
                 "state_root": str(self.runtime.paths.state_dir), "vault": self.vault_status(),
-                "running": [e.summary() for e in self.hub.running()]}
+                "running": [e.summary() for e in self.hub.running()],
+                "worker": self.queue.state() if self.queue is not None else None}
 
     def vault_status(self) -> dict[str, Any]:
         return {**self.runtime.vault_state(), "detail": self.vault_detail}
 
     async def agent_status(self, request: Request) -> Response:
+        """While the agent still opens its vault itself (a key derivation takes a second or two),
+        the status waits for it: "locked" then would send the TUI to ask for a passphrase its
+        operator may not even know (`igtk demo`'s), for a vault about to be open."""
+        opening = self.vault_opening
+        if opening is not None and not opening.done():
+            await asyncio.wait({opening}, timeout=VAULT_OPEN_WAIT)
         return JSONResponse(self.status())
 
     async def agent_stop(self, request: Request) -> Response:
         body = await _body(request)
         running = self.hub.running()
-        if running and not body.get("cancel_running"):
-            return _error(409, f"{len(running)} execution(s) running; stop refused "
-                               "(wait for them, or stop with --cancel-running)")
+        fleets = self.fleets.summaries()
+        if (running or fleets) and not body.get("cancel_running"):
+            what = f"{len(running)} execution(s)" + (f" and {len(fleets)} fleet run(s)" if fleets else "")
+            return _error(409, f"{what} running; stop refused (wait for them, or stop with --cancel-running)")
         asyncio.get_running_loop().create_task(self.shutdown(None))
         return JSONResponse({"stopping": True, "cancelled": [e.id for e in running]})
 
@@ -167,37 +184,58 @@ class Agent:
         return JSONResponse({"executions": [e.summary() for e in items]})
 
     async def start_execution(self, request: Request) -> Response:
-        live = await self.hub.start(StartSpec.from_json(await _body(request)))
+        spec = StartSpec.from_json(await _body(request))
+        if spec.lock:
+            from igtk_tui.agent.gateway_lock import start_locked
+
+            live = await start_locked(self.hub, spec, await self.hub.prepare(spec), wait=spec.lock_wait)
+        else:
+            live = await self.hub.start(spec)
         return JSONResponse(live.summary(), status_code=201)
 
     async def get_execution(self, request: Request) -> Response:
-        return self._with(request, lambda live: JSONResponse(live.snapshot()))
+        try:
+            return JSONResponse(self.hub.find(request.path_params["id"]).snapshot())
+        except LookupError as exc:
+            return _error(404, str(exc))
+        except InvalidInput as exc:
+            return _error(409, str(exc))
 
     async def control(self, request: Request) -> Response:
         verb = request.path_params["verb"]
         if verb not in CONTROL_VERBS:
             return _error(404, f"unknown control {verb!r}; one of {', '.join(CONTROL_VERBS)}")
-        return self._with(request, lambda live: (live.control(verb), JSONResponse(live.summary()))[1])
+        return await self._control(request, verb, {})
 
     async def set_debug(self, request: Request) -> Response:
-        body = await _body(request)
-        return self._with(request, lambda live: (live.set_debug(bool(body.get("on"))), JSONResponse(live.summary()))[1])
+        return await self._control(request, "debug", await _body(request))
 
     async def set_breakpoint(self, request: Request) -> Response:
-        body = await _body(request)
-        step = body.get("step")
-        if not isinstance(step, str) or not step:
-            return _error(400, "`step` (a step id or parent/child path) is required")
-        on = body.get("on")
-        return self._with(request, lambda live: JSONResponse(
-            {"step": step, "on": live.set_breakpoint(step, None if on is None else bool(on))}))
+        return await self._control(request, "breakpoints", await _body(request))
 
     async def edit_parameters(self, request: Request) -> Response:
-        body = await _body(request)
-        step, params = body.get("step"), body.get("parameters")
-        if not isinstance(step, str) or not isinstance(params, dict):
-            return _error(400, "`step` (text) and `parameters` (an object) are required")
-        return self._with(request, lambda live: (live.edit_parameters(step, params), JSONResponse(live.summary()))[1])
+        return await self._control(request, "parameters", await _body(request))
+
+    async def _control(self, request: Request, verb: str, body: dict[str, Any]) -> Response:
+        """Applied here (agent/controls.py); an execution another agent runs (a shared PostgreSQL
+        history) gets it relayed through the store, and the answer is that agent's."""
+        from igtk_tui.agent.controls import apply
+
+        given = request.path_params["id"]
+        status, answer = apply(self.hub, given, verb, body)
+        if status == 404 and self.relay is not None:
+            status, answer = await self.relay.forward(given, verb, body)
+        return JSONResponse(answer, status_code=status)
+
+    async def list_fleets(self, request: Request) -> Response:
+        return JSONResponse({"fleets": self.fleets.summaries()})
+
+    async def start_fleet(self, request: Request) -> Response:
+        from igtk_tui.agent.fleets import FleetSpec
+
+        run = await self.fleets.start(FleetSpec.from_json(await _body(request)))
+        return JSONResponse({"id": run.id, "playbook": run.playbook.name, "total": len(run.members),
+                             "batches": len(run.batches), "queued": self.queue is not None}, status_code=201)
 
     async def schedules_state(self, request: Request) -> Response:
         return JSONResponse(self.scheduler.state())
@@ -246,27 +284,32 @@ class Agent:
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
-    def _with(self, request: Request, act: Any) -> Response:
-        try:
-            return act(self.hub.find(request.path_params["id"]))  # type: ignore[no-any-return]
-        except LookupError as exc:
-            return _error(404, str(exc))
-        except InvalidInput as exc:
-            return _error(409, str(exc))
-
     # -- life ----------------------------------------------------------------------
     async def shutdown(self, reason: str | None) -> None:
         """Stop firing, cancel what runs (recorded `interrupted` when `reason` is given), let the
         fires record their end, then stop serving."""
         await self.scheduler.stop()
+        await self.fleets.stop(reason)
+        if self.queue is not None:
+            await self.queue.stop_taking()
         await self.hub.cancel_all(reason)
+        await self.fleets.drain()
         await self.scheduler.drain()
         if self.server is not None:
             self.server.should_exit = True
 
     async def serve(self) -> None:
         await self.hub.open()
-        vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
+        if self.runtime.store_location().is_postgres:
+            from igtk_tui.agent.controls import ControlRelay
+            from igtk_tui.agent.queue import WorkQueue
+
+            self.queue = WorkQueue(self.hub)
+            await self.queue.open()
+            self.fleets.queue = self.queue
+            self.relay = ControlRelay(self.hub, await self.runtime.open_store())
+            self.relay.start()
+        self.vault_opening = vault_task = asyncio.get_running_loop().create_task(self._open_vault_itself())
         await self.scheduler.start()
         sock = bind_socket(self.location)
         config = uvicorn.Config(self.app, http=PeerCheckedProtocol, lifespan="off", log_level="warning",
@@ -287,9 +330,15 @@ class Agent:
             await self.server.serve(sockets=[sock])
         finally:
             await self.scheduler.stop()
+            await self.fleets.stop("the agent stopped")
             if self.hub.running():
                 await self.hub.cancel_all("the agent stopped")
+            await self.fleets.drain()
             await self.scheduler.drain()
+            if self.relay is not None:
+                await self.relay.stop()
+            if self.queue is not None:
+                await self.queue.close()
             try:
                 self.location.socket.unlink()
             except FileNotFoundError:

@@ -156,6 +156,10 @@ def agent_status(args: argparse.Namespace) -> int:
     why = f" ({vault['detail']})" if vault.get("detail") and vault.get("state") != "unlocked" else ""
     backend = f" ({vault['backend']})" if vault.get("backend") else ""
     print(f"vault:   {vault.get('state', 'unknown')}{backend}{why}")
+    worker = status.get("worker")
+    if worker:  # a PostgreSQL history: this agent's worker of the shared execution queue
+        takes = f"takes up to {worker['concurrency']} job(s) at once" if worker["concurrency"] else "takes no jobs"
+        print(f"worker:  {takes}, {worker['taken']} taken since start (queue {worker['queue']!r})")
     running = status["running"]
     print(f"running: {len(running)} execution(s)")
     for item in running:

@@ -47,12 +47,16 @@ def resume_live(paths: Any, given_id: str) -> bool:
 
     if not AgentLocation.of(paths).alive():
         return False
-    from igtk_tui.agent.client import AgentClient
+    from igtk_tui.agent.client import AgentClient, Refused
+    from igtk_tui.errors import InvalidInput
 
     with AgentClient.connect(paths) as client:
         live = [e for e in client.executions() if e["id"].startswith(given_id)]
-        if len(live) != 1:
+        if len(live) > 1:
             return False
-        summary = client.control(live[0]["id"], "resume")
+        try:  # not this agent's: with a shared history the agent relays it to the one running it
+            summary = client.control(live[0]["id"] if live else given_id, "resume")
+        except (InvalidInput, Refused):
+            return False  # not live anywhere: resumed from its record
     print(f"igtk: {DONE['resume']} execution {summary['id'][:8]}", file=sys.stderr)
     return True

@@ -3,8 +3,9 @@
 Everything an operator can get wrong is refused before the first gateway starts (exit 2):
 targets, parameters (bound for every gateway through the one gateway rule), each gateway's
 credential; a locked vault or a missing browser is exit 3. Then the fleet runs in this
-process (agent support comes later: `--on` with `--detach` is refused). Exit 0 only when
-every gateway completed; 1 otherwise; 130 after Ctrl-C; 128+N after another signal.
+process, or, with `--detach`, in the agent (agent/fleets.py), which prints nothing but the fleet
+run's id. Exit 0 only when every gateway completed; 1 otherwise; 130 after Ctrl-C; 128+N
+after another signal.
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ def check_fleet_flags(args: argparse.Namespace) -> None:
             if getattr(args, name) is not None:
                 raise InvalidInput(f"--{name.replace('_', '-')} is for fleet runs: add --on TARGETS")
         return
-    if args.detach:
-        raise InvalidInput("--on cannot be used with --detach yet: fleet runs run in this process "
-                           "(the agent does not run them); leave out --detach")
+    if args.detach and (args.json or args.reports or args.junit):
+        option = "--junit" if args.junit else "--json" if args.json else "--report"
+        raise InvalidInput(f"{option} cannot be used with --detach (the agent runs the fleet; its record is in "
+                           "`igtk show FLEET_ID`, its report in `igtk report FLEET_ID`)")
     for flag, given in (("--gateway", args.gateway), ("-c/--credential", args.credential)):
         if given:
             raise InvalidInput(f"{flag} cannot be used with --on: each gateway's URL and credential come from the "
@@ -67,6 +69,8 @@ def check_fleet_flags(args: argparse.Namespace) -> None:
 def run_fleet(args: argparse.Namespace) -> int:
     from igtk_tui import logfile, startup
     from igtk_tui.commands.run import given_parameters, report_specs
+    from igtk_tui.fleet.local import InProcessLauncher
+    from igtk_tui.fleet.members import masked, prepare_members
     from igtk_tui.fleet.output import HumanFleetOutput, JsonFleetOutput
     from igtk_tui.fleet.plan import DEFAULT_FORKS, FleetOptions
     from igtk_tui.fleet.runner import FleetRun
@@ -86,13 +90,17 @@ def run_fleet(args: argparse.Namespace) -> int:
     for name in ("gateway_url", "url"):
         if given.get(name) not in (None, ""):
             raise InvalidInput(f"-p {name}: with --on each gateway's URL comes from the inventory; leave it out")
-    members, credentials = prepare(runtime, playbook, gateways, given)
+    members, credentials, warnings = prepare_members(runtime, playbook, gateways, given)
+    for warning in warnings:
+        print(f"igtk: {warning}", file=sys.stderr)
     options = FleetOptions(forks=args.forks or DEFAULT_FORKS, serial=args.serial, max_fail=args.max_fail,
                            lock_wait=args.lock_wait or 0.0)
+    if args.detach:
+        return detach_fleet(runtime, playbook, given, args)
     logfile.setup(runtime.paths.logs_dir)
     output = JsonFleetOutput() if args.json else HumanFleetOutput()
     fleet = FleetRun(runtime, playbook, members, targets=split_targets(args.on), options=options, output=output,
-                     credentials=credentials, params=masked(playbook, given), warn=warn_stderr)
+                     params=masked(playbook, given), warn=warn_stderr, launcher=InProcessLauncher(credentials))
     received: list[signal.Signals] = []
 
     async def main() -> str:
@@ -122,44 +130,16 @@ def run_fleet(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
-def prepare(runtime: Any, playbook: Any, gateways: list[Any], given: dict[str, Any]) -> tuple[list[Any], Any]:
-    """One checked run request per gateway, and the credentials source; every problem at once (exit 2)."""
-    from igtk_tui.engine.launch import build_request, check_credentials
-    from igtk_tui.errors import IgtkError
-    from igtk_tui.fleet.runner import Member
+def detach_fleet(runtime: Any, playbook: Any, given: dict[str, Any], args: argparse.Namespace) -> int:
+    """`--on ... --detach`: checked here (exit 2 or 3, nothing started), then handed to the agent, which
+    checks again and coordinates it (with a PostgreSQL history, its gateways go to every agent's
+    worker); prints the fleet run id."""
+    from igtk_tui.agent.client import AgentClient
 
-    vault = runtime.vault()  # locked: exit 3 before anything runs
-    members: list[Member] = []
-    problems: list[str] = []
-    for position, gateway in enumerate(gateways):
-        try:
-            credential = vault.get(gateway.credential)
-            request = build_request(playbook, given, credential=credential, gateway_url=gateway.url)
-        except IgtkError as exc:
-            if exc.exit_code != InvalidInput.exit_code:
-                raise
-            problems.append(f"gateway {gateway.name!r}: {exc}")
-            continue
-        members.append(Member(position, gateway, 0, request))
-    if problems:
-        raise InvalidInput("\n".join(problems))
-    credentials = runtime.preflight(members[0].request, probe_gateway=False)  # disabled, nesting, browser
-    seen: set[str] = set()
-    for member in members:
-        if member is not members[0]:
-            check_credentials(member.request, credentials)
-        for warning in member.request.warnings:
-            if warning not in seen:
-                seen.add(warning)
-                print(f"igtk: {warning}", file=sys.stderr)
-    return members, credentials
-
-
-def masked(playbook: Any, given: dict[str, Any]) -> dict[str, Any]:
-    """The parameters given on the command line, as the fleet record keeps them: secrets masked."""
-    from igtk_tui import redact
-    from igtk_tui.playbook.params import SECRET_NAME_RE, secret_parameter_names
-
-    secret = set(secret_parameter_names(playbook))
-    return {k: redact.MASK if (k in secret or SECRET_NAME_RE.search(k)) and v not in (None, "")
-            else redact.scrub_obj(v) for k, v in given.items()}
+    spec = {"playbook": str(playbook.path), "targets": list(args.on), "params": given, "forks": args.forks,
+            "serial": str(args.serial) if args.serial else None, "max_fail": args.max_fail,
+            "lock_wait": args.lock_wait or 0.0}
+    with AgentClient.connect(runtime.paths, start=True) as client:
+        started = client.start_fleet(spec)
+    print(started["id"])
+    return EXIT_OK

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+from igtk_tui.commands.text import cut
 
 
 def print_fleet_runs(rows: list[Any], more: bool) -> None:
@@ -22,7 +20,7 @@ def print_fleet_runs(rows: list[Any], more: bool) -> None:
     print(f"{'ID':<8}  {'STARTED':<16}  {'PLAYBOOK':<{width}}  {'STATUS':<13}  {'TIME':>7}  GATEWAYS")
     for r in rows:
         status = f"{glyph(r.status)} {r.status}"
-        print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {_cut(r.playbook, width):<{width}}  {status:<13}  "
+        print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {cut(r.playbook, width):<{width}}  {status:<13}  "
               f"{timefmt.duration(r.duration):>7}  {r.counts_text()}")
     if more:
         print(f"… older: igtk history --fleet --before {rows[-1].id[:8]}")
@@ -56,5 +54,5 @@ def print_fleet(detail: Any) -> None:
     for m in members:
         status = f"{glyph(m.status)} {m.status}"
         note = m.reason if m.status == "skipped" else " ".join(x for x in (m.step or "", m.error or "") if x)
-        print(f"  {_cut(m.name, name_w):<{name_w}}  {m.batch:>5}  {status:<13}  {timefmt.duration(m.duration):>7}  "
-              f"{(m.execution_id or '-')[:8]:<9}  {_cut(note or '', 60)}".rstrip())
+        print(f"  {cut(m.name, name_w):<{name_w}}  {m.batch:>5}  {status:<13}  {timefmt.duration(m.duration):>7}  "
+              f"{(m.execution_id or '-')[:8]:<9}  {cut(note or '', 60)}".rstrip())

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_table(rows: list[Any], more: bool) -> None:
+    from igtk_tui.commands.text import cut
     from igtk_tui.sinks.human import glyph
     from igtk_tui.timefmt import duration, local_time
 
@@ -68,7 +69,7 @@ def print_table(rows: list[Any], more: bool) -> None:
     width = min(20, max(8, *(len(r.playbook) for r in rows)))
     print(f"{'ID':<8}  {'STARTED':<16}  {'PLAYBOOK':<{width}}  {'STATUS':<13}  {'TIME':>7}  TRIGGER")
     for r in rows:
-        name = r.playbook if len(r.playbook) <= width else r.playbook[:width - 1] + "…"
+        name = cut(r.playbook, width)
         status = f"{glyph(r.status)} {r.status}"
         failed = f" ({r.failed_steps} failed)" if r.failed_steps else ""
         print(f"{r.id[:8]}  {local_time(r.started_at)[:16]:<16}  {name:<{width}}  {status:<13}  "

@@ -83,7 +83,19 @@ def collect() -> dict[str, Any]:
         "terminal": {"TERM": env.get("TERM", ""), "COLORTERM": env.get("COLORTERM", ""),
                      "NO_COLOR": env.get("NO_COLOR", ""), "colour_system": colour_system(env)},
         "vault": vault,
+        "agent": agent_facts(runtime.paths),
     }
+
+
+def agent_facts(paths: Any) -> dict[str, str]:
+    """Whether this state root's agent runs (read from its lock, never by connecting: instant),
+    and where its socket and its log are: the log is where a run's troubles end up."""
+    from igtk_tui.agent.location import AgentLocation
+
+    location = AgentLocation.of(paths)
+    pid = location.holder_pid() if location.alive() else None
+    return {"state": f"running (pid {pid})" if pid else "not running", "socket": str(location.socket),
+            "log": str(location.log)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,5 +122,8 @@ def run(args: argparse.Namespace) -> int:
           f"colour system: {t['colour_system']}")
     print("vault:")
     for k, v in data["vault"].items():
+        print(f"  {k:<14} {v}")
+    print("agent:")
+    for k, v in data["agent"].items():
         print(f"  {k:<14} {v}")
     return 0

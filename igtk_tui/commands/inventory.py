@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from igtk_tui.commands.argtypes import whole_number
+from igtk_tui.commands.text import cut
 from igtk_tui.errors import EXIT_FAILED, EXIT_OK
 
 
@@ -132,12 +133,10 @@ def _table(gateways: list[Any], checks: dict[str, Any]) -> None:
     for g in gateways:
         last = checks.get(gateway_key(g.url))
         seen = f"{last.state} {last.version or ''} ({local_time(last.checked_at)[5:16]})" if last else "-"
-        print(f"{_cut(g.name, name_w):<{name_w}}  {_cut(g.url, url_w):<{url_w}}  {_cut(g.credential, cred_w):<{cred_w}}  "
-              f"{_cut(groups_of(g), group_w):<{group_w}}  {seen}")
+        print(f"{cut(g.name, name_w):<{name_w}}  {cut(g.url, url_w):<{url_w}}  {cut(g.credential, cred_w):<{cred_w}}  "
+              f"{cut(groups_of(g), group_w):<{group_w}}  {seen}")
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -210,5 +209,5 @@ def _check_table(results: list[Any]) -> None:
     print(f"{'NAME':<{name_w}}  {'STATE':<14}  {'VERSION':<10}  {'TIME':>6}  NOTE")
     for c in results:
         state = f"{glyph('completed' if c.ok else 'failed')} {c.state}"
-        print(f"{_cut(c.name, name_w):<{name_w}}  {_cut(state, 14):<14}  {_cut(c.version or '-', 10):<10}  "
-              f"{c.elapsed or 0:5.2f}s  {_cut(c.error or '', 80)}".rstrip())
+        print(f"{cut(c.name, name_w):<{name_w}}  {cut(state, 14):<14}  {cut(c.version or '-', 10):<10}  "
+              f"{c.elapsed or 0:5.2f}s  {cut(c.error or '', 80)}".rstrip())

@@ -20,10 +20,12 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from igtk_tui.agent.client import AgentClient
     from igtk_tui.agent.location import AgentLocation
+    from igtk_tui.commands.text import cut
     from igtk_tui.runtime import Runtime
 
     paths = Runtime().paths
-    if not AgentLocation.of(paths).alive():
+    alive = AgentLocation.of(paths).alive()
+    if not alive:
         items: list[dict[str, Any]] = []
         print(f"igtk: no agent is running for {paths.state_dir}: no live executions", file=sys.stderr)
     else:
@@ -32,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(items, default=str))
         return EXIT_OK
+    if not items and alive:
+        print("igtk: the agent runs no execution now (finished ones: igtk history)", file=sys.stderr)
     if items:
         print(f"{'ID':<8}  {'STATUS':<8}  {'STEPS':>7}  {'AGE':>6}  {'PLAYBOOK':<24}  STEP")
     for item in items:
@@ -39,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         where = item["current_step"] or (item["pause"] or {}).get("step_id") or ""
         why = f" ({item['pause']['reason']})" if item["pause"] else ""
         print(f"{item['id'][:8]:<8}  {item['status']:<8}  {steps:>7}  {_age(item['started_at']):>6}  "
-              f"{item['playbook'][:24]:<24}  {where}{why}")
+              f"{cut(item['playbook'], 24):<24}  {where}{why}")
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui import startup
-from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+from igtk_tui.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, ServiceUnavailable
 
 
 def add_parser(sub: Any) -> None:
@@ -104,32 +104,33 @@ def run(args: argparse.Namespace) -> int:
     check_fleet_flags(args)  # exit 2 before anything is loaded
     if args.on:
         return run_fleet(args)
-    if args.detach and wants_lock(args):
-        from igtk_tui.errors import InvalidInput
-
-        raise InvalidInput("--lock cannot be used with --detach yet: the agent does not take gateway locks")
     runtime = Runtime()
     playbook = load_file(runtime.library.find(args.playbook))
     given = given_parameters(args)
-    credential = given_credential(runtime, args)
-    request = build_request(playbook, given, credential=credential, gateway_url=args.gateway)
     if args.detach:
         return detach(runtime, playbook, given, args)
+    credential = given_credential(runtime, args)
+    request = build_request(playbook, given, credential=credential, gateway_url=args.gateway)
     return execute(runtime, request, args, trigger="cli")
 
 
 def detach(runtime: Any, playbook: Any, given: dict[str, Any], args: argparse.Namespace) -> int:
-    """`--detach`: the input was checked here (exit 2); the agent checks again and runs it."""
+    """`--detach`: the input is checked here (exit 2) as far as it can be without the vault; the
+    agent checks it again with its own vault and runs it. `-c` is looked up by the agent only:
+    its vault is the one the run reads (`igtk agent unlock`), this process's may well be locked."""
     from igtk_tui.agent.client import AgentClient
+    from igtk_tui.engine.launch import build_request
     from igtk_tui.errors import InvalidInput
 
     if args.junit or args.json or args.reports:
         option = "--junit" if args.junit else "--json" if args.json else "--report"
         raise InvalidInput(f"{option} cannot be used with --detach "
                            "(follow the run with `igtk attach ID`; its record is in `igtk show ID`)")
+    if not args.credential:  # with -c, values the credential fills are missing here: the agent binds
+        build_request(playbook, given, gateway_url=args.gateway)
     spec = {"playbook": str(playbook.path), "params": given, "credential": args.credential,
             "gateway_url": args.gateway, "debug": args.debug, "breakpoints": list(args.breakpoint),
-            "trigger": "cli-detach"}
+            "trigger": "cli-detach", "lock": wants_lock(args), "lock_wait": args.lock_wait or 0.0}
     with AgentClient.connect(runtime.paths, start=True) as client:
         started = client.start(spec)
     print(started["id"])
@@ -223,7 +224,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     return EXIT_FAILED
 
 
-class LockRefused(Exception):
+class LockRefused(ServiceUnavailable):
     """The gateway's lock was not taken (busy, already said on stderr, or the wait was ended by a signal)."""
 
 

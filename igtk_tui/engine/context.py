@@ -222,7 +222,9 @@ class StepContext:
 
     async def breakpoint(self, message: str = "") -> None:
         """Pause here as at a breakpoint (debug.breakpoint step)."""
-        await self._runner.pause_in_step(self.step_id, "breakpoint", {"message": message} if message else {})
+        context = {"message": message} if message else {}
+        await self._runner.pause_in_step(self.step_id, "breakpoint",
+                                         {**context, "variables": self.frame.scrubbed_variables()})
 
 
 __all__ = ["StepContext", "StepFailure", "StepInterrupted", "Resources"]

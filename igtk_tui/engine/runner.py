@@ -138,7 +138,7 @@ class Runner:
         c.pause_requested = True
         c.pause_reason = reason
         context = {"step": path, "name": step.name, "type": step.type,
-                   "parameters": self._preview_params(frame, step)}
+                   "parameters": self._preview_params(frame, step), "variables": frame.scrubbed_variables()}
         action = await self._pause(path, reason, context)
         return action
 
@@ -182,7 +182,8 @@ class Runner:
                 self.controls.pause_requested = True
                 self.controls.pause_reason = "failure"
                 ctx = {"step": path, "name": step.name, "type": step.type, "error": outcome.error,
-                       "parameters": self._preview_params(frame, step), **outcome.context}
+                       "parameters": self._preview_params(frame, step), "variables": frame.scrubbed_variables(),
+                       **outcome.context}
                 action = await self._pause(path, "failure", ctx)
                 if action == "back":
                     self._reset(frame, step)

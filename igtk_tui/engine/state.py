@@ -111,6 +111,7 @@ class ExecutionState:
         self.breakpoints: tuple[str, ...] = ()
         self.pause_requested = False
         self.pause: PauseInfo | None = None
+        self.paused_at: float | None = None  # engine time the current pause began: long-wait countdowns stand still
         self.steps: dict[str, StepState] = {}  # in the order listed
         self.roots: list[str] = []  # top-level steps, compensation steps of the playbook included
         self.done = 0  # top-level steps finished
@@ -123,6 +124,14 @@ class ExecutionState:
     @property
     def live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    def wait_left(self, step: StepState, now: float) -> float | None:
+        """Seconds left of `step`'s long wait: paused time is not spent (the engine does not
+        count it against the timeout either), so the countdown stands still during a pause."""
+        if step.waiting is None:
+            return None
+        at = self.paused_at if self.paused_at is not None else now
+        return max(0.0, step.waiting[1] - at)
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -249,11 +258,19 @@ class ExecutionState:
     def _paused(self, e: Any) -> None:
         self.status = "paused"
         self.pause = PauseInfo(e.step_id, e.reason, dict(e.context))
+        if self.paused_at is None:
+            self.paused_at = e.ts
 
     def _resumed(self, e: Any) -> None:
         if self.status == "paused":
             self.status = "running"
         self.pause = None
+        if self.paused_at is not None:  # the waits' deadlines move on by the time spent paused
+            shift = max(0.0, e.ts - self.paused_at)
+            for step in self.steps.values():
+                if step.waiting is not None:
+                    step.waiting = (step.waiting[0], step.waiting[1] + shift)
+            self.paused_at = None
 
     def _controls(self, e: Any) -> None:
         self.debug, self.pause_requested = e.debug, e.pause_requested
@@ -266,7 +283,7 @@ class ExecutionState:
     def _finished(self, e: Any) -> None:
         self.status, self.duration, self.error = e.status.value, e.duration, e.error
         self.failed_steps, self.finished_at = e.failed_steps, e.ts
-        self.pause = self.current = None
+        self.pause = self.current = self.paused_at = None
         if self.status == "cancelled":
             for step in self.steps.values():
                 if step.status == "running":

@@ -145,3 +145,36 @@ class JsonFleetOutput:
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class LogFleetOutput:
+    """A fleet run the agent coordinates: what a terminal would print goes to the process log
+    (the record in the store is what operators read: `igtk show FLEET_ID`, the TUI)."""
+
+    def __init__(self, logger: Any) -> None:
+        self.log = logger
+
+    def fleet_started(self, run: Any) -> None:
+        self.log.info("fleet run %s: %r on %d gateway(s), %d batch(es)", run.id, run.playbook.name,
+                      len(run.members), len(run.batches))
+
+    def batch_started(self, run: Any, number: int, members: list[Any]) -> None:
+        self.log.info("fleet run %s: batch %d/%d", run.id[:8], number, len(run.batches))
+
+    def gateway_started(self, run: Any, member: Any) -> None:
+        return None
+
+    def engine_event(self, run: Any, member: Any, event: Any) -> None:
+        return None
+
+    def gateway_finished(self, run: Any, member: Any) -> None:
+        self.log.info("fleet run %s: %s %s %s", run.id[:8], member.name, member.status, redact.scrub(_note(member)))
+
+    def gateway_skipped(self, run: Any, member: Any) -> None:
+        return None
+
+    def stopping(self, run: Any, reason: str) -> None:
+        self.log.warning("fleet run %s: stopping: %s", run.id[:8], reason)
+
+    def fleet_finished(self, run: Any, status: str) -> None:
+        self.log.warning("fleet run %s %s: %s", run.id[:8], status, run.counts())

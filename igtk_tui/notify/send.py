@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from igtk_tui import redact
+from igtk_tui.errors import ServiceUnavailable
 from igtk_tui.notify.message import Notice
 from igtk_tui.notify.targets import Target, TargetError, parse
 from igtk_tui.schedules.model import NotificationResult
@@ -28,7 +29,7 @@ CredentialLookup = Callable[[str], Any]  # NAME -> a vault Credential (username,
 HOOK_ENVIRONMENT = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ")
 
 
-class DeliveryError(Exception):
+class DeliveryError(ServiceUnavailable):
     """One attempt failed; the message is what the record and the log say."""
 
 

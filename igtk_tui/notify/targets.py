@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from igtk_tui.errors import InvalidInput
+
 KINDS = ("webhook", "email", "command")
 WEBHOOK_FORMATS = ("json", "slack", "teams")
 TLS_MODES = ("starttls", "none")
@@ -28,7 +30,7 @@ _SPEC = re.compile(r"^\s*([a-z]+)\s*(?:\[([^\]]*)\])?\s*:(.*)$", re.S)
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
-class TargetError(ValueError):
+class TargetError(InvalidInput):
     """A target that cannot be used; the message names the part that is wrong."""
 
 

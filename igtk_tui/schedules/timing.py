@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from igtk_tui.errors import InvalidInput
+
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
@@ -33,11 +35,11 @@ LOOKAROUND = timedelta(hours=3)  # wider than any DST shift: the window searched
 MAX_STEPS = 100_000  # croniter matches looked at for one answer (a guard, never reached by a real expression)
 
 
-class CronError(ValueError):
+class CronError(InvalidInput):
     """The expression is not a 5-field cron expression (or an @alias) that ever fires."""
 
 
-class ZoneError(ValueError):
+class ZoneError(InvalidInput):
     """Not an IANA time zone name this system knows."""
 
 

@@ -26,6 +26,7 @@ from igtk_tui.store.recovery import Recovered, recover
 
 if TYPE_CHECKING:
     from igtk_tui.store.checks import CheckRepository
+    from igtk_tui.store.controls import ControlRepository
     from igtk_tui.store.executions import ExecutionRepository
     from igtk_tui.store.fleets import FleetRepository
     from igtk_tui.store.locks import LockRepository
@@ -48,6 +49,7 @@ class Store:
         self._locks: LockRepository | None = None
         self._checks: CheckRepository | None = None
         self._schedules: ScheduleRepository | None = None
+        self._controls: ControlRepository | None = None
         self.recovered: list[Recovered] = []
         self._retention: asyncio.Task[int] | None = None
 
@@ -127,6 +129,15 @@ class Store:
 
             self._schedules = ScheduleRepository(self.db)
         return self._schedules
+
+    @property
+    def controls(self) -> ControlRepository:
+        """Controls relayed between agents sharing a PostgreSQL history (imported on first use)."""
+        if self._controls is None:
+            from igtk_tui.store.controls import ControlRepository
+
+            self._controls = ControlRepository(self.db)
+        return self._controls
 
     def recorder(self, *, playbook_rel: Callable[[str], str | None] | None = None,
                  on_warning: Callable[[str], None] | None = None, **kwargs: Any) -> Recorder:

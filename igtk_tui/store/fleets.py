@@ -136,6 +136,20 @@ class FleetMember:
 
 
 @dataclass(frozen=True)
+class MemberState:
+    """A gateway's recorded status and its execution's (what a waiting coordinator reads)."""
+
+    status: str
+    execution_id: str | None
+    error: str | None
+    reason: str | None
+    execution_status: str | None
+    execution_error: str | None
+    execution_host: str | None = None
+    execution_pid: int | None = None
+
+
+@dataclass(frozen=True)
 class FleetRunDetail:
     summary: FleetRunSummary
     members: tuple[FleetMember, ...]
@@ -218,6 +232,49 @@ class FleetRepository:
             _recount(c, run_id)
 
         await self.db.write(write)
+
+    async def member_states(self, run_id: str) -> dict[int, MemberState]:
+        """Each gateway's status and its execution's, for a coordinator waiting on queued gateways."""
+        rows = await self.db.fetchall(
+            "SELECT g.position, g.status, g.execution_id, g.error, g.reason, e.status AS execution_status, "
+            "e.error AS execution_error, e.host AS execution_host, e.owner_pid AS execution_pid "
+            "FROM fleet_gateways g LEFT JOIN executions e ON e.id = g.execution_id "
+            "WHERE g.fleet_run_id = ?", (run_id,))
+        return {int(r["position"]): MemberState(r["status"], r["execution_id"], r["error"], r["reason"],
+                                                r["execution_status"], r["execution_error"], r["execution_host"],
+                                                r["execution_pid"]) for r in rows}
+
+    async def interrupt_queued(self, run_id: str | None, position: int | None, reason: str) -> str | None:
+        """A queued gateway whose worker died (its heartbeat stopped): its execution, when it started
+        one, becomes `interrupted` (as crash recovery marks it), its gateway `interrupted`, and the
+        gateway lock that execution held is freed. Returns the execution id. A live owner on this
+        host is never marked (its heartbeat may only be late)."""
+        if run_id is None or position is None:
+            return None
+        me = self.owner
+
+        def write(c: Conn) -> str | None:
+            from igtk_tui.store.recovery import Recovered, mark
+
+            row = c.execute("SELECT g.status, g.execution_id, e.host, e.owner_pid, e.owner_start FROM fleet_gateways g "
+                            "LEFT JOIN executions e ON e.id = g.execution_id "
+                            "WHERE g.fleet_run_id = ? AND g.position = ?", (run_id, position)).fetchone()
+            if row is None or row["status"] in FINISHED:
+                return None
+            if row["host"] == me.host and owner_alive(row["host"], row["owner_pid"], row["owner_start"], me):
+                return None
+            execution_id = row["execution_id"]
+            if execution_id:
+                mark(c, [Recovered(execution_id, row["owner_pid"], row["host"])], error=reason)
+                c.execute("DELETE FROM gateway_locks WHERE execution_id = ?", (execution_id,))
+            now = time.time()
+            c.execute("UPDATE fleet_gateways SET status = 'interrupted', error = ?, finished_at = ?, "
+                      "duration = ? - COALESCE(started_at, ?) WHERE fleet_run_id = ? AND position = ?",
+                      (scrub(reason), now, now, now, run_id, position))
+            _recount(c, run_id)
+            return str(execution_id) if execution_id else None
+
+        return await self.db.write(write)
 
     async def _member(self, run_id: str, position: int, sql: str, params: tuple[Any, ...]) -> None:
         def write(c: Conn) -> None:

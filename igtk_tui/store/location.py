@@ -15,11 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from igtk_tui.errors import InvalidInput
+
 SETTING = "store_url"
 SCHEMES = ("postgresql", "postgres")
 
 
-class StoreUrlError(ValueError):
+class StoreUrlError(InvalidInput):
     """store_url is not a PostgreSQL URL we can use."""
 
 

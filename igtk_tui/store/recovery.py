@@ -32,18 +32,20 @@ class Recovered:
     host: str | None
 
 
-def _mark(c: Any, rows: list[Recovered]) -> list[Recovered]:
+def mark(c: Any, rows: list[Recovered], *, error: str | None = None) -> list[Recovered]:
+    """Mark these live executions `interrupted` (and their running steps), in the caller's transaction;
+    `error` says why (default: their process ended)."""
     done = []
     for row in rows:
         who = f"pid {row.pid}" if row.pid else "its process"
-        error = f"interrupted: {who} on {row.host or 'this host'} ended without finishing the run"
+        why = error or f"interrupted: {who} on {row.host or 'this host'} ended without finishing the run"
         cur = c.execute(
             f"""UPDATE executions SET status = 'interrupted', error = ?,
                    finished_at = COALESCE(
                        (SELECT MAX(COALESCE(s.finished_at, s.started_at)) FROM steps s
                         WHERE s.execution_id = executions.id), started_at)
                WHERE id = ? AND status IN ({_LIVE})""",
-            (error, row.id))
+            (why, row.id))
         if cur.rowcount:
             c.execute("UPDATE executions SET duration = finished_at - started_at WHERE id = ?", (row.id,))
             c.execute("""UPDATE steps SET status = 'interrupted',
@@ -64,7 +66,7 @@ async def recover(db: Database, me: ProcessIdentity | None = None) -> list[Recov
     await _recover_fleets_and_locks(db, me)
     if not dead:
         return []
-    return await db.write(lambda c: _mark(c, dead))
+    return await db.write(lambda c: mark(c, dead))
 
 
 async def _recover_fleets_and_locks(db: Database, me: ProcessIdentity) -> None:

@@ -126,19 +126,42 @@ class ScheduleRepository:
         return await self.db.write(write)
 
     # -- fires ---------------------------------------------------------------------------------------
-    async def record_fires(self, fires: Sequence[Fire], *, last_handled: Sequence[tuple[str, float]] = ()) -> None:
-        """New fire rows and the schedules' last handled instants, in one transaction."""
-        placeholders = ", ".join("?" for _ in _FIRE_COLUMNS)
+    async def record_fires(self, fires: Sequence[Fire], *, last_handled: Sequence[tuple[str, float]] = (),
+                           expected: dict[str, float] | None = None) -> set[str]:
+        """New fire rows and the schedules' last handled instants, in one transaction.
 
-        def write(conn: sqlite3.Connection) -> None:
-            for f in fires:
-                conn.execute(f"INSERT INTO schedule_fires ({', '.join(_FIRE_COLUMNS)}) VALUES ({placeholders})",
-                             (f.id, f.schedule, f.due_at, f.kind, f.outcome, f.started_at, f.finished_at,
-                              f.execution_id, f.message, dumps([n.to_json() for n in f.notifications])))
+        With `expected` (each schedule's last_handled as the caller read it), moving last_handled is
+        a compare-and-set: a schedule another agent sharing the database handled meanwhile is not
+        claimed, and its fires are not recorded (that agent fires them). Returns the schedules claimed.
+        """
+        from igtk_tui.store.owner import ProcessIdentity
+
+        columns = (*_FIRE_COLUMNS, "owner_host", "owner_pid", "owner_start")
+        placeholders = ", ".join("?" for _ in columns)
+        moving = {name for name, _ in last_handled}
+        me = ProcessIdentity.current()
+
+        def write(conn: sqlite3.Connection) -> set[str]:
+            claimed: set[str] = set()
             for name, instant in last_handled:
-                conn.execute("UPDATE schedules SET last_handled = ? WHERE name = ?", (instant, name))
+                before = (expected or {}).get(name)
+                if before is None:
+                    cur = conn.execute("UPDATE schedules SET last_handled = ? WHERE name = ?", (instant, name))
+                else:
+                    cur = conn.execute("UPDATE schedules SET last_handled = ? WHERE name = ? AND last_handled = ?",
+                                       (instant, name, before))
+                if cur.rowcount:
+                    claimed.add(name)
+            for f in fires:
+                if f.schedule in moving and f.schedule not in claimed:
+                    continue
+                conn.execute(f"INSERT INTO schedule_fires ({', '.join(columns)}) VALUES ({placeholders})",
+                             (f.id, f.schedule, f.due_at, f.kind, f.outcome, f.started_at, f.finished_at,
+                              f.execution_id, f.message, dumps([n.to_json() for n in f.notifications]),
+                              me.host, me.pid, me.start))
+            return claimed
 
-        await self.db.write(write)
+        return await self.db.write(write)
 
     async def update_fire(self, fire_id: str, **changes: Any) -> None:
         unknown = set(changes) - set(_FIRE_UPDATABLE)
@@ -189,8 +212,22 @@ class ScheduleRepository:
         return out
 
     async def close_abandoned_fires(self, message: str) -> int:
-        """Fires a dead agent left pending/queued/running: recorded `interrupted` (one agent per root)."""
+        """Fires a dead agent left pending/queued/running: recorded `interrupted`. Only the fires of
+        agents found dead from here (on this host) are closed: with a shared PostgreSQL history the
+        other agents' fires in flight are theirs."""
+        from igtk_tui.store.owner import ProcessIdentity, owner_alive
+
+        me = ProcessIdentity.current()
         marks = ", ".join("?" for _ in LIVE_FIRE_OUTCOMES)
-        return await self.db.write(lambda c: c.execute(
-            f"UPDATE schedule_fires SET outcome = 'interrupted', message = ? WHERE outcome IN ({marks})",
-            (message, *LIVE_FIRE_OUTCOMES)).rowcount)
+
+        def write(conn: sqlite3.Connection) -> int:
+            rows = conn.execute(f"SELECT id, owner_host, owner_pid, owner_start FROM schedule_fires "
+                                f"WHERE outcome IN ({marks})", LIVE_FIRE_OUTCOMES).fetchall()
+            dead = [r["id"] for r in rows
+                    if r["owner_pid"] is None or not owner_alive(r["owner_host"], r["owner_pid"], r["owner_start"], me)]
+            for fire_id in dead:
+                conn.execute("UPDATE schedule_fires SET outcome = 'interrupted', message = ? WHERE id = ?",
+                             (message, fire_id))
+            return len(dead)
+
+        return await self.db.write(write)

@@ -312,6 +312,33 @@ def _v6_schedules(conn: Any) -> None:
     """)
 
 
+def _v7_workers(conn: Any) -> None:
+    """Agents sharing one PostgreSQL history (docs/workers.md): each schedule fire names the agent
+    that handles it (so a starting agent closes only the fires of dead agents), and a control sent
+    on one host to an execution another host's agent runs waits in `execution_controls` until
+    that agent applies it and answers (store/controls.py)."""
+    _run(conn, """
+    ALTER TABLE schedule_fires ADD COLUMN owner_host TEXT;
+    ALTER TABLE schedule_fires ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE schedule_fires ADD COLUMN owner_start TEXT;
+    CREATE TABLE execution_controls (
+        id            TEXT PRIMARY KEY,
+        execution_id  TEXT NOT NULL,
+        owner_host    TEXT NOT NULL,
+        owner_pid     INTEGER NOT NULL,
+        verb          TEXT NOT NULL,
+        body          TEXT NOT NULL DEFAULT '{}',
+        requested_at  REAL NOT NULL,
+        requested_by  TEXT,
+        claimed_at    REAL,
+        answered_at   REAL,
+        answer_status INTEGER,
+        answer        TEXT
+    );
+    CREATE INDEX execution_controls_owner ON execution_controls(owner_host, owner_pid, claimed_at)
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_history,
     _v2_sources_presets_links,
@@ -319,5 +346,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_fleet_runs,
     _v5_gateway_locks,
     _v6_schedules,
+    _v7_workers,
 )
 LATEST_VERSION = len(MIGRATIONS)

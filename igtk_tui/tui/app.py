@@ -18,8 +18,6 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
-
 from igtk_tui import startup
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
@@ -30,11 +28,13 @@ from igtk_tui.tui.messages import ExecutionEnded, LastResults, LibraryLoaded, St
 from igtk_tui.tui.palette import ActionsProvider, PlaybookProvider, ThemeProvider
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.services import ExecutionService
+from igtk_tui.tui.textual_seams import CrashHookedApp, set_theme_before_start
 from igtk_tui.tui.themes import DEFAULT_THEME, load_themes, remember_theme, status_styles
 from igtk_tui.tui.vault_ui import VaultController
 from igtk_tui.tui.widgets.status_bar import user_at_host
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from textual.notifications import SeverityLevel
 
 ENDED_DIGEST_DELAY = 1.0  # seconds of execution ends gathered into one notification
@@ -57,7 +57,7 @@ class DemoInfo:
         return self.root + (" (removed on exit)" if self.temporary else "")
 
 
-class IgtkApp(App[int], inherit_bindings=False):
+class IgtkApp(CrashHookedApp, inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "igtk"
     BINDINGS = bindings_for("app")
@@ -96,6 +96,7 @@ class IgtkApp(App[int], inherit_bindings=False):
         self._register_themes(theme or self.settings.theme)
         keymap, problems = check_keymap(dict(self.settings.keymap))
         self.startup_problems += problems + actions.key_conflicts(keymap)
+        self.keymap_in_force = keymap  # what help, hints and the palette show as each action's keys
         if keymap:
             self.set_keymap(keymap)
 
@@ -111,15 +112,7 @@ class IgtkApp(App[int], inherit_bindings=False):
         if wanted not in self.available_themes:
             self.startup_problems.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        # Set before the stylesheet is first built, without the watcher: assigning `self.theme` here
-        # would restyle the whole screen once more right after the first paint.
-        self.set_reactive(App.theme, wanted)
-        dark = self.current_theme.dark
-        classes = {name: False for name in self.classes if name.startswith("-theme-")}
-        classes.update({f"-theme-{wanted}": True, "-dark-mode": dark, "-light-mode": not dark})
-        self.update_classes(classes, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())  # nothing is parsed yet: cheap
+        set_theme_before_start(self, wanted)
 
     def watch_theme(self, theme: str) -> None:
         self.status_styles = status_styles(self.get_css_variables())
@@ -222,8 +215,8 @@ class IgtkApp(App[int], inherit_bindings=False):
         count = len(recovered | {s.id for s in interrupted})
         if count:
             self.notify(f"{count} execution(s) were interrupted since your last visit: press "
-                        f"{key_text(self, actions.BY_ID['history'])} to see them in history (r resumes one)",
-                        title="History", severity="warning", timeout=12, markup=False)
+                        f"{key_text(self, 'history')} to see them in history ({key_text(self, 'resume')} "
+                        "resumes one)", title="History", severity="warning", timeout=12, markup=False)
 
     async def refresh_last_results(self) -> None:
         if self.store is None:
@@ -358,17 +351,39 @@ class IgtkApp(App[int], inherit_bindings=False):
             self.pop_screen()
 
     def action_command_line(self) -> None:
-        from igtk_tui.tui.command_line import run_command
-        from igtk_tui.tui.screens.prompt import PromptScreen
+        from igtk_tui.tui import command_line
 
-        self.push_screen(PromptScreen(":", history=self.command_history,
-                                      hint="pause, skip, history, vault, w FILE, theme NAME, run PLAYBOOK, "
-                                           "filter TEXT, q, q! · ? lists every command"),
-                         lambda text: run_command(self, text) if text else None)
+        command_line.ask(self)
+
+    def action_theme(self, name: str = "") -> None:
+        """`:theme NAME`; without a name, the themes there are."""
+        if name:
+            self.choose_theme(name)
+        else:
+            self.notify("themes: " + ", ".join(sorted(self.available_themes)), markup=False)
+
+    def action_run_playbook(self, query: str = "") -> None:
+        """`:run PLAYBOOK`: the best library match by path or name opens its form."""
+        from igtk_tui.tui.widgets.playbook_tree import fuzzy_score
+
+        entries = self.library_entries
+        if not query or not entries:
+            self.notify(f"usage: {actions.BY_ID['run-playbook'].command_form} (library path or name)",
+                        severity="warning", markup=False)
+            return
+        scored = sorted(((max(fuzzy_score(query, e.rel_path), fuzzy_score(query, e.name)), e) for e in entries),
+                        key=lambda se: -se[0])
+        if not scored or scored[0][0] <= 0:
+            self.notify(f"no playbook matches {query!r}", severity="warning", markup=False)
+            return
+        self.open_params_form(scored[0][1])
+
+    def action_quit_now(self) -> None:
+        self.shutdown()
 
     def action_quit_hint(self) -> None:
         """ctrl+c out of habit: answer with the quit keys in force (after [keymap]) instead of nothing."""
-        self.notify(f"Press {key_text(self, actions.BY_ID['quit'])} to quit igtk", title="ctrl+c does not quit")
+        self.notify(f"Press {key_text(self, 'quit')} to quit igtk", title=f"{key_text(self, 'quit-hint')} does not quit")
 
     def action_quit(self) -> None:  # type: ignore[override]  # sync, as action_back above
         """Leave at once when nothing runs; else ask: detach (the runs go on), cancel them, or stay."""
@@ -440,22 +455,19 @@ class IgtkApp(App[int], inherit_bindings=False):
         """Safety net for exits that did not go through `shutdown` (an exception, a dead terminal)."""
         await self._close_services()
 
-    # -- crashes ------------------------------------------------------------------------------------------
-    def _handle_exception(self, error: Exception) -> None:
+    # -- crashes (CrashHookedApp calls these) ----------------------------------------------------------
+    def crashed(self, error: Exception) -> None:
         from igtk_tui.tui.crash import write_crash_report
 
         self.crash_error = error
         self.crash_report = write_crash_report(self.runtime.paths.crash_dir, error)
-        super()._handle_exception(error)  # the runs are the agent's: a TUI bug never touches them
+        # Nothing to stop: the runs are the agent's, so a TUI bug never touches them.
 
-    def _fatal_error(self) -> None:
+    def crash_text(self) -> RenderableType:
         """Textual prints a traceback with local variables (they may hold secrets): print a scrubbed one."""
         from igtk_tui.tui.crash import scrubbed_traceback_text
 
-        self.bell()
-        self._exit_renderables.append(scrubbed_traceback_text(getattr(self, "crash_error", None),
-                                                              getattr(self, "crash_report", None)))
-        self._close_messages_no_wait()
+        return scrubbed_traceback_text(getattr(self, "crash_error", None), getattr(self, "crash_report", None))
 
 
 def run_app(runtime: Any, *, demo: DemoInfo | None = None, theme: str | None = None,

@@ -49,13 +49,23 @@ class ActionsProvider(Provider):
         out: list[tuple[str, str, Callable[[], Any]]] = []
         for action in actions.ACTIONS:
             if (not action.in_palette or action.id in ("command-palette",)
-                    or action.scopes[0] in ("confirm", "prompt", "credential", "report-format", "schedule-form")):
+                    or action.scopes[0] in ("confirm", "prompt", "credential", "report-format", "schedule-form",
+                                             "fleet-form")):
                 continue
             node = target_node(app, screen, action)
             if node is None or not allowed(node, action):
                 continue
             title = f"{action.group}: {action.description}"
-            out.append((title, f"key {key_text(app, action)} · id {action.id}", partial(node.run_action, action.handler)))
+            if action.argument and not action.key:  # the `:` line with the command typed: the operator adds the argument
+                from igtk_tui.tui import command_line
+
+                run: Callable[[], Any] = partial(command_line.ask, app, f"{action.command_name} ")
+                how = action.command_form
+            else:  # with a key, the action asks for what it needs itself (the filter field, the file name)
+                run = partial(node.run_action, action.handler)
+                how = f"key {key_text(app, action)}" + (f" · {action.command_form}" if action.argument else "") \
+                    if action.key else action.command_form
+            out.append((title, f"{how} · id {action.id}", run))
         return out
 
     async def discover(self) -> Hits:

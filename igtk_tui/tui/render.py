@@ -9,11 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.schedules.model import TRIGGER_PREFIX
 from igtk_tui.timefmt import clock, duration
+from igtk_tui.tui.fit import Part, fit, gap, name
 from igtk_tui.tui.viewmodel import ExecutionView, StepView
 
 BREAKPOINT = "●"
@@ -23,6 +25,13 @@ WORD_WIDTH = 9
 def status_text(status: str, styles: Mapping[str, str] | None = None, *, width: int = WORD_WIDTH) -> Text:
     glyph = GLYPHS.get(status, "?")
     return Text(f"{glyph} {status:<{width}}", style=(styles or {}).get(status, ""))
+
+
+def status_parts(status: str, styles: Mapping[str, str] | None = None, *, width: int = WORD_WIDTH) -> list[Part]:
+    """Glyph and word (never cut), then the padding that aligns the next column (narrows)."""
+    word = f"{GLYPHS.get(status, '?')} {status}"
+    pad = max(0, width + 2 - cell_len(word))
+    return [Part(word, (styles or {}).get(status, "")), gap(" " * pad, narrow="")]
 
 
 def elapsed(seconds: float | None, *, live: bool = False) -> str:
@@ -39,12 +48,14 @@ def step_elapsed(step: StepView, now: float) -> float | None:
     return None
 
 
-def step_label(step: StepView, view: ExecutionView, now: float, styles: Mapping[str, str] | None = None) -> Text:
-    text = status_text(step.status, styles)
-    text.append(f" {BREAKPOINT}" if step.breakpoint else "  ", style=(styles or {}).get("breakpoint", ""))
-    text.append(f" {step.name}")
+def step_parts(step: StepView, view: ExecutionView, now: float, styles: Mapping[str, str] | None = None) -> list[Part]:
+    """A step's line: status, breakpoint mark, name (gives way first), then its status bits."""
+    tints = styles or {}
+    parts = status_parts(step.status, styles)
+    parts.append(Part(f" {BREAKPOINT}" if step.breakpoint else "  ", tints.get("breakpoint", "")))
+    parts += [gap(" "), name(step.name)]
     if step.role == "rollback":
-        text.append(" (rollback)", style="italic")
+        parts.append(Part(" (rollback)", "italic"))
     extra = []
     if step.children:
         done = sum(1 for c in step.children if view.steps[c].status not in ("pending", "running"))
@@ -54,18 +65,26 @@ def step_label(step: StepView, view: ExecutionView, now: float, styles: Mapping[
     spent = elapsed(step_elapsed(step, now), live=step.duration is None)
     if spent:
         extra.append(spent)
-    if step.waiting is not None and step.status == "running":
-        last, deadline = step.waiting
-        extra.append(f"{max(0.0, deadline - now):.0f} s left: {last}")
-    if extra:
-        text.append("  " + "  ".join(extra), style="dim")
-    return text
+    left = view.wait_left(step, now) if step.status == "running" else None
+    if left is not None:
+        extra.append(f"{left:.0f} s left:")
+    for bit in extra:
+        parts += [gap(), Part(bit, "dim")]
+    if left is not None and step.waiting is not None:
+        parts += [gap(" "), name(step.waiting[0], "dim", keep=6)]  # the last state seen gives way like a name
+    return parts
 
 
-def execution_label(view: ExecutionView, now: float, styles: Mapping[str, str] | None = None) -> Text:
-    text = Text(f"#{view.seq} ", no_wrap=True, overflow="ellipsis")
-    text.append_text(status_text(view.status, styles, width=11 if view.status == "interrupted" else WORD_WIDTH))
-    text.append(f" {view.playbook}")
+def step_label(step: StepView, view: ExecutionView, now: float, styles: Mapping[str, str] | None = None,
+               width: int = 10_000) -> Text:
+    return fit(step_parts(step, view, now, styles), width)
+
+
+def execution_parts(view: ExecutionView, now: float, styles: Mapping[str, str] | None = None) -> list[Part]:
+    """`#n status playbook  n/N  elapsed  debug  at STEP (reason)`: the playbook and the step give way."""
+    parts = [Part(f"#{view.seq}"), gap(" ", narrow=" ")]
+    parts += status_parts(view.status, styles, width=11 if view.status == "interrupted" else WORD_WIDTH)
+    parts += [gap(" "), name(view.playbook)]
     done, total = view.progress
     spent = view.duration if view.duration is not None else (now - view.started_at if view.started_at else None)
     bits = [f"{done}/{total}"]
@@ -73,12 +92,19 @@ def execution_label(view: ExecutionView, now: float, styles: Mapping[str, str] |
         bits.append(elapsed(spent, live=view.duration is None))
     if view.debug:
         bits.append("debug")
+    for bit in bits:
+        parts += [gap(), Part(bit, "dim")]
     if view.pause:
-        bits.append(f"at {view.pause.step or '-'} ({view.pause.reason})")
+        parts += [gap(), Part("at ", "dim"), name(view.pause.step or "-", "dim", keep=6),
+                  Part(f" ({view.pause.reason})", "dim")]
     if view.trigger.startswith(TRIGGER_PREFIX):  # who started it matters when nobody at this terminal did
-        bits.append(view.trigger)
-    text.append("  " + "  ".join(bits), style="dim")
-    return text
+        parts += [gap(), name(view.trigger, "dim", keep=12)]
+    return parts
+
+
+def execution_label(view: ExecutionView, now: float, styles: Mapping[str, str] | None = None,
+                    width: int = 10_000) -> Text:
+    return fit(execution_parts(view, now, styles), width, wrap=True)
 
 
 def _second_cache(utc: bool) -> Callable[[float], str]:

@@ -94,6 +94,10 @@ class ExecutionService:
             if view.id in self.remote:
                 view.status, view.pause = "interrupted", None
                 view.error = view.error or "the agent stopped while it ran; r resumes it"
+                for step in view.steps.values():  # as the record has them once recovered
+                    if step.status == "running":
+                        step.status, step.waiting = "interrupted", None
+                        step.error = step.error or "the agent stopped during this step"
                 view.version += 1
                 self._dirty.add(view.id)
                 self.app.post_message(ExecutionEnded(view.id, view.status, view.playbook))

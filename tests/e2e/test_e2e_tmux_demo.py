@@ -31,8 +31,10 @@ class Terminal:
         self.name = f"igtk-e2e-{uuid.uuid4().hex[:8]}"
         self.env = env
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        # Without COLUMNS/LINES (a pane started from pytest gets COLUMNS=80 LINES=24, and Python's
+        # terminal size would then stay 80x24 whatever the window: a resize would never reach the app).
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24",
-                        f"env {exports} {command}"], check=True, cwd=REPO)
+                        f"env -u COLUMNS -u LINES {exports} {command}"], check=True, cwd=REPO)
 
     def keys(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)

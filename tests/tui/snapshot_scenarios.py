@@ -284,3 +284,15 @@ async def seed_fleet(app: IgtkApp, total: int = 200) -> str:
     await recorder.close()
     app.store = store
     return FLEET_ID
+
+
+async def seed_many(app: IgtkApp, count: int) -> None:
+    """`count` recorded executions (for scrolling the history), through the real store."""
+    store = await app.runtime.open_store()
+    recorder = store.recorder()
+    for i in range(count):
+        eid = f"b0b0b0b0-0000-4000-8000-{i:012d}"
+        for event in _ended(eid, f"Run {i:02d}", T0 - 86400 + i * 60, ExecutionStatus.COMPLETED, None, 1.5, "cli"):
+            recorder(event)
+    await recorder.close()
+    app.store = store

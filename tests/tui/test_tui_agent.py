@@ -103,3 +103,29 @@ async def test_a_debug_pause_in_the_agent_waits_for_the_tui_which_edits_and_resu
     shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
     check = next(s for s in shown["steps"] if s["id"] == "check")
     assert check["status"] == "completed"
+
+
+async def test_two_tuis_attached_to_one_execution_see_each_others_controls(home: Path, agent: AgentHandle,
+                                                                            tmp_path: Path) -> None:
+    """Two operators, two TUIs, one run in the agent: a pause from one is seen by the other, which
+    resumes it; a cancel from the second ends it for both."""
+    from tui_helpers import make_runtime
+
+    execution_id = detached_run(agent, tmp_path)
+    first, second = IgtkApp(make_runtime(home)), IgtkApp(make_runtime(home))
+    async with first.run_test(size=(80, 24)) as one, second.run_test(size=(80, 24)) as two:
+        mine = await wait_until(one, lambda: first.executions.views.get(execution_id), what="the run in TUI 1")
+        theirs = await wait_until(two, lambda: second.executions.views.get(execution_id), what="the run in TUI 2")
+        await wait_until(two, lambda: theirs.steps["nap"].status == "running", what="its state in TUI 2")
+        first.main_screen.select_execution(execution_id)
+        await one.press("p")
+        await wait_until(two, lambda: theirs.status == "paused", what="TUI 2 to see TUI 1's pause")
+        second.main_screen.select_execution(execution_id)
+        await two.press("p")
+        await wait_until(one, lambda: mine.status == "running", what="TUI 1 to see TUI 2's resume")
+        assert second.executions.control(execution_id, "cancel")
+        await wait_until(one, lambda: mine.status == "cancelled", what="TUI 1 to see the cancel")
+        await wait_until(two, lambda: theirs.status == "cancelled", what="TUI 2 to see the cancel")
+        assert any("hello" in line.text for line in mine.logs) and any("hello" in line.text for line in theirs.logs)
+    shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
+    assert shown["status"] == "cancelled"

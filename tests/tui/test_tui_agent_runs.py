@@ -206,6 +206,7 @@ async def test_a_dead_agent_is_said_its_run_shown_interrupted_and_r_resumes_it_i
         pid = location.holder_pid()
         os.kill(pid, signal.SIGKILL)  # OOM, a reboot: the agent dies with the run in flight
         await wait_until(pilot, lambda: view.status == "interrupted", what="the run shown interrupted", timeout=30)
+        assert view.steps["wait"].status == "interrupted"  # not left `running`, its elapsed frozen
         await wait_until(pilot, lambda: any("lost the agent" in n.message for n in app._notifications))
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30)

@@ -111,8 +111,8 @@ async def test_d_toggles_debug_and_t_sets_a_breakpoint_that_pauses(runtime) -> N
         await pilot.press("2")
         tree = app.screen.query_one(StepTree)
         await wait_until(pilot, lambda: app.focused is tree)
-        for _ in range(2):
-            await pilot.press("down")
+        assert tree.selected_path == "wait"  # the cursor follows the running step (issue 14 item 12)
+        await pilot.press("down")
         assert tree.selected_path == "second"
         await pilot.press("t")
         await wait_until(pilot, lambda: view.steps["second"].breakpoint, what="breakpoint mark")
@@ -307,4 +307,30 @@ async def test_typing_in_the_debug_view_never_runs_letter_commands_and_the_scrip
         await wait_until(pilot, lambda: "unsaved" in str(debug.query_one("#debug-errors").render()))
         await pilot.pause()
         assert view.status == "paused" and view.steps["check"].status == "failed"  # not skipped
+        await cancel_and_wait(pilot, app, view)
+
+
+async def test_a_breakpoint_shows_the_variables_the_next_steps_read_secrets_masked(runtime) -> None:
+    """The shipped breakpoint example says the pause shows the variables; it showed the message and
+    an empty `{}` only, so `variable.recipe` could not be checked before it was applied."""
+    folder = runtime.paths.user_playbooks_dir / "debugging"
+    folder.mkdir(parents=True)
+    (folder / "recipe.yaml").write_text(
+        "name: Recipe check\nversion: 1\n"
+        "parameters:\n  - {name: pin, type: string, secret: true, default: VarCanary-777}\n"
+        "steps:\n"
+        "  - {id: prepare, type: utility.set_variable, parameters: {name: recipe, value: {name: cola-330, speed: 1200}}}\n"
+        "  - {id: keep_pin, type: utility.set_variable, parameters: {name: pin, value: '{{ parameter.pin }}'}}\n"
+        "  - {id: inspect, type: debug.breakpoint, parameters: {message: check the recipe}}\n"
+        "  - {id: apply, type: utility.log, parameters: {message: '{{ variable.recipe.name }}'}}\n")
+    app = IgtkApp(runtime)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await library_ready(pilot, app)
+        view = await start_playbook(pilot, app, "debugging/recipe.yaml")
+        debug = await wait_until(pilot, lambda: isinstance(app.screen, DebugPauseScreen) and view.pause is not None
+                                 and app.screen.query("#debug-info") and app.screen, what="the breakpoint", timeout=30)
+        info = str(debug.query_one("#debug-info").render())
+        assert "message: check the recipe" in info
+        assert "variables:" in info and "name: cola-330" in info and "speed: 1200" in info, info
+        assert "VarCanary-777" not in info and "pin: ••••" in info, info
         await cancel_and_wait(pilot, app, view)

@@ -137,3 +137,21 @@ async def test_a_bad_inventory_file_shows_its_problems(home) -> None:
         screen = await wait_until(pilot, lambda: isinstance(app.screen, InventoryScreen) and app.screen)
         await wait_until(pilot, lambda: screen.loads >= 1)
         assert f"{path}:2:1: gateway 'a': url:" in str(screen.query_one("#inventory-note").render())
+
+
+async def test_inventory_rows_painted_before_the_columns_widen_show_whole_values(home) -> None:
+    """The table sizes its columns when idle after rows arrive; a paint in between (a real terminal
+    paints whenever it likes) drew `plan` for gateway `plant` and `htt` for its URL, and kept them
+    until a key or a resize. The paint is forced here between the rows and the idle pass."""
+    app = build_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.library_entries)
+        await pilot.press("I")
+        screen = await wait_until(pilot, lambda: isinstance(app.screen, InventoryScreen) and app.screen)
+        await wait_until(pilot, lambda: screen.loads >= 1)
+        table = screen.query_one("#inventory-table")
+        table.add_row("plant", "http://127.0.0.1:8099", "plant-gw", "line3", "FAULTED 8.3.6")
+        table.render_line(1)  # drawn now, before the idle pass widens the columns
+        await wait_until(pilot, lambda: "http://127.0.0.1:8099" in table.render_line(1).text,
+                         what="the row drawn again with its columns widened")
+        assert "plant " in table.render_line(1).text and "url " in table.render_line(0).text

@@ -49,7 +49,7 @@ def test_every_contract_key_is_registered_with_its_default() -> None:
 
 def test_no_action_relies_only_on_keys_ssh_cannot_deliver() -> None:
     for action in actions.ACTIONS:
-        assert actions.key_is_reliable(action.key), action.id
+        assert actions.key_is_reliable(action.key) or not action.key, action.id  # no key: a `:` command
     assert not actions.key_is_reliable("alt+x")
     assert not actions.key_is_reliable("ctrl+m,ctrl+shift+k")
     assert actions.key_is_reliable("ctrl+m,f5")
@@ -61,6 +61,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
     from igtk_tui.tui.screens.execution_detail import ExecutionDetailScreen
     from igtk_tui.tui.screens.fleet import FleetScreen
+    from igtk_tui.tui.screens.fleet_form import FleetForm
     from igtk_tui.tui.screens.fleets import FleetRunsScreen
     from igtk_tui.tui.screens.gateway_form import GatewayForm
     from igtk_tui.tui.screens.history import HistoryTable
@@ -72,6 +73,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
     from igtk_tui.tui.screens.schedule_form import ScheduleForm
     from igtk_tui.tui.screens.schedules import SchedulesScreen, ScheduleTable
     from igtk_tui.tui.screens.unlock import UnlockScreen
+    from igtk_tui.tui.widgets.field import Field
 
     owners: dict[str, tuple[type, ...]] = {
         "app": (IgtkApp,), "main": (MainScreen,), "history": (HistoryScreen,), "detail": (ExecutionDetailScreen,),
@@ -81,7 +83,8 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
         "executions": (ExecutionsBar,), "history-table": (HistoryTable,),
         "report-format": (ReportFormatScreen,), "fleets": (FleetRunsScreen,), "fleet": (FleetScreen,),
         "inventory": (InventoryScreen,), "gateway-form": (GatewayForm,), "quit": (QuitScreen,),
-        "schedules": (SchedulesScreen,), "schedule-table": (ScheduleTable,), "schedule-form": (ScheduleForm,)}
+        "schedules": (SchedulesScreen,), "schedule-table": (ScheduleTable,), "schedule-form": (ScheduleForm,),
+        "field": (Field,), "fleet-form": (FleetForm,)}
     for action in actions.ACTIONS:
         handler = action.handler.split("(", 1)[0]
         for scope in action.scopes:
@@ -89,7 +92,7 @@ def test_every_registered_action_is_implemented_where_it_is_bound() -> None:
                 if scope == "app" and handler == "command_palette":
                     continue  # Textual's own action, bound by our registry entry
                 assert hasattr(owner, f"action_{handler}"), f"{owner.__name__} lacks action_{handler} ({action.id})"
-                assert any(b.id == action.id for b in owner.BINDINGS if hasattr(b, "id")), (scope, action.id)
+                assert not action.key or any(b.id == action.id for b in owner.BINDINGS if hasattr(b, "id")), (scope, action.id)
 
 
 def test_every_binding_of_a_widget_or_screen_comes_from_the_registry() -> None:
@@ -489,3 +492,31 @@ async def test_the_library_filter_ranks_name_and_path_prefixes_first_and_says_n_
         await pilot.press("escape")
         await wait_until(pilot, lambda: not tree.filter_text)
         assert f"({total})" in str(app.screen.query_one("#library-pane").border_title)
+
+
+@pytest.mark.parametrize("can_detach", [True, False], ids=["agent", "demo"])
+async def test_the_quit_dialog_shows_every_answer_at_80x24_and_no_detach_in_the_demo(home, can_detach) -> None:
+    """At 80x24 the answers line was cut after `c cancel` (no `stay`); the demo's dialog, whose agent
+    stops with it, offered `d detach` in the footer, a key that did nothing."""
+    from igtk_tui.tui.screens.quit import QuitScreen
+    from igtk_tui.tui.widgets.key_hints import KeyHints
+
+    app = IgtkApp(make_runtime(home), open_services=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.library_entries, what="the library")
+        answers: list[str | None] = []
+        app.push_screen(QuitScreen(2, can_detach=can_detach), answers.append)
+        dialog = await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen) and app.screen.query(".dialog-keys")
+                                  and app.screen)
+        keys = dialog.query_one(".dialog-keys")
+        await wait_until(pilot, lambda: keys.size.height > 0)
+        shown = " ".join(keys.render_line(y).text for y in range(keys.size.height))
+        assert "cancel them" in shown and "stay" in shown, shown
+        footer = str(dialog.query_one(KeyHints).plain)
+        assert ("detach" in footer) is can_detach and ("detach" in shown) is can_detach, (footer, shown)
+        await pilot.press("d")
+        if can_detach:
+            await wait_until(pilot, lambda: answers == ["detach"], what="d to detach")
+        else:
+            await pilot.press("s")  # d did nothing; s still answers
+            await wait_until(pilot, lambda: answers == ["stay"], what="s to stay")

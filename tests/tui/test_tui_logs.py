@@ -168,10 +168,12 @@ def test_line_width_is_the_formatted_lines_width_without_formatting_it() -> None
     must match what is drawn: tabs expand, wide characters take two cells, levels vary."""
     from rich.cells import cell_len
 
+    from igtk_tui.tui.widgets.line_view import clean_line
+
     stamp = Clock().stamp
     rows = [LogLine(1.7e9, "info", "check", "plain ascii"), LogLine(1.7e9, "critical", None, "x" * 90),
             LogLine(1.7e9, "warning", "parent/child", "tab\there"), LogLine(1.7e9, "info", None, "温度 ok")]
     for row in rows:
-        assert line_width(row) == cell_len(LogView._process_line(row.format(stamp))), row
+        assert line_width(row) == cell_len(clean_line(row.format(stamp))), row
     for batch in (rows, rows[:2], rows[1:2], rows[::-1]):  # mixed, then the all-ASCII one-pass path
         assert batch_width(batch) == max(map(line_width, batch))

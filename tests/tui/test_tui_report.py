@@ -24,7 +24,7 @@ def test_the_report_action_is_registered_for_history_and_detail() -> None:
     assert action.available(actions.ActionState(screen="history", reportable=True)) is True
     choices = {a.handler: a.key for a in actions.for_scope("report-format")}
     assert choices == {"choose('html')": "w", "choose('json')": "j", "choose('junit')": "u", "choose('md')": "m",
-                       "back": "escape"}
+                       "write": "enter", "back": "escape"}
 
 
 def _notified(app: IgtkApp, text: str) -> bool:

@@ -73,6 +73,10 @@ async def test_list_add_through_the_form_toggle_and_delete(runtime, home: Path, 
         from igtk_tui.tui.screens.schedule_form import ScheduleForm
 
         form = await wait_until(pilot, lambda: isinstance(app.screen, ScheduleForm) and app.screen, what="the form")
+        shown = await wait_until(pilot, lambda: str(form.query_one("#sched-notify-on #label").render()))
+        assert shown == "default ([notify] on)", shown  # the settings table's name, not read as markup
+        labels = " ".join(str(label.render()) for label in form.query(".form-label"))
+        assert "(empty: the [notify] default)" in labels, labels
         form.query_one("#sched-name").value = "quarterly"
         form.query_one("#sched-playbook").value = playbook
         form.query_one("#sched-cron").value = "61 * * * *"

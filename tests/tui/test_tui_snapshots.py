@@ -1,4 +1,4 @@
-"""SVG snapshots at 80x24 and 120x40: the main screen mid-run (nested steps,
+"""SVG snapshots at 80x24 and 120x40 (the main screen at 60x20 too): the main screen mid-run (nested steps,
 a retry, a breakpoint mark, logs of each level), the parameter form, the debug
 pause with a browser failure, the help, history and vault screens, and the
 themes that matter in a control room. Regenerate with --snapshot-update and
@@ -11,9 +11,10 @@ from snapshot_scenarios import build_app, populate, quiet, seed_history
 from tui_helpers import select_playbook, wait_until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SMALL = [pytest.param((60, 20), id="60x20"), *SIZES]
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SMALL)
 def test_main_screen_mid_run(snap_compare, home, size) -> None:
     async def run_before(pilot) -> None:
         await populate(pilot)

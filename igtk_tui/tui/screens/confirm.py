@@ -7,8 +7,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, keys_line
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 
 class ConfirmScreen(DismissOnce, RegistryChecks, ModalScreen[bool]):
@@ -25,7 +26,8 @@ class ConfirmScreen(DismissOnce, RegistryChecks, ModalScreen[bool]):
             yield Static(self.question, classes="dialog-title", markup=False)
             if self.detail:
                 yield Static(self.detail, classes="dialog-detail", markup=False)
-            yield Static("y yes    n no", classes="dialog-keys")
+            yield Static(keys_line(self.app, self.SCOPE), classes="dialog-keys", markup=False)
+        yield KeyHints()
 
     def action_yes(self) -> None:
         self.dismiss(True)

@@ -12,8 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 TYPES = (("basic (username + password)", "basic"), ("api-token (token name + secret)", "api-token"))
 
@@ -43,16 +45,18 @@ class CredentialForm(DismissOnce, RegistryChecks, ModalScreen[CredentialInput | 
             yield Static(f"Edit credential {info.name}" if info else "Add a credential", classes="dialog-title",
                          markup=False)
             for label, widget in (
-                ("name", Input(info.name if info else "", id="cred-name", placeholder="e.g. plant-gw-02",
+                ("name", Field(info.name if info else "", submit_label="save", id="cred-name", placeholder="e.g. plant-gw-02",
                                compact=True)),
                 ("type", Select(TYPES, value=info.type if info else "basic", id="cred-type", allow_blank=False,
                                 compact=True)),
-                ("username / token name", Input(info.username if info else "", id="cred-username", compact=True)),
-                ("secret", Input("", id="cred-secret", password=True, compact=True,
+                ("username / token name", Field(info.username if info else "", submit_label="save",
+                                                id="cred-username", compact=True)),
+                ("secret", Field("", submit_label="save", id="cred-secret", password=True, compact=True,
                                  placeholder="unchanged when empty" if info else "password or token secret")),
-                ("gateway URL", Input(info.gateway_url if info else "", id="cred-url", compact=True,
+                ("gateway URL", Field(info.gateway_url if info else "", submit_label="save", id="cred-url", compact=True,
                                       placeholder="http://gateway:8088 (optional)")),
-                ("description", Input(info.description if info else "", id="cred-description", compact=True)),
+                ("description", Field(info.description if info else "", submit_label="save", id="cred-description",
+                                      compact=True)),
             ):
                 with Horizontal(classes="form-row"):
                     yield Label(label, classes="form-label")
@@ -60,7 +64,8 @@ class CredentialForm(DismissOnce, RegistryChecks, ModalScreen[CredentialInput | 
             yield Static("", id="cred-error", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button(f"Cancel ({key_text(self.app, 'back')})", id="cancel", compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#cred-name", Input).focus()

@@ -21,9 +21,10 @@ from textual.widgets import Button, Static, TextArea
 
 from igtk_tui import redact
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.messages import ExecutionsUpdated
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.yamltext import readable_yaml
 
 CONTEXT_KEYS = ("message", "error", "url", "title", "screenshot", "page_text")
@@ -106,17 +107,20 @@ class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
                 if excerpt:
                     yield Static("page text:", classes="section-label")
                     yield Static(str(excerpt), id="debug-page-text", markup=False)
-            yield Static("step parameters (resolved; secrets masked) · edit, ctrl+s saves:",
-                         classes="section-label")
-            yield TextArea(readable_yaml(self.original) if self.original
-                           else "{}\n", id="debug-params", language=None, soft_wrap=True)
+            yield Static(f"step parameters (resolved; secrets masked) · edit, {key_text(self.app, 'debug-save')} saves:",
+                         classes="section-label", markup=False)
+            self.saved_text = readable_yaml(self.original) if self.original else "{}\n"
+            yield TextArea(self.saved_text, id="debug-params", language=None, soft_wrap=True)
             yield Static("", id="debug-errors", markup=False)
             with Horizontal(id="debug-buttons"):
-                yield Button("Resume p", id="resume", variant="primary", compact=True)
-                yield Button("Skip s", id="skip", compact=True)
-                yield Button("Back b", id="back", compact=True)
-                yield Button("Save ^s", id="save", compact=True)
-                yield Button("Cancel x", id="cancel", variant="error", compact=True)
+                yield Button(f"Resume {key_text(self.app, 'pause', first=True)}", id="resume", variant="primary",
+                             compact=True)
+                yield Button(f"Skip {key_text(self.app, 'skip', first=True)}", id="skip", compact=True)
+                yield Button(f"Back {key_text(self.app, 'step-back', first=True)}", id="back", compact=True)
+                yield Button(f"Save {key_text(self.app, 'debug-save', first=True)}", id="save", compact=True)
+                yield Button(f"Cancel {key_text(self.app, 'cancel', first=True)}", id="cancel", variant="error",
+                             compact=True)
+        yield KeyHints()
 
     def _context_text(self, ctx: dict[str, Any]) -> str:
         lines = []
@@ -126,16 +130,30 @@ class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
             if ctx.get(key):
                 lines.append(f"{key.replace('_', ' ')}: {ctx[key]}")
         extra = {k: v for k, v in ctx.items()
-                 if k not in (*CONTEXT_KEYS, "name", "type", "step", "parameters", "page_text_excerpt")}
+                 if k not in (*CONTEXT_KEYS, "name", "type", "step", "parameters", "variables", "page_text_excerpt")}
         for key, value in extra.items():
             lines.append(f"{key}: {value}")
+        if "variables" in ctx:  # what `{{ variable.X }}` reads now: what a breakpoint is for
+            variables = ctx["variables"]
+            lines.append("variables:" + (("\n" + readable_yaml(variables).rstrip()) if variables else " (none set)"))
         return redact.scrub("\n".join(lines) or "(no context)")
 
     def action_state(self) -> ActionState:
         view = self.view
         service = self.app.executions
         live = view is not None and service.execution(self.execution_id) is not None
-        return ActionState(screen="debug", live=live, paused=bool(view and view.status == "paused"))
+        return ActionState(screen="debug", live=live, paused=bool(view and view.status == "paused"),
+                           editing=self.editing)
+
+    @property
+    def editing(self) -> bool:
+        """The editor has focus or holds unsaved edits: letter keys are text, not commands."""
+        editor = self.query("#debug-params")
+        return bool(editor) and (self.focused is editor.first() or editor.first(TextArea).text != self.saved_text)
+
+    @on(TextArea.Changed, "#debug-params")
+    def _edited(self) -> None:
+        self.refresh_bindings()  # the footer drops (or brings back) the letter commands
 
     def on_mount(self) -> None:
         self.app.executions.subscribe(self)
@@ -157,7 +175,8 @@ class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
             event.stop()
             event.prevent_default()
             self.query_one("#debug-errors", Static).update(
-                f"✗ unsaved parameter edits: {event.character!r} not run (ctrl+s saves them; or undo them)")
+                f"✗ unsaved parameter edits: {event.character!r} not run ({key_text(self.app, 'debug-save')} saves "
+                "them; or undo them)")
             return
         if event.key in self.app.active_bindings:
             return  # a command key: the binding runs it
@@ -222,13 +241,15 @@ class DebugPauseScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
             errors.update("\n".join(f"✗ {p}" for p in problems))
             return False
         self.saved_text = self.query_one("#debug-params", TextArea).text  # what is applied now
+        self.refresh_bindings()
         if not changed:
             errors.update("nothing changed")
             return True
         current = execution.controls.param_overrides.get(path, {})
         execution.controls.set_step_parameters(path, {**current, **changed})
         self.original.update(changed)
-        errors.update(f"✓ saved {', '.join(changed)}: used when {path} runs (resume with p)")
+        errors.update(f"✓ saved {', '.join(changed)}: used when {path} runs (resume with "
+                      f"{key_text(self.app, 'pause', first=True)})")
         return True
 
     @on(Button.Pressed)

@@ -10,18 +10,22 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from igtk_tui import redact
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.timefmt import local_time
 from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.fit import shorten
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import Clock, elapsed, status_text
 from igtk_tui.tui.screens.history import HistoryTable
+from igtk_tui.tui.widgets.key_hints import KeyHints
+from igtk_tui.tui.widgets.line_view import TextLines
 from igtk_tui.tui.yamltext import readable_yaml
 
 LOG_TAIL = 5000
+ERROR_CELLS = 80  # the steps table's error column: the whole error is in the step box below
 
 if TYPE_CHECKING:
     from igtk_tui.tui.app import IgtkApp
@@ -50,14 +54,14 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
                 with VerticalScroll(id="detail-step-box"):
                     yield Static("", id="detail-step", markup=False)
             with TabPane("Logs", id="tab-logs"):
-                yield Log(id="detail-log", max_lines=LOG_TAIL, highlight=False)
+                yield TextLines(id="detail-log")
             with TabPane("Parameters", id="tab-params"):
                 with VerticalScroll():
                     yield Static("", id="detail-params", markup=False)
             with TabPane("Artifacts", id="tab-artifacts"):
                 with VerticalScroll():
                     yield Static("", id="detail-artifacts", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one("#detail-steps", DataTable)
@@ -97,15 +101,13 @@ class ExecutionDetailScreen(RegistryChecks, Screen[None]):
             indent = "  " * step.path.count("/")
             name = f"{indent}{step.name}" + (" (rollback)" if step.role == "rollback" else "")
             table.add_row(status_text(step.status, styles, width=11), name,
-                          str(step.attempts), elapsed(step.duration), redact.scrub(step.error or "")[:80],
+                          str(step.attempts), elapsed(step.duration), shorten(redact.scrub(step.error or ""), ERROR_CELLS),
                           key=step.path)
-        log = self.query_one("#detail-log", Log)
-        log.clear()
         stamp = Clock().stamp
-        if detail.log_count > len(detail.logs):
-            log.write_line(f"(last {len(detail.logs)} of {detail.log_count} lines)")
-        log.write_lines([redact.scrub(f"{stamp(ln.ts)} {ln.level.upper():<7}"
-                                      f"{f' [{ln.step}]' if ln.step else ''} {ln.message}") for ln in detail.logs])
+        tail_note = [f"(last {len(detail.logs)} of {detail.log_count} lines)"] if detail.log_count > len(detail.logs) else []
+        self.query_one("#detail-log", TextLines).set_lines(tail_note + [
+            redact.scrub(f"{stamp(ln.ts)} {ln.level.upper():<7}{f' [{ln.step}]' if ln.step else ''} {ln.message}")
+            for ln in detail.logs])
         creds = f"credentials: {', '.join(detail.credentials)}\n" if detail.credentials else ""
         self.query_one("#detail-params", Static).update(creds + _yaml(detail.parameters))
         arts = "\n".join(f"{a.kind:<10} {a.step or '-':<20} {a.path}" for a in detail.artifacts)

@@ -16,13 +16,14 @@ from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import elapsed, status_text
 from igtk_tui.tui.screens.history import HistoryTable
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
     from igtk_tui.tui.app import IgtkApp
@@ -68,7 +69,7 @@ class FleetScreen(RegistryChecks, Screen[None]):
         field.display = False
         yield field
         yield HistoryTable(id="fleet-table", cursor_type="row")
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(HistoryTable)

@@ -1,8 +1,8 @@
 """Fleet runs (`F`): every fleet run recorded in the store, newest first, with its counts.
 
 Polled like the fleet view: a run started with `igtk run --on` in another terminal shows up
-within POLL seconds and its counts move while it runs. Starting a fleet run from the TUI is
-not offered yet (docs/fleets.md); enter opens one run's gateways.
+within POLL seconds and its counts move while it runs. `n` starts one through the agent
+(screens/fleet_form.py); enter opens one run's gateways.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import getters, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from igtk_tui.timefmt import local_time
 from igtk_tui.tui.actions import ActionState
@@ -21,6 +21,7 @@ from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.render import elapsed, status_text
 from igtk_tui.tui.screens.fleet import POLL
 from igtk_tui.tui.screens.history import HistoryTable
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
     from igtk_tui.tui.app import IgtkApp
@@ -40,11 +41,11 @@ class FleetRunsScreen(RegistryChecks, Screen[None]):
         self.loads = 0
 
     def compose(self) -> ComposeResult:
-        yield Static("Fleet runs  ·  igtk run PLAYBOOK --on TARGETS  ·  enter: gateways  esc: back",
+        yield Static("Fleet runs  ·  igtk run PLAYBOOK --on TARGETS",
                      id="fleets-title", markup=False)
         yield HistoryTable(id="fleets-table", cursor_type="row")
         yield Static("", id="fleets-count", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(HistoryTable)
@@ -86,7 +87,7 @@ class FleetRunsScreen(RegistryChecks, Screen[None]):
             table.move_cursor(row=index)
         self.query_one("#fleets-count", Static).update(
             f"{len(rows)} fleet run(s)" if rows else "No fleet runs recorded yet: run one with "
-            "`igtk run PLAYBOOK --on GROUP` (inventory: I)")
+            "n, or `igtk run PLAYBOOK --on GROUP` (inventory: I)")
         self.refresh_bindings()
 
     def action_state(self) -> ActionState:
@@ -100,3 +101,18 @@ class FleetRunsScreen(RegistryChecks, Screen[None]):
             from igtk_tui.tui.screens.fleet import FleetScreen
 
             self.app.push_screen(FleetScreen(self.rows[table.cursor_row].id))
+
+    def action_start_fleet(self) -> None:
+        from igtk_tui.tui.screens.fleet_form import FleetForm
+
+        self.app.push_screen(FleetForm(self.app.runtime), self._started)
+
+    def _started(self, started: dict[str, Any] | None) -> None:
+        if not started:
+            return
+        from igtk_tui.tui.screens.fleet import FleetScreen
+
+        where = "queued for the workers" if started.get("queued") else "run by the agent"
+        self.app.notify(f"fleet run {started['id'][:8]} started: {started['total']} gateway(s), {where}")
+        self.load()
+        self.app.push_screen(FleetScreen(started["id"]))

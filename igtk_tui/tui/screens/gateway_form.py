@@ -14,8 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 
 class GatewayForm(DismissOnce, RegistryChecks, ModalScreen[Any]):
@@ -52,8 +53,9 @@ class GatewayForm(DismissOnce, RegistryChecks, ModalScreen[Any]):
                     yield widget
             yield Static("", id="gw-error", markup=False)
             with Horizontal(id="form-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button(f"Save ({key_text(self.app, 'inventory-save')})", id="save", variant="primary", compact=True)
+                yield Button(f"Cancel ({key_text(self.app, 'back')})", id="cancel", compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#gw-name", Input).focus()

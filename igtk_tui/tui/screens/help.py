@@ -7,7 +7,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -15,6 +14,8 @@ from textual.widgets import Input, Static
 from igtk_tui.tui import actions
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detail": "detail",
                "log": "log pane", "vault-list": "vault list", "params": "form", "debug": "debug pause",
@@ -27,7 +28,7 @@ SCOPE_NAMES = {"app": "everywhere", "main": "main", "history": "history", "detai
 def help_table(app: object, query: str = "") -> Table:
     """The registry as rows; `query` (the `/` search) keeps the actions whose key, text or id hold it."""
     table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
-    table.add_column("key", no_wrap=True, max_width=12)
+    table.add_column("key", max_width=14, overflow="fold")  # `:run PLAYBOOK` folds, never cut
     table.add_column("action", ratio=1)
     table.add_column("id (for [keymap])", no_wrap=True, style="dim")
     needle = query.strip().lower()
@@ -37,6 +38,8 @@ def help_table(app: object, query: str = "") -> Table:
             key = key_text(app, action)
             where = ", ".join(SCOPE_NAMES.get(s, s) for s in action.scopes[:3])
             text = f"{action.description}  ({where})"
+            if action.argument and action.key:  # a key, and a `:` command that takes more
+                text += f"  {action.command_form}"
             if needle and needle not in f"{key} {text} {action.id} {group}".lower():
                 continue
             rows.append((Text(key, style="bold"), text, action.id))
@@ -53,24 +56,28 @@ def help_table(app: object, query: str = "") -> Table:
 
 class HelpScreen(DismissOnce, RegistryChecks, ModalScreen[None]):
     SCOPE = "help"
-    BINDINGS = [*bindings_for("help"), Binding("q,question_mark", "back", show=False)]
+    BINDINGS = bindings_for("help")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Static("Keys (remap any of them by id in [keymap] of config.toml)  ·  / searches  ·  esc closes",
-                         classes="dialog-title", markup=False)
-            search = Input(placeholder="search keys and actions (esc clears)", id="help-filter", compact=True)
+            yield Static(f"Keys (remap any of them by id in [keymap] of config.toml)  ·  {key_text(self.app, 'filter')} "
+                         f"searches  ·  {key_text(self.app, 'back')} closes", classes="dialog-title", markup=False)
+            search = Field(placeholder=f"search keys and actions ({key_text(self.app, 'back')} clears)",
+                           id="help-filter", compact=True)
             search.display = False
             yield search
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_table(self.app), id="help-table")
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()
 
-    def action_filter(self) -> None:
+    def action_filter(self, text: str = "") -> None:
         search = self.query_one("#help-filter", Input)
         search.display = True
+        if text:
+            search.value = text
         search.focus()
 
     @on(Input.Changed, "#help-filter")

@@ -20,15 +20,17 @@ from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.timefmt import local_time
-from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.render import elapsed, status_text
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 PAGE = 200
 NEAR_END = 20
@@ -41,9 +43,22 @@ if TYPE_CHECKING:
 
 
 class HistoryTable(DataTable[Any], inherit_bindings=False):
-    """Moving keys from the registry ("history-table"): DataTable implements every handler."""
+    """Moving keys from the registry ("history-table"): DataTable implements every handler.
+    After a resize the selected row is scrolled back into view."""
 
     BINDINGS = bindings_for("history-table")
+
+    def on_resize(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, scroll=True)
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        """DataTable widens its columns to their cells when idle after rows are added, but keeps
+        serving the lines it drew before that under the same cache key: a paint in between left
+        `plan` for gateway `plant` and `htt` for its URL on screen until a key or a resize. Wider
+        columns make a wider table: draw it again."""
+        if new.width != old.width:
+            self.notify_style_update()
 
 
 class HistoryScreen(RegistryChecks, Screen[None]):
@@ -63,15 +78,15 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         self.text = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("History  ·  enter: details  R: rerun  r: resume  del: delete  S: status  /: search  esc: back",
-                     id="history-title", markup=False)
+        yield Static("History of executions", id="history-title", markup=False)
         with Horizontal(id="history-filters"):
             yield Select([(s, s) for s in STATUSES], prompt="any status", id="history-status", compact=True)
-            yield Input(placeholder="playbook (exact name or library path)", id="history-playbook", compact=True)
-            yield Input(placeholder="search loaded rows (id, playbook, error)", id="history-text", compact=True)
+            yield Field(placeholder="playbook (exact name or library path)", id="history-playbook", compact=True,
+                        submit_label="filter")
+            yield Field(placeholder="search loaded rows (id, playbook, error)", id="history-text", compact=True)
         yield HistoryTable(id="history-table", cursor_type="row")
         yield Static("", id="history-count", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(HistoryTable)
@@ -151,8 +166,8 @@ class HistoryScreen(RegistryChecks, Screen[None]):
         """The footer count, from the rows held now (after a page, a filter or a delete)."""
         if self.recorded_none:
             self.query_one("#history-count", Static).update(
-                f"No executions recorded yet: press {key_text(self.app, actions.BY_ID['back'])}, pick a playbook "
-                f"and press {key_text(self.app, actions.BY_ID['run-open'])} to run the first")
+                f"No executions recorded yet: press {key_text(self.app, 'back')}, pick a playbook "
+                f"and press {key_text(self.app, 'run-open')} to run the first")
             return
         more = "  (more below: keep scrolling)" if self.has_more else ""
         self.query_one("#history-count", Static).update(f"{len(self.shown)} shown of {len(self.rows)} loaded{more}")
@@ -204,8 +219,11 @@ class HistoryScreen(RegistryChecks, Screen[None]):
     def text_done(self) -> None:
         self.query_one(HistoryTable).focus()
 
-    def action_filter(self) -> None:
-        self.set_focus(self.query_one("#history-text", Input))
+    def action_filter(self, text: str = "") -> None:
+        field = self.query_one("#history-text", Input)
+        if text:
+            field.value = text
+        self.set_focus(field)
 
     def action_cycle_status(self) -> None:
         select = self.query_one("#history-status", Select)

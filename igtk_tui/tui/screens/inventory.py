@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.history import HistoryTable
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
     from igtk_tui.tui.app import IgtkApp
@@ -39,14 +40,13 @@ class InventoryScreen(RegistryChecks, Screen[None]):
         self.loads = 0
 
     def compose(self) -> ComposeResult:
-        yield Static("Gateway inventory  ·  a: add  enter: edit  del: remove  /: filter  esc: back  ·  "
-                     "credentials stay in the vault", id="inventory-title", markup=False)
+        yield Static("Gateway inventory  ·  credentials stay in the vault", id="inventory-title", markup=False)
         field = Input(placeholder="filter by name, URL, group, tag, credential", id="inventory-filter", compact=True)
         field.display = False
         yield field
         yield HistoryTable(id="inventory-table", cursor_type="row")
         yield Static("", id="inventory-note", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(HistoryTable)
@@ -93,7 +93,7 @@ class InventoryScreen(RegistryChecks, Screen[None]):
         if self.problem:
             note = self.problem
         elif not self.gateways:
-            note = f"No gateways in {self.path} yet: press a to add the first"
+            note = f"No gateways in {self.path} yet: press {key_text(self.app, 'inventory-add')} to add the first"
         else:
             note = f"{len(self.shown)} of {len(self.gateways)} gateway(s)  ·  {self.path}"
         self.query_one("#inventory-note", Static).update(note)

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import events, getters, on, work
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static, Tree
+from textual.widgets import Input, OptionList, Static, Tree
 
 from igtk_tui.engine.events import RESUMABLE_STATUSES
 from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.fit import Part, gap
+from igtk_tui.tui.fit import name as name_part
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.messages import ExecutionsUpdated, LastResults, LibraryLoaded
+from igtk_tui.tui.screens.execution_keys import ExecutionKeys
 from igtk_tui.tui.viewmodel import ExecutionView
 from igtk_tui.tui.widgets.executions_bar import ExecutionsBar
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.widgets.log_view import LogView
+from igtk_tui.tui.widgets.pane import Pane
 from igtk_tui.tui.widgets.playbook_tree import PlaybookTree, entry_flags
 from igtk_tui.tui.widgets.status_bar import DemoBanner, StatusBar
 from igtk_tui.tui.widgets.step_tree import StepTree
@@ -35,17 +41,12 @@ if TYPE_CHECKING:
 AUTO_INSPECT = ("breakpoint", "debug", "failure")
 
 
-class Pane(Vertical):
-    """A bordered region that `z` can zoom (maximize)."""
-
-    ALLOW_MAXIMIZE = True
-
-
-class MainScreen(RegistryChecks, Screen[None]):
+class MainScreen(ExecutionKeys, RegistryChecks, Screen[None]):
     SCOPE = "main"
     AUTO_FOCUS = "#library"
     BINDINGS = bindings_for("main")
     NARROW_BELOW = 100  # columns: the left column shrinks to a fixed width
+    NARROWER_BELOW = 70  # columns: and narrower still, so the steps keep room for their status
     SHORT_BELOW = 32  # rows: the vault pane shows its state only, until it has focus
 
     if TYPE_CHECKING:  # the app this screen runs in, for the type checker only (as Textual does)
@@ -57,7 +58,6 @@ class MainScreen(RegistryChecks, Screen[None]):
         self._shown_pause: tuple[str, int] | None = None
         self._follow_new = True
         self._footer_key: tuple[Any, ...] = ()
-        self._bar_rows = 0
         self._short = False
 
     # -- layout -----------------------------------------------------------------------------
@@ -69,8 +69,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 with Pane(id="library-pane", classes="pane"):
-                    field = Input(placeholder="filter playbooks (fuzzy) · enter: done · esc: clear",
-                                  id="library-filter", compact=True)
+                    field = Field(placeholder="filter playbooks (fuzzy)", id="library-filter", compact=True)
                     field.display = False
                     yield field
                     yield PlaybookTree(id="library")
@@ -80,12 +79,12 @@ class MainScreen(RegistryChecks, Screen[None]):
             with Vertical(id="right"):
                 with Pane(id="steps-pane", classes="pane"):
                     yield ExecutionsBar(id="executions")
-                    yield Static("No execution yet: pick a playbook (1) and press enter.", id="steps-empty",
-                                 markup=False)
+                    yield Static(f"No execution yet: pick a playbook ({key_text(self.app, 'focus-library')}) and "
+                                 f"press {key_text(self.app, 'run-open')}.", id="steps-empty", markup=False)
                     yield StepTree(id="steps")
                 with Pane(id="logs-pane", classes="pane"):
                     yield LogView(max_lines=self.app.settings.log_max_lines, clock=self.app.clock, id="log")
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#library-pane").border_title = "1 Playbooks (loading…)"
@@ -110,7 +109,12 @@ class MainScreen(RegistryChecks, Screen[None]):
         """Reflow for small terminals (80x24). Classes go on the two panes concerned, not on the
         screen: a screen-wide class change restyles every widget (start-up time, redraw bytes)."""
         self._short = event.size.height < self.SHORT_BELOW
-        self.query_one("#left").set_class(event.size.width < self.NARROW_BELOW, "-narrow")
+        bar = self.query_one(ExecutionsBar)
+        bar.max_rows = 3 if self._short else 5
+        bar.fit_height()
+        left = self.query_one("#left")
+        left.set_class(event.size.width < self.NARROW_BELOW, "-narrow")
+        left.set_class(event.size.width < self.NARROWER_BELOW, "-narrower")
         self.query_one("#vault-pane").set_class(self._short, "-short")
 
     def on_screen_resume(self) -> None:
@@ -140,7 +144,6 @@ class MainScreen(RegistryChecks, Screen[None]):
         styles = self.app.status_styles
         bar = self.query_one(ExecutionsBar)
         bar.sync(service.ordered(), message.changed, now, styles)
-        self._size_executions(bar)
         if message.added and self._follow_new:
             # Runs started here, or (with nothing selected yet) an agent's run this TUI found.
             started = [i for i in message.added
@@ -160,16 +163,6 @@ class MainScreen(RegistryChecks, Screen[None]):
             self._maybe_inspect(selected)
         self.refresh_status()
         self._refresh_footer_if_needed()
-
-    def _size_executions(self, bar: ExecutionsBar) -> None:
-        """A fixed height, changed only when the row count does: with `height: auto` every new
-        label (an elapsed second) would re-layout the whole screen and repaint every pane."""
-        rows = min(bar.option_count, 3 if self._short else 5)
-        if bar.display != (rows > 0):  # a style write, even of the same value, relayouts
-            bar.display = rows > 0
-        if rows and rows != self._bar_rows:
-            self._bar_rows = rows
-            bar.styles.height = rows + 1  # and its bottom rule
 
     def _refresh_footer_if_needed(self) -> None:
         """The footer re-renders on refresh_bindings: only when what is available changed."""
@@ -203,15 +196,15 @@ class MainScreen(RegistryChecks, Screen[None]):
     def vault_changed(self) -> None:
         state = self.app.vault_state
         note = self.query_one("#vault-note", Static)
-        texts = {
+        texts: dict[str, str] = {
             "opening": "opening the vault…",
-            "locked": "locked: press u (on this pane) to unlock",
+            "locked": f"locked: press {key_text(self.app, 'vault-unlock')} (on this pane) to unlock",
             "unavailable": "unavailable: " + (self.app.vault_detail or ""),
         }
         empty = state == "open" and not self.app.vault_infos
         if empty:
-            texts["open"] = f"no credentials yet: press {key_text(self.app, actions.BY_ID['vault-add'])} " \
-                            "(on this pane) to add the first"
+            texts["open"] = f"no credentials yet: press {key_text(self.app, 'vault-add')} (on this pane) to add " \
+                            "the first"
         note.update(texts.get(state, ""))
         note.display = state != "open" or empty
         count = len(self.app.vault_infos) if state == "open" else 0
@@ -253,7 +246,7 @@ class MainScreen(RegistryChecks, Screen[None]):
         return self.query_one(StepTree).selected_path
 
     def _log_status(self, log: LogView) -> None:
-        self.query_one("#logs-pane").border_subtitle = log.describe()
+        self.query_one("#logs-pane", Pane).subtitle_parts(log.describe_parts())
 
     def _maybe_inspect(self, view: ExecutionView) -> None:
         """A breakpoint, debug or failure pause of the selected execution opens the debug view once."""
@@ -290,13 +283,28 @@ class MainScreen(RegistryChecks, Screen[None]):
             "executions": self.query_one(ExecutionsBar).selected_id is not None,
             "steps": view is not None and view.status == "paused",
         }.get(pane or "", False)
+        field = self.query_one("#library-filter", Input)
         return ActionState(
             screen="main", pane=pane, live=live, paused=bool(view and view.status == "paused"),
+            can_back=self.maximized is not None or field.display or bool(field.value),
             step_selected=self.selected_step_path() is not None,
             resumable=bool(view and not view.live and view.status in RESUMABLE_STATUSES and self.app.store is not None),
             rerunnable=bool(view and not view.live), openable=openable,
             running=len(self.app.executions.active),
         )
+
+    def hint_label(self, action: actions.Action) -> str | None:
+        """Footer words that follow the state: what enter does in this pane, pause or resume."""
+        view = self.selected_view
+        if action.id == "run-open":
+            return {"library": "run", "executions": "open", "steps": "inspect"}.get(self.focused_pane() or "")
+        if action.id == "pause" and view is not None and (view.status == "paused" or view.pause_requested):
+            return "resume"
+        if action.id == "filter" and self.focused_pane() == "logs":
+            return "search"
+        if action.id == "back":
+            return "unzoom" if self.maximized is not None else "clear"
+        return None
 
     # -- actions ---------------------------------------------------------------------------------------
     def action_run_open(self) -> None:
@@ -312,66 +320,6 @@ class MainScreen(RegistryChecks, Screen[None]):
             self.action_focus_pane("steps")
         elif pane == "steps":
             self.action_inspect()
-
-    def _control(self, action: str, *args: Any) -> None:
-        if not self.app.executions.control(self.selected_id, action, *args):
-            self.notify("No running execution selected", severity="warning")
-
-    def action_pause(self) -> None:
-        view = self.selected_view
-        if view is None:
-            return
-        resume = view.status == "paused" or view.pause_requested
-        self._control("resume" if resume else "pause")
-
-    def action_skip(self) -> None:
-        self._control("skip")
-
-    def action_step_back(self) -> None:
-        self._control("step_back")
-
-    def action_cancel(self) -> None:
-        view = self.selected_view
-        if view is None or not view.live:
-            return
-        execution_id = view.id
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.executions.control(execution_id, "cancel")
-
-        from igtk_tui.tui.screens.confirm import ConfirmScreen
-
-        self.app.push_screen(ConfirmScreen(f"Cancel execution #{view.seq} ({view.playbook})?",
-                                           "The step in flight is interrupted; cleanup still runs."), answered)
-
-    def action_debug(self) -> None:
-        view = self.selected_view
-        if view is not None:
-            self._control("set_debug", not view.debug)
-
-    def action_breakpoint(self) -> None:
-        path = self.selected_step_path()
-        if path:
-            self._control("toggle_breakpoint", path)
-
-    def action_inspect(self) -> None:
-        view = self.selected_view
-        if view is None or view.pause is None:
-            return
-        from igtk_tui.tui.screens.debug_pause import DebugPauseScreen
-
-        self.app.push_screen(DebugPauseScreen(view.id))
-
-    def action_resume(self) -> None:
-        view = self.selected_view
-        if view is not None:
-            self.app.resume_execution(view.id)
-
-    def action_rerun(self) -> None:
-        view = self.selected_view
-        if view is not None:
-            self.app.rerun_execution(view.id)
 
     def action_prev_execution(self) -> None:
         self._step_execution(-1)
@@ -406,16 +354,19 @@ class MainScreen(RegistryChecks, Screen[None]):
         elif self.focused is not None:
             self.maximize(self.focused)
 
-    def action_filter(self) -> None:
+    def action_filter(self, text: str = "") -> None:
+        """`/` (or `:filter TEXT`): search the log when it has focus, else filter the library."""
         pane = self.focused_pane()
         if pane == "logs":
-            self.search_log()
+            self.query_one(LogView).ask_search(text)
             return
         if pane == "vault":
             self.app.action_vault()
             return
         field = self.query_one("#library-filter", Input)
         field.display = True
+        if text:
+            field.value = text
         self.set_focus(field)  # at once: keys typed right after `/` must land in the field
 
     def _library_title(self) -> None:
@@ -424,8 +375,10 @@ class MainScreen(RegistryChecks, Screen[None]):
         total = len(tree.entries)
         invalid = sum(1 for e in tree.entries if not entry_flags(e)["valid"])
         count = f"{tree.visible_count} of {total}" if tree.filter_text.strip() else str(total)
-        self.query_one("#library-pane").border_title = (f"1 Playbooks ({count})"
-                                                        + (f" {invalid} invalid" if invalid else ""))
+        parts = [Part("1 "), name_part("Playbooks", keep=2), Part(f" ({count})")]
+        if invalid:
+            parts += [gap(" "), Part(f"{invalid} invalid")]
+        self.query_one("#library-pane", Pane).title_parts(parts)
 
     @on(Input.Changed, "#library-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -447,52 +400,3 @@ class MainScreen(RegistryChecks, Screen[None]):
         self._library_title()
         self.query_one(PlaybookTree).focus()
         return True
-
-    # -- log helpers -----------------------------------------------------------------------------------
-    def search_log(self) -> None:
-        from igtk_tui.tui.screens.prompt import PromptScreen
-
-        log = self.query_one(LogView)
-
-        def done(term: str | None) -> None:
-            if term is not None:
-                log.search(term)
-                log.focus()
-
-        self.app.push_screen(PromptScreen("search the log (n / N: next / previous; empty clears)",
-                                          log.search_term, history=self.app.search_history), done)
-
-    def save_log(self, path: str | None = None) -> None:
-        view = self.selected_view
-        if view is None:
-            self.notify("No execution selected", severity="warning")
-            return
-        default = str(self.app.runtime.paths.logs_dir / f"execution-{view.id[:8]}.log")
-        if path:
-            self._write_log(path)
-            return
-        from igtk_tui.tui.screens.prompt import PromptScreen
-
-        self.app.push_screen(PromptScreen("save the log to (enter: save, esc: cancel)", default),
-                             lambda p: self._write_log(p) if p else None)
-
-    def _write_log(self, path: str) -> None:
-        """Take the lines on the loop (the deque keeps growing), write them in a thread."""
-        self._write_file(path, self.query_one(LogView).text_for_save())
-
-    @work(thread=True, group="save-log", exit_on_error=False)
-    def _write_file(self, path: str, lines: list[str]) -> None:
-        from pathlib import Path
-
-        from igtk_tui import redact
-
-        target = Path(path).expanduser()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text("".join(redact.scrub(line) + "\n" for line in lines), encoding="utf-8")
-            tmp.replace(target)
-        except OSError as exc:
-            self.app.notify(f"could not save the log: {exc}", severity="error", markup=False)
-            return
-        self.app.notify(f"saved {len(lines)} lines to {target}", title="Log", markup=False)

@@ -24,8 +24,9 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from igtk_tui.playbook.model import Parameter, ParamType, Playbook
 from igtk_tui.playbook.params import is_secret_parameter
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.widgets.word_switch import WordSwitch
 
 _FIELD_RE = re.compile(r"parameter '([^']+)'")
@@ -136,9 +137,11 @@ class ParamsForm(DismissOnce, RegistryChecks, ModalScreen[FormResult | None]):
                                 compact=True)
                 yield Static("", id="form-errors", markup=False)
             with Horizontal(id="form-buttons"):
-                yield Button("Run (ctrl+r)", id="run", variant="primary", compact=True)
-                yield Button("Save preset (ctrl+s)", id="save-preset", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button(f"Run ({key_text(self.app, 'form-run')})", id="run", variant="primary", compact=True)
+                yield Button(f"Save preset ({key_text(self.app, 'form-save-preset')})", id="save-preset",
+                             compact=True)
+                yield Button(f"Cancel ({key_text(self.app, 'back')})", id="cancel", compact=True)
+        yield KeyHints()
 
     def _field(self, param: Parameter, credentials: list[Any]) -> ComposeResult:
         value = self.initial.get(param.name, param.default)

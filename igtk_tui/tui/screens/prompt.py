@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 
 class PromptScreen(DismissOnce, RegistryChecks, ModalScreen[str | None]):
     SCOPE = "prompt"
-    BINDINGS = [*bindings_for("prompt"), Binding("up", "history(-1)", show=False),
-                Binding("down", "history(1)", show=False)]
+    BINDINGS = bindings_for("prompt")
 
     def __init__(self, label: str, value: str = "", *, history: list[str] | None = None,
-                 placeholder: str = "", hint: str = "") -> None:
+                 placeholder: str = "", hint: str = "", submit_label: str = "ok") -> None:
         super().__init__(classes="prompt-screen")
         self.label = label
         self.value = value
@@ -28,16 +28,21 @@ class PromptScreen(DismissOnce, RegistryChecks, ModalScreen[str | None]):
         self._pos = len(self.history)
         self.placeholder = placeholder
         self.hint = hint
+        self.submit_label = submit_label
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
             if self.hint:
                 yield Static(self.hint, classes="prompt-hint", markup=False)
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
+            yield Field(self.value, placeholder=self.placeholder, id="prompt-input", compact=True,
+                        submit_label=self.submit_label)
             yield Static(self.label, classes="prompt-label", markup=False)
+        yield KeyHints()
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        field = self.query_one(Input)
+        field.cursor_position = len(field.value)  # typing goes on after what is there (`:theme `)
+        field.focus()
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:

@@ -13,8 +13,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 DETACH, CANCEL, STAY = "detach", "cancel", "stay"
 
@@ -40,16 +42,19 @@ class QuitScreen(DismissOnce, RegistryChecks, ModalScreen[str]):
                 yield Static("Detached runs go on in the agent: a new igtk shows them again.",
                              classes="dialog-detail", markup=False)
                 choices = (f"{keys[DETACH]} detach (runs go on)    {keys[CANCEL]} cancel them    "
-                           f"{keys[STAY]}/esc stay")
+                           f"{keys[STAY]}/{key_text(self.app, 'back')} stay")
             else:
                 yield Static("The demo's agent stops with the demo: its runs are cancelled.",
                              classes="dialog-detail", markup=False)
-                choices = f"{keys[CANCEL]} cancel them and quit    {keys[STAY]}/esc stay"
+                choices = f"{keys[CANCEL]} cancel them and quit    {keys[STAY]}/{key_text(self.app, 'back')} stay"
             yield Static(choices, classes="dialog-keys", markup=False)
+        yield KeyHints()
+
+    def action_state(self) -> ActionState:
+        return ActionState(screen=self.SCOPE, detachable=self.can_detach)
 
     def action_detach(self) -> None:
-        if self.can_detach:
-            self.dismiss(DETACH)
+        self.dismiss(DETACH)
 
     def action_cancel_runs(self) -> None:
         self.dismiss(CANCEL)

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from igtk_tui.tui import actions
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 # (format, what it is for), in the list's order: the first is the default.
 CHOICES = (("html", "HTML: self-contained, printable, to sign"), ("json", "JSON: versioned schema, for tools"),
@@ -32,7 +33,9 @@ class ReportFormatScreen(DismissOnce, RegistryChecks, ModalScreen[str | None]):
             yield Static("Write the execution's report as", classes="dialog-title", markup=False)
             yield OptionList(*(Option(f"{keys.get(f'choose({fmt!r})', ' ')}  {text}", id=fmt)
                                for fmt, text in CHOICES), id="report-formats")
-            yield Static("⏎ write    esc cancel", classes="dialog-keys")
+            yield Static(f"{key_text(self.app, 'report-write')} write    {key_text(self.app, 'back')} cancel",
+                         classes="dialog-keys", markup=False)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         formats = self.query_one(OptionList)
@@ -42,6 +45,12 @@ class ReportFormatScreen(DismissOnce, RegistryChecks, ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#report-formats")
     def selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_write(self) -> None:
+        """The highlighted format (enter)."""
+        chosen = self.query_one(OptionList).highlighted_option
+        if chosen is not None:
+            self.dismiss(chosen.id)
 
     def action_choose(self, fmt: str) -> None:
         self.dismiss(fmt)

@@ -12,13 +12,15 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from igtk_tui.schedules.model import CATCH_UP, NOTIFY_ON, OVERLAP, Schedule
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 
 @dataclass
@@ -45,7 +47,7 @@ class ScheduleForm(DismissOnce, RegistryChecks, ModalScreen[tuple[Schedule, list
         s = self.original
         params = "\n".join(f"{k}={v}" for k, v in (s.params if s else {}).items())
         with Vertical(id="schedule-dialog", classes="dialog"):
-            yield Static(f"Edit schedule {s.name}" if s else "Add a schedule  ·  ctrl+s: save  esc: cancel",
+            yield Static(f"Edit schedule {s.name}" if s else "Add a schedule",
                          classes="dialog-title", markup=False)
             with VerticalScroll(id="schedule-fields"):
                 for label, widget in (
@@ -64,7 +66,7 @@ class ScheduleForm(DismissOnce, RegistryChecks, ModalScreen[tuple[Schedule, list
                                        id="sched-overlap", allow_blank=False, compact=True)),
                     ("catch-up", Select([(c, c) for c in CATCH_UP], value=s.catch_up if s else "skip",
                                         id="sched-catchup", allow_blank=False, compact=True)),
-                    ("notify on", Select([("default ([notify] on)", "default"), *((n, n) for n in NOTIFY_ON)],
+                    ("notify on", Select([(Content("default ([notify] on)"), "default"), *((n, n) for n in NOTIFY_ON)],
                                          value=(s.notify_on or "default") if s else "default",
                                          id="sched-notify-on", allow_blank=False, compact=True)),
                     ("gateway lock", Switch(s.gateway_lock if s else False, id="sched-lock")),
@@ -75,13 +77,14 @@ class ScheduleForm(DismissOnce, RegistryChecks, ModalScreen[tuple[Schedule, list
                         yield widget
                 yield Label("parameters: NAME=VALUE, one a line (no secrets: use a credential)", classes="form-label")
                 yield TextArea(params, id="sched-params", classes="sched-area", compact=True)
-                yield Label("notify targets, one a line (empty: the [notify] default)", classes="form-label")
+                yield Label("notify targets, one a line (empty: the [notify] default)", classes="form-label", markup=False)
                 yield TextArea("\n".join(s.notify) if s else "", id="sched-notify", classes="sched-area",
                                compact=True)
             yield Static("", id="sched-error", markup=False)
             with Horizontal(id="form-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button(f"Save ({key_text(self.app, 'schedule-save')})", id="save", variant="primary", compact=True)
+                yield Button(f"Cancel ({key_text(self.app, 'back')})", id="cancel", compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#sched-playbook" if self.original else "#sched-name", Input).focus()

@@ -16,11 +16,12 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from igtk_tui.tui.actions import ActionState
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.schedules_ui import Listing, ScheduleService, compact_times
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -69,12 +70,12 @@ class SchedulesScreen(RegistryChecks, Screen[None]):
         self.listing = Listing()
 
     def compose(self) -> ComposeResult:
-        yield Static("Schedules  ·  a: add  enter: edit  space: on/off  n: run now  del: delete  esc: back",
+        yield Static("Schedules  ·  playbooks that run on their own, fired by the agent",
                      id="schedules-title", markup=False)
         yield Static("", id="schedules-note", markup=False)
         yield ScheduleTable(id="schedule-table", cursor_type="row")
         yield Static("", id="schedule-detail", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.service = ScheduleService(self.app)
@@ -128,7 +129,8 @@ class SchedulesScreen(RegistryChecks, Screen[None]):
         if listing.error:
             text = f"schedules are not available: {listing.error}"
         elif not listing.rows:
-            text = "no schedules yet: press a to add one (or `igtk schedule add NAME --cron EXPR PLAYBOOK`)"
+            text = (f"no schedules yet: press {key_text(self.app, 'schedule-add')} to add one "
+                    "(or `igtk schedule add NAME --cron EXPR PLAYBOOK`)")
         elif listing.agent_running:
             text = f"{len(listing.rows)} schedule(s); the agent is running and fires them"
         else:

@@ -16,8 +16,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.screens.dismiss import DismissOnce
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 
 MIN_NEW_PASSPHRASE = 8
 
@@ -41,11 +43,15 @@ class UnlockScreen(DismissOnce, RegistryChecks, ModalScreen[bool]):
                 yield Static(f"No vault file yet ({self.vault_file}). Choose a passphrase "
                              f"(at least {MIN_NEW_PASSPHRASE} characters) and type it twice.",
                              classes="dialog-detail", markup=False)
-            yield Input(password=True, placeholder="passphrase", id="passphrase", compact=True)
+            yield Field(password=True, placeholder="passphrase", id="passphrase", compact=True,
+                        submit_label="unlock" if self.exists else "next")
             if not self.exists:
-                yield Input(password=True, placeholder="passphrase again", id="passphrase2", compact=True)
+                yield Field(password=True, placeholder="passphrase again", id="passphrase2", compact=True,
+                            submit_label="create")
             yield Static("", id="unlock-error", markup=False)
-            yield Static("enter: unlock · esc: cancel", classes="dialog-keys")
+            yield Static(f"{key_text(self.app, 'field-submit')} {'unlock' if self.exists else 'create'} · "
+                         f"{key_text(self.app, 'back')} cancel", classes="dialog-keys", markup=False)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()

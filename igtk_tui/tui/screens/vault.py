@@ -8,11 +8,12 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
-from igtk_tui.tui import actions
 from igtk_tui.tui.actions import ActionState
 from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
+from igtk_tui.tui.widgets.field import Field
+from igtk_tui.tui.widgets.key_hints import KeyHints
 from igtk_tui.tui.widgets.vault_list import VaultList
 
 
@@ -22,15 +23,14 @@ class VaultScreen(RegistryChecks, Screen[None]):
     BINDINGS = bindings_for("vault")
 
     def compose(self) -> ComposeResult:
-        yield Static("Credential vault  ·  a: add  enter: edit  del: delete  u: unlock  /: filter  esc: back"
-                     "  ·  secret values are never shown", id="vault-title", markup=False)
+        yield Static("Credential vault  ·  secret values are never shown", id="vault-title", markup=False)
         yield Static("", id="vault-screen-note", markup=False)
-        field = Input(placeholder="filter by name, user, gateway", id="vault-filter", compact=True)
+        field = Field(placeholder="filter by name, user, gateway", id="vault-filter", compact=True)
         field.display = False
         yield field
         yield VaultList(id="vault-table")
         yield Static("", id="vault-selected", markup=False)
-        yield Footer(compact=True)
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(VaultList).focus()
@@ -40,12 +40,12 @@ class VaultScreen(RegistryChecks, Screen[None]):
         app: Any = self.app
         note = self.query_one("#vault-screen-note", Static)
         if app.vault_state == "open" and not app.vault_infos:
-            note.update(f"no credentials yet in the {app.vault_detail}: press "
-                        f"{key_text(app, actions.BY_ID['vault-add'])} to add the first")
+            note.update(f"no credentials yet in the {app.vault_detail}: press {key_text(app, 'vault-add')} to add "
+                        "the first")
         elif app.vault_state == "open":
             note.update(f"{len(app.vault_infos)} credential(s) in the {app.vault_detail}")
         else:
-            note.update(f"vault {app.vault_state}: {app.vault_detail}  ·  press u to unlock")
+            note.update(f"vault {app.vault_state}: {app.vault_detail}  ·  press {key_text(app, 'vault-unlock')} to unlock")
         self.query_one(VaultList).show_state(app.vault_state, app.vault_infos)
         self._describe()
 
@@ -63,9 +63,11 @@ class VaultScreen(RegistryChecks, Screen[None]):
     def action_state(self) -> ActionState:
         return ActionState(screen="vault")
 
-    def action_filter(self) -> None:
+    def action_filter(self, text: str = "") -> None:
         field = self.query_one("#vault-filter", Input)
         field.display = True
+        if text:
+            field.value = text
         self.set_focus(field)  # at once: keys typed right after `/` must land in the field
 
     @on(Input.Changed, "#vault-filter")

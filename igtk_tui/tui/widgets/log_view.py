@@ -1,4 +1,4 @@
-"""The log pane: Textual's `Log` rendering, fed lazily from the execution's lines.
+"""The log pane: a LineView fed lazily from the execution's lines.
 
 The widget keeps references to the execution's `LogLine` tuples and formats a
 line only when it is drawn (Toolong's approach: work follows what is on screen,
@@ -6,27 +6,31 @@ not what arrived), so 100,000 lines cost an append each, not a format, a width
 measure and a cache update each. Follow mode (Toolong's semantics): on by
 default; any scroll up leaves it and counts new lines; `end`/`G` resumes. Level
 filter, per-step filter and search (`n`/`N`) re-select from the retained lines;
-`w` saves them.
+`w` saves them. A line wider than the pane ends in `…` (LineView): never cut silently.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any, overload
 
 from rich.cells import cell_len
 from rich.highlighter import Highlighter
 from rich.text import Text
-from textual.geometry import Size
+from textual import events
 from textual.reactive import reactive
-from textual.widgets import Log
 
-from igtk_tui.tui.keymap import RegistryChecks, bindings_for
+from igtk_tui.tui.actions import ActionState
+from igtk_tui.tui.fit import Part, gap, name, plain
+from igtk_tui.tui.keymap import RegistryChecks, bindings_for, key_text
 from igtk_tui.tui.render import Clock
 from igtk_tui.tui.viewmodel import ExecutionView, LogLine
+from igtk_tui.tui.widgets.line_view import LineView, clean_line
 
 LEVELS = ("all", "info", "warning", "error")
+SEP = gap(" · ", narrow="·")
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 
 
@@ -46,7 +50,7 @@ class LogHighlighter(Highlighter):
 
 
 class FormattedLines(Sequence[str]):
-    """The shown lines as `Log` reads them (`_lines[y]`), formatted on access."""
+    """The shown lines as the LineView reads them (`rows[y]`), formatted on access."""
 
     def __init__(self, stamp: Callable[[float], str]) -> None:
         self.rows: list[LogLine] = []
@@ -81,7 +85,7 @@ def line_width(row: LogLine) -> int:
     if text.isascii() and "\t" not in text:
         step = len(row.step) + 3 if row.step else 0
         return 8 + 1 + max(7, len(row.level)) + step + 1 + len(text)
-    return cell_len(Log._process_line(row.format(lambda _ts: "00:00:00")))
+    return cell_len(clean_line(row.format(lambda _ts: "00:00:00")))
 
 
 def batch_width(rows: list[LogLine]) -> int:
@@ -94,7 +98,7 @@ def batch_width(rows: list[LogLine]) -> int:
                     for row in rows)
 
 
-class LogView(RegistryChecks, Log, inherit_bindings=False):
+class LogView(RegistryChecks, LineView, inherit_bindings=False):
     """Lines of one execution; the pane header shows follow state, filters and the cap."""
 
     SCOPE = "log"
@@ -103,11 +107,12 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
     follow: reactive[bool] = reactive(True, repaint=False)
 
     def __init__(self, *, max_lines: int = 20000, clock: Clock | None = None, id: str | None = None) -> None:
-        super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
-        self.clock = clock or Clock()
-        self._lines: FormattedLines = FormattedLines(self.clock.stamp)  # type: ignore[assignment]
         self.log_highlighter = LogHighlighter()
-        self.highlighter = self.log_highlighter
+        super().__init__(highlighter=self.log_highlighter, id=id)
+        self.max_lines = max_lines
+        self.clock = clock or Clock()
+        self.formatted = FormattedLines(self.clock.stamp)
+        self.rows = self.formatted
         self.view: ExecutionView | None = None
         self.level = "all"
         self.step_filter: str | None = None
@@ -133,7 +138,9 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self.rerender()
 
     def rerender(self) -> None:
-        self.clear()
+        self.formatted.clear()
+        self.content_width = 0
+        self.rows_changed(moved=True)
         self.unseen = 0
         self.match_index = -1
         self._match_rows = None
@@ -164,51 +171,63 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         kept = lines if self.level == "all" and not self.step_filter else [ln for ln in lines if self._keep(ln)]
         if not kept:
             return 0
-        rows = self._lines.rows
+        rows = self.formatted.rows
         first = len(rows)
         rows.extend(kept)
         if self._match_rows is not None:  # a search is shown: only the new rows are looked at
-            needle, stamp = self.search_term.lower(), self._lines.stamp
+            needle, stamp = self.search_term.lower(), self.formatted.stamp
             self._match_rows += [first + i for i, ln in enumerate(kept) if needle in ln.format(stamp).lower()]
         excess = len(rows) - (self.max_lines or len(rows))
         if excess > 0:
             del rows[:excess]
-            self._render_line_cache.clear()  # every y moved
             if self._match_rows is not None:
                 self._match_rows = [i - excess for i in self._match_rows if i >= excess]
-        self._width = max(self._width, batch_width(kept))
-        self.virtual_size = Size(self._width, len(rows))
-        self.refresh()
+        self.content_width = max(self.content_width, batch_width(kept))
+        self.rows_changed(moved=excess > 0)  # past the cap every y moved
         return len(kept)
 
     def set_tints(self, styles: dict[str, str]) -> None:
         self.log_highlighter.styles = styles
-        self._render_line_cache.clear()
-        self.refresh()
+        self.restyle()
 
     def _changed(self) -> None:
         if self.status_changed is not None:
             self.status_changed(self)
 
-    def describe(self) -> str:
-        """Header text: follow state, filters, search and the cap (stated, as promised)."""
-        parts = ["FOLLOW" if self.follow else f"PAUSED +{self.unseen} new (end: follow)"]
+    def describe_parts(self) -> list[Part]:
+        """Header: follow state, filters, search and the cap (stated, as promised). The step's path
+        and the search term give way first on a narrow pane; the states never do."""
+        parts = [Part("FOLLOW" if self.follow
+                      else f"PAUSED +{self.unseen} new ({key_text(self.app, 'log-follow', first=True)}: follow)")]
         if self.level != "all":
-            parts.append(f"{self.level}+")
+            parts += [SEP, Part(f"{self.level}+")]
         if self.step_filter:
-            parts.append(f"step {self.step_filter}")
+            parts += [SEP, Part("step "), name(self.step_filter, keep=6)]
         if self.search_term:
             total = len(self._matches())
             at = f"{self.match_index + 1}/{total}" if self.match_index >= 0 else f"{total} matches"
-            parts.append(f"/{self.search_term} {at}")
-        parts.append(f"cap {self.max_lines}")
-        return " · ".join(parts)
+            parts += [SEP, Part("/"), name(self.search_term, keep=4), Part(f" {at}")]
+        parts += [SEP, Part(f"cap {self.max_lines}")]
+        return parts
+
+    def describe(self) -> str:
+        return plain(self.describe_parts())
+
+    def on_resize(self) -> None:
+        """A following log keeps showing its last line when the pane changes height."""
+        if self.follow:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
+
+    def action_state(self) -> ActionState:
+        return ActionState(screen=self.SCOPE, searching=bool(self.search_term), following=self.follow)
 
     # -- follow ------------------------------------------------------------------------------
     def watch_follow(self, follow: bool) -> None:
         if follow:
             self.unseen = 0
         self._changed()
+        if self.is_attached:
+            self.screen.refresh_bindings()  # the footer's follow hint
 
     def _leave_follow(self) -> None:
         if self.follow and self.max_scroll_y > 0:
@@ -230,9 +249,9 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self._leave_follow()
         self.action_scroll_home()
 
-    def _on_mouse_scroll_up(self, event: Any) -> None:
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """Runs before the scroll itself (ScrollView's handler): a wheel up leaves follow."""
         self._leave_follow()
-        super()._on_mouse_scroll_up(event)
 
     def action_follow(self) -> None:
         self.follow = True
@@ -249,7 +268,8 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         else:
             selected = getattr(self.screen, "selected_step_path", lambda: None)()
             if not selected:
-                self.notify("Select a step in the steps pane (2) first", severity="warning")
+                self.notify(f"Select a step in the steps pane ({key_text(self.app, 'focus-steps')}) first",
+                            severity="warning")
                 return
             self.step_filter = selected
         self.rerender()
@@ -258,13 +278,13 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
     def search(self, term: str) -> None:
         self.search_term = term
         self.log_highlighter.term = term
-        self._render_line_cache.clear()
         self.match_index = -1
         self._match_rows = None
         if term:
             self.action_search_next()
-        self.refresh()
+        self.restyle()
         self._changed()
+        self.screen.refresh_bindings()  # the footer's next / prev hints
 
     def _matches(self) -> list[int]:
         """Rows matching the search: found once per search, then extended as lines arrive
@@ -294,10 +314,43 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
         self._goto_match(-1)
 
     # -- saving ----------------------------------------------------------------------------------
-    def action_save(self) -> None:
-        save = getattr(self.screen, "save_log", None)
-        if save is not None:
-            save()
+    def ask_search(self, term: str = "") -> None:
+        """`/` on the log asks for the term (the last one offered); `:filter TEXT` searches at once."""
+        if term:
+            self.search(term)
+            return
+        from igtk_tui.tui.screens.prompt import PromptScreen
+
+        def done(answer: str | None) -> None:
+            if answer is not None:
+                self.search(answer)
+                self.focus()
+
+        app: Any = self.app
+        keys = f"{key_text(app, 'log-search-next')} / {key_text(app, 'log-search-prev')}"
+        app.push_screen(PromptScreen(f"search the log ({keys}: next / previous; empty clears)", self.search_term,
+                                     history=app.search_history), done)
+
+    def action_save(self, path: str = "") -> None:
+        """`w` asks where (the logs folder proposed); `:w FILE` writes there at once."""
+        if self.view is None:
+            self.notify("No execution selected", severity="warning")
+            return
+        if path:
+            self.save_to(path)
+            return
+        from igtk_tui.tui.screens.prompt import PromptScreen
+
+        app: Any = self.app
+        default = str(app.runtime.paths.logs_dir / f"execution-{self.view.id[:8]}.log")
+        app.push_screen(PromptScreen("save the log to", default, submit_label="save"),
+                        lambda chosen: self.save_to(chosen) if chosen else None)
+
+    def save_to(self, path: str) -> None:
+        """Take the lines on the loop (the deque keeps growing), write them in a thread."""
+        lines = self.text_for_save()
+        self.run_worker(partial(write_log_file, self.app, path, lines), thread=True, group="save-log",
+                        exit_on_error=False)
 
     def text_for_save(self) -> list[str]:
         """Every retained line of the execution (not only the filtered view)."""
@@ -305,3 +358,18 @@ class LogView(RegistryChecks, Log, inherit_bindings=False):
             return []
         stamp = self.clock.stamp
         return [ln.format(stamp) for ln in self.view.logs]
+
+
+def write_log_file(app: Any, path: str, lines: list[str]) -> None:
+    """Every retained line, scrubbed, written atomically (a reader never sees half a log)."""
+    from pathlib import Path
+
+    from igtk_tui import redact
+    from igtk_tui.textfile import write_text_atomic
+
+    try:
+        target = write_text_atomic(Path(path), "".join(redact.scrub(line) + "\n" for line in lines))
+    except OSError as exc:
+        app.notify(f"could not save the log: {exc}", severity="error", markup=False)
+        return
+    app.notify(f"saved {len(lines)} lines to {target}", title="Log", markup=False)

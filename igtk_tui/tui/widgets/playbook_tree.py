@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rich.text import Text
-
 from igtk_tui.glyphs import GLYPHS
+from igtk_tui.tui.fit import Part, badge, gap, name
 from igtk_tui.tui.render import elapsed
 from igtk_tui.tui.widgets.step_tree import TreeNav, move_to
 
@@ -100,26 +99,28 @@ class PlaybookTree(TreeNav):
         self.filter_text = query
         self.rebuild()
 
-    def label_for(self, entry: Any) -> Text:
+    def parts_for(self, entry: Any) -> list[Part]:
+        """The name gives way to the badges and the last result when the pane is narrow."""
         flags = entry_flags(entry)
-        text = Text(entry.name, style="" if flags["enabled"] and flags["valid"] else "dim")
+        parts = [name(entry.name, "" if flags["enabled"] and flags["valid"] else "dim")]
         if not flags["valid"]:
-            text.append("  ✗ invalid", style=self.tints.get("failed", ""))
+            parts += [gap(), badge("✗ invalid", self.tints.get("failed", ""))]
         elif not flags["enabled"]:
-            text.append("  ⊘ disabled", style="dim")
+            parts += [gap(), badge("⊘ disabled", "dim")]
         elif flags["verified"]:
-            text.append("  ✓ verified", style=self.tints.get("verified", ""))
+            parts += [gap(), badge("✓ verified", self.tints.get("verified", ""))]
         last = self.results.get(entry.rel_path) or self.results.get(entry.name)
         if last:
             status = str(last.get("status", ""))
-            text.append(f"  {GLYPHS.get(status, '?')} {status} {elapsed(last.get('duration'))}".rstrip(),
-                        style="dim")
-        return text
+            glyph, took = GLYPHS.get(status, "?"), elapsed(last.get("duration"))
+            parts += [gap(), badge(f"{glyph} {status} {took}".rstrip(), "dim", narrow=f"{glyph} {took}".rstrip())]
+        return parts
 
     def rebuild(self) -> None:
         selected = self.selected_entry
         keep = selected.rel_path if selected is not None else None
         self.clear()
+        self.forget_parts()
         scored = []
         for entry in self.entries:
             score = library_score(self.filter_text, entry)
@@ -135,8 +136,10 @@ class PlaybookTree(TreeNav):
         for _score, entry in scored:
             group = entry_group(entry)
             if group not in groups:
-                groups[group] = self.root.add(Text(group, style="bold"), data=None, expand=True)
-            node = groups[group].add_leaf(self.label_for(entry), data=entry)
+                groups[group] = self.root.add("", data=None, expand=True)
+                self.set_parts(groups[group], [name(group, "bold", keep=4)])
+            node = groups[group].add_leaf("", data=entry)
+            self.set_parts(node, self.parts_for(entry))
             if entry.rel_path == keep:
                 target = node
         if target is None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import getpass
 import socket
 
-from rich.text import Text
+from rich.cells import cell_len
 from textual.widgets import Static
+
+from igtk_tui.tui.fit import Part, fit, gap, name, plain
 
 
 def user_at_host() -> str:
@@ -28,27 +30,48 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
         self._last = ""
+        self.state: list[Part] = []
 
     def show(self, *, running: int, paused: int, vault: str, extra: str = "") -> None:
-        parts = [f"igtk · {getattr(self.app, 'where', '')}"]
+        self.state = [Part("igtk · "), name(str(getattr(self.app, "where", "")), keep=6)]
+        bits = []
         if running or not paused:
-            parts.append(f"▶ {running} running" if running else "· idle")
+            bits.append(f"▶ {running} running" if running else "· idle")
         if paused:
-            parts.append(f"‖ {paused} paused")
-        parts.append(f"vault: {vault}")
+            bits.append(f"‖ {paused} paused")
+        bits.append(f"vault: {vault}")
         if extra:
-            parts.append(extra)
-        text = "  ".join(parts)
-        if text != self._last:
-            self._last = text
-            self.update(Text(text, no_wrap=True, overflow="ellipsis"), layout=False)
+            bits.append(extra)
+        for bit in bits:
+            self.state += [gap(), Part(bit)]
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """user@host gives way before a count or the vault's state is cut."""
+        text = fit(self.state, self.size.width or 10_000)
+        if text.plain != self._last:
+            self._last = text.plain
+            self.update(text, layout=False)
 
 
 class DemoBanner(Static):
-    """Says loudly that this is a demo, and where the simulated gateway is."""
+    """Says loudly that this is a demo, where the simulated gateway is and its API token (what
+    an operator types into a browser or a playbook: never cut); the state folder gives way
+    first, and on a narrow terminal the banner takes a second line rather than lose the token."""
 
     def __init__(self, url: str, token: str, root: str, *, id: str | None = None) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" DEMO ", style="reverse bold")
-        text.append(f" {url}  API token {token}  simulated gateway; state {root}")
-        super().__init__(text, id=id)
+        super().__init__("", id=id)
+        self.needed = [Part(" DEMO ", "reverse bold"), gap(" "), Part(url), gap(), Part(f"API token {token}")]
+        self.state_folder = name(f"simulated gateway; state {root}", keep=1)
+
+    def on_resize(self) -> None:
+        width = self.size.width or 10_000
+        if cell_len(plain(self.needed)) <= width:
+            text = fit([*self.needed, gap(), self.state_folder], width)
+        else:
+            text = fit(self.needed, width, wrap=True)
+        self.styles.height = text.plain.count("\n") + 1
+        self.update(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from textual import getters
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
@@ -33,11 +34,37 @@ class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self.infos: list[Any] = []
         self.query_text = ""
+        self.shown_columns: tuple[str, ...] = ()
+
+    def on_resize(self) -> None:
+        """Columns refitted to the new width, the selected credential back in view."""
+        if self.columns_that_fit() != self.shown_columns:
+            self._fill()
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, scroll=True)
 
     def on_mount(self) -> None:
-        for column in COLUMNS:
-            self.add_column(column, key=column)
         self.show_state(getattr(self.app, "vault_state", "opening"), getattr(self.app, "vault_infos", []))
+
+    def cells(self, info: Any) -> tuple[str, ...]:
+        return info.name, info.type, info.username, info.gateway_url or ""
+
+    def columns_that_fit(self) -> tuple[str, ...]:
+        """The columns shown whole in the pane's width, from the left (a narrow pane shows the name
+        and the type; the vault screen, `v`, shows them all): never a column cut at the edge."""
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        if width <= 0:
+            return COLUMNS
+        rows = [self.cells(info) for info in self.infos]
+        shown: list[str] = []
+        used = 0
+        for i, column in enumerate(COLUMNS):
+            need = max([cell_len(column), *(cell_len(r[i]) for r in rows)]) + 2 * self.cell_padding
+            if shown and used + need > width:
+                break
+            shown.append(column)
+            used += need
+        return tuple(shown)
 
     def show_state(self, state: str, infos: list[Any]) -> None:
         self.infos = list(infos) if state == "open" else []
@@ -49,12 +76,19 @@ class VaultList(RegistryChecks, DataTable[str], inherit_bindings=False):
 
     def _fill(self) -> None:
         selected = self.selected_name
-        self.clear()
+        columns = self.columns_that_fit()
+        if columns != self.shown_columns:
+            self.clear(columns=True)
+            self.shown_columns = columns
+            for column in columns:
+                self.add_column(column, key=column)
+        else:
+            self.clear()
         for info in self.infos:
             hay = f"{info.name} {info.username} {info.gateway_url} {info.description}".lower()
             if self.query_text and self.query_text not in hay:
                 continue
-            self.add_row(info.name, info.type, info.username, info.gateway_url or "", key=info.name)
+            self.add_row(*self.cells(info)[:len(columns)], key=info.name)
         if selected is not None and selected in self.rows:
             self.move_cursor(row=self.get_row_index(selected))
 

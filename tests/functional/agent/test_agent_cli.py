@@ -30,6 +30,8 @@ def test_run_detach_prints_the_id_and_ps_lists_it(agent: AgentHandle, tmp_path: 
     assert finished["status"] == "cancelled"
     shown = json.loads(igtk(agent.home, "show", execution_id, "--json").stdout)
     assert shown["status"] == "cancelled" and shown["playbook"] == "Long"  # recorded by the same store
+    idle = igtk(agent.home, "ps")  # nothing live: said so, not an empty screen
+    assert idle.returncode == 0 and idle.stdout == "" and "runs no execution now" in idle.stderr
 
 
 def test_run_detach_with_bad_input_exits_2_and_starts_no_agent(home: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from agent_helpers import AgentHandle, igtk, kind_is, stop_agent, wait_event, write_playbook
+from agent_helpers import AgentHandle, igtk, kind_is, stop_agent, stop_agent_at, wait_event, write_playbook
 
 from igtk_tui.paths import resolve_paths
 from igtk_tui.vault import Credential, Vault
@@ -87,6 +87,45 @@ def test_unlock_lock_and_runs_that_read_credentials(file_agent: AgentHandle, tmp
     for secret in (PASSPHRASE, "pw-canary-123", "late-canary-456"):
         assert secret.encode() not in files, secret
         assert secret not in printed + done.stdout + done.stderr, secret
+
+
+def test_run_detach_with_c_reads_the_agents_vault_not_its_own(file_agent: AgentHandle, tmp_path: Path) -> None:
+    """`igtk agent unlock`, then `igtk run --detach -c CRED` from a shell without the passphrase:
+    the credential is the agent's to read (this process's own vault is locked and stays unopened)."""
+    home = file_agent.home
+    paths = resolve_paths({"IGTK_HOME": str(home)})
+    vault = Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file", test_kdf=CHEAP_TEST_KDF)
+    vault.add(Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
+    playbook = write_playbook(tmp_path, READS_CREDENTIAL, "creds.yaml")
+    assert unlock(home, PASSPHRASE).returncode == 0
+    started = igtk(home, "run", str(playbook), "--detach", "-c", "plant-gw", env=agent_env(home))
+    assert started.returncode == 0, started.stderr
+    execution_id = started.stdout.strip()
+    wait_event(file_agent, execution_id, lambda e: e["event"] == "log" and "as operator7" in e["message"])
+    assert wait_event(file_agent, execution_id, kind_is("execution_finished"))["status"] == "completed"
+    unknown = igtk(home, "run", str(playbook), "--detach", "-c", "plant-gq", env=agent_env(home))
+    assert unknown.returncode == 2 and "plant-gw" in unknown.stderr  # the agent's vault names close matches
+    bad = igtk(home, "run", str(playbook), "--detach", "-p", "nope=1", env=agent_env(home))
+    assert bad.returncode == 2 and "nope" in bad.stderr
+
+
+def test_an_agent_opening_its_vault_from_its_environment_never_says_locked(home: Path) -> None:
+    """The agent opens the vault itself when its environment holds the passphrase (`igtk demo`,
+    a systemd credential); with the real key derivation that takes a second. The first status,
+    the one the TUI asks before a run that reads credentials, must not say "locked" meanwhile:
+    the TUI would ask the operator for a passphrase they may not know (the demo's)."""
+    from igtk_tui.agent.client import AgentClient
+
+    paths = resolve_paths({"IGTK_HOME": str(home)})
+    Vault.open(paths, env={"IGTK_VAULT_PASSPHRASE": PASSPHRASE}, backend="file").add(  # the real, slow KDF
+        Credential("plant-gw", "basic", "operator7", "pw-canary-123"))
+    try:
+        started = igtk(home, "agent", "start", env={**agent_env(home), "IGTK_VAULT_PASSPHRASE": PASSPHRASE})
+        assert started.returncode == 0, started.stderr
+        with AgentClient.connect(paths) as client:
+            assert client.status()["vault"]["state"] == "unlocked"
+    finally:
+        stop_agent_at(home)
 
 
 def test_the_agent_replays_a_recorded_execution_with_resume_of(agent: AgentHandle, tmp_path: Path) -> None:

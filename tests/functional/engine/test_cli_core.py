@@ -255,6 +255,9 @@ def test_info_prints_every_path_under_igtk_home(tmp_path: Path, home: Path) -> N
         assert line.split(None, 1)[1].startswith(root), line
     as_json = json.loads(igtk("info", "--json", home=home).stdout)
     assert all(v.startswith(root) for v in as_json["paths"].values())
+    agent = as_json["agent"]  # the agent's log is where an operator looks when a detached run went wrong
+    assert agent["state"] == "not running" and agent["log"].startswith(root) and agent["socket"].startswith(root)
+    assert f"log            {agent['log']}" in proc.stdout
     other = json.loads(igtk("info", "--json", home=tmp_path / "elsewhere").stdout)
     assert other["paths"]["db_file"].startswith(str((tmp_path / "elsewhere").resolve()))
 

@@ -75,7 +75,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     (["--cron", "0 0 30 2 *"], "--cron: '0 0 30 2 *' never fires"),
     (["--cron", "@reboot"], "--cron: '@reboot' is not a known alias"),
     (["--tz", "Europe/Berln"], "--tz: unknown time zone 'Europe/Berln'; did you mean: Europe/Berlin"),
-    (["-p", "seconds=soon"], "parameter 'seconds': expected a number"),
+    (["-p", "seconds=soon"], "parameter 'seconds': must be a number, got 'soon'"),
     (["-p", "nosuch=1"], "unknown parameter 'nosuch'"),
     (["-p", "password=hunter22"], "-p password: a schedule stores no secrets"),
     (["--gateway", "ftp://gw"], "--gateway 'ftp://gw': expected a gateway URL"),
