@@ -39,6 +39,9 @@ def glyph(status: str) -> str:
     return GLYPHS.get(status, "?")
 
 
+RUNNING = glyph("running")
+
+
 class HumanProgress:
     """O(1) per event: labels and the summary read the run's ExecutionState (engine/state.py).
 
@@ -54,10 +57,11 @@ class HumanProgress:
         self.state = state
         self._folds = state is None
         self.listed: set[str] = set()  # top-level steps listed as of the event being printed
+        self._labels: dict[str, tuple[int, str]] = {}  # path -> (steps listed then, its label)
         self.out = LineStream(self.stream)
 
     def _print(self, text: str) -> None:
-        self.out.write(redact.scrub(text))
+        self.out.write(redact.scrub(text) if redact.REDACTOR.active else text)
 
     def __call__(self, event: Event) -> None:
         if self._folds:
@@ -65,19 +69,21 @@ class HumanProgress:
                 self.state = ExecutionState(event.execution_id)
             self.state.apply(event)
         kind = event.kind
-        if kind == "log":
-            assert isinstance(event, LogRecord)
-            if event.level in self.levels:
-                self._print(f"    {event.level}: {event.message}")
-        elif kind == "step_started":
+        if kind == "step_started":
             assert isinstance(event, StepStarted)
-            retry = f" attempt {event.attempt}/{event.max_attempts}" if event.attempt > 1 else ""
-            self._print(f"  {glyph('running')} {self._label(event.step_id)}{retry}")
+            if event.attempt > 1:
+                self._print(f"  {RUNNING} {self._label(event.step_id)} attempt {event.attempt}/{event.max_attempts}")
+            else:
+                self._print(f"  {RUNNING} {self._label(event.step_id)}")
         elif kind == "step_finished":
             assert isinstance(event, StepFinished)
             status = event.status.value
             extra = f" — {event.error}" if event.error else (f" ({event.reason})" if event.reason else "")
             self._print(f"  {glyph(status)} {self._label(event.step_id)} {status} {duration(event.duration)}{extra}")
+        elif kind == "log":
+            assert isinstance(event, LogRecord)
+            if event.level in self.levels:
+                self._print(f"    {event.level}: {event.message}")
         elif kind == "execution_started":
             assert isinstance(event, ExecutionStarted)
             self._list(event.steps)
@@ -96,16 +102,24 @@ class HumanProgress:
             self.out.flush()  # the process may leave before the loop turns again
 
     def _list(self, infos: tuple[StepInfo, ...]) -> None:
+        listed = self.listed
         for info in infos:
             if "/" not in info.path:
-                self.listed.add(info.path)
+                listed.add(info.path)
 
     def _label(self, path: str) -> str:
+        """`[n/total] id: name`, indented by depth; kept per step until more steps are listed."""
+        total = len(self.listed)
+        known = self._labels.get(path)
+        if known is not None and known[0] == total:
+            return known[1]
         depth = path.count("/")
         step = self.state.steps.get(path) if self.state is not None else None
-        pos = f"[{step.top}/{len(self.listed)}] " if step is not None and step.top and depth == 0 else ""
+        pos = f"[{step.top}/{total}] " if step is not None and step.top and depth == 0 else ""
         name = step.name if step is not None else path
-        return f"{'  ' * depth}{pos}{path.rsplit('/', 1)[-1]}: {name}"
+        label = f"{'  ' * depth}{pos}{path.rsplit('/', 1)[-1]}: {name}"
+        self._labels[path] = (total, label)
+        return label
 
     def _summary(self, event: ExecutionFinished) -> None:
         steps = list(self.state.steps.values()) if self.state is not None else []
