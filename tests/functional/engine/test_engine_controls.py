@@ -410,7 +410,7 @@ async def test_debug_breakpoint_step_pauses_until_resumed(tmp_path: Path) -> Non
     task = start(execution)
     paused = await rec.wait("paused")
     assert (paused.step_id, paused.reason) == ("stop", "breakpoint")
-    assert paused.context == {"message": "check the gateway page"}
+    assert paused.context == {"message": "check the gateway page", "variables": {}}  # none set yet
     assert execution.status == ExecutionStatus.PAUSED
     assert not rec.of("step_finished")
     execution.resume()
