@@ -1,11 +1,13 @@
 """`igtk run` end to end, as cron runs it: prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/cli_run.py [steps|logs|loader] [--rounds K]
+    .venv/bin/python benchmarks/cli_run.py [steps|logs|loader] [--rounds K] [--peer PYTHON]
 
 1. steps   `igtk run` of N trivial steps (200, 2000, 8000), history recorded, human output
            and --json, best of K fresh processes each; per step = (t(N) - t(1)) / (N - 1), so
            start-up cancels out and growth shows: a linear cost prints the same figure at
-           every N.                                           target: <= 0.10 ms/step at 2000
+           every N; the growth 200 -> 8000 (1.0 = linear). With --peer, another install
+           (main's venv, say) in the same rounds; the earlier toolkit's CLI where installed.
+                                                              target: <= 0.10 ms/step at 2000
 2. logs    one utility.python step printing 10,000 and 100,000 lines, `igtk run` headless
            (human and --json), against `python -c` printing the same lines (the floor,
            measured in the same run); the process log's size and rotations after the burst.
@@ -22,10 +24,12 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,29 +87,76 @@ def best(command: list[str], env: dict[str, str], rounds: int) -> tuple[float, f
     return min(w for w, _ in samples), min(c for _, c in samples)
 
 
-def bench_steps(tmp: Path, rounds: int) -> None:
+def per_step(t: dict[int, float], n: int) -> float:
+    """ms per step at N: (t(N) - t(1)) / (N - 1), start-up cancelled out."""
+    return (t[n] - t[1]) / (n - 1) * 1000
+
+
+def bench_steps(tmp: Path, rounds: int, peer: str | None) -> None:
     print(f"\n1. igtk run, N trivial steps, history recorded, best of {rounds} (per step = (t(N) - t(1)) / (N - 1))")
-    env = env_for(tmp / "home-steps")
     sizes = [1, 200, 2000, 8000]
     files = {}
     for n in sizes:
         files[n] = tmp / f"steps-{n}.yaml"
         files[n].write_text(trivial_playbook(n))
-    subprocess.run(cmd("run", str(files[1])), env=env, capture_output=True, check=True)  # database, byte code
-    for label, extra in (("human", []), ("--json", ["--json"])):
-        got = {n: best(cmd("run", str(files[n]), *extra), env, rounds if n <= 2000 else max(1, rounds // 2))
-               for n in sizes}
+    # Each build and output in turn within a round (interleaved: all see the same moments of this VM).
+    builds = [("this tree", cmd)] + ([(f"peer {peer}", peer_cmd(peer))] if peer else [])
+    cases = [(build, make, label, extra) for build, make in builds
+             for label, extra in (("human", []), ("--json", ["--json"]))]
+    envs = {build: env_for(tmp / f"home-steps-{i}") for i, (build, _) in enumerate(builds)}
+    for build, _ in builds[1:]:
+        envs[build].pop("PYTHONPATH", None)  # the peer runs its own code
+    for build, make in builds:  # database, byte code
+        subprocess.run(make("run", str(files[1])), env=envs[build], capture_output=True, check=True)
+    samples: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    for r in range(rounds):
+        for n in sizes:
+            if n > 2000 and r >= max(1, rounds // 2):
+                continue
+            for build, make, label, extra in cases:
+                got = timed(make("run", str(files[n]), *extra), envs[build])
+                samples.setdefault((build, label, n), []).append(got)
+    for build, _make, label, _extra in cases:
+        if label == "human":
+            print(f"   {build}")
         for i, what in enumerate(("wall", "CPU")):
-            t = {n: got[n][i] for n in sizes}
-            per = "   ".join(f"N={n}: {(t[n] - t[1]) / (n - 1) * 1000:5.3f}" for n in sizes[1:])
-            verdict = "ok" if (t[2000] - t[1]) / 1999 * 1000 <= 0.10 else "MISSED"
+            t = {n: min(s[i] for s in samples[(build, label, n)]) for n in sizes}
+            per = "   ".join(f"N={n}: {per_step(t, n):5.3f}" for n in sizes[1:])
+            verdict = "ok" if per_step(t, 2000) <= 0.10 else "MISSED"
             print(f"   {label:<7} {what:<4} t(1) {t[1] * 1000:5.0f} ms   ms/step  {per}   "
-                  f"target <= 0.10 at 2000: {verdict}")
+                  f"growth 200 -> 8000: {per_step(t, 8000) / per_step(t, 200):4.2f}   "
+                  f"(t(2000) - t(1)) / 1999 = {per_step(t, 2000):5.3f} ms, target <= 0.10: {verdict}")
+    earlier_toolkit(files, rounds)
     from igtk_tui.playbook.loader import load_text
 
     start = time.perf_counter()
     load_text(files[2000].read_text(), path=files[2000])
     print(f"   of which loading 2000 steps in-process: {(time.perf_counter() - start) / 2000 * 1000:5.3f} ms/step")
+
+
+def peer_cmd(python: str) -> Callable[..., list[str]]:
+    """Another igtk install (its own interpreter, e.g. main's venv): measured the same way."""
+    script = Path(python).with_name("igtk")
+
+    def make(*args: str) -> list[str]:
+        return [str(script), *args] if script.exists() else [python, "-m", "igtk_tui", *args]
+    return make
+
+
+def earlier_toolkit(files: dict[int, Path], rounds: int) -> None:
+    """The earlier web-based toolkit's CLI (`ignition-toolkit playbook run`) on the same files."""
+    exe = shutil.which("ignition-toolkit")
+    if exe is None:
+        print("   earlier toolkit (ignition-toolkit playbook run): not installed")
+        return
+    env = {**os.environ, "NO_COLOR": "1"}
+    try:
+        t = {n: best([exe, "playbook", "run", str(files[n])], env, rounds)[1] for n in (1, 2000)}
+    except SystemExit as exc:  # it may refuse these step types: say so, measure nothing
+        print(f"   earlier toolkit: could not run the playbook ({str(exc)[:200]})")
+        return
+    print(f"   earlier toolkit CPU  t(1) {t[1] * 1000:5.0f} ms   (t(2000) - t(1)) / 1999 = "
+          f"{(t[2000] - t[1]) / 1999 * 1000:5.3f} ms/step")
 
 
 def bench_logs(tmp: Path, rounds: int) -> None:
@@ -172,6 +223,9 @@ def main() -> None:
     parser.add_argument("part", nargs="*", choices=["steps", "logs", "loader", "retention"], default=[])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--peer", metavar="PYTHON",
+                        help="another install's interpreter (e.g. /work/main/.venv/bin/python): its `igtk run` "
+                             "is measured in the same rounds, for before/after figures")
     args = parser.parse_args()
     parts = args.part or ["steps", "logs", "loader", "retention"]
     print(f"igtk run benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), "
@@ -179,7 +233,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="igtk-bench-") as raw:
         tmp = Path(raw)
         if "steps" in parts:
-            bench_steps(tmp, args.rounds)
+            bench_steps(tmp, args.rounds, args.peer)
         if "logs" in parts:
             bench_logs(tmp, args.rounds)
         if "loader" in parts:

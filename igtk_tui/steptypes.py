@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from igtk_tui.errors import IgtkError
@@ -102,18 +102,18 @@ class StepType:
     extra_outputs: str | None = None
     uses_browser: bool = False
     origin: str = "builtin"
+    by_name: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # A parameter no signature spoke for: required only if declared so, no default unless written.
         object.__setattr__(self, "params", tuple(
             replace(p, required=p.required is True, default=None if p.default is UNSET else p.default)
             if p.required is UNSET or p.default is UNSET else p for p in self.params))
+        # Looked up for every parameter of every step loaded and run: by name, not by a scan.
+        object.__setattr__(self, "by_name", {p.name: p for p in self.params})
 
     def param(self, name: str) -> Param | None:
-        for p in self.params:
-            if p.name == name:
-                return p
-        return None
+        return self.by_name.get(name)
 
     @property
     def param_names(self) -> list[str]:
@@ -158,8 +158,8 @@ def is_kind(kind: str, value: Any) -> bool:
 def check_value(param: Param, value: Any) -> tuple[Any, str | None]:
     """A resolved value coerced to the parameter's kind and checked against its bounds;
     (value, None), or (value, the problem naming the parameter)."""
-    if value is None:
-        return value, None
+    if value is None or (type(value) is str and param.kind == "string" and param.choices is None):
+        return value, None  # text for a text parameter: nothing to coerce or bound (most values)
     written = value
     try:
         value = coerce(param.kind, value)

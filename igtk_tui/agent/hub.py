@@ -22,6 +22,7 @@ from typing import Any
 from igtk_tui import redact
 from igtk_tui.agent import wire
 from igtk_tui.engine.events import Event, ExecutionStatus
+from igtk_tui.engine.state import ExecutionState
 from igtk_tui.errors import InvalidInput, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -107,13 +108,9 @@ class LiveExecution:
         self.finished_at: float | None = None
         self.final: dict[str, Any] | None = None
         self.task: asyncio.Task[Any] | None = None
+        self.state: ExecutionState = execution.state  # the engine's fold of its events (engine/state.py): read, not folded again
         self.lock_task: asyncio.Task[Any] | None = None  # releases the gateway lock at the end (agent/gateway_lock.py)
         self.resumes_fleet_gateway = False  # its end becomes a fleet gateway's outcome (store/fleet_resume.py)
-        self.current_step: str | None = None
-        self.pause: dict[str, Any] | None = None
-        self.steps_total = 0
-        self.steps_done = 0
-        self.failed_step: tuple[str, str | None] | None = None  # the first step that failed, and its error
         self._seq = 0
         self._events: list[tuple[int, dict[str, Any]]] = []
         self._logs: deque[tuple[int, dict[str, Any]]] = deque(maxlen=LOG_BACKLOG)
@@ -137,33 +134,37 @@ class LiveExecution:
                 self._close_watcher(queue)
 
     def _fold(self, event: Event, data: dict[str, Any]) -> None:
-        kind = event.kind
-        if kind == "execution_started":
-            self.steps_total = len(data["steps"])
-        elif kind == "step_started":
-            self.current_step = data["step_id"]
-        elif kind == "step_finished":
-            if "/" not in data["step_id"]:
-                self.steps_done += 1
-            if data["status"] == "failed" and self.failed_step is None:
-                self.failed_step = (data["step_id"], data.get("error"))
-            if self.current_step == data["step_id"]:
-                self.current_step = None
-        elif kind == "step_reset" and "/" not in data["step_id"]:
-            self.steps_done = max(0, self.steps_done - 1)
-        elif kind == "paused":
-            self.pause = {"step_id": data["step_id"], "reason": data["reason"]}
-        elif kind == "resumed":
-            self.pause = None
-        elif kind == "execution_finished":
-            self.final, self.finished_at, self.pause, self.current_step = data, time.time(), None, None
+        if event.kind == "execution_finished":  # as recorded (a run the agent stopped is interrupted)
+            self.final, self.finished_at = data, time.time()
 
     # -- state out ------------------------------------------------------------
+    @property
+    def current_step(self) -> str | None:
+        return None if self.final is not None else self.state.current
+
+    @property
+    def pause(self) -> dict[str, Any] | None:
+        pause = self.state.pause
+        return None if pause is None or self.final is not None else {"step_id": pause.step, "reason": pause.reason}
+
+    @property
+    def steps_total(self) -> int:
+        return len(self.state.roots)
+
+    @property
+    def steps_done(self) -> int:
+        return self.state.done
+
+    @property
+    def failed_step(self) -> tuple[str, str | None] | None:
+        """The first step that failed, and its error."""
+        return self.state.failed
+
     @property
     def status(self) -> str:
         if self.final is not None:
             return str(self.final["status"])
-        if self.pause is not None:
+        if self.state.pause is not None:
             return ExecutionStatus.PAUSED.value
         status = self.execution.status.value
         return "running" if status == "pending" else status
@@ -229,7 +230,7 @@ class LiveExecution:
 
     def edit_parameters(self, step: str, params: dict[str, Any]) -> None:
         """Parameter edits for a step, taken only at a debug pause (applied on the step's next run)."""
-        if self.pause is None:
+        if self.state.pause is None:
             raise InvalidInput("parameters can be edited only while the execution is paused")
         self.execution.controls.set_step_parameters(step, params)
 
@@ -343,7 +344,8 @@ class Hub:
         self.executions[execution.id] = live
         self.recorder.expect(execution.id, rerun_of=again.rerun_of if again is not None else None,
                              playbook_rel=self.runtime.library.relative(request.playbook.path)
-                             if request.playbook.path else None, fleet_run_id=fleet_run_id)
+                             if request.playbook.path else None, fleet_run_id=fleet_run_id,
+                             state=execution.state)
         bus.subscribe(lambda event: self.recorder(self._as_recorded(event)))
         live.task = asyncio.create_task(self._run(live), name=f"agent-execution:{execution.id}")
         self._prune()

@@ -104,7 +104,7 @@ async def _run(hub: Hub, job: ExecutionJob, reporter: Reporter) -> Outcome:
         if task is not None:
             await asyncio.wait([task])
     final = live.final or {}
-    step = live.failed_step[0] if live.failed_step else None
+    step = live.state.failed_top  # the first top-level step that failed, as an in-process fleet names it
     return Outcome(str(final.get("status") or live.status), live.id, final.get("error"), None, step)
 
 

@@ -187,20 +187,21 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
     logfile.setup(runtime.paths.logs_dir)
     bus = EventBus()
     bus.subscribe(ExecutionLogCopy())
-    if args.json:
-        from igtk_tui.sinks.jsonl import JsonLines
-
-        sink: Any = JsonLines()
-    else:
-        from igtk_tui.sinks.human import HumanProgress
-
-        sink = HumanProgress(quiet=getattr(args, "quiet", False))
     execution = runtime.new_execution(
         request.playbook, request.params, bus=bus, trigger=trigger, debug=getattr(args, "debug", False),
         breakpoints=tuple(getattr(args, "breakpoint", ()) or ()), gateway_url=request.gateway_url,
         gateway_override=getattr(args, "gateway", None), credential_names=request.credential_names, resume=resume,
         credentials=credentials,
     )
+    sink: Any
+    if args.json:  # only the sink in use is imported (cold start)
+        from igtk_tui.sinks.jsonl import JsonLines
+
+        sink = JsonLines()
+    else:
+        from igtk_tui.sinks.human import HumanProgress
+
+        sink = HumanProgress(quiet=getattr(args, "quiet", False), state=execution.state)
     received: list[int] = []
     waiting: list[asyncio.Future[Any]] = []  # a lock being waited for: a signal ends the wait
 
@@ -217,7 +218,7 @@ def execute(runtime: Any, request: Any, args: argparse.Namespace, *, trigger: st
             else:
                 execution.interrupt(f"{sig.name} received")
 
-        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of,
+        async with recorded(runtime, bus, execution.id, sink, rerun_of=rerun_of, state=execution.state,
                             resumed_from=resume.resumed_from if resume is not None else None) as recorder:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

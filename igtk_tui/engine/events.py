@@ -268,8 +268,12 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
 
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        self._subscribers.append(subscriber)
+    def subscribe(self, subscriber: Subscriber, *, first: bool = False) -> Callable[[], None]:
+        """`first`: before every other subscriber (an Execution's own state, which the others read)."""
+        if first:
+            self._subscribers.insert(0, subscriber)
+        else:
+            self._subscribers.append(subscriber)
         return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
 
     def emit(self, event: Event) -> None:

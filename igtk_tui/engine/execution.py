@@ -29,6 +29,7 @@ from igtk_tui.engine.events import (
 from igtk_tui.engine.frame import ExecutionAborted, Frame
 from igtk_tui.engine.nesting import PlaybookResolver
 from igtk_tui.engine.runner import Runner
+from igtk_tui.engine.state import ExecutionState
 from igtk_tui.playbook.model import Playbook
 from igtk_tui.playbook.params import secret_parameter_names
 from igtk_tui.steptypes import REGISTRY, Registry
@@ -104,7 +105,10 @@ class Execution:
         self.runner.seed_breakpoints("", playbook)
         self._task: asyncio.Task[None] | None = None
         self.frame = Frame(playbook=playbook, params=params, stack=(str(playbook.path),) if playbook.path else ())
-        self.bus.subscribe(self._track_status)
+        # The one fold of this run's events (engine/state.py): applied before any other subscriber
+        # sees an event, so the recorder, the progress and the agent read it instead of folding again.
+        self.state = ExecutionState(self.id, playbook.name, trigger=trigger)
+        self.bus.subscribe(self._fold, first=True)
 
     # -- controls (callable at any moment) ------------------------------------------
     def pause(self) -> None:
@@ -141,7 +145,10 @@ class Execution:
                                       breakpoints=tuple(sorted(self.controls.breakpoints)),
                                       pause_requested=self.controls.pause_requested))
 
-    def _track_status(self, event: Any) -> None:
+    def _fold(self, event: Any) -> None:
+        if event.execution_id != self.id:
+            return  # another execution on a shared bus
+        self.state.apply(event)
         kind = event.kind
         if kind == "paused":
             self.status = ExecutionStatus.PAUSED

@@ -62,7 +62,8 @@ class InProcessLauncher:
             gateway_override=m.gateway.url, credential_names=request.credential_names, credentials=self.credentials)
         self._by_execution[execution.id] = m
         path = request.playbook.path
-        self._recorder.expect(execution.id, playbook_rel=run.rel(str(path)) if path else None, fleet_run_id=run.id)
+        self._recorder.expect(execution.id, playbook_rel=run.rel(str(path)) if path else None, fleet_run_id=run.id,
+                              state=execution.state)
         bus.subscribe(self._recorder)
         wait = run.options.lock_wait
         try:
@@ -81,7 +82,7 @@ class InProcessLauncher:
             await self._recorder.flush()  # the execution's last rows before the member's
         finally:
             await asyncio.shield(release(lock, run.warn))
-        await run.finish_member(m, result.status.value, error=result.error)
+        await run.finish_member(m, result.status.value, error=result.error, failed_step=execution.state.failed_top)
 
     async def _reachable(self, run: FleetRun, m: Member) -> bool:
         """A playbook with gateway steps first checks something answers (what exit 3 is for one run)."""
@@ -99,13 +100,10 @@ class InProcessLauncher:
         return True
 
     def _on_event(self, event: Any) -> None:
-        """Post-commit engine events (the recorder's listener): the failed step, and the JSON lines."""
+        """Post-commit engine events (the recorder's listener): the JSON lines."""
         m = self._by_execution.get(event.execution_id)
         if m is None or self.run is None:
             return
-        if (event.kind == "step_finished" and m.failed_step is None and "/" not in event.step_id
-                and getattr(event.status, "value", "") == "failed"):
-            m.failed_step = event.step_id
         self.run.output.engine_event(self.run, m, event)
 
 

@@ -34,6 +34,9 @@ from igtk_tui.playbook.step_checks import check_step_params
 from igtk_tui.steptypes import REGISTRY, Registry
 
 STEP_ID_RE = re.compile(r"^\w+$")
+_STEP_KEY_SET = frozenset(STEP_KEYS)
+_BASIC_KEYS = frozenset(("id", "name", "type", "parameters"))
+_ON_FAILURE = {o.value: o for o in OnFailure}
 E = TypeVar("E", bound=Enum)
 
 
@@ -198,9 +201,15 @@ class _Builder:
         if not isinstance(item, dict):
             self.r.err(path, "each step must be a mapping with id, name and type")
             return None
-        self.r.check_keys(item, path, STEP_KEYS, "step field")
-        step_id = self.text_field(item, path, "id", required=True)
-        type_name = self.text_field(item, path, "type", required=True)
+        keys = item.keys()
+        if not keys <= _STEP_KEY_SET:
+            self.r.check_keys(item, path, STEP_KEYS, "step field")
+        step_id = item.get("id")
+        if type(step_id) is not str:
+            step_id = self.text_field(item, path, "id", required=True)
+        type_name = item.get("type")
+        if type(type_name) is not str:
+            type_name = self.text_field(item, path, "type", required=True)
         if step_id is None or type_name is None:
             return None
         if step_id in self.step_ids:
@@ -208,7 +217,10 @@ class _Builder:
         elif not STEP_ID_RE.match(step_id):
             self.r.err(path + ("id",), f"step id {step_id!r} must use only letters, digits and _ "
                        "(references like {{ step.ID.key }} need it)")
-        name = self.text_field(item, path, "name") or step_id
+        name = item.get("name")
+        if type(name) is not str:
+            name = self.text_field(item, path, "name")
+        name = name or step_id
         step_type = self.registry.get(type_name)
         if step_type is None:
             self.r.err(path + ("type",), f"unknown step type {type_name!r}{did_you_mean(type_name, self.registry.names())}")
@@ -216,21 +228,31 @@ class _Builder:
         if not isinstance(params, dict):
             self.r.err(path + ("parameters",), "'parameters' must be a mapping")
             params = {}
+        params_path = path + ("parameters",)
         if step_type is not None:
-            params = check_step_params(self.r, step_type, params, path + ("parameters",))
+            params = check_step_params(self.r, step_type, params, params_path)
         for key, value in params.items():  # per value, so problems point at the value written
-            self.check_refs(value, path + ("parameters", key))
+            kind = type(value)
+            if (kind is str and "{{" in value) or kind is dict or kind is list:  # other values hold no reference
+                self.check_refs(value, params_path + (key,))
+        if keys <= _BASIC_KEYS:  # most steps: none of the optional fields below
+            self.step_ids[step_id] = None
+            return Step(id=step_id, name=name, type=type_name, parameters=params,
+                        location=self.r.locs.get(path), param_locations=self.r.locs.under(params_path, params))
         timeout = self.number(item, path, "timeout", 300.0, minimum=0.001)
         retry_count = self.number(item, path, "retry_count", 0, minimum=0, integer=True)
         retry_delay = self.number(item, path, "retry_delay", 5.0, minimum=0)
         backoff = self.number(item, path, "backoff", 1.0, minimum=1.0)
-        raw = str(item.get("on_failure", OnFailure.ABORT.value))
-        found = _member(OnFailure, raw)
-        on_failure = found or OnFailure.ABORT
-        if found is None:
-            valid = [o.value for o in OnFailure]
-            self.r.err(path + ("on_failure",), f"on_failure must be one of {', '.join(valid)}, got {raw!r}"
-                       f"{did_you_mean(raw, valid)}")
+        on_failure = OnFailure.ABORT
+        if "on_failure" in item:
+            raw = str(item["on_failure"])
+            found = _ON_FAILURE.get(raw)
+            if found is None:
+                valid = [o.value for o in OnFailure]
+                self.r.err(path + ("on_failure",), f"on_failure must be one of {', '.join(valid)}, got {raw!r}"
+                           f"{did_you_mean(raw, valid)}")
+            else:
+                on_failure = found
         when = item.get("when")
         if when is not None:
             when = str(when) if not isinstance(when, bool) else ("true" if when else "false")
@@ -254,13 +276,12 @@ class _Builder:
             self.r.err(path + ("breakpoint",), "'breakpoint' must be true or false")
             bp = False
         self.step_ids[step_id] = None
-        param_locs = {k: self.r.locs[path + ("parameters", k)] for k in params if path + ("parameters", k) in self.r.locs}
         return Step(
             id=step_id, name=name, type=type_name, parameters=params, timeout=float(timeout),
             retry_count=int(retry_count), retry_delay=float(retry_delay), backoff=float(backoff),
             on_failure=on_failure, when=when, on_rollback=tuple(rollback), breakpoint=bp,
             description=str(item.get("description") or ""), location=self.r.locs.get(path),
-            param_locations=param_locs,
+            param_locations=self.r.locs.under(params_path, params),
         )
 
     def number(self, item: dict[str, Any], path: tuple[Any, ...], key: str, default: float,

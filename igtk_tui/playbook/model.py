@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -84,7 +85,7 @@ class Step:
     description: str = ""
     location: Location | None = None
     # Where each parameter value was written, for runtime errors that point back at the file.
-    param_locations: dict[str, Location] = field(default_factory=dict, compare=False)
+    param_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ class Reporter:
             path = path[:-1]
             if path in self.locs:
                 return self.locs[path]
-        return self.locs.get((), Location(self.file, 1, 1))
+        return self.locs.get(()) or Location(self.file, 1, 1)
 
     def unknown(self, path: Path, what: str, hint: str) -> None:
         """An unknown key: an error, or in the earlier format a warning (the key is dropped)."""

@@ -15,6 +15,7 @@ composing a node tree, so every limit holds *while* parsing, before anything can
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,13 +59,70 @@ def configure(limits: YamlLimits) -> None:
     _limits = limits
 
 
+class Locations:
+    """Where each node was written, by node path: libyaml's start marks kept as they come.
+
+    Why not Location objects: a 40,000-step playbook has half a million nodes and only the
+    few the loader reports on (and each step's own) ever become a file:line:col, so the
+    Location is made when asked for, not per node while parsing."""
+
+    __slots__ = ("file", "marks")
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.marks: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, path: tuple[Any, ...]) -> Location | None:
+        mark = self.marks.get(path)
+        return None if mark is None else Location(self.file, mark.line + 1, mark.column + 1)
+
+    def __getitem__(self, path: tuple[Any, ...]) -> Location:
+        mark = self.marks[path]
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.marks
+
+    def __len__(self) -> int:
+        return len(self.marks)
+
+    def under(self, prefix: tuple[Any, ...], keys: Iterable[Any]) -> Mapping[str, Location]:
+        """Where each of `keys` of the mapping at `prefix` was written (a step's parameters): the
+        marks are taken now, the Locations made when read (keeping only these marks alive)."""
+        marks = self.marks
+        found = {}
+        for key in keys:
+            mark = marks.get(prefix + (key,))
+            if mark is not None:
+                found[key] = mark
+        return _Marked(self.file, found)
+
+
+class _Marked(Mapping[str, Location]):
+    __slots__ = ("file", "marks")
+
+    def __init__(self, file: str, marks: dict[str, Any]) -> None:
+        self.file = file
+        self.marks = marks
+
+    def __getitem__(self, key: str) -> Location:
+        mark = self.marks[key]
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.marks)
+
+    def __len__(self) -> int:
+        return len(self.marks)
+
+
 @dataclass
 class Document:
     """A parsed file: its value, and where each node and each mapping key was written."""
 
     value: Any
-    locs: dict[tuple[Any, ...], Location]
-    key_locs: dict[tuple[Any, ...], Location]
+    locs: Locations
+    key_locs: Locations
 
 
 class _Fatal(InvalidInput):
@@ -154,9 +212,9 @@ def parse(text: str, file: str, limits: YamlLimits | None = None) -> Document | 
     if len(text) > limits.max_bytes:
         raise PlaybookError([Problem(Location(file, 1, 1), _too_big(len(text), limits))])
     builder = _Builder(file, limits)
+    loader = _LOADER(text)
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            builder.feed(event)
+        builder.run(loader.get_event)
     except _Fatal as exc:
         builder.problems.append(Problem(builder.loc(exc.mark), exc.message))
     except yaml.MarkedYAMLError as exc:
@@ -165,6 +223,8 @@ def parse(text: str, file: str, limits: YamlLimits | None = None) -> Document | 
         builder.problems.append(Problem(loc, f"YAML syntax error: {exc.problem or exc}"))
     except yaml.YAMLError as exc:
         builder.problems.append(Problem(Location(file, 1, 1), f"YAML error: {exc}"))
+    finally:
+        loader.dispose()
     if builder.problems:
         raise PlaybookError(builder.problems)
     if not builder.documents:
@@ -172,39 +232,92 @@ def parse(text: str, file: str, limits: YamlLimits | None = None) -> Document | 
     return Document(builder.root, builder.locs, builder.key_locs)
 
 
+# Plain scalars whose first character starts no implicit type (int, float, bool, null,
+# timestamp, merge...) are text without trying the resolver's patterns: most keys and values.
+_RESOLVER_FIRSTS = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
+_STR_TAG = _RESOLVER.DEFAULT_SCALAR_TAG  # the resolver's own objects: compared by identity
+_INT_TAG = next(tag for tag, regexp in _RESOLVER.yaml_implicit_resolvers["1"] if tag.endswith(":int"))
+_COLLECTIONS = (dict, list)
+_KEY_TYPES = (str, int, float, bool)
+
+
 class _Builder:
+    """Values from the event stream, one loop over the events (a method call per event
+    cost a third of a large playbook's load)."""
+
     def __init__(self, file: str, limits: YamlLimits) -> None:
         self.file = file
         self.limits = limits
-        self.locs: dict[tuple[Any, ...], Location] = {}
-        self.key_locs: dict[tuple[Any, ...], Location] = {}
+        self.locs = Locations(file)
+        self.key_locs = Locations(file)
         self.problems: list[Problem] = []
         self.anchors: dict[str, _Anchor] = {}
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.documents = 0
         self.alias_nodes = 0
+        self.resolved: dict[str, str] = {}  # plain scalar text -> its tag, for texts that repeat (keys)
 
     def loc(self, mark: Any) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
 
-    def feed(self, event: yaml.Event) -> None:
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            self.scalar(event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            self.start(event, kind is yaml.MappingStartEvent)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            frame = self.stack.pop()
-            if frame.anchor is not None:
-                frame.anchor.value, frame.anchor.size, frame.anchor.done = frame.value, frame.size, True
-            self.place(frame.value, frame.size, frame.mark, alias=False)
-        elif kind is yaml.AliasEvent:
-            self.alias(event)
-        elif kind is yaml.DocumentStartEvent:
-            self.documents += 1
-            if self.documents > 1:
-                raise _Fatal(event.start_mark, "a playbook file holds one YAML document: remove the second '---'")
+    def run(self, next_event: Any) -> None:
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        marks, key_marks, stack = self.locs.marks, self.key_locs.marks, self.stack
+        resolved, firsts = self.resolved, _RESOLVER_FIRSTS
+        while (event := next_event()) is not None:
+            kind = type(event)
+            if kind is scalar_event:
+                value, mark = event.value, event.start_mark
+                if event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                    value = self.scalar(event)
+                elif not event.implicit[0]:  # quoted, literal or folded: text
+                    pass
+                elif value and value[0] in firsts:  # may be a number, a bool, a null...
+                    tag = resolved.get(value)
+                    if tag is None:
+                        tag = resolved[value] = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+                    if tag is _STR_TAG:
+                        pass
+                    elif tag is _INT_TAG and value.isdecimal() and (value[0] != "0" or value == "0") and len(value) < 19:
+                        value = int(value)  # plain decimal (a leading 0 is octal in YAML 1.1): no constructor
+                    else:
+                        value = self.construct(event, tag)
+                elif not value:
+                    value = None  # an empty plain scalar is null
+                if not stack:
+                    self.root = value
+                    marks[()] = mark
+                    continue
+                frame = stack[-1]
+                frame.size += 1
+                if not frame.is_map:
+                    marks[frame.path + (len(frame.value),)] = mark
+                    frame.value.append(value)
+                elif frame.has_key:
+                    marks[frame.path + (frame.key,)] = mark
+                    frame.value[frame.key] = value
+                    frame.has_key = False
+                elif type(value) is str and value not in frame.value:
+                    frame.key, frame.has_key = value, True
+                    key_marks[frame.path + (value,)] = mark
+                else:
+                    self.key(frame, value, mark, key_marks)
+            elif kind is map_start or kind is seq_start:
+                self.start(event, kind is map_start)
+            elif kind is map_end or kind is seq_end:
+                frame = stack.pop()
+                if frame.anchor is not None:
+                    frame.anchor.value, frame.anchor.size, frame.anchor.done = frame.value, frame.size, True
+                self.place(frame.value, frame.size, frame.mark, alias=False)
+            elif kind is alias_event:
+                self.alias(event)
+            elif kind is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    raise _Fatal(event.start_mark, "a playbook file holds one YAML document: remove the second '---'")
 
     # -- the three kinds of node ----------------------------------------------
     def start(self, event: Any, is_map: bool) -> None:
@@ -215,16 +328,23 @@ class _Builder:
         if len(self.stack) >= self.limits.max_depth:
             raise _Fatal(event.start_mark, f"nested deeper than {self.limits.max_depth} levels; "
                          "the setting playbook_max_depth raises the limit")
-        path = self.child_path(event)
+        path = self.child_path()
         anchor = self.new_anchor(event)
-        self.locs[path] = self.loc(event.start_mark)
+        self.locs.marks[path] = event.start_mark
         self.stack.append(_Frame({} if is_map else [], path, event.start_mark, anchor))
 
-    def scalar(self, event: Any) -> None:
+    def scalar(self, event: Any) -> Any:
+        """A scalar with an anchor or an explicit tag (the loop handles plain and quoted text)."""
         anchor = self.new_anchor(event)
         tag = event.tag
         if tag is None or tag == "!":
             tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        value = self.construct(event, tag)
+        if anchor is not None:
+            anchor.value, anchor.done = value, True
+        return value
+
+    def construct(self, event: Any, tag: str) -> Any:
         construct = _SCALAR_TAGS.get(tag)
         if construct is None:
             if tag == "tag:yaml.org,2002:merge":
@@ -238,9 +358,7 @@ class _Builder:
             raise _Fatal(event.start_mark, f"{event.value[:40]!r} is not a valid {short}: {_reason(exc)}") from None
         if type(value) is int and not -_INT_BOUND < value < _INT_BOUND:
             raise _Fatal(event.start_mark, "integer out of range (more than 64 bits)")
-        if anchor is not None:
-            anchor.value, anchor.done = value, True
-        self.place(value, 1, event.start_mark, alias=False)
+        return value
 
     def alias(self, event: Any) -> None:
         anchor = self.anchors.get(event.anchor)
@@ -253,7 +371,7 @@ class _Builder:
             raise _Fatal(event.start_mark, f"aliases expand to more than {self.limits.max_alias_nodes:,} values "
                          "(a YAML bomb?)")
         # A copy, as a composed tree gave: no two places share one mutable value (bounded by the budget).
-        value = copy.deepcopy(anchor.value) if isinstance(anchor.value, (dict, list)) else anchor.value
+        value = copy.deepcopy(anchor.value) if isinstance(anchor.value, _COLLECTIONS) else anchor.value
         self.place(value, anchor.size, event.start_mark, alias=True)
 
     # -- helpers ----------------------------------------------------------------
@@ -263,7 +381,7 @@ class _Builder:
         anchor = self.anchors[event.anchor] = _Anchor()
         return anchor
 
-    def child_path(self, event: Any) -> tuple[Any, ...]:
+    def child_path(self) -> tuple[Any, ...]:
         if not self.stack:
             return ()
         frame = self.stack[-1]
@@ -271,37 +389,40 @@ class _Builder:
             return frame.path + (len(frame.value),)
         if frame.has_key:
             return frame.path + (frame.key,)
-        return frame.path + ("<key>",)  # a collection used as a key: refused in place()
+        return frame.path + ("<key>",)  # a collection used as a key: refused in key()
+
+    def key(self, frame: _Frame, value: Any, mark: Any, key_marks: dict[tuple[Any, ...], Any]) -> None:
+        if value is None or not isinstance(value, _KEY_TYPES):
+            self.problems.append(Problem(self.loc(mark), "mapping keys must be plain text"))
+            value = f"<key at {mark.line + 1}:{mark.column + 1}>"
+        elif value in frame.value:
+            self.problems.append(Problem(self.loc(mark), f"duplicate key {value!r}"))
+        frame.key, frame.has_key = value, True
+        key_marks[frame.path + (value,)] = mark
 
     def place(self, value: Any, size: int, mark: Any, *, alias: bool) -> None:
-        """Attach a finished value to the open collection (or make it the document's root).
-
-        A collection's own location was recorded when it started; a scalar's or an alias's is
-        recorded here."""
-        located = alias or not isinstance(value, (dict, list))
+        """Attach a finished collection or an alias's value to the open collection (or make it
+        the document's root). A collection's own location was recorded when it started; an
+        alias's is recorded here."""
+        located = alias or not isinstance(value, _COLLECTIONS)
+        marks = self.locs.marks
         if not self.stack:
             self.root = value
             if located:
-                self.locs[()] = self.loc(mark)
+                marks[()] = mark
             return
         frame = self.stack[-1]
         frame.size += size
         if not frame.is_map:
             if located:
-                self.locs[frame.path + (len(frame.value),)] = self.loc(mark)
+                marks[frame.path + (len(frame.value),)] = mark
             frame.value.append(value)
             return
         if not frame.has_key:
-            if value is None or not isinstance(value, (str, int, float, bool)):
-                self.problems.append(Problem(self.loc(mark), "mapping keys must be plain text"))
-                value = f"<key at {mark.line + 1}:{mark.column + 1}>"
-            elif value in frame.value:
-                self.problems.append(Problem(self.loc(mark), f"duplicate key {value!r}"))
-            frame.key, frame.has_key = value, True
-            self.key_locs[frame.path + (value,)] = self.loc(mark)
+            self.key(frame, value, mark, self.key_locs.marks)
             return
         if located:
-            self.locs[frame.path + (frame.key,)] = self.loc(mark)
+            marks[frame.path + (frame.key,)] = mark
         frame.value[frame.key] = value
         frame.has_key = False
 

@@ -18,6 +18,7 @@ from igtk_tui.steptypes import StepType, check_value
 # Parameter names the earlier toolkit's playbooks and docs used for a parameter
 # that is called differently here; suggested when the step declares the target
 # (difflib alone does not see that `code` means `script`).
+_NUMBERS = (int, float, bool)
 PARAM_ALIASES = {
     "code": "script",
     "source": "script",
@@ -30,11 +31,17 @@ PARAM_ALIASES = {
 def check_step_params(r: Reporter, step_type: StepType, params: dict[str, Any], path: NodePath) -> dict[str, Any]:
     """Check a step's parameters; returns those the step gets (earlier format: ignored ones dropped,
     the earlier toolkit's defaults filled in)."""
-    declared = step_type.param_names
     kept: dict[str, Any] = {}
     unread = earlier.UNREAD.get(step_type.name, {}) if r.earlier else {}
+    by_name = step_type.by_name
     for key, value in params.items():
-        spec = step_type.param(key)
+        spec = by_name.get(key)
+        if spec is not None and not r.earlier and (type(value) in _NUMBERS or (type(value) is str and "{{" not in value)):
+            kept[key] = value  # the common case: a declared parameter, a value written out
+            _, error = check_value(spec, value)
+            if error:
+                r.err(path + (key,), error)
+            continue
         if key in unread:
             r.err(path + (key,), f"parameter {key!r} of {step_type.name} {earlier.IGNORED}: {unread[key]}",
                   key=True, severity="warning")
@@ -49,6 +56,7 @@ def check_step_params(r: Reporter, step_type: StepType, params: dict[str, Any], 
             if step_type.extra_params:
                 kept[key] = value
                 continue
+            declared = step_type.param_names
             alias = PARAM_ALIASES.get(str(key))
             hint = f" (did you mean {alias!r}?)" if alias in declared else did_you_mean(str(key), declared)
             if not hint and key in STEP_KEYS:

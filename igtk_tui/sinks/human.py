@@ -14,13 +14,14 @@ from igtk_tui.engine.events import (
     Event,
     ExecutionFinished,
     ExecutionPaused,
-    ExecutionResumed,
     ExecutionStarted,
     LogRecord,
     StepFinished,
+    StepInfo,
     StepsAdded,
     StepStarted,
 )
+from igtk_tui.engine.state import ExecutionState
 from igtk_tui.glyphs import GLYPHS
 from igtk_tui.sinks.stream import LineStream
 from igtk_tui.timefmt import duration
@@ -38,71 +39,96 @@ def glyph(status: str) -> str:
     return GLYPHS.get(status, "?")
 
 
-class HumanProgress:
-    """O(1) per event: top-level positions are numbered as steps are listed, never searched."""
+RUNNING = glyph("running")
 
-    def __init__(self, stream: IO[str] | None = None, *, quiet: bool = False) -> None:
+
+class HumanProgress:
+    """O(1) per event: labels and the summary read the run's ExecutionState (engine/state.py).
+
+    `state`: the engine's fold of this run (`Execution.state`); without one (a run followed
+    from the agent, `igtk attach`) the sink folds the events it receives itself. Lines come
+    after the events' commit, when the engine may have gone on: a label's `[n/total]` counts
+    the top-level steps listed up to the line's own event, not up to now."""
+
+    def __init__(self, stream: IO[str] | None = None, *, quiet: bool = False,
+                 state: ExecutionState | None = None) -> None:
         self.stream = stream or sys.stdout
         self.levels = QUIET_LEVELS if quiet else SHOWN_LEVELS
-        self.order: list[str] = []
-        self.names: dict[str, str] = {}
-        self.top: dict[str, int] = {}  # top-level path -> its 1-based position
-        self.rows: dict[str, tuple[str, int, float, str | None]] = {}
-        self.total = 0
+        self.state = state
+        self._folds = state is None
+        self.listed: set[str] = set()  # top-level steps listed as of the event being printed
+        self._labels: dict[str, tuple[int, str]] = {}  # path -> (steps listed then, its label)
         self.out = LineStream(self.stream)
 
     def _print(self, text: str) -> None:
-        self.out.write(redact.scrub(text))
+        self.out.write(redact.scrub(text) if redact.REDACTOR.active else text)
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, ExecutionStarted):
-            self.total = len(event.steps)
-            for s in event.steps:
-                self._list(s.path, s.name)
-            self._print(f"igtk: running {event.playbook!r} ({self.total} steps) — execution {event.execution_id}")
-        elif isinstance(event, StepsAdded):
-            for s in event.steps:
-                if s.path not in self.names:
-                    self._list(s.path, s.name)
-        elif isinstance(event, StepStarted):
-            retry = f" attempt {event.attempt}/{event.max_attempts}" if event.attempt > 1 else ""
-            self._print(f"  {glyph('running')} {self._label(event.step_id)}{retry}")
-        elif isinstance(event, StepFinished):
-            self.rows[event.step_id] = (event.status.value, event.attempts, event.duration, event.error)
+        if self._folds:
+            if self.state is None or self.state.id != event.execution_id:
+                self.state = ExecutionState(event.execution_id)
+            self.state.apply(event)
+        kind = event.kind
+        if kind == "step_started":
+            assert isinstance(event, StepStarted)
+            if event.attempt > 1:
+                self._print(f"  {RUNNING} {self._label(event.step_id)} attempt {event.attempt}/{event.max_attempts}")
+            else:
+                self._print(f"  {RUNNING} {self._label(event.step_id)}")
+        elif kind == "step_finished":
+            assert isinstance(event, StepFinished)
+            status = event.status.value
             extra = f" — {event.error}" if event.error else (f" ({event.reason})" if event.reason else "")
-            self._print(f"  {glyph(event.status.value)} {self._label(event.step_id)} {event.status.value} "
-                        f"{duration(event.duration)}{extra}")
-        elif isinstance(event, LogRecord) and event.level in self.levels:
-            self._print(f"    {event.level}: {event.message}")
-        elif isinstance(event, ExecutionPaused):
+            self._print(f"  {glyph(status)} {self._label(event.step_id)} {status} {duration(event.duration)}{extra}")
+        elif kind == "log":
+            assert isinstance(event, LogRecord)
+            if event.level in self.levels:
+                self._print(f"    {event.level}: {event.message}")
+        elif kind == "execution_started":
+            assert isinstance(event, ExecutionStarted)
+            self._list(event.steps)
+            self._print(f"igtk: running {event.playbook!r} ({len(event.steps)} steps) — execution {event.execution_id}")
+        elif kind == "steps_added":
+            assert isinstance(event, StepsAdded)
+            self._list(event.steps)
+        elif kind == "paused":
+            assert isinstance(event, ExecutionPaused)
             self._print(f"  {glyph('paused')} paused ({event.reason}) at {event.step_id} — {PAUSE_HELP}")
-        elif isinstance(event, ExecutionResumed):
+        elif kind == "resumed":
             self._print("  ▶ resumed")
-        elif isinstance(event, ExecutionFinished):
+        elif kind == "execution_finished":
+            assert isinstance(event, ExecutionFinished)
             self._summary(event)
             self.out.flush()  # the process may leave before the loop turns again
 
-    def _list(self, path: str, name: str) -> None:
-        self.order.append(path)
-        self.names[path] = name
-        if "/" not in path:
-            self.top[path] = len(self.top) + 1
+    def _list(self, infos: tuple[StepInfo, ...]) -> None:
+        listed = self.listed
+        for info in infos:
+            if "/" not in info.path:
+                listed.add(info.path)
 
     def _label(self, path: str) -> str:
+        """`[n/total] id: name`, indented by depth; kept per step until more steps are listed."""
+        total = len(self.listed)
+        known = self._labels.get(path)
+        if known is not None and known[0] == total:
+            return known[1]
         depth = path.count("/")
-        indent = "  " * depth
-        n = self.top.get(path) if depth == 0 else None
-        pos = f"[{n}/{len(self.top)}] " if n is not None else ""
-        name = self.names.get(path, path)
-        return f"{indent}{pos}{path.rsplit('/', 1)[-1]}: {name}"
+        step = self.state.steps.get(path) if self.state is not None else None
+        pos = f"[{step.top}/{total}] " if step is not None and step.top and depth == 0 else ""
+        name = step.name if step is not None else path
+        label = f"{'  ' * depth}{pos}{path.rsplit('/', 1)[-1]}: {name}"
+        self._labels[path] = (total, label)
+        return label
 
     def _summary(self, event: ExecutionFinished) -> None:
-        width = max([len(p) for p in self.order] + [4])
+        steps = list(self.state.steps.values()) if self.state is not None else []
+        width = max([len(s.path) for s in steps] + [4])
         self._print("")
         self._print(f"  {'step'.ljust(width)}  {'status':<10} {'tries':>5} {'time':>8}")
-        for path in self.order:
-            status, attempts, spent, _ = self.rows.get(path, ("pending", 0, 0.0, None))
-            self._print(f"  {path.ljust(width)}  {glyph(status)} {status:<8} {attempts:>5} {duration(spent):>8}")
+        for s in steps:
+            self._print(f"  {s.path.ljust(width)}  {glyph(s.status)} {s.status:<8} {s.attempt:>5} "
+                        f"{duration(s.duration or 0.0):>8}")
         failed = f", {event.failed_steps} failed step(s)" if event.failed_steps else ""
         error = f": {event.error}" if event.error else ""
         self._print(f"igtk: {glyph(event.status.value)} {event.status.value} in {duration(event.duration)}{failed}{error}")

@@ -1,9 +1,10 @@
-"""Lines to a terminal or a pipe, flushed once per turn of the event loop.
+"""Lines to a terminal or a pipe, written and flushed once per turn of the event loop.
 
-Why: a flush per line is a write system call per line; a burst of 100,000 log
-lines spent more on that than on anything else in the sink. Flushing when the
-loop next turns still shows every line at once to `tail -f`, a pager or cron
-mail: nothing waits longer than the event loop's current turn.
+Why: a write and a flush per line is a system call per line; a burst of 100,000 log lines
+spent more on that than on anything else in the sink, and a 2000-step run paid two writes
+a step. Lines are kept in a list and written joined when the loop next turns: `tail -f`, a
+pager or cron mail still see every line at once, and nothing waits longer than the event
+loop's current turn.
 """
 
 from __future__ import annotations
@@ -15,18 +16,21 @@ from typing import IO
 class LineStream:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
-        self._flush_due = False
+        self._lines: list[str] = []
 
     def write(self, line: str) -> None:
-        self.stream.write(line + "\n")
-        if self._flush_due:
-            return
+        lines = self._lines
+        lines.append(line)
+        if len(lines) > 1:
+            return  # a flush is due already
         try:
             asyncio.get_running_loop().call_soon(self.flush)
-            self._flush_due = True
         except RuntimeError:  # no running loop: nobody would flush later
-            self.stream.flush()
+            self.flush()
 
     def flush(self) -> None:
-        self._flush_due = False
+        lines, self._lines = self._lines, []
+        if lines:
+            lines.append("")
+            self.stream.write("\n".join(lines))
         self.stream.flush()

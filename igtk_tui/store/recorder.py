@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from igtk_tui.engine.events import Event
+from igtk_tui.engine.state import ExecutionState
 from igtk_tui.store.db import Database, StoreBusy
 from igtk_tui.store.owner import ProcessIdentity
 from igtk_tui.store.rows import Batch, EventFolder, Expected, apply_all
@@ -47,6 +48,7 @@ COMMIT_INTERVAL = 0.005
 BUSY_GRACE = 30.0
 # Listeners see these only once they are committed.
 DURABLE_KINDS = frozenset({"execution_started", "step_finished", "paused", "execution_finished"})
+WAKING_KINDS = DURABLE_KINDS | {"steps_added"}  # the writer wakes for these at once
 
 Listener = Callable[[Event], None]
 
@@ -98,16 +100,20 @@ class Recorder:
         self._listeners.append(listener)
 
     def expect(self, execution_id: str, *, rerun_of: str | None = None, playbook_rel: str | None = None,
-               fleet_run_id: str | None = None) -> None:
-        """Facts about an execution the events do not carry (set before it starts)."""
+               fleet_run_id: str | None = None, state: ExecutionState | None = None) -> None:
+        """Facts about an execution the events do not carry (set before it starts); `state`: its
+        engine's fold of its events (`Execution.state`), read for the step rows instead of
+        folding the events a second time."""
         self._folder.expected[execution_id] = Expected(rerun_of=rerun_of, playbook_rel=playbook_rel,
                                                        fleet_run_id=fleet_run_id)
+        if state is not None:
+            self._folder.states[execution_id] = state
 
     def set_browser_version(self, execution_id: str, version: str | None) -> None:
         """Record the browser an execution used, in order with its events
         (after close, use `ExecutionRepository.set_browser_version`)."""
         if self._failed is None and not (self._closing and self._writer is None):
-            self._enqueue(("browser", execution_id, version))
+            self._enqueue(("browser", execution_id, version), "browser")
 
     @property
     def failed(self) -> BaseException | None:
@@ -131,31 +137,37 @@ class Recorder:
 
     # -- the subscriber (runs inside the engine's emit: never blocks) ---------
     def __call__(self, event: Event) -> None:
-        if event.kind == "note" and getattr(event, "key", None) == "browser_version":
+        kind = event.kind
+        if kind == "note" and getattr(event, "key", None) == "browser_version":
             self.set_browser_version(event.execution_id, getattr(event, "value", None))
+        if self._folder.own or kind == "execution_started":
+            self._folder.follow(event)
         if self._failed is not None or (self._closing and self._writer is None):
             self._deliver(event)
             return
-        seq = self._enqueue(event)
+        seq = self._enqueue(event, kind)
         if self._listeners:
-            if not self._outbox and (event.kind not in DURABLE_KINDS or self._bypass):
+            if not self._outbox and (kind not in DURABLE_KINDS or self._bypass):
                 self._deliver(event)  # nothing held before it (a log line): what _release would do, cheaper
                 return
             self._outbox.append((seq, event))
             self._release()
 
-    def _enqueue(self, item: Any) -> int:
+    def _enqueue(self, item: Any, kind: str) -> int:
+        """Queue an event (or a note): the writer wakes for a boundary, or within LOG_INTERVAL."""
         self._seq += 1
         self._queue.append(item)
-        wake = self._ensure_writer()
-        kind = getattr(item, "kind", "")
+        wake = self._wake if self._writer is not None else None
+        if wake is None:
+            wake = self._ensure_writer()
         if kind == "log":
             self._pending_logs += 1
             if self._pending_logs >= self._log_batch:
                 wake.set()
                 return self._seq
-        if kind in DURABLE_KINDS or kind == "steps_added":
-            wake.set()
+        if kind in WAKING_KINDS:
+            if not wake.is_set():
+                wake.set()
         elif self._timer is None:
             # One timer at a time, left to fire (cheaper than one per event): it
             # flushes logs and attempt rows within LOG_INTERVAL.

@@ -23,11 +23,11 @@ from igtk_tui.engine.events import (
     ExecutionStarted,
     LogRecord,
     StepFinished,
-    StepInfo,
     StepReset,
     StepsAdded,
     StepStarted,
 )
+from igtk_tui.engine.state import ExecutionState, StepState
 from igtk_tui.store.codec import dumps, scrub
 from igtk_tui.store.owner import ProcessIdentity
 
@@ -62,44 +62,17 @@ _UPSERT_SOURCE = ("INSERT INTO playbook_sources (hash, text) VALUES (?, ?) "
                   "ON CONFLICT (hash) DO UPDATE SET text = excluded.text")
 
 
-class _Step:
-    """One step row, kept in memory and upserted whole."""
-
-    __slots__ = ("path", "step_id", "parent", "position", "name", "type", "role", "status", "attempts",
-                 "started_at", "finished_at", "duration", "output", "error", "reason", "variables")
-
-    def __init__(self, info: StepInfo, position: int) -> None:
-        self.path = info.path
-        self.step_id = info.id
-        self.parent = info.parent
-        self.position = position
-        self.name = info.name
-        self.type = info.type
-        self.role = info.role
-        self.status = "pending"
-        self.attempts = 0
-        self.started_at: float | None = None
-        self.finished_at: float | None = None
-        self.duration: float | None = None
-        self.output: str | None = None
-        self.error: str | None = None
-        self.reason: str | None = None
-        self.variables: str | None = None
-
-    def row(self, execution_id: str) -> tuple[Any, ...]:
-        return (execution_id, self.path, self.step_id, self.parent, self.position, self.name, self.type,
-                self.role, self.status, self.attempts, self.started_at, self.finished_at, self.duration,
-                self.output, self.error, self.reason, self.variables)
-
-
 class _Execution:
-    """What the recorder keeps about one running execution (plain class: built per run, cheap to import)."""
+    """What the recorder keeps about one running execution besides its steps' state: the execution
+    row's fields (from the events it records: the agent records a run it stopped as interrupted)
+    and the numbering of its attempts, log lines and artifacts."""
 
-    __slots__ = ("id", "folder", "status", "failed_steps", "finished_at", "duration", "error", "debug", "steps",
-                 "positions", "log_seq", "attempt_seq", "artifact_seq")
+    __slots__ = ("id", "folder", "state", "status", "failed_steps", "finished_at", "duration", "error", "debug",
+                 "log_seq", "attempt_seq", "artifact_seq")
 
-    def __init__(self, execution_id: str, folder: Path, *, debug: bool = False) -> None:
-        self.id = execution_id
+    def __init__(self, state: ExecutionState, folder: Path, *, debug: bool = False) -> None:
+        self.id = state.id
+        self.state = state
         self.folder = folder
         self.status = "running"
         self.failed_steps = 0
@@ -107,30 +80,22 @@ class _Execution:
         self.duration: float | None = None
         self.error: str | None = None
         self.debug = debug
-        self.steps: dict[str, _Step] = {}
-        self.positions = 0
         self.log_seq = 0
         self.attempt_seq = 0
         self.artifact_seq = 0
 
-    def add_step(self, info: StepInfo) -> _Step:
-        step = self.steps.get(info.path)
-        if step is None:
-            step = self.steps[info.path] = _Step(info, self.positions)
-            self.positions += 1
-        return step
-
-    def step(self, path: str) -> _Step:
-        """A step the engine never listed (defensive): created on first sight."""
-        step = self.steps.get(path)
-        if step is None:
-            parent, _, own = path.rpartition("/")
-            step = self.add_step(StepInfo(path, own, own, "", parent=parent or None))
-        return step
-
     def update_row(self) -> tuple[Any, ...]:
         return (self.status, self.failed_steps, self.finished_at, self.duration, self.error, int(self.debug),
                 self.id)
+
+
+def step_row(execution_id: str, step: StepState) -> tuple[Any, ...]:
+    """A step's row, whole (upserted), from its state as the run stands."""
+    variables = step.variables
+    kept = None if variables is None or (not variables and step.reason == "restored") else dumps(variables)
+    return (execution_id, step.path, step.id, step.recorded_parent, step.position, step.name, step.type,
+            step.role, step.status, step.starts, step.started_at, step.finished_at, step.duration,
+            dumps(step.output) if step.output is not None else None, scrub(step.error), step.reason, kept)
 
 
 Rows = list[tuple[Any, ...]]
@@ -187,7 +152,12 @@ class Expected(NamedTuple):
 
 
 class EventFolder:
-    """Turns queued events into a Batch; keeps each running execution's rows in memory."""
+    """Turns queued events into a Batch; steps' rows come from each execution's ExecutionState.
+
+    The state is the engine's (handed over with `Recorder.expect`), or one this folder keeps for
+    an execution whose events arrive without one (`own`, folded as they arrive). Rows are made
+    when a batch is written, from the state as it stands then: a step that started and finished
+    in one batch is one row."""
 
     def __init__(self, artifacts_root: Path, owner: ProcessIdentity,
                  playbook_rel: Callable[[str], str | None] | None) -> None:
@@ -195,11 +165,23 @@ class EventFolder:
         self.owner = owner
         self.playbook_rel = playbook_rel
         self.expected: dict[str, Expected] = {}
+        self.states: dict[str, ExecutionState] = {}  # execution id -> its state, shared or own
+        self.own: set[str] = set()  # executions whose state this folder folds itself
         self.executions: dict[str, _Execution] = {}
+
+    def follow(self, event: Event) -> None:
+        """At arrival, in order: fold the event into the state this folder keeps (if it keeps it)."""
+        eid = event.execution_id
+        if eid in self.own:
+            self.states[eid].apply(event)
+        elif event.kind == "execution_started" and eid not in self.states:
+            state = self.states[eid] = ExecutionState(eid)
+            self.own.add(eid)
+            state.apply(event)
 
     def fold(self, items: list[Any], last_seq: int) -> Batch:
         batch = Batch(last_seq=last_seq)
-        dirty_steps: dict[tuple[str, str], _Step] = {}
+        dirty_steps: dict[tuple[str, str], StepState] = {}
         dirty_execs: dict[str, _Execution] = {}
         finished: list[str] = []
         for item in items:
@@ -207,44 +189,27 @@ class EventFolder:
                 batch.browser.append((item[2], item[1]))
                 continue
             event: Event = item
-            if isinstance(event, ExecutionStarted):
+            kind = event.kind
+            if kind == "execution_started":
+                assert isinstance(event, ExecutionStarted)
                 self._started(event, batch, dirty_steps)
                 continue
             ex = self.executions.get(event.execution_id)
             if ex is None:
                 continue  # an execution that started before we subscribed
-            kind = event.kind
-            if kind == "step_started":
-                assert isinstance(event, StepStarted)
-                step = ex.step(event.step_id)
-                step.status = "running"
-                step.attempts += 1
-                if event.attempt == 1 or step.started_at is None:
-                    step.started_at = event.ts
-                    step.finished_at = step.duration = None
-                    step.error = step.reason = None
-                dirty_steps[(ex.id, step.path)] = step
+            if kind == "step_started" or kind == "step_finished":
+                assert isinstance(event, (StepStarted, StepFinished))
+                step = ex.state.steps.get(event.step_id)
+                if step is not None:
+                    dirty_steps[(ex.id, step.path)] = step
             elif kind == "attempt_finished":
                 assert isinstance(event, AttemptFinished)
                 ex.attempt_seq += 1
-                if event.step_id not in ex.steps:
-                    dirty_steps[(ex.id, event.step_id)] = ex.step(event.step_id)
+                step = ex.state.steps.get(event.step_id)
+                if step is not None:  # its row first: the attempt row refers to it
+                    dirty_steps[(ex.id, step.path)] = step
                 batch.attempts.append((ex.id, event.step_id, ex.attempt_seq, event.attempt, int(event.ok),
                                        scrub(event.error), event.duration, event.ts))
-            elif kind == "step_finished":
-                assert isinstance(event, StepFinished)
-                step = ex.step(event.step_id)
-                step.status = event.status.value
-                step.finished_at = event.ts
-                step.duration = event.duration
-                if step.started_at is None:
-                    step.started_at = event.ts - event.duration
-                step.output = dumps(event.output) if event.output is not None else None
-                step.error = scrub(event.error)
-                step.reason = event.reason
-                restored_skip = event.reason == "restored" and not event.variables
-                step.variables = None if restored_skip else dumps(event.variables)
-                dirty_steps[(ex.id, step.path)] = step
             elif kind == "log":
                 assert isinstance(event, LogRecord)
                 ex.log_seq += 1
@@ -253,14 +218,14 @@ class EventFolder:
             elif kind == "steps_added":
                 assert isinstance(event, StepsAdded)
                 for info in event.steps:
-                    dirty_steps[(ex.id, info.path)] = ex.add_step(info)
+                    step = ex.state.steps.get(info.path)
+                    if step is not None:
+                        dirty_steps[(ex.id, step.path)] = step
             elif kind == "step_reset":
                 assert isinstance(event, StepReset)
-                step = ex.step(event.step_id)
-                step.status = "pending"
-                step.finished_at = step.duration = None
-                step.output = step.error = step.reason = step.variables = None
-                dirty_steps[(ex.id, step.path)] = step
+                step = ex.state.steps.get(event.step_id)
+                if step is not None:
+                    self._dirty_tree(ex, step, dirty_steps)
             elif kind == "artifact":
                 assert isinstance(event, ArtifactAdded)
                 ex.artifact_seq += 1
@@ -293,15 +258,27 @@ class EventFolder:
                 ex.duration = event.duration
                 dirty_execs[ex.id] = ex
                 finished.append(ex.id)
-        batch.steps = [step.row(eid) for (eid, _), step in dirty_steps.items()]
+        batch.steps = [step_row(eid, step) for (eid, _), step in dirty_steps.items()]
         batch.updates = [ex.update_row() for ex in dirty_execs.values()]
         for eid in finished:
             self.executions.pop(eid, None)
             self.expected.pop(eid, None)
+            self.states.pop(eid, None)
+            self.own.discard(eid)
         return batch
 
-    def _started(self, event: ExecutionStarted, batch: Batch, dirty: dict[tuple[str, str], _Step]) -> None:
-        ex = _Execution(event.execution_id, self.artifacts_root / event.execution_id, debug=event.debug)
+    def _dirty_tree(self, ex: _Execution, step: StepState, dirty: dict[tuple[str, str], StepState]) -> None:
+        """A step back resets the step and what it ran (a nested playbook's steps): all their rows."""
+        dirty[(ex.id, step.path)] = step
+        for child in step.children:
+            self._dirty_tree(ex, ex.state.steps[child], dirty)
+
+    def _started(self, event: ExecutionStarted, batch: Batch, dirty: dict[tuple[str, str], StepState]) -> None:
+        state = self.states.get(event.execution_id)
+        if state is None:  # neither handed over nor seen arriving (fed to fold directly): keep one now
+            state = self.states[event.execution_id] = ExecutionState(event.execution_id)
+            state.apply(event)
+        ex = _Execution(state, self.artifacts_root / event.execution_id, debug=event.debug)
         self.executions[ex.id] = ex
         expected = self.expected.get(ex.id) or Expected()
         rel = expected.playbook_rel
@@ -321,8 +298,8 @@ class EventFolder:
         ))
         if event.resumed_from:
             batch.resumed_by.append((ex.id, event.resumed_from))
-        for info in event.steps:
-            dirty[(ex.id, info.path)] = ex.add_step(info)
+        for step in state.steps.values():
+            dirty[(ex.id, step.path)] = step
 
     def _relative(self, ex: _Execution, path: str) -> str:
         """Artifacts are stored relative to their execution's folder when inside it."""

@@ -31,9 +31,10 @@ def warn_stderr(text: str) -> None:
 
 @asynccontextmanager
 async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
-                   rerun_of: str | None = None, resumed_from: str | None = None,
+                   rerun_of: str | None = None, resumed_from: str | None = None, state: Any = None,
                    warn: Callable[[str], None] = warn_stderr) -> AsyncIterator[Recorder | None]:
-    """Subscribe `sink` through the recorder (or directly when there is no usable store).
+    """Subscribe `sink` through the recorder (or directly when there is no usable store);
+    `state`: the execution's ExecutionState, which the recorder reads for its step rows.
     A resume of a fleet gateway's execution stays in its fleet run (store/fleet_resume.py)."""
     recorder: Recorder | None = None
     fleet_run_id: str | None = None
@@ -57,7 +58,7 @@ async def recorded(runtime: Any, bus: Any, execution_id: str, sink: Listener, *,
                     fleet_run_id = await store.fleets.resumed(resumed_from, execution_id)
                 except (StoreError, sqlite3.Error, OSError) as exc:
                     warn(f"the fleet run record could not be updated: {exc}")
-            recorder.expect(execution_id, rerun_of=rerun_of, fleet_run_id=fleet_run_id)
+            recorder.expect(execution_id, rerun_of=rerun_of, fleet_run_id=fleet_run_id, state=state)
             recorder.add_listener(sink)
             bus.subscribe(recorder)
         else:

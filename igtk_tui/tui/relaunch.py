@@ -18,18 +18,17 @@ def view_from_detail(detail: Any, seq: int = 0) -> ExecutionView:
                          duration=summary.duration,
                          error=summary.error, parameters=dict(detail.parameters), debug=detail.debug)
     for record in detail.steps:
-        step = StepView(record.path, record.step_id, record.name, record.type, parent=record.parent,
-                        role=record.role, status=record.status, attempt=record.attempts,
-                        max_attempts=max(1, record.attempts), started_at=record.started_at,
-                        duration=record.duration, error=record.error, reason=record.reason)
-        view.steps[record.path] = step
-        owner = view.steps.get(record.parent) if record.parent else None
-        if owner is not None:
-            owner.children.append(record.path)
-        else:
-            view.roots.append(record.path)
+        # The tree level is the path's prefix (a compensation step sits at its frame's level; its
+        # recorded parent is the step it undoes), as the live view places it.
+        level = record.path.rpartition("/")[0] or None
+        view.add(StepView(record.path, record.step_id, record.name, record.type, parent=level,
+                          undoes=record.parent if record.role == "rollback" else None, role=record.role,
+                          status=record.status, attempt=record.attempts, max_attempts=max(1, record.attempts),
+                          starts=record.attempts, started_at=record.started_at, duration=record.duration,
+                          error=record.error, reason=record.reason))
     for line in detail.logs:
         view.add_log(line.ts, line.level, line.step, line.message)
     view.take_pending_logs()  # shown whole when selected, not as news
-    view.artifacts = [a.path for a in detail.artifacts]
+    for artifact in detail.artifacts:
+        view.add_artifact(artifact.path)
     return view

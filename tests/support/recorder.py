@@ -61,8 +61,11 @@ async def run_recorded(
     resume: ResumeState | None = None,
     gateway_url: str | None = None,
     recorder_options: dict[str, Any] | None = None,
+    shared_state: bool = False,
 ) -> tuple[Execution, ExecutionResult, Recorder]:
-    """One execution recorded end to end; the recorder is closed (all committed) on return."""
+    """One execution recorded end to end; the recorder is closed (all committed) on return.
+    `shared_state`: the recorder reads the engine's ExecutionState (as `igtk run` and the agent
+    wire it) instead of folding the events itself."""
     playbook = load_file(playbook_path)
     bus = EventBus()
     recorder = store.recorder(**(recorder_options or {}))
@@ -72,6 +75,8 @@ async def run_recorded(
     execution = Execution(playbook, params or {}, bus=bus, artifacts_root=store.paths.artifacts_dir,
                           resolver=PlaybookResolver([playbook_path.parent]), resume=resume,
                           gateway_url=gateway_url)
+    if shared_state:
+        recorder.expect(execution.id, state=execution.state)
     if on_event is not None:
         bus.subscribe(lambda event: on_event(execution, event))
     try:
