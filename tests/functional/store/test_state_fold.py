@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recorder_helpers import CALLS, later, open_store, run_recorded
-from store_helpers import step, write_playbook
 
 from igtk_tui.agent import wire
 from igtk_tui.engine.events import Event, ExecutionStatus
@@ -18,6 +16,8 @@ from igtk_tui.engine.state import ExecutionState
 from igtk_tui.paths import Paths
 from igtk_tui.sinks.human import HumanProgress
 from igtk_tui.tui.viewmodel import ExecutionView
+from tests.support.playbooks import step, write_playbook
+from tests.support.recorder import CALLS, later, open_store, run_recorded
 
 STEP_FIELDS = ("status", "attempt", "max_attempts", "starts", "parent", "undoes", "role", "position", "top",
                "children", "started_at", "finished_at", "duration", "error", "reason")
@@ -34,15 +34,15 @@ def playbook(tmp_path: Path, key: str) -> Path:
     """Nested steps, a retry, a step back over the nested playbook, a failure with rollback."""
     CALLS.pop(key, None)
     CALLS.pop(f"{key}-always", None)
-    write_playbook(tmp_path, "child", [step("c1", "utility.set_variable", name="inner", value="yes"),
-                                       step("c2", "utility.log", message="child says {{ variable.inner }}")],
+    write_playbook(tmp_path, title="child", steps=[step("c1", "utility.set_variable", name="inner", value="yes"),
+                                                   step("c2", "utility.log", message="child says {{ variable.inner }}")],
                    verified=True)
     flaky = step("flaky", "test.store_flaky", key=key, failures=1)
     flaky.update(retry_count=2, retry_delay=0)
     failing = step("boom", "test.store_flaky", key=f"{key}-always", failures=99)
     failing["on_failure"] = "rollback"
     failing["on_rollback"] = [step("undo", "utility.log", message="compensating")]
-    return write_playbook(tmp_path, f"fold-{key}", [
+    return write_playbook(tmp_path, title=f"fold-{key}", steps=[
         step("setx", "utility.set_variable", name="x", value=41),
         flaky,
         step("nest", "playbook.run", playbook="child.yaml"),
