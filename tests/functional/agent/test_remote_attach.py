@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from igtk_tui.simulator import SimulatedFleet
-from tests.support.cli import REPO
 from tests.support.waiting import poll_until
 from tests.support.workers import Cluster, start_cluster
 
@@ -46,8 +45,7 @@ def test_ps_lists_and_attach_follows_an_execution_another_agent_runs(pair: Clust
     assert f"{execution_id[:8]}  running" in shown.stdout and f"nap [on {host}]" in shown.stdout
 
     igtk = a.cli.igtk
-    proc = subprocess.Popen(igtk.command("attach", execution_id[:8]), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=igtk.env, cwd=REPO)
+    proc = igtk.popen("attach", execution_id[:8], stdin=subprocess.PIPE)
     try:
         assert proc.stdout and proc.stdin
         lines = []
