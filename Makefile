@@ -20,7 +20,7 @@ fix:  ## apply ruff's safe fixes (import order and the like), then check again
 	$(MAKE) check
 
 test:  ## the test command README.md gives
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 4 -q
 
 wheel-test:  ## only the wheel test: build, install into a fresh venv, use it
 	$(BIN)/python -m pytest -q -m wheel tests/packaging
