@@ -15,7 +15,6 @@ composing a node tree, so every limit holds *while* parsing, before anything can
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from yaml.resolver import Resolver
 from igtk_tui.errors import InvalidInput
 from igtk_tui.playbook.errors import PlaybookError, Problem
 from igtk_tui.playbook.model import Location
+from igtk_tui.playbook.yaml_locations import Locations
 
 # libyaml's parser when PyYAML has it: the same events and marks, many times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -57,63 +57,6 @@ def configure(limits: YamlLimits) -> None:
     """Set the process's limits (the runtime does it from Settings)."""
     global _limits
     _limits = limits
-
-
-class Locations:
-    """Where each node was written, by node path: libyaml's start marks kept as they come.
-
-    Why not Location objects: a 40,000-step playbook has half a million nodes and only the
-    few the loader reports on (and each step's own) ever become a file:line:col, so the
-    Location is made when asked for, not per node while parsing."""
-
-    __slots__ = ("file", "marks")
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.marks: dict[tuple[Any, ...], Any] = {}
-
-    def get(self, path: tuple[Any, ...]) -> Location | None:
-        mark = self.marks.get(path)
-        return None if mark is None else Location(self.file, mark.line + 1, mark.column + 1)
-
-    def __getitem__(self, path: tuple[Any, ...]) -> Location:
-        mark = self.marks[path]
-        return Location(self.file, mark.line + 1, mark.column + 1)
-
-    def __contains__(self, path: object) -> bool:
-        return path in self.marks
-
-    def __len__(self) -> int:
-        return len(self.marks)
-
-    def under(self, prefix: tuple[Any, ...], keys: Iterable[Any]) -> Mapping[str, Location]:
-        """Where each of `keys` of the mapping at `prefix` was written (a step's parameters): the
-        marks are taken now, the Locations made when read (keeping only these marks alive)."""
-        marks = self.marks
-        found = {}
-        for key in keys:
-            mark = marks.get(prefix + (key,))
-            if mark is not None:
-                found[key] = mark
-        return _Marked(self.file, found)
-
-
-class _Marked(Mapping[str, Location]):
-    __slots__ = ("file", "marks")
-
-    def __init__(self, file: str, marks: dict[str, Any]) -> None:
-        self.file = file
-        self.marks = marks
-
-    def __getitem__(self, key: str) -> Location:
-        mark = self.marks[key]
-        return Location(self.file, mark.line + 1, mark.column + 1)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.marks)
-
-    def __len__(self) -> int:
-        return len(self.marks)
 
 
 @dataclass
